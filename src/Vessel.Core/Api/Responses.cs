@@ -1,0 +1,43 @@
+using Vessel.Core.Model;
+
+namespace Vessel.Core.Api;
+
+/// <summary>The one error shape of the API.</summary>
+public sealed record ErrorResponse(string Error, int ErrorCode);
+
+/// <summary>GET /1.0/instances/{name}/state: what runs now and what it uses.</summary>
+public sealed record InstanceStateView(InstanceStatus Status, string? StatusReason, int? Pid, InstanceUsage? Usage, string? UsageUnavailable);
+
+/// <summary>GET /1.0: the daemon and the host it runs on.</summary>
+public sealed record ServerInfo
+{
+    public required string ApiVersion { get; init; }
+    public required string Version { get; init; }
+    public required int Pid { get; init; }
+    public required string Kernel { get; init; }
+    public required string Architecture { get; init; }
+    public required int Cpus { get; init; }
+    public required long MemoryBytes { get; init; }
+    public required string VmAcceleration { get; init; }
+    public required IReadOnlyList<EngineView> Engines { get; init; }
+}
+
+public sealed record EngineView(string Type, string Name, string Version, bool Operational, string Detail);
+
+/// <summary>One line of `vessel doctor`.</summary>
+public sealed record HostCheckView(string Name, string Status, string Detail, string? Fix);
+
+public sealed record StoragePoolView(StoragePool Pool, PoolUsage Usage, int Instances);
+
+/// <summary>One entry of the event stream (GET /1.0/events, server-sent events).</summary>
+public sealed record Event
+{
+    /// <summary>operation or lifecycle.</summary>
+    public required string Type { get; init; }
+    public required DateTimeOffset Timestamp { get; init; }
+    /// <summary>For lifecycle events: instance-created, instance-started, image-deleted…</summary>
+    public string? Action { get; init; }
+    /// <summary>For lifecycle events: the API path of what changed.</summary>
+    public string? Source { get; init; }
+    public Operation? Operation { get; init; }
+}

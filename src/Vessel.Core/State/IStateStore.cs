@@ -1,0 +1,52 @@
+using Vessel.Core.Model;
+
+namespace Vessel.Core.State;
+
+/// <summary>
+/// The daemon's single source of truth. Every method is one transaction. SQLite backs it on a single host;
+/// a cluster can put it on a shared store later without the engines noticing.
+/// </summary>
+public interface IStateStore : IDisposable
+{
+    // Instances
+    Task<IReadOnlyList<Instance>> ListInstancesAsync(CancellationToken cancellationToken = default);
+    Task<Instance?> GetInstanceAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the name is taken.</summary>
+    Task CreateInstanceAsync(Instance instance, CancellationToken cancellationToken = default);
+    /// <summary>Replaces config and devices. Throws NotFoundException when the instance is gone.</summary>
+    Task UpdateInstanceConfigAsync(string name, IReadOnlyDictionary<string, string> config,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, CancellationToken cancellationToken = default);
+    /// <summary>Moves the instance from one status to another; false when its status was not <paramref name="from"/>.</summary>
+    Task<bool> TryTransitionAsync(string name, InstanceStatus from, InstanceStatus to, string? reason, CancellationToken cancellationToken = default);
+    Task SetStatusAsync(string name, InstanceStatus status, string? reason, CancellationToken cancellationToken = default);
+    Task DeleteInstanceAsync(string name, CancellationToken cancellationToken = default);
+
+    // Images and aliases
+    Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken = default);
+    Task<Image?> GetImageAsync(string fingerprint, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the fingerprint is already stored.</summary>
+    Task CreateImageAsync(Image image, CancellationToken cancellationToken = default);
+    /// <summary>Deletes the image and its aliases; throws ConflictException while an instance uses it.</summary>
+    Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<ImageAlias>> ListAliasesAsync(CancellationToken cancellationToken = default);
+    /// <summary>Points the alias for the image's type at the image, replacing an earlier target.</summary>
+    Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default);
+    Task DeleteAliasAsync(string name, InstanceType type, CancellationToken cancellationToken = default);
+
+    // Storage pools
+    Task<IReadOnlyList<StoragePool>> ListPoolsAsync(CancellationToken cancellationToken = default);
+    Task<StoragePool?> GetPoolAsync(string name, CancellationToken cancellationToken = default);
+    Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException while an instance lives in the pool.</summary>
+    Task DeletePoolAsync(string name, CancellationToken cancellationToken = default);
+
+    // Operations
+    Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default);
+    Task UpdateOperationAsync(Operation operation, CancellationToken cancellationToken = default);
+    Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<Operation>> ListOperationsAsync(CancellationToken cancellationToken = default);
+    /// <summary>Marks every operation that was not final as failed with the reason; returns them.</summary>
+    Task<IReadOnlyList<Operation>> FailUnfinishedOperationsAsync(string reason, CancellationToken cancellationToken = default);
+    /// <summary>Forgets final operations older than the cutoff.</summary>
+    Task PruneOperationsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using Vessel.Core.Model;
+
+namespace Vessel.Core.Validation;
+
+/// <summary>One known instance config key: which instance types take it and how its value is checked.</summary>
+public sealed record ConfigKey(string Name, string Rule, Action<string, string, HostResources> Check, bool ContainerOnly = false)
+{
+    public static ConfigKey Bool(string name, bool containerOnly = false) =>
+        new(name, "true or false", (key, value, _) =>
+        {
+            if (value is not ("true" or "false"))
+                throw new BadRequestException($"{key}: \"{value}\" is not true or false");
+        }, containerOnly);
+
+    public static ConfigKey Integer(string name, long min, long max, string unit = "", bool containerOnly = false) =>
+        new(name, $"{min} to {max}{unit}", (key, value, _) => ParseInteger(key, value, min, max, unit), containerOnly);
+
+    public static ConfigKey Text(string name) => new(name, "any text up to 4096 characters", (key, value, _) =>
+    {
+        if (value.Length > 4096)
+            throw new BadRequestException($"{key}: the value is {value.Length} characters long; at most 4096 are allowed");
+    });
+
+    public static long ParseInteger(string key, string value, long min, long max, string unit = "")
+    {
+        if (!long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n))
+            throw new BadRequestException($"{key}: \"{value}\" is not a whole number");
+        if (n < min || n > max)
+            throw new BadRequestException($"{key}: {n} is out of range; allowed is {min} to {max}{unit}");
+        return n;
+    }
+
+    public void Validate(string value, InstanceType type, HostResources host)
+    {
+        if (ContainerOnly && type != InstanceType.Container)
+            throw new BadRequestException($"{Name}: applies to containers only");
+        Check(Name, value, host);
+    }
+}

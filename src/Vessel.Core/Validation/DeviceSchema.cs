@@ -1,0 +1,65 @@
+using System.Text.RegularExpressions;
+
+namespace Vessel.Core.Validation;
+
+/// <summary>Devices as in Incus: a name and a map whose "type" is disk or nic.</summary>
+public static partial class DeviceSchema
+{
+    private static readonly Dictionary<string, string[]> KeysByType = new()
+    {
+        ["disk"] = ["type", "path", "source", "pool", "size", "readonly", "boot.priority"],
+        ["nic"] = ["type", "network", "name", "hwaddr", "mtu", "ipv4.address", "limits.ingress", "limits.egress"],
+    };
+
+    public static void Validate(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
+    {
+        foreach (var (name, device) in devices)
+        {
+            var field = $"devices.{name}";
+            if (name.Length is 0 or > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+                throw new BadRequestException($"{field}: a device name has 1 to 64 letters, digits, '-', '_' or '.'");
+            if (!device.TryGetValue("type", out var type) || !KeysByType.TryGetValue(type, out var allowed))
+                throw new BadRequestException($"{field}.type: must be one of {string.Join(", ", KeysByType.Keys)}");
+            foreach (var (key, value) in device)
+            {
+                if (!allowed.Contains(key))
+                    throw new BadRequestException($"{field}.{key}: unknown key for a {type} device (known: {string.Join(", ", allowed)})");
+                CheckValue($"{field}.{key}", key, value);
+            }
+            if (type == "disk" && !device.ContainsKey("path"))
+                throw new BadRequestException($"{field}.path: a disk device needs a path (/ for the root disk)");
+            if (type == "disk" && device.GetValueOrDefault("path") == "/" && !device.ContainsKey("pool"))
+                throw new BadRequestException($"{field}.pool: the root disk needs a storage pool");
+        }
+    }
+
+    private static void CheckValue(string field, string key, string value)
+    {
+        switch (key)
+        {
+            case "size":
+                Sizes.Parse(field, value);
+                break;
+            case "readonly":
+                if (value is not ("true" or "false"))
+                    throw new BadRequestException($"{field}: \"{value}\" is not true or false");
+                break;
+            case "path" when !value.StartsWith('/'):
+                throw new BadRequestException($"{field}: \"{value}\" is not an absolute path");
+            case "pool" or "network":
+                Names.ValidateLabel(field, value);
+                break;
+            case "hwaddr" when !MacAddress().IsMatch(value):
+                throw new BadRequestException($"{field}: \"{value}\" is not a MAC address such as 00:16:3e:12:34:56");
+            case "mtu":
+                ConfigKey.ParseInteger(field, value, 576, 9000);
+                break;
+            case "boot.priority":
+                ConfigKey.ParseInteger(field, value, 0, 100);
+                break;
+        }
+    }
+
+    [GeneratedRegex("^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")]
+    private static partial Regex MacAddress();
+}

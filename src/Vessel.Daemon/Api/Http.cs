@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using System.Text.Json.Serialization.Metadata;
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+
+namespace Vessel.Daemon.Api;
+
+/// <summary>Reading requests and writing answers the same way on every endpoint.</summary>
+internal static partial class Http
+{
+    [GeneratedRegex("property '(.+?)' could not be mapped")]
+    private static partial Regex UnknownProperty();
+
+    public static async Task<T> ReadJsonAsync<T>(HttpRequest request, JsonTypeInfo<T> type)
+    {
+        if (request.ContentLength == 0)
+            throw new BadRequestException("a JSON body is required");
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted)
+                ?? throw new BadRequestException("a JSON body is required, not null");
+        }
+        catch (JsonException e) when (UnknownProperty().Match(e.Message) is { Success: true } unknown)
+        {
+            throw new BadRequestException($"invalid JSON body: unknown field \"{unknown.Groups[1].Value}\"");
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"invalid JSON body: {e.Message}");
+        }
+    }
+
+    public static IResult Json<T>(T value, JsonTypeInfo<T> type, int status = 200) => TypedResults.Json(value, type, statusCode: status);
+
+    /// <summary>202 with the operation, as Incus answers every long action.</summary>
+    public static IResult Accepted(Operation operation) =>
+        new WithLocation(Results.Json(operation, VesselJson.Wire.Operation, statusCode: 202), $"/1.0/operations/{operation.Id}");
+
+    public static bool Flag(HttpRequest request, string name) =>
+        request.Query.TryGetValue(name, out var value) && value.ToString() is "1" or "true" or "";
+
+    public static Task WriteErrorAsync(HttpResponse response, int status, string message)
+    {
+        response.StatusCode = status;
+        return response.WriteAsJsonAsync(new ErrorResponse(message, status), VesselJson.Wire.ErrorResponse);
+    }
+
+    private sealed class WithLocation(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.Headers.Location = location;
+            return inner.ExecuteAsync(httpContext);
+        }
+    }
+}

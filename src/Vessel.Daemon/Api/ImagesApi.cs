@@ -1,0 +1,100 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.AspNetCore.Http.Features;
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Core.Validation;
+using Vessel.Daemon.Events;
+using Vessel.Daemon.Operations;
+using Vessel.Storage;
+
+namespace Vessel.Daemon.Api;
+
+/// <summary>/1.0/images: the image store and its aliases.</summary>
+internal static class ImagesApi
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var images = api.MapGroup("/images");
+        images.MapGet("", async (HttpRequest request, IStateStore store, CancellationToken ct) =>
+        {
+            var all = await store.ListImagesAsync(ct);
+            return Http.Flag(request, "recursion")
+                ? Http.Json(all.ToList(), VesselJson.Wire.ListImage)
+                : Http.Json(all.Select(i => $"/1.0/images/{i.Fingerprint}").ToList(), VesselJson.Wire.ListString);
+        });
+        images.MapPost("", ImportAsync);
+        images.MapGet("/aliases", async (IStateStore store, CancellationToken ct) =>
+            Http.Json((await store.ListAliasesAsync(ct)).ToList(), VesselJson.Wire.ListImageAlias));
+        images.MapPost("/aliases", CreateAliasAsync);
+        images.MapDelete("/aliases/{*name}", async (string name, HttpRequest request, IStateStore store, EventHub events, CancellationToken ct) =>
+        {
+            await store.DeleteAliasAsync(name, TypeOf(request) ?? InstanceType.Container, ct);
+            events.Lifecycle("image-alias-deleted", $"/1.0/images/aliases/{name}");
+            return Results.Ok();
+        });
+        images.MapGet("/{reference}", async (string reference, HttpRequest request, ImageStore store, CancellationToken ct) =>
+            Http.Json(await store.ResolveAsync(reference, TypeOf(request), ct), VesselJson.Wire.Image));
+        images.MapDelete("/{reference}", async (string reference, HttpRequest request, ImageStore store, EventHub events, CancellationToken ct) =>
+        {
+            var image = await store.ResolveAsync(reference, TypeOf(request), ct);
+            await store.DeleteAsync(image, ct);
+            events.Lifecycle("image-deleted", $"/1.0/images/{image.Fingerprint}");
+            return Results.Ok();
+        });
+    }
+
+    private static InstanceType? TypeOf(HttpRequest request) =>
+        request.Query.TryGetValue("type", out var type) ? InstanceTypes.Parse(type.ToString()) : null;
+
+    /// <summary>
+    /// The body is the image file itself. The import runs as an operation for its whole length, so a daemon
+    /// killed during an upload leaves a failed operation and no image; a client that hangs up cancels it.
+    /// </summary>
+    private static async Task<IResult> ImportAsync(HttpContext context, ImageStore store, OperationManager operations, EventHub events)
+    {
+        var query = context.Request.Query;
+        var request = new ImageImport(TypeOf(context.Request), query["architecture"].FirstOrDefault(),
+            query["description"].FirstOrDefault() ?? "", query["alias"].FirstOrDefault());
+        if (request.Alias is not null)
+            Names.ValidateAlias("alias", request.Alias);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+            limit.MaxRequestBodySize = null;
+
+        Image? image = null;
+        Exception? failure = null;
+        var operation = await operations.StartAsync($"Importing image{(request.Alias is null ? "" : $" {request.Alias}")}", ["/1.0/images"],
+            mayCancel: true, async ct =>
+            {
+                try
+                {
+                    image = await store.ImportAsync(context.Request.Body, request, ct);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                    throw;
+                }
+            }, context.RequestAborted);
+        var final = await operations.WaitAsync(operation.Id, Timeout.InfiniteTimeSpan, CancellationToken.None);
+        if (final.Status == OperationStatus.Cancelled)
+            throw new VesselException(499, $"the import was cancelled (operation {final.Id})");
+        if (failure is not null)
+            ExceptionDispatchInfo.Throw(failure);
+        events.Lifecycle("image-created", $"/1.0/images/{image!.Fingerprint}");
+        return Http.Json(image, VesselJson.Wire.Image, 201);
+    }
+
+    private static async Task<IResult> CreateAliasAsync(HttpRequest request, ImageStore images, IStateStore store, EventHub events, CancellationToken ct)
+    {
+        var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageAliasPost);
+        Names.ValidateAlias("name", body.Name);
+        var target = body.Target ?? throw new BadRequestException("target: the image fingerprint or alias to point at is required");
+        var image = await images.ResolveAsync(target, TypeOf(request), ct);
+        var alias = new ImageAlias(body.Name!, image.Type, image.Fingerprint, body.Description ?? "");
+        await store.SetAliasAsync(alias, ct);
+        events.Lifecycle("image-alias-created", $"/1.0/images/aliases/{alias.Name}");
+        return Http.Json(alias, VesselJson.Wire.ImageAlias, 201);
+    }
+}

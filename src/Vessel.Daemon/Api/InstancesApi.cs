@@ -1,0 +1,33 @@
+using Vessel.Core.Api;
+using Vessel.Daemon.Instances;
+
+namespace Vessel.Daemon.Api;
+
+/// <summary>/1.0/instances: parses requests and hands them to InstanceService; no engine logic here.</summary>
+internal static class InstancesApi
+{
+    public static void Map(IEndpointRouteBuilder api)
+    {
+        var instances = api.MapGroup("/instances");
+        instances.MapGet("", async (HttpRequest request, InstanceService service, Vessel.Core.State.IStateStore store, CancellationToken ct) =>
+        {
+            var all = await store.ListInstancesAsync(ct);
+            return Http.Flag(request, "recursion")
+                ? Http.Json(all.ToList(), VesselJson.Wire.ListInstance)
+                : Http.Json(all.Select(i => InstanceService.Path(i.Name)).ToList(), VesselJson.Wire.ListString);
+        });
+        instances.MapPost("", async (HttpRequest request, InstanceService service, CancellationToken ct) =>
+            Http.Accepted(await service.CreateAsync(await Http.ReadJsonAsync(request, VesselJson.Wire.InstancesPost), ct)));
+        instances.MapGet("/{name}", async (string name, InstanceService service, CancellationToken ct) =>
+            Http.Json(await service.GetAsync(name, ct), VesselJson.Wire.Instance));
+        instances.MapPatch("/{name}", async (string name, HttpRequest request, InstanceService service, CancellationToken ct) =>
+            Http.Json(await service.UpdateAsync(name, await Http.ReadJsonAsync(request, VesselJson.Wire.InstancePatch), ct),
+                VesselJson.Wire.Instance));
+        instances.MapDelete("/{name}", async (string name, HttpRequest request, InstanceService service, CancellationToken ct) =>
+            Http.Accepted(await service.DeleteAsync(name, Http.Flag(request, "force"), ct)));
+        instances.MapGet("/{name}/state", async (string name, InstanceService service, CancellationToken ct) =>
+            Http.Json(await service.GetStateAsync(name, ct), VesselJson.Wire.InstanceStateView));
+        instances.MapPut("/{name}/state", async (string name, HttpRequest request, InstanceService service, CancellationToken ct) =>
+            Http.Accepted(await service.ChangeStateAsync(name, await Http.ReadJsonAsync(request, VesselJson.Wire.InstanceStatePut), ct)));
+    }
+}

@@ -1,0 +1,88 @@
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Daemon.Api;
+using Vessel.Daemon.Events;
+using Vessel.Daemon.Instances;
+using Vessel.Daemon.Operations;
+using Vessel.State;
+using Vessel.Storage;
+
+namespace Vessel.Daemon;
+
+/// <summary>Wires the daemon together: services, API routes, and the reconciliation that runs before it serves.</summary>
+public static class DaemonHost
+{
+    public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
+        builder.Logging.SetMinimumLevel(LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ListenUnixSocket(options.SocketPath);
+            if (options.TcpEndpoint is { } tcp)
+                kestrel.Listen(tcp);
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton<IStateStore>(_ => new SqliteStateStore(options.DatabasePath));
+        services.AddSingleton(sp => new ImageStore(options.ImagesDirectory, sp.GetRequiredService<IStateStore>()));
+        services.AddSingleton<IStorageDriver, DirStorageDriver>();
+        foreach (var engine in engines)
+            services.AddSingleton(engine);
+        services.AddSingleton<EventHub>();
+        services.AddSingleton<OperationManager>();
+        services.AddSingleton<DriverRegistry>();
+        services.AddSingleton<StoragePools>();
+        services.AddSingleton<InstanceService>();
+        services.AddSingleton<RequestCounters>();
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            context.RequestServices.GetRequiredService<RequestCounters>().Count(context.Response.StatusCode);
+        });
+        app.UseMiddleware<ErrorMiddleware>();
+        var api = app.MapGroup("/1.0");
+        ServerApi.Map(api);
+        InstancesApi.Map(api);
+        ImagesApi.Map(api);
+        StoragePoolsApi.Map(api);
+        OperationsApi.Map(api);
+        EventsApi.Map(api);
+        MetricsApi.Map(api);
+        app.MapFallback((HttpContext context) =>
+            throw new NotFoundException($"{context.Request.Method} {context.Request.Path}: no such API path"));
+        return app;
+    }
+
+    /// <summary>Brings the store in line with the host before the first request is served.</summary>
+    public static async Task ReconcileAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var services = app.Services;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("Vessel.Daemon.Startup");
+        var store = services.GetRequiredService<IStateStore>();
+        var options = services.GetRequiredService<DaemonOptions>();
+
+        foreach (var operation in await store.FailUnfinishedOperationsAsync("interrupted: vesseld stopped while the operation ran", cancellationToken))
+            Log.OperationInterrupted(logger, operation.Id, operation.Description);
+        foreach (var path in await services.GetRequiredService<ImageStore>().RemoveLeftoversAsync(cancellationToken))
+            Log.LeftoverRemoved(logger, path);
+
+        if ((await store.ListPoolsAsync(cancellationToken)).Count == 0)
+        {
+            var pools = services.GetRequiredService<StoragePools>();
+            var pool = await pools.CreateAsync(new Vessel.Core.Api.StoragePoolPost("default", "dir", options.DefaultPoolSource,
+                "The default pool, made on first start"), Path.GetDirectoryName(options.DefaultPoolSource)!, cancellationToken);
+            Log.DefaultPoolCreated(logger, pool.Source);
+        }
+        await services.GetRequiredService<InstanceService>().ReconcileAsync(logger, cancellationToken);
+    }
+}

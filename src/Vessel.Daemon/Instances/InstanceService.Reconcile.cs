@@ -1,0 +1,45 @@
+using Vessel.Core.Model;
+
+namespace Vessel.Daemon.Instances;
+
+public sealed partial class InstanceService
+{
+    /// <summary>
+    /// Run once at daemon start: the store says what should be, the engines say what runs. Running instances
+    /// are adopted as they are; interrupted creations are undone; a stored status the engine contradicts is corrected.
+    /// </summary>
+    public async Task ReconcileAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        foreach (var instance in await store.ListInstancesAsync(cancellationToken))
+        {
+            var driver = drivers.Find(instance.Type);
+            if (instance.StatusReason == Creating)
+            {
+                Log.InstanceProblem(logger, instance.Name, "its creation was interrupted by a daemon stop; removing what was made");
+                var context = await ContextAsync(instance, cancellationToken);
+                if (driver is not null)
+                    await driver.DeleteAsync(context, cancellationToken);
+                var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+                await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
+                await store.DeleteInstanceAsync(instance.Name, cancellationToken);
+                continue;
+            }
+            if (driver is null)
+            {
+                if (instance.Status != InstanceStatus.Error)
+                {
+                    var reason = drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail;
+                    Log.InstanceProblem(logger, instance.Name, reason);
+                    await store.SetStatusAsync(instance.Name, InstanceStatus.Error, reason, cancellationToken);
+                }
+                continue;
+            }
+            var actual = (await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken)).Status;
+            if (actual != instance.Status)
+            {
+                Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), actual.ToString());
+                await store.SetStatusAsync(instance.Name, actual, null, cancellationToken);
+            }
+        }
+    }
+}

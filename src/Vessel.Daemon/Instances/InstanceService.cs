@@ -1,0 +1,283 @@
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Core.Validation;
+using Vessel.Daemon.Events;
+using Vessel.Daemon.Operations;
+using Vessel.Storage;
+
+namespace Vessel.Daemon.Instances;
+
+/// <summary>
+/// What can be done to instances, the same for every engine. The API hands typed requests here; this class
+/// validates them, moves the lifecycle state machine in the store and asks the engine to act.
+/// </summary>
+public sealed partial class InstanceService(
+    IStateStore store,
+    DriverRegistry drivers,
+    StoragePools pools,
+    ImageStore images,
+    OperationManager operations,
+    EventHub events,
+    DaemonOptions options)
+{
+    /// <summary>Marks an instance whose creation has not finished; a daemon start removes such leftovers.</summary>
+    private const string Creating = "creating";
+
+    public static string Path(string name) => $"/1.0/instances/{name}";
+
+    public async Task<Instance> GetAsync(string name, CancellationToken cancellationToken) =>
+        await store.GetInstanceAsync(name, cancellationToken) ?? throw new NotFoundException($"instance \"{name}\" not found");
+
+    public async Task<Operation> CreateAsync(InstancesPost request, CancellationToken cancellationToken)
+    {
+        Names.ValidateLabel("name", request.Name);
+        var name = request.Name!;
+        var config = request.Config ?? [];
+        InstanceConfigSchema.Validate(config, request.Type, HostResources.Current);
+        var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
+        DeviceSchema.Validate(devices);
+        var reference = request.Source?.Alias ?? request.Source?.Fingerprint
+            ?? throw new BadRequestException("source: an image alias or fingerprint is required");
+        var poolName = request.Pool ?? devices.GetValueOrDefault("root")?.GetValueOrDefault("pool") ?? "default";
+        Names.ValidateLabel("pool", poolName);
+
+        var driver = drivers.Get(request.Type);
+        var image = await images.ResolveAsync(reference, request.Type, cancellationToken);
+        var pool = await pools.GetAsync(poolName, cancellationToken);
+        if (await store.GetInstanceAsync(name, cancellationToken) is not null)
+            throw new ConflictException($"instance \"{name}\" already exists");
+
+        var now = DateTimeOffset.UtcNow;
+        var instance = new Instance
+        {
+            Name = name,
+            Type = request.Type,
+            Status = InstanceStatus.Stopped,
+            StatusReason = Creating,
+            Architecture = image.Architecture,
+            Config = config,
+            Devices = devices,
+            Image = image.Fingerprint,
+            Pool = pool.Name,
+            Ephemeral = request.Ephemeral,
+            CreatedAt = now,
+            StatusChangedAt = now,
+        };
+        await store.CreateInstanceAsync(instance, cancellationToken);
+
+        var verb = request.Start ? "Launching" : "Creating";
+        return await operations.StartAsync($"{verb} instance {name}", [Path(name)], mayCancel: false, async ct =>
+        {
+            await using (var revert = new Reverter())
+            {
+                revert.Add(() => store.DeleteInstanceAsync(name, CancellationToken.None));
+                var storage = pools.Driver(pool);
+                var volume = VolumeOf(instance);
+                await storage.CreateVolumeAsync(pool, volume, ct);
+                revert.Add(() => storage.DeleteVolumeAsync(pool, volume, CancellationToken.None));
+                var context = Context(instance, pool, image);
+                revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
+                await driver.CreateAsync(context, ct);
+                await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
+                revert.Success();
+            }
+            events.Lifecycle("instance-created", Path(name));
+            if (request.Start)
+                await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
+        }, CancellationToken.None);
+    }
+
+    public async Task<Operation> ChangeStateAsync(string name, InstanceStatePut request, CancellationToken cancellationToken)
+    {
+        var action = Lifecycle.ParseAction(request.Action ?? throw new BadRequestException("action: required (start, stop, restart, freeze, unfreeze)"));
+        if (request.Timeout < -1)
+            throw new BadRequestException($"timeout: {request.Timeout} is out of range; use -1 (wait forever) or 0 and up, in seconds");
+        var instance = await GetAsync(name, cancellationToken);
+        drivers.Get(instance.Type);
+        var during = Lifecycle.Begin(name, instance.Status, action, request.Force);
+        if (!await store.TryTransitionAsync(name, instance.Status, during, null, cancellationToken))
+            throw new ConflictException($"instance \"{name}\" changed state meanwhile; try again");
+        var timeout = request.Timeout < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(request.Timeout);
+        var title = char.ToUpperInvariant(Lifecycle.Verb(action)[0]) + Lifecycle.Verb(action)[1..];
+        return await operations.StartAsync($"{title}ing instance {name}", [Path(name)], mayCancel: false,
+            ct => PerformAsync(name, action, timeout, request.Force, ct), CancellationToken.None);
+    }
+
+    /// <summary>Begins an action inside an operation that is already running (launch = create + start).</summary>
+    private async Task RunActionAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var during = Lifecycle.Begin(name, instance.Status, action, force);
+        if (!await store.TryTransitionAsync(name, instance.Status, during, null, cancellationToken))
+            throw new ConflictException($"instance \"{name}\" changed state meanwhile; try again");
+        await PerformAsync(name, action, timeout, force, cancellationToken);
+    }
+
+    /// <summary>Runs the engine's half of an action whose transitional status is already stored, and settles the status.</summary>
+    private async Task PerformAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        var context = await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken);
+        var driver = drivers.Get(context.Instance.Type);
+        try
+        {
+            switch (action)
+            {
+                case InstanceAction.Start:
+                    await driver.StartAsync(context, cancellationToken);
+                    break;
+                case InstanceAction.Stop:
+                    await driver.StopAsync(context, timeout, force, cancellationToken);
+                    break;
+                case InstanceAction.Restart:
+                    await driver.StopAsync(context, timeout, force, cancellationToken);
+                    await store.SetStatusAsync(name, InstanceStatus.Starting, null, cancellationToken);
+                    await driver.StartAsync(context, cancellationToken);
+                    break;
+                case InstanceAction.Freeze:
+                    await driver.FreezeAsync(context, cancellationToken);
+                    break;
+                case InstanceAction.Unfreeze:
+                    await driver.UnfreezeAsync(context, cancellationToken);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // Settle in what really runs; the reason keeps what went wrong.
+            var actual = await ActualStatusAsync(driver, context);
+            await store.SetStatusAsync(name, actual, $"{Lifecycle.Verb(action)} failed: {e.Message}", CancellationToken.None);
+            throw;
+        }
+        var settled = Lifecycle.Settled(action);
+        await store.SetStatusAsync(name, settled, null, CancellationToken.None);
+        events.Lifecycle($"instance-{Past(action)}", Path(name));
+        if (settled == InstanceStatus.Stopped && context.Instance.Ephemeral)
+            await RemoveAsync(context, driver, CancellationToken.None);
+    }
+
+    private static async Task<InstanceStatus> ActualStatusAsync(IInstanceDriver driver, InstanceContext context)
+    {
+        try
+        {
+            return (await driver.GetStateAsync(context, CancellationToken.None)).Status;
+        }
+        catch
+        {
+            return InstanceStatus.Error;
+        }
+    }
+
+    private static string Past(InstanceAction action) => action switch
+    {
+        InstanceAction.Start => "started",
+        InstanceAction.Stop => "stopped",
+        InstanceAction.Restart => "restarted",
+        InstanceAction.Freeze => "paused",
+        InstanceAction.Unfreeze => "resumed",
+        _ => throw new ArgumentOutOfRangeException(nameof(action)),
+    };
+
+    public async Task<Operation> DeleteAsync(string name, bool force, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var driver = drivers.Get(instance.Type);
+        Lifecycle.CheckDelete(name, instance.Status, force);
+        if (instance.StatusReason == Creating)
+            throw new ConflictException($"instance \"{name}\" is still being created");
+        return await operations.StartAsync($"Deleting instance {name}", [Path(name)], mayCancel: false, async ct =>
+        {
+            var context = await ContextAsync(instance, ct);
+            var status = (await driver.GetStateAsync(context, ct)).Status;
+            if (status is not (InstanceStatus.Stopped or InstanceStatus.Error))
+                await driver.StopAsync(context, TimeSpan.Zero, force: true, ct);
+            await RemoveAsync(context, driver, ct);
+        }, CancellationToken.None);
+    }
+
+    private async Task RemoveAsync(InstanceContext context, IInstanceDriver driver, CancellationToken cancellationToken)
+    {
+        var instance = context.Instance;
+        await driver.DeleteAsync(context, cancellationToken);
+        var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+        await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
+        await store.DeleteInstanceAsync(instance.Name, cancellationToken);
+        events.Lifecycle("instance-deleted", Path(instance.Name));
+    }
+
+    public async Task<Instance> UpdateAsync(string name, InstancePatch patch, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var config = new Dictionary<string, string>(instance.Config);
+        foreach (var (key, value) in patch.Config ?? [])
+        {
+            if (value is null)
+            {
+                if (!config.Remove(key))
+                    throw new BadRequestException($"{key}: not set on instance \"{name}\"");
+                continue;
+            }
+            InstanceConfigSchema.ValidateKey(key, value, instance.Type, HostResources.Current);
+            config[key] = value;
+        }
+        var devices = new Dictionary<string, IReadOnlyDictionary<string, string>>(instance.Devices);
+        foreach (var (device, value) in patch.Devices ?? [])
+        {
+            if (value is null)
+            {
+                if (!devices.Remove(device))
+                    throw new BadRequestException($"devices.{device}: no such device on instance \"{name}\"");
+            }
+            else
+            {
+                devices[device] = value;
+            }
+        }
+        DeviceSchema.Validate(devices);
+        if (!devices.Keys.Order().SequenceEqual(instance.Devices.Keys.Order()) ||
+            devices.Any(d => !instance.Devices[d.Key].OrderBy(p => p.Key).SequenceEqual(d.Value.OrderBy(p => p.Key))))
+        {
+            if (instance.Status != InstanceStatus.Stopped)
+                throw new NotSupportedYetException("changing devices of a running instance is not supported yet; stop it first");
+        }
+
+        var updated = instance with { Config = config, Devices = devices };
+        if (instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
+        {
+            var driver = drivers.Get(instance.Type);
+            await driver.ApplyConfigAsync(await ContextAsync(updated, cancellationToken), instance.Config, cancellationToken);
+        }
+        await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
+        events.Lifecycle("instance-updated", Path(name));
+        return updated;
+    }
+
+    public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var driver = drivers.Find(instance.Type);
+        if (driver is null)
+            return new InstanceStateView(instance.Status, instance.StatusReason, null, null, drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail);
+        var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null);
+    }
+
+    private static VolumeRef VolumeOf(Instance instance) =>
+        new(instance.Type == InstanceType.Container ? VolumeKind.Container : VolumeKind.VirtualMachine, instance.Name);
+
+    private InstanceContext Context(Instance instance, StoragePool pool, Image? image) => new(
+        instance,
+        pools.Driver(pool).VolumePath(pool, VolumeOf(instance)),
+        options.InstanceRunDirectory(instance.Name),
+        options.LogDirectory,
+        image is null ? null : images.ImagePath(image));
+
+    private async Task<InstanceContext> ContextAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+        var image = instance.Image is null ? null : await store.GetImageAsync(instance.Image, cancellationToken);
+        return Context(instance, pool, image);
+    }
+}

@@ -1,0 +1,74 @@
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Core.Validation;
+
+namespace Vessel.Daemon.Instances;
+
+/// <summary>Storage pools: the store's record plus the driver that holds the data.</summary>
+public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> drivers)
+{
+    private readonly Dictionary<string, IStorageDriver> _drivers = drivers.ToDictionary(d => d.Name);
+
+    public IStorageDriver Driver(StoragePool pool) =>
+        _drivers.TryGetValue(pool.Driver, out var driver)
+            ? driver
+            : throw new NotSupportedYetException($"storage pool \"{pool.Name}\" uses driver \"{pool.Driver}\", which this vesseld does not have");
+
+    public async Task<StoragePool> GetAsync(string name, CancellationToken cancellationToken) =>
+        await store.GetPoolAsync(name, cancellationToken) ?? throw new NotFoundException($"storage pool \"{name}\" not found");
+
+    public async Task<StoragePoolView> ViewAsync(StoragePool pool, CancellationToken cancellationToken)
+    {
+        var instances = (await store.ListInstancesAsync(cancellationToken)).Count(i => i.Pool == pool.Name);
+        return new StoragePoolView(pool, Driver(pool).GetUsage(pool), instances);
+    }
+
+    public async Task<StoragePool> CreateAsync(StoragePoolPost request, string defaultSourceRoot, CancellationToken cancellationToken)
+    {
+        Names.ValidateLabel("name", request.Name);
+        var driverName = request.Driver ?? "dir";
+        if (!_drivers.TryGetValue(driverName, out var driver))
+            throw new BadRequestException($"driver: \"{driverName}\" is not a storage driver (available: {string.Join(", ", _drivers.Keys)})");
+        var pool = new StoragePool
+        {
+            Name = request.Name!,
+            Driver = driverName,
+            Source = request.Source ?? Path.Combine(defaultSourceRoot, request.Name!),
+            Description = request.Description ?? "",
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        if (await store.GetPoolAsync(pool.Name, cancellationToken) is not null)
+            throw new ConflictException($"storage pool \"{pool.Name}\" already exists");
+        var sources = (await store.ListPoolsAsync(cancellationToken)).Select(p => p.Source);
+        if (sources.Any(s => Overlaps(s, pool.Source)))
+            throw new BadRequestException($"source: \"{pool.Source}\" overlaps the source of another storage pool");
+
+        await using var revert = new Reverter();
+        await driver.CreatePoolAsync(pool, cancellationToken);
+        revert.Add(() => driver.DeletePoolAsync(pool, CancellationToken.None));
+        await store.CreatePoolAsync(pool, cancellationToken);
+        revert.Success();
+        return pool;
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        var pool = await GetAsync(name, cancellationToken);
+        var driver = Driver(pool);
+        var left = driver.ListVolumes(pool);
+        if (left.Count > 0)
+            throw new ConflictException($"storage pool \"{name}\" still holds volume(s) {string.Join(", ", left.Select(v => v.Name))}");
+        await store.DeletePoolAsync(name, cancellationToken);
+        await driver.DeletePoolAsync(pool, cancellationToken);
+    }
+
+    private static bool Overlaps(string a, string b)
+    {
+        var x = Path.TrimEndingDirectorySeparator(a) + "/";
+        var y = Path.TrimEndingDirectorySeparator(b) + "/";
+        return x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,32 @@
+namespace Vessel.Daemon;
+
+/// <summary>Every message the daemon logs, with a fixed event id.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "vesseld {Version} serving on {Socket} (state in {StateDirectory})")]
+    public static partial void Serving(ILogger logger, string version, string socket, string stateDirectory);
+
+    [LoggerMessage(2, LogLevel.Information, "engine {Type}: {Name} {Version}, operational: {Operational} ({Detail})")]
+    public static partial void EngineProbed(ILogger logger, string type, string name, string version, bool operational, string detail);
+
+    [LoggerMessage(3, LogLevel.Warning, "operation {Id} ({Description}) was interrupted by a daemon stop and is marked failed")]
+    public static partial void OperationInterrupted(ILogger logger, string id, string description);
+
+    [LoggerMessage(4, LogLevel.Information, "removed leftover {Path}")]
+    public static partial void LeftoverRemoved(ILogger logger, string path);
+
+    [LoggerMessage(5, LogLevel.Information, "instance {Name}: store said {Stored}, engine says {Actual}")]
+    public static partial void InstanceReconciled(ILogger logger, string name, string stored, string actual);
+
+    [LoggerMessage(6, LogLevel.Warning, "instance {Name}: {Problem}")]
+    public static partial void InstanceProblem(ILogger logger, string name, string problem);
+
+    [LoggerMessage(7, LogLevel.Information, "operation {Id} ({Description}) ended {Status}{Error}")]
+    public static partial void OperationEnded(ILogger logger, string id, string description, string status, string error);
+
+    [LoggerMessage(8, LogLevel.Error, "unexpected error on {Method} {Path}")]
+    public static partial void UnexpectedError(ILogger logger, Exception exception, string method, string path);
+
+    [LoggerMessage(9, LogLevel.Information, "created the default storage pool at {Source}")]
+    public static partial void DefaultPoolCreated(ILogger logger, string source);
+}

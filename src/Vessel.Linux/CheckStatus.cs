@@ -1,0 +1,8 @@
+namespace Vessel.Linux;
+
+public enum CheckStatus
+{
+    Ok,
+    Warn,
+    Fail,
+}

@@ -1,0 +1,63 @@
+namespace Vessel.State;
+
+/// <summary>
+/// Versioned schema migrations. Each entry takes the database from version i to i+1 and runs in one
+/// transaction; PRAGMA user_version records where a database stands. Never edit a shipped entry: append.
+/// </summary>
+internal static class Schema
+{
+    public static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE storage_pools (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            driver TEXT NOT NULL,
+            source TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE images (
+            fingerprint TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            architecture TEXT NOT NULL,
+            format TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE image_aliases (
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,
+            fingerprint TEXT NOT NULL REFERENCES images(fingerprint) ON DELETE CASCADE,
+            description TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (name, type)
+        );
+        CREATE TABLE instances (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            type TEXT NOT NULL,
+            status TEXT NOT NULL,
+            status_reason TEXT,
+            architecture TEXT NOT NULL,
+            config TEXT NOT NULL,
+            devices TEXT NOT NULL,
+            image TEXT REFERENCES images(fingerprint),
+            pool TEXT NOT NULL REFERENCES storage_pools(name),
+            ephemeral INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            status_changed_at TEXT NOT NULL
+        );
+        CREATE TABLE operations (
+            id TEXT PRIMARY KEY,
+            description TEXT NOT NULL,
+            status TEXT NOT NULL,
+            resources TEXT NOT NULL,
+            error TEXT,
+            may_cancel INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX operations_by_status ON operations(status);
+        """,
+    ];
+}

@@ -1,0 +1,90 @@
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+
+namespace Vessel.Storage;
+
+/// <summary>A pool that is a plain directory: every volume is a subdirectory. Works on any filesystem.</summary>
+public sealed class DirStorageDriver : IStorageDriver
+{
+    public string Name => "dir";
+
+    private static readonly Dictionary<VolumeKind, string> KindDirectories = new()
+    {
+        [VolumeKind.Container] = "containers",
+        [VolumeKind.VirtualMachine] = "virtual-machines",
+        [VolumeKind.Custom] = "custom",
+    };
+
+    public Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken)
+    {
+        if (!Path.IsPathFullyQualified(pool.Source))
+            throw new BadRequestException($"source: \"{pool.Source}\" is not an absolute path");
+        if (File.Exists(pool.Source))
+            throw new BadRequestException($"source: \"{pool.Source}\" is a file, not a directory");
+        if (Directory.Exists(pool.Source) && Directory.EnumerateFileSystemEntries(pool.Source).Any())
+            throw new BadRequestException($"source: directory \"{pool.Source}\" is not empty; a dir pool needs an empty or new directory");
+        Directory.CreateDirectory(pool.Source, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var kind in KindDirectories.Values)
+            Directory.CreateDirectory(Path.Combine(pool.Source, kind));
+        return Task.CompletedTask;
+    }
+
+    public Task DeletePoolAsync(StoragePool pool, CancellationToken cancellationToken)
+    {
+        var left = ListVolumes(pool);
+        if (left.Count > 0)
+            throw new ConflictException($"storage pool \"{pool.Name}\" still holds volume(s) {string.Join(", ", left.Select(v => v.Name))}");
+        if (!Directory.Exists(pool.Source))
+            return Task.CompletedTask;
+        foreach (var kind in KindDirectories.Values)
+        {
+            var path = Path.Combine(pool.Source, kind);
+            if (Directory.Exists(path))
+                Directory.Delete(path);
+        }
+        if (!Directory.EnumerateFileSystemEntries(pool.Source).Any())
+            Directory.Delete(pool.Source);
+        return Task.CompletedTask;
+    }
+
+    public PoolUsage GetUsage(StoragePool pool)
+    {
+        // DriveInfo asks statfs about the filesystem that holds the path.
+        var drive = new DriveInfo(pool.Source);
+        return new PoolUsage(drive.TotalSize - drive.TotalFreeSpace, drive.TotalSize);
+    }
+
+    public Task<string> CreateVolumeAsync(StoragePool pool, VolumeRef volume, CancellationToken cancellationToken)
+    {
+        var path = VolumePath(pool, volume);
+        if (Directory.Exists(path) || File.Exists(path))
+            throw new ConflictException($"volume \"{volume.Name}\" already exists in storage pool \"{pool.Name}\"");
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return Task.FromResult(path);
+    }
+
+    public Task DeleteVolumeAsync(StoragePool pool, VolumeRef volume, CancellationToken cancellationToken)
+    {
+        var path = VolumePath(pool, volume);
+        if (!Directory.Exists(path))
+            return Task.CompletedTask;
+        // A recursive delete through a mount would destroy what is mounted there (an image, a host path).
+        var mounted = MountTable.MountPointsUnder(path);
+        if (mounted.Count > 0)
+            throw new ConflictException($"volume \"{volume.Name}\" still has mounts under it: {string.Join(", ", mounted)}");
+        Directory.Delete(path, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    public string VolumePath(StoragePool pool, VolumeRef volume) =>
+        Path.Combine(pool.Source, KindDirectories[volume.Kind], volume.Name);
+
+    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) =>
+    [
+        .. KindDirectories
+            .Where(k => Directory.Exists(Path.Combine(pool.Source, k.Value)))
+            .SelectMany(k => Directory.EnumerateDirectories(Path.Combine(pool.Source, k.Value))
+                .Select(d => new VolumeRef(k.Key, Path.GetFileName(d)))),
+    ];
+}

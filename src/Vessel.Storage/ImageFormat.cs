@@ -1,0 +1,45 @@
+using Vessel.Core;
+using Vessel.Core.Model;
+
+namespace Vessel.Storage;
+
+/// <summary>Tells an image file's format from its first bytes, and which instance type it serves.</summary>
+public static class ImageFormat
+{
+    /// <summary>How many leading bytes Detect needs: a tar header's "ustar" magic sits at offset 257.</summary>
+    public const int HeaderLength = 512;
+
+    public static (string Format, InstanceType Type)? Detect(ReadOnlySpan<byte> header)
+    {
+        if (header.StartsWith((ReadOnlySpan<byte>)[(byte)'Q', (byte)'F', (byte)'I', 0xfb]))
+            return ("qcow2", InstanceType.VirtualMachine);
+        if (header.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b]))
+            return ("tar.gz", InstanceType.Container);
+        if (header.StartsWith((ReadOnlySpan<byte>)[0x28, 0xb5, 0x2f, 0xfd]))
+            return ("tar.zst", InstanceType.Container);
+        if (header.StartsWith((ReadOnlySpan<byte>)[0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0x00]))
+            return ("tar.xz", InstanceType.Container);
+        if (header.Length >= 262 && header.Slice(257, 5).SequenceEqual("ustar"u8))
+            return ("tar", InstanceType.Container);
+        return null;
+    }
+
+    /// <summary>Checks the detected format against the type the user asked for and names the file in the store.</summary>
+    public static (string Format, InstanceType Type, string Filename) Resolve(ReadOnlySpan<byte> header, long size, InstanceType? requested)
+    {
+        var detected = Detect(header);
+        if (detected is null)
+        {
+            // A raw disk has no magic; take it only when the user says it is a VM image.
+            if (requested == InstanceType.VirtualMachine && size > 0 && size % 512 == 0)
+                return ("raw", InstanceType.VirtualMachine, "disk.raw");
+            throw new BadRequestException(requested == InstanceType.VirtualMachine
+                ? "the file is neither a qcow2 disk nor a raw disk (a raw disk is a non-empty multiple of 512 bytes)"
+                : "the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz) or a qcow2 disk");
+        }
+        var (format, type) = detected.Value;
+        if (requested is { } want && want != type)
+            throw new BadRequestException($"the file is a {format} file, which makes a {type.Name()} image, not a {want.Name()} image");
+        return (format, type, type == InstanceType.Container ? $"rootfs.{format}" : $"disk.{format}");
+    }
+}

@@ -1,0 +1,186 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Core.Validation;
+
+namespace Vessel.Storage;
+
+public sealed record ImageImport(InstanceType? Type, string? Architecture, string Description, string? Alias);
+
+/// <summary>
+/// Content-addressed, immutable images: images/&lt;sha256&gt;/ holds the file and metadata.json. A file is
+/// streamed into a staging directory while it is hashed and only renamed into place whole, so an
+/// interrupted import never leaves a half image.
+/// </summary>
+public sealed class ImageStore(string directory, IStateStore store)
+{
+    public static readonly string[] Architectures = ["x86_64", "aarch64"];
+
+    private string StagingDirectory => Path.Combine(directory, ".staging");
+
+    public string ImagePath(Image image) => Path.Combine(directory, image.Fingerprint, image.Filename);
+
+    public async Task<Image> ImportAsync(Stream content, ImageImport request, CancellationToken cancellationToken)
+    {
+        var architecture = request.Architecture ?? HostArchitecture;
+        if (!Architectures.Contains(architecture))
+            throw new BadRequestException($"architecture: \"{architecture}\" is not one of {string.Join(", ", Architectures)}");
+        if (request.Alias is not null)
+            Names.ValidateAlias("alias", request.Alias);
+
+        var staging = Path.Combine(StagingDirectory, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var upload = Path.Combine(staging, "upload");
+            var (fingerprint, size, header) = await CopyHashingAsync(content, upload, cancellationToken);
+            var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
+            if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)
+                throw new ConflictException($"image {fingerprint[..12]} already exists" +
+                    (existing.Aliases.Count > 0 ? $" (aliases: {string.Join(", ", existing.Aliases)})" : ""));
+
+            var image = new Image
+            {
+                Fingerprint = fingerprint,
+                Type = type,
+                Architecture = architecture,
+                Format = format,
+                Filename = filename,
+                Size = size,
+                Description = request.Description,
+                CreatedAt = DateTimeOffset.UtcNow,
+            };
+            File.Move(upload, Path.Combine(staging, filename));
+            File.SetUnixFileMode(Path.Combine(staging, filename), UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+            await File.WriteAllTextAsync(Path.Combine(staging, "metadata.json"), JsonSerializer.Serialize(image, VesselJson.Wire.Image), cancellationToken);
+
+            var final = Path.Combine(directory, fingerprint);
+            if (Directory.Exists(final))
+                Directory.Delete(final, recursive: true); // left by a crash between the rename and the database row
+            Directory.Move(staging, final);
+            try
+            {
+                await store.CreateImageAsync(image, CancellationToken.None);
+            }
+            catch
+            {
+                Directory.Delete(final, recursive: true);
+                throw;
+            }
+            if (request.Alias is not null)
+            {
+                await store.SetAliasAsync(new ImageAlias(request.Alias, type, fingerprint, ""), CancellationToken.None);
+                image = image with { Aliases = [request.Alias] };
+            }
+            return image;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    private static async Task<(string Fingerprint, long Size, byte[] Header)> CopyHashingAsync(Stream content, string path, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var header = new byte[ImageFormat.HeaderLength];
+        var headerLength = 0;
+        long size = 0;
+        var buffer = new byte[1 << 20];
+        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+        {
+            int read;
+            while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (headerLength < header.Length)
+                {
+                    var take = Math.Min(read, header.Length - headerLength);
+                    buffer.AsSpan(0, take).CopyTo(header.AsSpan(headerLength));
+                    headerLength += take;
+                }
+                hash.AppendData(buffer, 0, read);
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                size += read;
+            }
+            file.Flush(flushToDisk: true);
+        }
+        if (size == 0)
+            throw new BadRequestException("the image file is empty");
+        return (Convert.ToHexStringLower(hash.GetHashAndReset()), size, header[..headerLength]);
+    }
+
+    /// <summary>Finds an image by alias (per instance type, as in Incus) or by a unique fingerprint prefix.</summary>
+    public async Task<Image> ResolveAsync(string reference, InstanceType? type, CancellationToken cancellationToken)
+    {
+        var aliases = await store.ListAliasesAsync(cancellationToken);
+        var byAlias = aliases.Where(a => a.Name == reference && (type is null || a.Type == type)).ToList();
+        if (byAlias.Count > 1)
+            throw new BadRequestException($"image alias \"{reference}\" names both a container and a virtual-machine image; say which type");
+        if (byAlias.Count == 1)
+            return await store.GetImageAsync(byAlias[0].Fingerprint, cancellationToken)
+                ?? throw new NotFoundException($"image \"{reference}\" not found");
+
+        if (Names.IsFingerprintPrefix(reference))
+        {
+            var matches = (await store.ListImagesAsync(cancellationToken))
+                .Where(i => i.Fingerprint.StartsWith(reference, StringComparison.Ordinal)).ToList();
+            if (matches.Count > 1)
+                throw new BadRequestException($"fingerprint prefix \"{reference}\" matches {matches.Count} images; give more digits");
+            if (matches.Count == 1)
+            {
+                if (type is { } want && matches[0].Type != want)
+                    throw new BadRequestException($"image {reference} is a {matches[0].Type.Name()} image, not a {want.Name()} image");
+                return matches[0];
+            }
+        }
+        var kind = type is { } t ? $" for {t.Name()} instances" : "";
+        throw new NotFoundException($"image \"{reference}\" not found{kind} (see vessel image list)");
+    }
+
+    public async Task DeleteAsync(Image image, CancellationToken cancellationToken)
+    {
+        await store.DeleteImageAsync(image.Fingerprint, cancellationToken);
+        var path = Path.Combine(directory, image.Fingerprint);
+        if (Directory.Exists(path))
+            Directory.Delete(path, recursive: true);
+    }
+
+    /// <summary>
+    /// Run at daemon start: drops staging leftovers of imports a crash interrupted, and image directories
+    /// the database does not know (a crash between the rename and the insert, or after a delete's row went).
+    /// </summary>
+    public async Task<IReadOnlyList<string>> RemoveLeftoversAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(directory);
+        var removed = new List<string>();
+        if (Directory.Exists(StagingDirectory))
+        {
+            foreach (var entry in Directory.EnumerateDirectories(StagingDirectory))
+            {
+                Directory.Delete(entry, recursive: true);
+                removed.Add(entry);
+            }
+        }
+        var known = (await store.ListImagesAsync(cancellationToken)).Select(i => i.Fingerprint).ToHashSet();
+        foreach (var entry in Directory.EnumerateDirectories(directory))
+        {
+            var name = Path.GetFileName(entry);
+            if (name.Length == 64 && Names.IsFingerprintPrefix(name) && !known.Contains(name))
+            {
+                Directory.Delete(entry, recursive: true);
+                removed.Add(entry);
+            }
+        }
+        return removed;
+    }
+
+    public static string HostArchitecture => System.Runtime.InteropServices.RuntimeInformation.OSArchitecture switch
+    {
+        System.Runtime.InteropServices.Architecture.Arm64 => "aarch64",
+        _ => "x86_64",
+    };
+}
