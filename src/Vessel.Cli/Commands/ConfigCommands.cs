@@ -1,0 +1,48 @@
+using Vessel.Core.Api;
+
+namespace Vessel.Cli.Commands;
+
+internal static class ConfigCommands
+{
+    private const string Usage = "vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...";
+
+    public static async Task RunAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args.Skip(1), [], []);
+        var name = a.Positional(0, "instance name");
+        switch (args.FirstOrDefault())
+        {
+            case "show":
+                a.ExpectPositionals(1, 1, Usage);
+                var instance = await api.GetAsync($"/1.0/instances/{name}", VesselJson.Wire.Instance);
+                foreach (var (key, value) in instance.Config.OrderBy(c => c.Key))
+                    Console.WriteLine($"{key}: {value}");
+                break;
+            case "get":
+                a.ExpectPositionals(2, 2, Usage);
+                var config = (await api.GetAsync($"/1.0/instances/{name}", VesselJson.Wire.Instance)).Config;
+                Console.WriteLine(config.TryGetValue(a.Positionals[1], out var found) ? found : "");
+                break;
+            case "set":
+                if (a.Positionals.Count < 2)
+                    throw new UsageException($"usage: {Usage}");
+                // "set NAME KEY VALUE" as Incus also accepts it, or any number of KEY=VALUE.
+                var pairs = a.Positionals.Count == 3 && !a.Positionals[1].Contains('=', StringComparison.Ordinal)
+                    ? [new KeyValuePair<string, string>(a.Positionals[1], a.Positionals[2])]
+                    : a.Positionals.Skip(1).Select(Arguments.KeyValue).ToList();
+                await PatchAsync(api, name, pairs.ToDictionary(p => p.Key, p => (string?)p.Value));
+                break;
+            case "unset":
+                if (a.Positionals.Count < 2)
+                    throw new UsageException($"usage: {Usage}");
+                await PatchAsync(api, name, a.Positionals.Skip(1).ToDictionary(k => k, _ => (string?)null));
+                break;
+            default:
+                throw new UsageException($"usage: {Usage}");
+        }
+    }
+
+    private static Task PatchAsync(ApiClient api, string name, Dictionary<string, string?> config) =>
+        api.SendAsync(HttpMethod.Patch, $"/1.0/instances/{name}",
+            ApiClient.Json(new InstancePatch { Config = config }, VesselJson.Wire.InstancePatch), VesselJson.Wire.Instance);
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+
+namespace Vessel.Cli.Commands;
+
+internal static class ImageCommands
+{
+    private const string Usage = "vessel image list|show|import|delete|alias|build (see vessel help)";
+
+    public static Task RunAsync(ApiClient api, string[] args) => args.FirstOrDefault() switch
+    {
+        "list" => ListAsync(api, args[1..]),
+        "show" => ShowAsync(api, args[1..]),
+        "import" => ImportAsync(api, args[1..]),
+        "delete" => DeleteAsync(api, args[1..]),
+        "alias" => AliasAsync(api, args[1..]),
+        "build" => throw new ApiException("image build is not supported yet: it comes with the container and VM engines", 501),
+        _ => throw new UsageException($"usage: {Usage}"),
+    };
+
+    private static string TypeQuery(Arguments a, char separator = '?') =>
+        a.Flag("--vm") ? $"{separator}type=virtual-machine" : "";
+
+    private static async Task ListAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], ["--format", "-f"]);
+        a.ExpectPositionals(0, 0, "vessel image list [--format table|json|csv]");
+        var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
+        var images = await api.GetAsync("/1.0/images?recursion=1", VesselJson.Wire.ListImage);
+        if (format == OutputFormat.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(images, VesselJson.Wire.ListImage));
+            return;
+        }
+        Console.Out.Write(Output.Table(["ALIAS", "FINGERPRINT", "TYPE", "ARCHITECTURE", "FORMAT", "SIZE", "DESCRIPTION", "CREATED"],
+            images.Select(i => (IReadOnlyList<string>)
+            [
+                string.Join(", ", i.Aliases), Output.Short(i.Fingerprint), i.Type.Name(), i.Architecture, i.Format,
+                Sizes.Format(i.Size), i.Description, Output.Time(i.CreatedAt),
+            ]), format));
+    }
+
+    private static async Task ShowAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--vm"], []);
+        a.ExpectPositionals(1, 1, "vessel image show IMAGE [--vm]");
+        var image = await api.GetAsync($"/1.0/images/{Uri.EscapeDataString(a.Positionals[0])}{TypeQuery(a)}", VesselJson.Wire.Image);
+        Console.Out.Write(string.Create(CultureInfo.InvariantCulture, $"""
+            Fingerprint: {image.Fingerprint}
+            Type: {image.Type.Name()}
+            Architecture: {image.Architecture}
+            Format: {image.Format}
+            Size: {Sizes.Format(image.Size)} ({image.Size} bytes)
+            Description: {image.Description}
+            Aliases: {string.Join(", ", image.Aliases)}
+            Created: {Output.Time(image.CreatedAt)}
+
+            """));
+    }
+
+    private static async Task ImportAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--vm"], ["--alias", "--arch", "--description"]);
+        a.ExpectPositionals(1, 1, "vessel image import FILE [--alias ALIAS] [--vm] [--arch ARCH] [--description TEXT]");
+        var path = a.Positionals[0];
+        if (!File.Exists(path))
+            throw new UsageException($"{path}: no such file");
+        var query = new List<string>();
+        if (a.Flag("--vm"))
+            query.Add("type=virtual-machine");
+        foreach (var (option, key) in new[] { ("--alias", "alias"), ("--arch", "architecture"), ("--description", "description") })
+        {
+            if (a.Option(option) is { } value)
+                query.Add($"{key}={Uri.EscapeDataString(value)}");
+        }
+        // Streamed, never buffered: the file may be many gigabytes, or a pipe.
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        using var content = new StreamContent(file, 1 << 20);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        var image = await api.SendAsync(HttpMethod.Post, "/1.0/images" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), content,
+            VesselJson.Wire.Image);
+        Console.WriteLine($"Image imported with fingerprint: {image.Fingerprint}");
+    }
+
+    private static async Task DeleteAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--vm"], []);
+        if (a.Positionals.Count == 0)
+            throw new UsageException("usage: vessel image delete IMAGE... [--vm]");
+        foreach (var image in a.Positionals)
+            await api.SendAsync(HttpMethod.Delete, $"/1.0/images/{Uri.EscapeDataString(image)}{TypeQuery(a)}");
+    }
+
+    private static async Task AliasAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args.Skip(1), ["--vm"], ["--description"]);
+        switch (args.FirstOrDefault())
+        {
+            case "list":
+                a.ExpectPositionals(0, 0, "vessel image alias list");
+                var aliases = await api.GetAsync("/1.0/images/aliases", VesselJson.Wire.ListImageAlias);
+                Console.Out.Write(Output.Table(["ALIAS", "TYPE", "FINGERPRINT", "DESCRIPTION"],
+                    aliases.Select(x => (IReadOnlyList<string>)[x.Name, x.Type.Name(), Output.Short(x.Fingerprint), x.Description]),
+                    OutputFormat.Table));
+                break;
+            case "create":
+                a.ExpectPositionals(2, 2, "vessel image alias create ALIAS IMAGE [--vm]");
+                var body = new ImageAliasPost(a.Positionals[0], a.Positionals[1], a.Option("--description"));
+                await api.SendAsync(HttpMethod.Post, "/1.0/images/aliases" + TypeQuery(a), ApiClient.Json(body, VesselJson.Wire.ImageAliasPost),
+                    VesselJson.Wire.ImageAlias);
+                break;
+            case "delete":
+                a.ExpectPositionals(1, 1, "vessel image alias delete ALIAS [--vm]");
+                await api.SendAsync(HttpMethod.Delete, $"/1.0/images/aliases/{a.Positionals[0]}{TypeQuery(a)}");
+                break;
+            default:
+                throw new UsageException("usage: vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]");
+        }
+    }
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+
+namespace Vessel.Cli.Commands;
+
+internal static class InstanceCommands
+{
+    public static async Task LaunchAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--vm", "--ephemeral", "--no-wait"], ["-c", "--config", "--storage", "-s", "--network", "-n"]);
+        a.ExpectPositionals(2, 2, "vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral]");
+        if ((a.Option("--network") ?? a.Option("-n")) is { } network)
+            throw new ApiException($"--network {network}: networks are not supported yet (they come with the network engine)", 501);
+        var request = new InstancesPost
+        {
+            Name = a.Positionals[1],
+            Type = a.Flag("--vm") ? InstanceType.VirtualMachine : InstanceType.Container,
+            Source = new InstanceSource(Alias: a.Positionals[0]),
+            Config = a.Options("-c").Concat(a.Options("--config")).Select(Arguments.KeyValue).ToDictionary(),
+            Pool = a.Option("--storage") ?? a.Option("-s"),
+            Ephemeral = a.Flag("--ephemeral"),
+            Start = true,
+        };
+        var operation = await api.SendAsync(HttpMethod.Post, "/1.0/instances", ApiClient.Json(request, VesselJson.Wire.InstancesPost),
+            VesselJson.Wire.Operation);
+        if (a.Flag("--no-wait"))
+        {
+            Console.WriteLine(operation.Id);
+            return;
+        }
+        await api.WaitAsync(operation);
+        Console.WriteLine($"Launched {request.Name}");
+    }
+
+    public static async Task ListAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], ["--format", "-f"]);
+        a.ExpectPositionals(0, 0, "vessel list [--format table|json|csv]");
+        var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
+        var instances = await api.GetAsync("/1.0/instances?recursion=1", VesselJson.Wire.ListInstance);
+        if (format == OutputFormat.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(instances, VesselJson.Wire.ListInstance));
+            return;
+        }
+        Console.Out.Write(Output.Table(["NAME", "STATE", "TYPE", "IMAGE", "POOL", "CREATED"],
+            instances.Select(i => (IReadOnlyList<string>)
+                [i.Name, i.Status.ToString().ToUpperInvariant(), i.Type.Name(), Output.Short(i.Image), i.Pool, Output.Time(i.CreatedAt)]),
+            format));
+    }
+
+    public static async Task InfoAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], []);
+        a.ExpectPositionals(1, 1, "vessel info NAME");
+        var name = a.Positionals[0];
+        var instanceTask = api.GetAsync($"/1.0/instances/{name}", VesselJson.Wire.Instance);
+        var stateTask = api.GetAsync($"/1.0/instances/{name}/state", VesselJson.Wire.InstanceStateView);
+        var instance = await instanceTask;
+        var state = await stateTask;
+        var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"Name: {instance.Name}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Type: {instance.Type.Name()}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Status: {state.Status}{(state.StatusReason is null ? "" : $" ({state.StatusReason})")}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Architecture: {instance.Architecture}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Image: {Output.Short(instance.Image)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Storage pool: {instance.Pool}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Created: {Output.Time(instance.CreatedAt)}\n");
+        text.Append(CultureInfo.InvariantCulture, $"Ephemeral: {(instance.Ephemeral ? "yes" : "no")}\n");
+        if (state.Pid is { } pid)
+            text.Append(CultureInfo.InvariantCulture, $"PID: {pid}\n");
+        if (instance.Config.Count > 0)
+        {
+            text.Append("Config:\n");
+            foreach (var (key, value) in instance.Config.OrderBy(c => c.Key))
+                text.Append(CultureInfo.InvariantCulture, $"  {key}: {value}\n");
+        }
+        if (instance.Devices.Count > 0)
+        {
+            text.Append("Devices:\n");
+            foreach (var (device, settings) in instance.Devices.OrderBy(d => d.Key))
+                text.Append(CultureInfo.InvariantCulture, $"  {device}: {string.Join(", ", settings.OrderBy(s => s.Key).Select(s => $"{s.Key}={s.Value}"))}\n");
+        }
+        text.Append(UsageText(state));
+        Console.Out.Write(text.ToString());
+    }
+
+    private static string UsageText(InstanceStateView state)
+    {
+        if (state.Usage is not { } u)
+            return state.UsageUnavailable is { } why ? $"Usage: not available: {why}\n" : "Usage: none (not running)\n";
+        var lines = new List<string>();
+        if (u.CpuSeconds is { } cpu)
+            lines.Add(string.Create(CultureInfo.InvariantCulture, $"  CPU time: {cpu:0.00}s"));
+        if (u.MemoryBytes is { } memory)
+            lines.Add($"  Memory: {Sizes.Format(memory)}{(u.MemoryPeakBytes is { } peak ? $" (peak {Sizes.Format(peak)})" : "")}");
+        if (u.Processes is { } processes)
+            lines.Add($"  Processes: {processes}");
+        if (u.DiskBytes is { } disk)
+            lines.Add($"  Disk: {Sizes.Format(disk)}");
+        if (u.NetworkRxBytes is { } rx && u.NetworkTxBytes is { } tx)
+            lines.Add($"  Network: received {Sizes.Format(rx)}, sent {Sizes.Format(tx)}");
+        return "Usage:\n" + string.Join('\n', lines) + "\n";
+    }
+
+    public static async Task ChangeStateAsync(ApiClient api, string action, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--force", "-f", "--no-wait"], ["--timeout"]);
+        if (a.Positionals.Count == 0)
+            throw new UsageException($"usage: vessel {action} NAME... [--force] [--timeout SECONDS]");
+        var timeout = 30;
+        if (a.Option("--timeout") is { } text && !int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out timeout))
+            throw new UsageException($"--timeout: \"{text}\" is not a number of seconds");
+        var request = new InstanceStatePut { Action = action, Force = a.Flag("--force") || a.Flag("-f"), Timeout = timeout };
+        await ForEachAsync(api, a, name => api.SendAsync(HttpMethod.Put, $"/1.0/instances/{name}/state",
+            ApiClient.Json(request, VesselJson.Wire.InstanceStatePut), VesselJson.Wire.Operation));
+    }
+
+    public static async Task DeleteAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--force", "-f", "--no-wait"], []);
+        if (a.Positionals.Count == 0)
+            throw new UsageException("usage: vessel delete NAME... [--force]");
+        var force = a.Flag("--force") || a.Flag("-f") ? "?force=1" : "";
+        await ForEachAsync(api, a, name => api.SendAsync(HttpMethod.Delete, $"/1.0/instances/{name}{force}", null, VesselJson.Wire.Operation));
+    }
+
+    /// <summary>Starts the action on every named instance, then waits for all of them; reports each failure.</summary>
+    private static async Task ForEachAsync(ApiClient api, Arguments a, Func<string, Task<Operation>> begin)
+    {
+        var failures = new List<string>();
+        var started = new List<Operation>();
+        foreach (var name in a.Positionals)
+        {
+            try
+            {
+                started.Add(await begin(name));
+            }
+            catch (ApiException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        foreach (var operation in started)
+        {
+            if (a.Flag("--no-wait"))
+            {
+                Console.WriteLine(operation.Id);
+                continue;
+            }
+            try
+            {
+                await api.WaitAsync(operation);
+            }
+            catch (ApiException e)
+            {
+                failures.Add(e.Message);
+            }
+        }
+        if (failures.Count > 0)
+            throw new ApiException(string.Join("; ", failures), 0);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Validation;
+
+namespace Vessel.Cli.Commands;
+
+internal static class StorageCommands
+{
+    private const string Usage = "vessel storage list | show POOL | create POOL [dir] [source=PATH] | delete POOL";
+
+    public static async Task RunAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args.Skip(1), [], ["--format", "-f", "--description"]);
+        switch (args.FirstOrDefault())
+        {
+            case "list":
+                a.ExpectPositionals(0, 0, Usage);
+                var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
+                var pools = await api.GetAsync("/1.0/storage-pools", VesselJson.Wire.ListStoragePoolView);
+                if (format == OutputFormat.Json)
+                {
+                    Console.WriteLine(JsonSerializer.Serialize(pools, VesselJson.Wire.ListStoragePoolView));
+                    return;
+                }
+                Console.Out.Write(Output.Table(["NAME", "DRIVER", "SOURCE", "USED", "SIZE", "INSTANCES", "DESCRIPTION"],
+                    pools.Select(p => (IReadOnlyList<string>)
+                    [
+                        p.Pool.Name, p.Pool.Driver, p.Pool.Source, Sizes.Format(p.Usage.UsedBytes), Sizes.Format(p.Usage.TotalBytes),
+                        p.Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Pool.Description,
+                    ]), format));
+                break;
+            case "show":
+                a.ExpectPositionals(1, 1, Usage);
+                var view = await api.GetAsync($"/1.0/storage-pools/{a.Positionals[0]}", VesselJson.Wire.StoragePoolView);
+                Console.Out.Write($"""
+                    Name: {view.Pool.Name}
+                    Driver: {view.Pool.Driver}
+                    Source: {view.Pool.Source}
+                    Description: {view.Pool.Description}
+                    Used: {Sizes.Format(view.Usage.UsedBytes)} of {Sizes.Format(view.Usage.TotalBytes)}
+                    Instances: {view.Instances}
+
+                    """);
+                break;
+            case "create":
+                a.ExpectPositionals(1, 3, Usage);
+                var driver = a.Positionals.Skip(1).FirstOrDefault(p => !p.Contains('=', StringComparison.Ordinal)) ?? "dir";
+                var settings = a.Positionals.Skip(1).Where(p => p.Contains('=', StringComparison.Ordinal)).Select(Arguments.KeyValue).ToList();
+                foreach (var (key, _) in settings.Where(s => s.Key != "source"))
+                    throw new UsageException($"{key}: unknown storage pool setting (known: source)");
+                var body = new StoragePoolPost(a.Positionals[0], driver, settings.FirstOrDefault().Value, a.Option("--description"));
+                await api.SendAsync(HttpMethod.Post, "/1.0/storage-pools", ApiClient.Json(body, VesselJson.Wire.StoragePoolPost),
+                    VesselJson.Wire.StoragePoolView);
+                Console.WriteLine($"Storage pool {a.Positionals[0]} created");
+                break;
+            case "delete":
+                a.ExpectPositionals(1, 1, Usage);
+                await api.SendAsync(HttpMethod.Delete, $"/1.0/storage-pools/{a.Positionals[0]}");
+                break;
+            default:
+                throw new UsageException($"usage: {Usage}");
+        }
+    }
+}

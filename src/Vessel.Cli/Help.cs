@@ -1,0 +1,34 @@
+namespace Vessel.Cli;
+
+internal static class Help
+{
+    public const string Text = """
+        vessel — manage Vessel instances (containers and virtual machines)
+
+        Instances:
+          vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral] [--no-wait]
+          vessel list [--format table|json|csv]
+          vessel info NAME
+          vessel start|stop|restart|pause|resume NAME... [--force] [--timeout SECONDS] [--no-wait]
+          vessel delete NAME... [--force] [--no-wait]
+          vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
+        Images:
+          vessel image list [--format table|json|csv]
+          vessel image show IMAGE [--vm]
+          vessel image import FILE [--alias ALIAS] [--vm] [--arch x86_64|aarch64] [--description TEXT]
+          vessel image delete IMAGE [--vm]
+          vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]
+        Storage:
+          vessel storage list [--format table|json|csv]
+          vessel storage show POOL | create POOL [dir] [source=PATH] | delete POOL
+        Daemon:
+          vessel operation list [--format table|json|csv] | show ID | wait ID | cancel ID
+          vessel monitor [--type operation,lifecycle]
+          vessel doctor
+          vessel version
+
+        The daemon is reached at $VESSEL_SOCKET, else $VESSEL_RUN_DIR/vessel.sock, else /run/vessel/vessel.sock.
+        Exit codes: 0 success, 1 error, 2 usage.
+
+        """;
+}
