@@ -58,8 +58,6 @@ public static class DaemonHost
         OperationsApi.Map(api);
         EventsApi.Map(api);
         MetricsApi.Map(api);
-        app.MapFallback((HttpContext context) =>
-            throw new NotFoundException($"{context.Request.Method} {context.Request.Path}: no such API path"));
         return app;
     }
 

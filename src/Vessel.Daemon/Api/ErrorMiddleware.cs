@@ -11,8 +11,14 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlew
         try
         {
             await next(context);
-            if (context.Response.StatusCode == 405 && !context.Response.HasStarted)
-                await Http.WriteErrorAsync(context.Response, 405, $"{context.Request.Method} is not allowed on {context.Request.Path}");
+            // Routing answers an unknown path or method with an empty body; give it the error shape too.
+            if (!context.Response.HasStarted && context.Response.StatusCode is 404 or 405)
+            {
+                var request = context.Request;
+                await Http.WriteErrorAsync(context.Response, context.Response.StatusCode, context.Response.StatusCode == 404
+                    ? $"{request.Method} {request.Path}: no such API path"
+                    : $"{request.Method} is not allowed on {request.Path}");
+            }
         }
         catch (Exception e) when (!context.Response.HasStarted)
         {

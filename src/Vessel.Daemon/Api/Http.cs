@@ -22,14 +22,22 @@ internal static partial class Http
             return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted)
                 ?? throw new BadRequestException("a JSON body is required, not null");
         }
-        catch (JsonException e) when (UnknownProperty().Match(e.Message) is { Success: true } unknown)
-        {
-            throw new BadRequestException($"invalid JSON body: unknown field \"{unknown.Groups[1].Value}\"");
-        }
         catch (JsonException e)
         {
-            throw new BadRequestException($"invalid JSON body: {e.Message}");
+            throw new BadRequestException($"invalid JSON body: {Describe(e)}");
         }
+    }
+
+    /// <summary>Says what was wrong in the user's terms: the field, not the .NET type it maps to.</summary>
+    private static string Describe(JsonException e)
+    {
+        if (UnknownProperty().Match(e.Message) is { Success: true } unknown)
+            return $"unknown field \"{unknown.Groups[1].Value}\"";
+        var field = e.Path is null or "$" ? null : e.Path.TrimStart('$', '.');
+        if (field is not null && e.Message.StartsWith("The JSON value could not be converted", StringComparison.Ordinal))
+            return $"{field}: not a valid value";
+        var text = e.Message.Split(" Path: ")[0];
+        return e.LineNumber is { } line ? $"{text} (line {line + 1}, byte {e.BytePositionInLine + 1})" : text;
     }
 
     public static IResult Json<T>(T value, JsonTypeInfo<T> type, int status = 200) => TypedResults.Json(value, type, statusCode: status);
