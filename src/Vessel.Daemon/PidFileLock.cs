@@ -3,43 +3,40 @@ namespace Vessel.Daemon;
 public sealed class DaemonStartException(string message) : Exception(message);
 
 /// <summary>
-/// Holds the pid file open with an exclusive lock for the daemon's life (.NET takes FileShare.None as a
+/// Holds vesseld.lock open with an exclusive lock for the daemon's life (.NET takes FileShare.None as a
 /// flock on Unix), so a second vesseld refuses to start; the kernel drops the lock when the process dies,
-/// even by SIGKILL.
+/// even by SIGKILL. The pid goes to vesseld.pid, a plain file that scripts and other programs can read.
 /// </summary>
 public sealed class PidFileLock : IDisposable
 {
-    private readonly FileStream _file;
-    private readonly string _path;
+    private readonly FileStream _lock;
+    private readonly string _pidFile;
 
-    private PidFileLock(FileStream file, string path)
+    private PidFileLock(FileStream lockFile, string pidFile)
     {
-        _file = file;
-        _path = path;
+        _lock = lockFile;
+        _pidFile = pidFile;
     }
 
-    public static PidFileLock Acquire(string path)
+    public static PidFileLock Acquire(string pidFile)
     {
-        FileStream file;
+        FileStream lockFile;
         try
         {
-            file = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            lockFile = new FileStream(Path.ChangeExtension(pidFile, ".lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException)
         {
-            var holder = File.Exists(path) ? File.ReadAllText(path).Trim() : "?";
-            throw new DaemonStartException($"another vesseld (pid {holder}) already runs with {Path.GetDirectoryName(path)}");
+            var holder = File.Exists(pidFile) ? File.ReadAllText(pidFile).Trim() : "?";
+            throw new DaemonStartException($"another vesseld (pid {holder}) already runs with {Path.GetDirectoryName(pidFile)}");
         }
-        file.SetLength(0);
-        using (var writer = new StreamWriter(file, leaveOpen: true))
-            writer.Write($"{Environment.ProcessId}\n");
-        file.Flush(flushToDisk: true);
-        return new PidFileLock(file, path);
+        File.WriteAllText(pidFile, $"{Environment.ProcessId}\n");
+        return new PidFileLock(lockFile, pidFile);
     }
 
     public void Dispose()
     {
-        File.Delete(_path);
-        _file.Dispose();
+        File.Delete(_pidFile);
+        _lock.Dispose();
     }
 }

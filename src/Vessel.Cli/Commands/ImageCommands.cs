@@ -22,6 +22,9 @@ internal static class ImageCommands
         _ => throw new UsageException($"usage: {Usage}"),
     };
 
+    /// <summary>Aliases such as debian/12 keep their slashes in the URL path.</summary>
+    private static string PathOf(string reference) => string.Join('/', reference.Split('/').Select(Uri.EscapeDataString));
+
     private static string TypeQuery(Arguments a, char separator = '?') =>
         a.Flag("--vm") ? $"{separator}type=virtual-machine" : "";
 
@@ -48,7 +51,7 @@ internal static class ImageCommands
     {
         var a = Arguments.Parse(args, ["--vm"], []);
         a.ExpectPositionals(1, 1, "vessel image show IMAGE [--vm]");
-        var image = await api.GetAsync($"/1.0/images/{Uri.EscapeDataString(a.Positionals[0])}{TypeQuery(a)}", VesselJson.Wire.Image);
+        var image = await api.GetAsync($"/1.0/images/{PathOf(a.Positionals[0])}{TypeQuery(a)}", VesselJson.Wire.Image);
         Console.Out.Write(string.Create(CultureInfo.InvariantCulture, $"""
             Fingerprint: {image.Fingerprint}
             Type: {image.Type.Name()}
@@ -92,7 +95,7 @@ internal static class ImageCommands
         if (a.Positionals.Count == 0)
             throw new UsageException("usage: vessel image delete IMAGE... [--vm]");
         foreach (var image in a.Positionals)
-            await api.SendAsync(HttpMethod.Delete, $"/1.0/images/{Uri.EscapeDataString(image)}{TypeQuery(a)}");
+            await api.SendAsync(HttpMethod.Delete, $"/1.0/images/{PathOf(image)}{TypeQuery(a)}");
     }
 
     private static async Task AliasAsync(ApiClient api, string[] args)
@@ -115,7 +118,7 @@ internal static class ImageCommands
                 break;
             case "delete":
                 a.ExpectPositionals(1, 1, "vessel image alias delete ALIAS [--vm]");
-                await api.SendAsync(HttpMethod.Delete, $"/1.0/images/aliases/{a.Positionals[0]}{TypeQuery(a)}");
+                await api.SendAsync(HttpMethod.Delete, $"/1.0/images/aliases/{PathOf(a.Positionals[0])}{TypeQuery(a)}");
                 break;
             default:
                 throw new UsageException("usage: vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]");

@@ -31,7 +31,8 @@ public sealed record InstanceStatePut
     public string? Action { get; init; }
     public bool Force { get; init; }
     /// <summary>Seconds to wait for a clean shutdown before killing; -1 waits forever.</summary>
-    public int Timeout { get; init; } = 30;
+    /// <remarks>set, not init: the JSON source generator gives a missing init-only property default(int), not 30 (dotnet/runtime#84484).</remarks>
+    public int Timeout { get; set; } = 30;
 }
 
 /// <summary>POST /1.0/images/aliases.</summary>

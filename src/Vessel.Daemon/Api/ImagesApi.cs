@@ -28,15 +28,15 @@ internal static class ImagesApi
         images.MapGet("/aliases", async (IStateStore store, CancellationToken ct) =>
             Http.Json((await store.ListAliasesAsync(ct)).ToList(), VesselJson.Wire.ListImageAlias));
         images.MapPost("/aliases", CreateAliasAsync);
-        images.MapDelete("/aliases/{*name}", async (string name, HttpRequest request, IStateStore store, EventHub events, CancellationToken ct) =>
+        images.MapDelete("/aliases/{**name}", async (string name, HttpRequest request, IStateStore store, EventHub events, CancellationToken ct) =>
         {
             await store.DeleteAliasAsync(name, TypeOf(request) ?? InstanceType.Container, ct);
             events.Lifecycle("image-alias-deleted", $"/1.0/images/aliases/{name}");
             return Results.Ok();
         });
-        images.MapGet("/{reference}", async (string reference, HttpRequest request, ImageStore store, CancellationToken ct) =>
+        images.MapGet("/{**reference}", async (string reference, HttpRequest request, ImageStore store, CancellationToken ct) =>
             Http.Json(await store.ResolveAsync(reference, TypeOf(request), ct), VesselJson.Wire.Image));
-        images.MapDelete("/{reference}", async (string reference, HttpRequest request, ImageStore store, EventHub events, CancellationToken ct) =>
+        images.MapDelete("/{**reference}", async (string reference, HttpRequest request, ImageStore store, EventHub events, CancellationToken ct) =>
         {
             var image = await store.ResolveAsync(reference, TypeOf(request), ct);
             await store.DeleteAsync(image, ct);

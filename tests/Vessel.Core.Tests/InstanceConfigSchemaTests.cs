@@ -1,0 +1,233 @@
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+
+namespace Vessel.Core.Tests;
+
+public sealed class InstanceConfigSchemaTests
+{
+    // Fixed figures so that the results do not depend on the machine the tests run on.
+    private static readonly HostResources Host = new(CpuCount: 4, MemoryBytes: 8L << 30);
+
+    private static void Valid(string key, string value, InstanceType type = InstanceType.Container) =>
+        InstanceConfigSchema.ValidateKey(key, value, type, Host);
+
+    private static string Refused(string key, string value, InstanceType type = InstanceType.Container) =>
+        Assert.Throws<BadRequestException>(() => InstanceConfigSchema.ValidateKey(key, value, type, Host)).Message;
+
+    [Fact]
+    public void Known_ListsExactlyTheDocumentedKeys()
+    {
+        string[] expected =
+        [
+            "boot.autostart", "boot.autostart.delay", "boot.autostart.priority", "boot.host_shutdown_timeout",
+            "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
+            "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
+        ];
+
+        Assert.Equal(expected, InstanceConfigSchema.Known.Select(k => k.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("limits.cpu", "1")]
+    [InlineData("limits.cpu", "4")]
+    [InlineData("limits.cpu", "0-0")]
+    [InlineData("limits.cpu", "0-3")]
+    [InlineData("limits.cpu", "0-1,3")]
+    [InlineData("limits.cpu", "3")]
+    [InlineData("limits.cpu.allowance", "1%")]
+    [InlineData("limits.cpu.allowance", "50%")]
+    [InlineData("limits.cpu.allowance", "100%")]
+    [InlineData("limits.cpu.allowance", "25ms/100ms")]
+    [InlineData("limits.cpu.allowance", "400ms/100ms")]
+    [InlineData("limits.cpu.allowance", "1ms/1ms")]
+    [InlineData("limits.cpu.allowance", "4000ms/1000ms")]
+    [InlineData("limits.cpu.priority", "0")]
+    [InlineData("limits.cpu.priority", "10")]
+    [InlineData("limits.memory", "4MiB")]
+    [InlineData("limits.memory", "512MiB")]
+    [InlineData("limits.memory", "8GiB")]
+    [InlineData("limits.memory", "2GB")]
+    [InlineData("limits.memory", "1%")]
+    [InlineData("limits.memory", "100%")]
+    [InlineData("limits.memory.swap", "true")]
+    [InlineData("limits.memory.swap", "false")]
+    [InlineData("limits.processes", "1")]
+    [InlineData("limits.processes", "4194304")]
+    [InlineData("limits.disk.priority", "0")]
+    [InlineData("limits.disk.priority", "10")]
+    [InlineData("boot.autostart", "true")]
+    [InlineData("boot.autostart", "false")]
+    [InlineData("boot.autostart.delay", "0")]
+    [InlineData("boot.autostart.delay", "3600")]
+    [InlineData("boot.autostart.priority", "0")]
+    [InlineData("boot.autostart.priority", "1000")]
+    [InlineData("boot.host_shutdown_timeout", "0")]
+    [InlineData("boot.host_shutdown_timeout", "3600")]
+    [InlineData("security.privileged", "true")]
+    [InlineData("security.privileged", "false")]
+    [InlineData("security.nesting", "true")]
+    [InlineData("security.nesting", "false")]
+    public void KnownKey_GoodValue_IsAccepted(string key, string value) => Valid(key, value);
+
+    [Theory]
+    [InlineData("limits.cpu", "2")]
+    [InlineData("limits.cpu.allowance", "50%")]
+    [InlineData("limits.cpu.priority", "5")]
+    [InlineData("limits.memory", "1GiB")]
+    [InlineData("limits.memory.swap", "false")]
+    [InlineData("limits.disk.priority", "5")]
+    [InlineData("boot.autostart", "true")]
+    [InlineData("boot.autostart.delay", "10")]
+    [InlineData("boot.autostart.priority", "10")]
+    [InlineData("boot.host_shutdown_timeout", "10")]
+    public void SharedKey_IsAcceptedForVirtualMachines(string key, string value) => Valid(key, value, InstanceType.VirtualMachine);
+
+    [Theory]
+    [InlineData("limits.cpu", "5", "limits.cpu: 5 is out of range; allowed is 1 to 4 CPUs on this host")]
+    [InlineData("limits.cpu", "0", "limits.cpu: 0 is out of range; allowed is 1 to 4 CPUs on this host")]
+    [InlineData("limits.cpu.priority", "11", "limits.cpu.priority: 11 is out of range; allowed is 0 to 10")]
+    [InlineData("limits.cpu.priority", "-1", "limits.cpu.priority: -1 is out of range; allowed is 0 to 10")]
+    [InlineData("limits.processes", "0", "limits.processes: 0 is out of range; allowed is 1 to 4194304")]
+    [InlineData("limits.processes", "4194305", "limits.processes: 4194305 is out of range; allowed is 1 to 4194304")]
+    [InlineData("limits.disk.priority", "11", "limits.disk.priority: 11 is out of range; allowed is 0 to 10")]
+    [InlineData("boot.autostart.delay", "3601", "boot.autostart.delay: 3601 is out of range; allowed is 0 to 3600 seconds")]
+    [InlineData("boot.autostart.delay", "-1", "boot.autostart.delay: -1 is out of range; allowed is 0 to 3600 seconds")]
+    [InlineData("boot.autostart.priority", "1001", "boot.autostart.priority: 1001 is out of range; allowed is 0 to 1000")]
+    [InlineData("boot.host_shutdown_timeout", "3601", "boot.host_shutdown_timeout: 3601 is out of range; allowed is 0 to 3600 seconds")]
+    [InlineData("limits.cpu.allowance", "0%", "limits.cpu.allowance: 0 is out of range; allowed is 1 to 100%")]
+    [InlineData("limits.cpu.allowance", "101%", "limits.cpu.allowance: 101 is out of range; allowed is 1 to 100%")]
+    [InlineData("limits.cpu.allowance", "25ms/0ms", "limits.cpu.allowance: the period 0ms is out of range; allowed is 1ms to 1000ms")]
+    [InlineData("limits.cpu.allowance", "25ms/1001ms", "limits.cpu.allowance: the period 1001ms is out of range; allowed is 1ms to 1000ms")]
+    [InlineData("limits.cpu.allowance", "0ms/100ms", "limits.cpu.allowance: the quota 0ms is out of range; allowed is 1ms to 400ms (period × 4 CPUs)")]
+    [InlineData("limits.cpu.allowance", "401ms/100ms", "limits.cpu.allowance: the quota 401ms is out of range; allowed is 1ms to 400ms (period × 4 CPUs)")]
+    [InlineData("limits.memory", "0%", "limits.memory: 0 is out of range; allowed is 1 to 100%")]
+    [InlineData("limits.memory", "101%", "limits.memory: 101 is out of range; allowed is 1 to 100%")]
+    public void KnownKey_OutOfRange_NamesTheKeyAndTheAllowedRange(string key, string value, string message) =>
+        Assert.Equal(message, Refused(key, value));
+
+    [Theory]
+    [InlineData("1MiB")]
+    [InlineData("4194303")]
+    [InlineData("9GiB")]
+    [InlineData("8589934593")]
+    public void LimitsMemory_OutOfRange_NamesTheHostMemory(string value) =>
+        Assert.Equal($"limits.memory: {value} is out of range; allowed is 4MiB to 8GiB (this host's memory)", Refused("limits.memory", value));
+
+    [Fact]
+    public void LimitsCpu_SetWithAMissingCpu_NamesTheHostCpus() =>
+        Assert.Equal("limits.cpu: CPU 4 does not exist; this host has CPUs 0 to 3", Refused("limits.cpu", "0-4"));
+
+    [Theory]
+    [InlineData("limits.cpu", "two", "is not a CPU count or a CPU set")]
+    [InlineData("limits.cpu", "", "is not a CPU count or a CPU set")]
+    [InlineData("limits.cpu", "1-", "is not a CPU count or a CPU set")]
+    [InlineData("limits.cpu.allowance", "50", "is neither a share such as 50% nor a quota such as 25ms/100ms")]
+    [InlineData("limits.cpu.allowance", "25ms", "is neither a share")]
+    [InlineData("limits.cpu.allowance", "25/100", "is neither a share")]
+    [InlineData("limits.cpu.allowance", "ms/100ms", "is neither a share")]
+    [InlineData("limits.cpu.allowance", "half%", "\"half\" is not a whole number")]
+    [InlineData("limits.cpu.priority", "high", "\"high\" is not a whole number")]
+    [InlineData("limits.cpu.priority", "1.5", "\"1.5\" is not a whole number")]
+    [InlineData("limits.memory", "lots", "\"lots\" is not a size")]
+    [InlineData("limits.memory", "1.5GiB", "\"1.5GiB\" is not a size")]
+    [InlineData("limits.memory.swap", "yes", "\"yes\" is not true or false")]
+    [InlineData("boot.autostart", "True", "\"True\" is not true or false")]
+    [InlineData("boot.autostart", "1", "\"1\" is not true or false")]
+    [InlineData("security.nesting", "", "\"\" is not true or false")]
+    public void KnownKey_MalformedValue_IsRefusedNamingTheKey(string key, string value, string reason)
+    {
+        var message = Refused(key, value);
+
+        Assert.StartsWith(key + ": ", message, StringComparison.Ordinal);
+        Assert.Contains(reason, message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("limits.cpus")]
+    [InlineData("Limits.cpu")]
+    [InlineData("limits")]
+    [InlineData("raw.lxc")]
+    [InlineData("user")]
+    [InlineData("user.")]
+    [InlineData("image.")]
+    [InlineData("environment.")]
+    [InlineData("")]
+    public void UnknownKey_IsRefusedListingTheKnownOnes(string key)
+    {
+        var message = Refused(key, "x");
+
+        Assert.StartsWith($"{key}: unknown config key (known: boot.autostart, ", message, StringComparison.Ordinal);
+        Assert.EndsWith("security.privileged, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("volatile.uuid")]
+    [InlineData("volatile.eth0.hwaddr")]
+    public void VolatileKey_IsRefused(string key) =>
+        Assert.Equal($"{key}: volatile.* keys are set by Vessel itself and cannot be set", Refused(key, "x"));
+
+    [Theory]
+    [InlineData("image.os", "Debian")]
+    [InlineData("image.description", "")]
+    [InlineData("user.note", "anything: \"quoted\", unicode ✓, newlines\n")]
+    [InlineData("user.a.b.c", "x")]
+    [InlineData("environment.PATH", "/usr/bin:/bin")]
+    public void FreePrefixKey_TakesAnyText(string key, string value)
+    {
+        Valid(key, value);
+        Valid(key, value, InstanceType.VirtualMachine);
+    }
+
+    [Fact]
+    public void FreePrefixKey_TakesUpTo4096Characters()
+    {
+        Valid("user.big", new string('x', 4096));
+
+        Assert.Equal("user.big: the value is 4097 characters long; at most 4096 are allowed", Refused("user.big", new string('x', 4097)));
+    }
+
+    [Theory]
+    [InlineData("limits.processes", "100")]
+    [InlineData("security.privileged", "true")]
+    [InlineData("security.nesting", "false")]
+    public void ContainerOnlyKey_IsRefusedForVirtualMachines(string key, string value)
+    {
+        Valid(key, value);
+
+        Assert.Equal($"{key}: applies to containers only", Refused(key, value, InstanceType.VirtualMachine));
+    }
+
+    [Fact]
+    public void ContainerOnly_MatchesTheKeysThatOnlyContainersTake() =>
+        Assert.Equal(["limits.processes", "security.nesting", "security.privileged"],
+            InstanceConfigSchema.Known.Where(k => k.ContainerOnly).Select(k => k.Name).Order(StringComparer.Ordinal));
+
+    [Fact]
+    public void Validate_ChecksEveryKey()
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["limits.cpu"] = "2",
+            ["user.x"] = "y",
+            ["limits.memory"] = "16GiB",
+        };
+
+        var e = Assert.Throws<BadRequestException>(() => InstanceConfigSchema.Validate(config, InstanceType.Container, Host));
+
+        Assert.StartsWith("limits.memory: ", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_EmptyConfig_IsAccepted() =>
+        InstanceConfigSchema.Validate(new Dictionary<string, string>(), InstanceType.VirtualMachine, Host);
+
+    [Fact]
+    public void Limits_FollowTheHostGiven()
+    {
+        var big = new HostResources(CpuCount: 64, MemoryBytes: 256L << 30);
+
+        InstanceConfigSchema.ValidateKey("limits.cpu", "64", InstanceType.Container, big);
+        InstanceConfigSchema.ValidateKey("limits.memory", "200GiB", InstanceType.Container, big);
+        Assert.Throws<BadRequestException>(() => InstanceConfigSchema.ValidateKey("limits.cpu", "64", InstanceType.Container, Host));
+    }
+}

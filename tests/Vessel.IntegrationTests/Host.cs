@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+
+namespace Vessel.IntegrationTests;
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\nstdout: {Stdout}\nstderr: {Stderr}";
+}
+
+/// <summary>A real vesseld process on temp directories, and the real vessel CLI pointed at it.</summary>
+public sealed class Host : IDisposable
+{
+    private Process? _daemon;
+
+    public string Root { get; } = System.IO.Directory.CreateTempSubdirectory("vessel-it-").FullName;
+    public string StateDirectory => Path.Combine(Root, "state");
+    public string RunDirectory => Path.Combine(Root, "run");
+    public string LogFile => Path.Combine(Root, "vesseld.log");
+    public int? DaemonPid => _daemon?.Id;
+
+    private void Environment(ProcessStartInfo start)
+    {
+        start.Environment["VESSEL_DIR"] = StateDirectory;
+        start.Environment["VESSEL_RUN_DIR"] = RunDirectory;
+        start.Environment["VESSEL_LOG_DIR"] = Path.Combine(Root, "log");
+    }
+
+    /// <summary>Starts vesseld and waits until its API answers.</summary>
+    public void StartDaemon()
+    {
+        var start = new ProcessStartInfo(Binaries.Vesseld) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Environment(start);
+        _daemon = Process.Start(start)!;
+        var log = File.AppendText(LogFile);
+        log.AutoFlush = true;
+        _daemon.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _daemon.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        _daemon.BeginOutputReadLine();
+        _daemon.BeginErrorReadLine();
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            if (_daemon.HasExited)
+                throw new InvalidOperationException($"vesseld exited with {_daemon.ExitCode}: {File.ReadAllText(LogFile)}");
+            if (Vessel("version").Stdout.Contains("Server version: 1", StringComparison.Ordinal))
+                return;
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"vesseld did not answer within 30 s: {File.ReadAllText(LogFile)}");
+    }
+
+    public void KillDaemon(int signal)
+    {
+        var daemon = _daemon ?? throw new InvalidOperationException("no daemon");
+        using (var kill = Process.Start("kill", $"-{signal} {daemon.Id}"))
+            kill.WaitForExit();
+        if (!daemon.WaitForExit(15_000))
+            throw new TimeoutException("vesseld did not exit");
+        _daemon = null;
+    }
+
+    public int DaemonExitCodeAfter(int signal)
+    {
+        var daemon = _daemon!;
+        KillDaemon(signal);
+        return daemon.ExitCode;
+    }
+
+    public CliResult Vessel(params string[] args) => Run(Binaries.Vessel, args);
+
+    public CliResult Run(string program, params string[] args)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        Environment(start);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill();
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public List<Operation> Operations()
+    {
+        var result = Vessel("operation", "list", "--format", "json");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return JsonSerializer.Deserialize(result.Stdout, VesselJson.Wire.ListOperation)!;
+    }
+
+    public void Dispose()
+    {
+        if (_daemon is { HasExited: false })
+            KillDaemon(15);
+        System.IO.Directory.Delete(Root, recursive: true);
+    }
+}
