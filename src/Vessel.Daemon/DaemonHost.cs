@@ -42,6 +42,7 @@ public static class DaemonHost
         services.AddSingleton<StoragePools>();
         services.AddSingleton<InstanceService>();
         services.AddSingleton<RequestCounters>();
+        services.AddSingleton<InstanceListJson>();
 
         var app = builder.Build();
         app.Use(async (context, next) =>

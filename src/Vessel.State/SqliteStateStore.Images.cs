@@ -59,11 +59,15 @@ public sealed partial class SqliteStateStore
             r => new ImageAlias(r.GetString(0), InstanceTypes.Parse(r.GetString(1)), r.GetString(2), r.GetString(3))), cancellationToken);
 
     public Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, t) => Execute(c, t,
-            "INSERT INTO image_aliases (name, type, fingerprint, description) VALUES ($n, $type, $f, $d) " +
-            "ON CONFLICT (name, type) DO UPDATE SET fingerprint = excluded.fingerprint, description = excluded.description",
-            ("$n", alias.Name), ("$type", alias.Type.Name()), ("$f", alias.Fingerprint), ("$d", alias.Description)),
-            cancellationToken, () => $"image {alias.Fingerprint} not found");
+        WriteAsync((c, t) =>
+        {
+            if (Scalar(c, t, "SELECT 1 FROM images WHERE fingerprint = $f", ("$f", alias.Fingerprint)) is null)
+                throw new NotFoundException($"image {alias.Fingerprint[..Math.Min(12, alias.Fingerprint.Length)]} not found");
+            Execute(c, t,
+                "INSERT INTO image_aliases (name, type, fingerprint, description) VALUES ($n, $type, $f, $d) " +
+                "ON CONFLICT (name, type) DO UPDATE SET fingerprint = excluded.fingerprint, description = excluded.description",
+                ("$n", alias.Name), ("$type", alias.Type.Name()), ("$f", alias.Fingerprint), ("$d", alias.Description));
+        }, cancellationToken);
 
     public Task DeleteAliasAsync(string name, InstanceType type, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>

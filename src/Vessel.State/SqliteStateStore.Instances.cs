@@ -73,6 +73,9 @@ public sealed partial class SqliteStateStore
         {
             if (Scalar(c, t, "SELECT 1 FROM storage_pools WHERE name = $p", ("$p", instance.Pool)) is null)
                 throw new NotFoundException($"storage pool \"{instance.Pool}\" not found");
+            // Checked here so that a missing image is not reported as a taken name by the constraint handler below.
+            if (instance.Image is { } image && Scalar(c, t, "SELECT 1 FROM images WHERE fingerprint = $f", ("$f", image)) is null)
+                throw new NotFoundException($"image {image[..Math.Min(12, image.Length)]} not found");
             Execute(c, t, $"INSERT INTO instances ({InstanceColumns}) VALUES ($name, $type, $status, $reason, $arch, $config, $devices, $image, $pool, $eph, $created, $changed)",
                 ("$name", instance.Name), ("$type", instance.Type.Name()), ("$status", instance.Status.ToString()),
                 ("$reason", instance.StatusReason), ("$arch", instance.Architecture),

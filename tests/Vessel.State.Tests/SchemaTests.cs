@@ -88,17 +88,6 @@ public sealed class SchemaTests : IDisposable
     }
 
     [Fact]
-    public void ForeignKeys_AreEnforced()
-    {
-        // Cascading alias deletes and pool references depend on it; a raw connection shows the schema declares them.
-        using var connection = _db.Raw();
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM pragma_foreign_key_list('instances')";
-
-        Assert.Equal(2L, (long)command.ExecuteScalar()!);
-    }
-
-    [Fact]
     public void UnwritableLocation_FailsAtOpen() =>
         Assert.ThrowsAny<SqliteException>(() => new SqliteStateStore(Path.Combine(_db.Directory, "missing", "dir", "vessel.db")));
 }

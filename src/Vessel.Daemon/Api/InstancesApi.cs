@@ -1,4 +1,5 @@
 using Vessel.Core.Api;
+using Vessel.Core.State;
 using Vessel.Daemon.Instances;
 
 namespace Vessel.Daemon.Api;
@@ -9,13 +10,8 @@ internal static class InstancesApi
     public static void Map(IEndpointRouteBuilder api)
     {
         var instances = api.MapGroup("/instances");
-        instances.MapGet("", async (HttpRequest request, InstanceService service, Vessel.Core.State.IStateStore store, CancellationToken ct) =>
-        {
-            var all = await store.ListInstancesAsync(ct);
-            return Http.Flag(request, "recursion")
-                ? Http.Json(all.ToList(), VesselJson.Wire.ListInstance)
-                : Http.Json(all.Select(i => InstanceService.Path(i.Name)).ToList(), VesselJson.Wire.ListString);
-        });
+        instances.MapGet("", async (HttpRequest request, IStateStore store, InstanceListJson json, CancellationToken ct) =>
+            Results.Bytes(json.Get(await store.ListInstancesAsync(ct), Http.Flag(request, "recursion")), "application/json"));
         instances.MapPost("", async (HttpRequest request, InstanceService service, CancellationToken ct) =>
             Http.Accepted(await service.CreateAsync(await Http.ReadJsonAsync(request, VesselJson.Wire.InstancesPost), ct)));
         instances.MapGet("/{name}", async (string name, InstanceService service, CancellationToken ct) =>
