@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Vessel.Cli;
 
@@ -15,6 +17,15 @@ public static class Output
         "csv" => OutputFormat.Csv,
         _ => throw new UsageException($"--format: \"{text}\" is not table, json or csv"),
     };
+
+    /// <summary>Prints a list as --format asks: the API's own JSON, or a table or csv of the given columns.</summary>
+    public static void List<T>(Arguments arguments, List<T> items, JsonTypeInfo<List<T>> json, string[] headers, Func<T, IReadOnlyList<string>> row)
+    {
+        var format = ParseFormat(arguments.Option("--format") ?? arguments.Option("-f"));
+        Console.Out.Write(format == OutputFormat.Json
+            ? JsonSerializer.Serialize(items, json) + "\n"
+            : Table(headers, items.Select(row), format));
+    }
 
     public static string Table(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows, OutputFormat format)
     {
@@ -33,7 +44,8 @@ public static class Output
         text.Append(line);
         foreach (var row in all)
             AppendRow(text, row, widths, center: false);
-        text.Append(line);
+        if (all.Count > 0)
+            text.Append(line);
         return text.ToString();
     }
 

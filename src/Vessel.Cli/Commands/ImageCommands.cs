@@ -32,19 +32,13 @@ internal static class ImageCommands
     {
         var a = Arguments.Parse(args, [], ["--format", "-f"]);
         a.ExpectPositionals(0, 0, "vessel image list [--format table|json|csv]");
-        var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
         var images = await api.GetAsync("/1.0/images?recursion=1", VesselJson.Wire.ListImage);
-        if (format == OutputFormat.Json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(images, VesselJson.Wire.ListImage));
-            return;
-        }
-        Console.Out.Write(Output.Table(["ALIAS", "FINGERPRINT", "TYPE", "ARCHITECTURE", "FORMAT", "SIZE", "DESCRIPTION", "CREATED"],
-            images.Select(i => (IReadOnlyList<string>)
+        Output.List(a, images, VesselJson.Wire.ListImage, ["ALIAS", "FINGERPRINT", "TYPE", "ARCHITECTURE", "FORMAT", "SIZE", "DESCRIPTION", "CREATED"],
+            i =>
             [
                 string.Join(", ", i.Aliases), Output.Short(i.Fingerprint), i.Type.Name(), i.Architecture, i.Format,
                 Sizes.Format(i.Size), i.Description, Output.Time(i.CreatedAt),
-            ]), format));
+            ]);
     }
 
     private static async Task ShowAsync(ApiClient api, string[] args)

@@ -40,17 +40,9 @@ internal static class InstanceCommands
     {
         var a = Arguments.Parse(args, [], ["--format", "-f"]);
         a.ExpectPositionals(0, 0, "vessel list [--format table|json|csv]");
-        var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
         var instances = await api.GetAsync("/1.0/instances?recursion=1", VesselJson.Wire.ListInstance);
-        if (format == OutputFormat.Json)
-        {
-            Console.WriteLine(JsonSerializer.Serialize(instances, VesselJson.Wire.ListInstance));
-            return;
-        }
-        Console.Out.Write(Output.Table(["NAME", "STATE", "TYPE", "IMAGE", "POOL", "CREATED"],
-            instances.Select(i => (IReadOnlyList<string>)
-                [i.Name, i.Status.ToString().ToUpperInvariant(), i.Type.Name(), Output.Short(i.Image), i.Pool, Output.Time(i.CreatedAt)]),
-            format));
+        Output.List(a, instances, VesselJson.Wire.ListInstance, ["NAME", "STATE", "TYPE", "IMAGE", "POOL", "CREATED"],
+            i => [i.Name, i.Status.ToString().ToUpperInvariant(), i.Type.Name(), Output.Short(i.Image), i.Pool, Output.Time(i.CreatedAt)]);
     }
 
     public static async Task InfoAsync(ApiClient api, string[] args)

@@ -15,17 +15,9 @@ internal static class OperationCommands
         {
             case "list":
                 a.ExpectPositionals(0, 0, Usage);
-                var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
                 var operations = await api.GetAsync("/1.0/operations", VesselJson.Wire.ListOperation);
-                if (format == OutputFormat.Json)
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(operations, VesselJson.Wire.ListOperation));
-                    return;
-                }
-                Console.Out.Write(Output.Table(["ID", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED", "ERROR"],
-                    operations.Select(o => (IReadOnlyList<string>)
-                        [o.Id, o.Description, o.Status.ToString().ToUpperInvariant(), o.MayCancel ? "YES" : "NO", Output.Time(o.CreatedAt), o.Error ?? ""]),
-                    format));
+                Output.List(a, operations, VesselJson.Wire.ListOperation, ["ID", "DESCRIPTION", "STATUS", "CANCELABLE", "CREATED", "ERROR"],
+                    o => [o.Id, o.Description, o.Status.ToString().ToUpperInvariant(), o.MayCancel ? "YES" : "NO", Output.Time(o.CreatedAt), o.Error ?? ""]);
                 break;
             case "show":
                 a.ExpectPositionals(1, 1, Usage);

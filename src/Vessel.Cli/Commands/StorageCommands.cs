@@ -15,19 +15,13 @@ internal static class StorageCommands
         {
             case "list":
                 a.ExpectPositionals(0, 0, Usage);
-                var format = Output.ParseFormat(a.Option("--format") ?? a.Option("-f"));
                 var pools = await api.GetAsync("/1.0/storage-pools", VesselJson.Wire.ListStoragePoolView);
-                if (format == OutputFormat.Json)
-                {
-                    Console.WriteLine(JsonSerializer.Serialize(pools, VesselJson.Wire.ListStoragePoolView));
-                    return;
-                }
-                Console.Out.Write(Output.Table(["NAME", "DRIVER", "SOURCE", "USED", "SIZE", "INSTANCES", "DESCRIPTION"],
-                    pools.Select(p => (IReadOnlyList<string>)
+                Output.List(a, pools, VesselJson.Wire.ListStoragePoolView, ["NAME", "DRIVER", "SOURCE", "USED", "SIZE", "INSTANCES", "DESCRIPTION"],
+                    p =>
                     [
                         p.Pool.Name, p.Pool.Driver, p.Pool.Source, Sizes.Format(p.Usage.UsedBytes), Sizes.Format(p.Usage.TotalBytes),
                         p.Instances.ToString(System.Globalization.CultureInfo.InvariantCulture), p.Pool.Description,
-                    ]), format));
+                    ]);
                 break;
             case "show":
                 a.ExpectPositionals(1, 1, Usage);
