@@ -1,6 +1,7 @@
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
+using Vessel.Linux;
 
 namespace Vessel.Storage;
 

@@ -19,6 +19,11 @@ public sealed class ImageStore(string directory, IStateStore store)
 {
     public static readonly string[] Architectures = ["x86_64", "aarch64"];
 
+    // From the existence check to the database row, one import at a time: otherwise a second import of the same file
+    // takes the first one's fresh directory for a crash leftover and deletes it. Static: the section is short, a
+    // daemon has one image store, and the store need not become disposable.
+    private static readonly SemaphoreSlim Commit = new(1, 1);
+
     private string StagingDirectory => Path.Combine(directory, ".staging");
 
     public string ImagePath(Image image) => Path.Combine(directory, image.Fingerprint, image.Filename);
@@ -33,11 +38,14 @@ public sealed class ImageStore(string directory, IStateStore store)
 
         var staging = Path.Combine(StagingDirectory, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(staging);
+        var committing = false;
         try
         {
             var upload = Path.Combine(staging, "upload");
             var (fingerprint, size, header) = await CopyHashingAsync(content, upload, cancellationToken);
             var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
+            await Commit.WaitAsync(cancellationToken);
+            committing = true;
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)
                 throw new ConflictException($"image {fingerprint[..12]} already exists" +
                     (existing.Aliases.Count > 0 ? $" (aliases: {string.Join(", ", existing.Aliases)})" : ""));
@@ -79,6 +87,8 @@ public sealed class ImageStore(string directory, IStateStore store)
         }
         finally
         {
+            if (committing)
+                Commit.Release();
             if (Directory.Exists(staging))
                 Directory.Delete(staging, recursive: true);
         }

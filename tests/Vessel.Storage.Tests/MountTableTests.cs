@@ -1,3 +1,5 @@
+using Vessel.Linux;
+
 namespace Vessel.Storage.Tests;
 
 public sealed class MountTableTests : IDisposable
@@ -67,17 +69,4 @@ public sealed class MountTableTests : IDisposable
 
     [Fact]
     public void RealMountTable_CanBeRead() => Assert.Contains("/", MountTable.MountPointsUnder("/"));
-
-    [Theory]
-    [InlineData(@"/plain", "/plain")]
-    [InlineData(@"/a\040b", "/a b")]
-    [InlineData(@"/a\011b", "/a\tb")]
-    [InlineData(@"/a\012b", "/a\nb")]
-    [InlineData(@"/a\134b", @"/a\b")]
-    [InlineData(@"/end\040", "/end ")]
-    [InlineData(@"\040\040", "  ")]
-    [InlineData(@"/a\04", @"/a\04")]
-    [InlineData(@"/a\089", @"/a\089")]
-    [InlineData(@"/a\", @"/a\")]
-    public void Unescape_TurnsOctalEscapesIntoCharacters(string field, string expected) => Assert.Equal(expected, MountTable.Unescape(field));
 }

@@ -1,0 +1,58 @@
+using Vessel.Core.Model;
+using Vessel.Core.State;
+
+namespace Vessel.Storage.Tests;
+
+/// <summary>
+/// A state store whose image look-ups wait for each other: the first to have looked waits until a second has looked
+/// too (or a timeout passes), so that two imports of the same file both check for it before either stores it.
+/// </summary>
+internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
+{
+    private readonly TaskCompletionSource _bothLooked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _lookups;
+
+    public async Task<Image?> GetImageAsync(string fingerprint, CancellationToken cancellationToken = default)
+    {
+        var image = await inner.GetImageAsync(fingerprint, cancellationToken);
+        if (Interlocked.Increment(ref _lookups) == 1)
+            await Task.WhenAny(_bothLooked.Task, Task.Delay(wait, cancellationToken));
+        else
+            _bothLooked.TrySetResult();
+        return image;
+    }
+
+    public Task<IReadOnlyList<Instance>> ListInstancesAsync(CancellationToken cancellationToken = default) => inner.ListInstancesAsync(cancellationToken);
+    public Task<Instance?> GetInstanceAsync(string name, CancellationToken cancellationToken = default) => inner.GetInstanceAsync(name, cancellationToken);
+    public Task CreateInstanceAsync(Instance instance, CancellationToken cancellationToken = default) => inner.CreateInstanceAsync(instance, cancellationToken);
+    public Task UpdateInstanceConfigAsync(string name, IReadOnlyDictionary<string, string> config,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, CancellationToken cancellationToken = default) =>
+        inner.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
+    public Task<bool> TryTransitionAsync(string name, InstanceStatus from, InstanceStatus to, string? reason, CancellationToken cancellationToken = default) =>
+        inner.TryTransitionAsync(name, from, to, reason, cancellationToken);
+    public Task SetStatusAsync(string name, InstanceStatus status, string? reason, CancellationToken cancellationToken = default) =>
+        inner.SetStatusAsync(name, status, reason, cancellationToken);
+    public Task DeleteInstanceAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteInstanceAsync(name, cancellationToken);
+    public Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken = default) => inner.ListImagesAsync(cancellationToken);
+    public Task CreateImageAsync(Image image, CancellationToken cancellationToken = default) => inner.CreateImageAsync(image, cancellationToken);
+    public Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default) => inner.DeleteImageAsync(fingerprint, cancellationToken);
+    public Task<IReadOnlyList<ImageAlias>> ListAliasesAsync(CancellationToken cancellationToken = default) => inner.ListAliasesAsync(cancellationToken);
+    public Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default) => inner.SetAliasAsync(alias, cancellationToken);
+    public Task DeleteAliasAsync(string name, InstanceType type, CancellationToken cancellationToken = default) =>
+        inner.DeleteAliasAsync(name, type, cancellationToken);
+    public Task<IReadOnlyList<StoragePool>> ListPoolsAsync(CancellationToken cancellationToken = default) => inner.ListPoolsAsync(cancellationToken);
+    public Task<StoragePool?> GetPoolAsync(string name, CancellationToken cancellationToken = default) => inner.GetPoolAsync(name, cancellationToken);
+    public Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken = default) => inner.CreatePoolAsync(pool, cancellationToken);
+    public Task DeletePoolAsync(string name, CancellationToken cancellationToken = default) => inner.DeletePoolAsync(name, cancellationToken);
+    public Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default) => inner.CreateOperationAsync(operation, cancellationToken);
+    public Task UpdateOperationAsync(Operation operation, CancellationToken cancellationToken = default) => inner.UpdateOperationAsync(operation, cancellationToken);
+    public Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken = default) => inner.GetOperationAsync(id, cancellationToken);
+    public Task<IReadOnlyList<Operation>> ListOperationsAsync(CancellationToken cancellationToken = default) => inner.ListOperationsAsync(cancellationToken);
+    public Task<IReadOnlyList<Operation>> FailUnfinishedOperationsAsync(string reason, CancellationToken cancellationToken = default) =>
+        inner.FailUnfinishedOperationsAsync(reason, cancellationToken);
+    public Task PruneOperationsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => inner.PruneOperationsAsync(cutoff, cancellationToken);
+
+    public void Dispose()
+    {
+    }
+}

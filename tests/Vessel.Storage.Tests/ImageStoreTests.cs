@@ -1,0 +1,424 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.State;
+
+namespace Vessel.Storage.Tests;
+
+public sealed class ImageStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset Epoch = new(2025, 1, 2, 3, 4, 5, TimeSpan.Zero);
+
+    private readonly TempDirectory _temp = new();
+    private readonly SqliteStateStore _state;
+    private readonly ImageStore _images;
+
+    public ImageStoreTests()
+    {
+        _state = new SqliteStateStore(_temp.Combine("vessel.db"));
+        _images = new ImageStore(ImagesDirectory, _state);
+    }
+
+    public void Dispose()
+    {
+        _state.Dispose();
+        _temp.Dispose();
+    }
+
+    private string ImagesDirectory => _temp.Combine("images");
+
+    private string StagingDirectory => Path.Combine(ImagesDirectory, ".staging");
+
+    private static ImageImport Request(string? alias = null, InstanceType? type = null, string? architecture = "x86_64") =>
+        new(type, architecture, "test image", alias);
+
+    /// <summary>A real tarball with a directory and a file, made in memory.</summary>
+    private static byte[] RootfsTar(string hostname = "web")
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(stream, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.Directory, "etc/"));
+            writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/hostname")
+            {
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(hostname + "\n")),
+            });
+        }
+        return stream.ToArray();
+    }
+
+    private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+    private Task<Image> ImportAsync(byte[] bytes, ImageImport? request = null, CancellationToken cancellationToken = default) =>
+        _images.ImportAsync(new MemoryStream(bytes), request ?? Request(), cancellationToken);
+
+    /// <summary>Nothing of a failed import is left: no staging entry, no image directory, no row.</summary>
+    private async Task AssertNothingImportedAsync()
+    {
+        Assert.Empty(await _state.ListImagesAsync());
+        Assert.Empty(await _state.ListAliasesAsync());
+        if (Directory.Exists(StagingDirectory))
+            Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+        if (Directory.Exists(ImagesDirectory))
+            Assert.All(Directory.EnumerateFileSystemEntries(ImagesDirectory), e => Assert.Equal(".staging", Path.GetFileName(e)));
+    }
+
+    private async Task<Image> AddRowAsync(string fingerprint, InstanceType type = InstanceType.Container)
+    {
+        var image = new Image
+        {
+            Fingerprint = fingerprint,
+            Type = type,
+            Architecture = "x86_64",
+            Format = type == InstanceType.Container ? "tar" : "qcow2",
+            Filename = type == InstanceType.Container ? "rootfs.tar" : "disk.qcow2",
+            Size = 1,
+            CreatedAt = Epoch,
+        };
+        await _state.CreateImageAsync(image);
+        return image;
+    }
+
+    [Fact]
+    public async Task Import_Tar_StoresItUnderItsSha256()
+    {
+        var tar = RootfsTar();
+
+        var image = await ImportAsync(tar, Request(alias: "debian/12"));
+
+        Assert.Equal(Sha256(tar), image.Fingerprint);
+        Assert.Equal(InstanceType.Container, image.Type);
+        Assert.Equal("tar", image.Format);
+        Assert.Equal("rootfs.tar", image.Filename);
+        Assert.Equal(tar.Length, image.Size);
+        Assert.Equal("x86_64", image.Architecture);
+        Assert.Equal("test image", image.Description);
+        Assert.Equal(["debian/12"], image.Aliases);
+        var path = Path.Combine(ImagesDirectory, image.Fingerprint, "rootfs.tar");
+        Assert.Equal(path, _images.ImagePath(image));
+        Assert.Equal(tar, await File.ReadAllBytesAsync(path));
+    }
+
+    [Fact]
+    public async Task Import_FileIsReadOnly_AndMetadataDescribesIt()
+    {
+        var image = await ImportAsync(RootfsTar());
+        var directory = Path.Combine(ImagesDirectory, image.Fingerprint);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_images.ImagePath(image)));
+        Assert.Equal(["metadata.json", "rootfs.tar"], Directory.EnumerateFiles(directory).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var metadata = JsonSerializer.Deserialize(await File.ReadAllTextAsync(Path.Combine(directory, "metadata.json")), VesselJson.Wire.Image);
+        Assert.NotNull(metadata);
+        Assert.Equal(image, metadata with { Aliases = image.Aliases });
+    }
+
+    [Fact]
+    public async Task Import_RecordsTheImageAndItsAlias()
+    {
+        var image = await ImportAsync(RootfsTar(), Request(alias: "debian"));
+
+        var stored = await _state.GetImageAsync(image.Fingerprint);
+        Assert.Equal(image with { CreatedAt = stored!.CreatedAt, Aliases = stored.Aliases }, stored);
+        Assert.Equal(["debian"], stored.Aliases);
+        Assert.Equal(new ImageAlias("debian", InstanceType.Container, image.Fingerprint, ""), Assert.Single(await _state.ListAliasesAsync()));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+    }
+
+    [Fact]
+    public async Task Import_WithoutAlias_SetsNone()
+    {
+        var image = await ImportAsync(RootfsTar());
+
+        Assert.Empty(image.Aliases);
+        Assert.Empty(await _state.ListAliasesAsync());
+    }
+
+    [Fact]
+    public async Task Import_RawDiskForAVm()
+    {
+        var disk = new byte[4096];
+        disk[1000] = 1;
+
+        var image = await ImportAsync(disk, Request(type: InstanceType.VirtualMachine));
+
+        Assert.Equal(("raw", InstanceType.VirtualMachine, "disk.raw"), (image.Format, image.Type, image.Filename));
+        Assert.True(File.Exists(_images.ImagePath(image)));
+    }
+
+    [Fact]
+    public async Task Import_SameBytesTwice_IsConflictAndKeepsTheFirst()
+    {
+        var tar = RootfsTar();
+        var first = await ImportAsync(tar, Request(alias: "debian"));
+
+        var e = await Assert.ThrowsAsync<ConflictException>(() => ImportAsync(tar, Request(alias: "other")));
+
+        Assert.Equal($"image {first.Fingerprint[..12]} already exists (aliases: debian)", e.Message);
+        Assert.Equal(["debian"], (await _state.GetImageAsync(first.Fingerprint))!.Aliases);
+        Assert.True(File.Exists(_images.ImagePath(first)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+    }
+
+    [Fact]
+    public async Task Import_SameBytesAtOnce_OneWinsAndTheImageStaysWhole()
+    {
+        var tar = RootfsTar();
+        // Both imports look for the image before either has stored it.
+        var images = new ImageStore(ImagesDirectory, new GatedStore(_state, TimeSpan.FromSeconds(1)));
+
+        var results = await Task.WhenAll(
+            Task.Run(() => Outcome(images.ImportAsync(new MemoryStream(tar), Request(), CancellationToken.None))),
+            Task.Run(() => Outcome(images.ImportAsync(new MemoryStream(tar), Request(), CancellationToken.None))));
+
+        Assert.Single(results, r => r is Image);
+        Assert.Single(results, r => r is ConflictException);
+        var image = Assert.Single(await _state.ListImagesAsync());
+        Assert.Equal(tar, await File.ReadAllBytesAsync(_images.ImagePath(image)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+
+        static async Task<object> Outcome(Task<Image> import)
+        {
+            try
+            {
+                return await import;
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Import_StreamFailingHalfway_LeavesNothing()
+    {
+        var tar = RootfsTar();
+
+        var e = await Assert.ThrowsAsync<IOException>(() =>
+            _images.ImportAsync(new FailingStream(tar, failAfter: tar.Length / 2), Request(alias: "debian"), CancellationToken.None));
+
+        Assert.Equal("connection reset by peer", e.Message);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_AlreadyCancelled_LeavesNothing()
+    {
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            ImportAsync(RootfsTar(), Request(alias: "debian"), new CancellationToken(canceled: true)));
+
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_CancelledHalfway_LeavesNothing()
+    {
+        var tar = RootfsTar();
+        using var cancel = new CancellationTokenSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _images.ImportAsync(new FailingStream(tar, failAfter: tar.Length / 2, onFailure: cancel.Cancel), Request(), cancel.Token));
+
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_TypeMismatch_IsRefusedAndLeavesNothing()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(RootfsTar(), Request(type: InstanceType.VirtualMachine)));
+
+        Assert.Equal("the file is a tar file, which makes a container image, not a virtual-machine image", e.Message);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_NotAnImage_IsRefusedAndLeavesNothing()
+    {
+        await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync("hello world"u8.ToArray()));
+
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_Empty_IsRefused()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync([]));
+
+        Assert.Equal("the image file is empty", e.Message);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_UnknownArchitecture_IsRefused()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(RootfsTar(), Request(architecture: "mips")));
+
+        Assert.Equal("architecture: \"mips\" is not one of x86_64, aarch64", e.Message);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_WithoutArchitecture_TakesTheHosts()
+    {
+        var image = await ImportAsync(RootfsTar(), Request(architecture: null));
+
+        Assert.Equal(ImageStore.HostArchitecture, image.Architecture);
+        Assert.Contains(image.Architecture, ImageStore.Architectures);
+    }
+
+    [Fact]
+    public async Task Import_BadAlias_IsRefused()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(RootfsTar(), Request(alias: "../x")));
+
+        Assert.StartsWith("alias: ", e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Resolve_ByAlias()
+    {
+        var image = await ImportAsync(RootfsTar(), Request(alias: "debian/12"));
+
+        Assert.Equal(image.Fingerprint, (await _images.ResolveAsync("debian/12", null, CancellationToken.None)).Fingerprint);
+        Assert.Equal(image.Fingerprint, (await _images.ResolveAsync("debian/12", InstanceType.Container, CancellationToken.None)).Fingerprint);
+    }
+
+    [Fact]
+    public async Task Resolve_ByAliasOfTheOtherTypeOnly_IsNotFound()
+    {
+        await ImportAsync(RootfsTar(), Request(alias: "debian"));
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => _images.ResolveAsync("debian", InstanceType.VirtualMachine, CancellationToken.None));
+
+        Assert.Equal("image \"debian\" not found for virtual-machine instances (see vessel image list)", e.Message);
+    }
+
+    [Fact]
+    public async Task Resolve_AliasOfBothTypes_NeedsTheType()
+    {
+        var container = await AddRowAsync(new string('a', 64));
+        var vm = await AddRowAsync(new string('b', 64), InstanceType.VirtualMachine);
+        await _state.SetAliasAsync(new ImageAlias("debian", InstanceType.Container, container.Fingerprint, ""));
+        await _state.SetAliasAsync(new ImageAlias("debian", InstanceType.VirtualMachine, vm.Fingerprint, ""));
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _images.ResolveAsync("debian", null, CancellationToken.None));
+
+        Assert.Contains("names both a container and a virtual-machine image", e.Message, StringComparison.Ordinal);
+        Assert.Equal(vm.Fingerprint, (await _images.ResolveAsync("debian", InstanceType.VirtualMachine, CancellationToken.None)).Fingerprint);
+        Assert.Equal(container.Fingerprint, (await _images.ResolveAsync("debian", InstanceType.Container, CancellationToken.None)).Fingerprint);
+    }
+
+    [Fact]
+    public async Task Resolve_ByUniquePrefix()
+    {
+        var image = await ImportAsync(RootfsTar());
+
+        Assert.Equal(image.Fingerprint, (await _images.ResolveAsync(image.Fingerprint[..8], null, CancellationToken.None)).Fingerprint);
+        Assert.Equal(image.Fingerprint, (await _images.ResolveAsync(image.Fingerprint, InstanceType.Container, CancellationToken.None)).Fingerprint);
+    }
+
+    [Fact]
+    public async Task Resolve_PrefixShorterThanEightDigits_IsNotFound()
+    {
+        var image = await ImportAsync(RootfsTar());
+
+        await Assert.ThrowsAsync<NotFoundException>(() => _images.ResolveAsync(image.Fingerprint[..7], null, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Resolve_AmbiguousPrefix_AsksForMoreDigits()
+    {
+        await AddRowAsync("abcdef01" + new string('1', 56));
+        await AddRowAsync("abcdef01" + new string('2', 56));
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _images.ResolveAsync("abcdef01", null, CancellationToken.None));
+
+        Assert.Equal("fingerprint prefix \"abcdef01\" matches 2 images; give more digits", e.Message);
+        Assert.EndsWith("2", (await _images.ResolveAsync("abcdef012", null, CancellationToken.None)).Fingerprint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Resolve_PrefixOfTheWrongType_IsRefused()
+    {
+        var image = await ImportAsync(RootfsTar());
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() =>
+            _images.ResolveAsync(image.Fingerprint[..12], InstanceType.VirtualMachine, CancellationToken.None));
+
+        Assert.Equal($"image {image.Fingerprint[..12]} is a container image, not a virtual-machine image", e.Message);
+    }
+
+    [Theory]
+    [InlineData("ubuntu")]
+    [InlineData("0000000000")]
+    public async Task Resolve_Unknown_IsNotFound(string reference)
+    {
+        await ImportAsync(RootfsTar(), Request(alias: "debian"));
+
+        var e = await Assert.ThrowsAsync<NotFoundException>(() => _images.ResolveAsync(reference, null, CancellationToken.None));
+
+        Assert.Equal($"image \"{reference}\" not found (see vessel image list)", e.Message);
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheDirectoryTheRowAndTheAliases()
+    {
+        var image = await ImportAsync(RootfsTar(), Request(alias: "debian"));
+        var other = await ImportAsync(RootfsTar("other"));
+
+        await _images.DeleteAsync(image, CancellationToken.None);
+
+        Assert.False(Directory.Exists(Path.Combine(ImagesDirectory, image.Fingerprint)));
+        Assert.Null(await _state.GetImageAsync(image.Fingerprint));
+        Assert.Empty(await _state.ListAliasesAsync());
+        Assert.True(File.Exists(_images.ImagePath(other)));
+    }
+
+    [Fact]
+    public async Task Delete_InUse_KeepsTheFiles()
+    {
+        var image = await ImportAsync(RootfsTar());
+        await _state.CreatePoolAsync(new StoragePool { Name = "default", Driver = "dir", Source = _temp.Combine("pool") });
+        await _state.CreateInstanceAsync(new Instance { Name = "web1", Type = InstanceType.Container, Pool = "default", Image = image.Fingerprint });
+
+        await Assert.ThrowsAsync<ConflictException>(() => _images.DeleteAsync(image, CancellationToken.None));
+
+        Assert.True(File.Exists(_images.ImagePath(image)));
+    }
+
+    [Fact]
+    public async Task RemoveLeftovers_DropsStagingAndUnknownImages_KeepsKnownOnes()
+    {
+        var known = await ImportAsync(RootfsTar());
+        var staging = Path.Combine(StagingDirectory, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        File.WriteAllText(Path.Combine(staging, "upload"), "half an image");
+        var unknown = Path.Combine(ImagesDirectory, new string('c', 64));
+        Directory.CreateDirectory(unknown);
+        File.WriteAllText(Path.Combine(unknown, "rootfs.tar"), "orphan");
+        var notAnImage = Path.Combine(ImagesDirectory, "notes");
+        Directory.CreateDirectory(notAnImage);
+        var upperCase = Path.Combine(ImagesDirectory, new string('C', 64));
+        Directory.CreateDirectory(upperCase);
+
+        var removed = await _images.RemoveLeftoversAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { staging, unknown }.Order(StringComparer.Ordinal), removed.Order(StringComparer.Ordinal));
+        Assert.False(Directory.Exists(staging));
+        Assert.False(Directory.Exists(unknown));
+        Assert.True(File.Exists(_images.ImagePath(known)));
+        Assert.True(Directory.Exists(notAnImage));
+        Assert.True(Directory.Exists(upperCase));
+        Assert.NotNull(await _state.GetImageAsync(known.Fingerprint));
+    }
+
+    [Fact]
+    public async Task RemoveLeftovers_OnAFreshHost_CreatesTheDirectoryAndRemovesNothing()
+    {
+        Assert.Empty(await _images.RemoveLeftoversAsync(CancellationToken.None));
+        Assert.True(Directory.Exists(ImagesDirectory));
+    }
+}
