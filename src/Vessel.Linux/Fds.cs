@@ -1,0 +1,23 @@
+using Microsoft.Win32.SafeHandles;
+
+namespace Vessel.Linux;
+
+/// <summary>File descriptors the runtime hands between processes.</summary>
+public static unsafe class Fds
+{
+    private const int OCloexec = 0x80000;
+
+    /// <summary>A close-on-exec pipe; pass an end to a spawned child through SpawnOptions.Fds.</summary>
+    public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        LinuxException.ThrowIfFailed(Interop.Pipe2(fds, OCloexec), "pipe2");
+        return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
+    }
+
+    /// <summary>Opens a path close-on-exec with raw open(2) flags, e.g. /proc/PID/ns/user with O_RDONLY.</summary>
+    public static SafeFileHandle Open(string path, int flags = 0) =>
+        new(LinuxException.ThrowIfFailed(Interop.Open(path, flags | OCloexec, 0), $"open {path}"), ownsHandle: true);
+
+    public static int Number(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
+}

@@ -1,0 +1,30 @@
+using System.Runtime.InteropServices;
+
+namespace Vessel.Linux;
+
+internal static partial class Interop
+{
+    [LibraryImport(Libc, EntryPoint = "pipe2", SetLastError = true)]
+    internal static unsafe partial int Pipe2(int* fds, int flags);
+
+    [LibraryImport(Libc, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "read", SetLastError = true)]
+    internal static unsafe partial nint Read(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Libc, EntryPoint = "write", SetLastError = true)]
+    internal static unsafe partial nint Write(int fd, byte* buffer, nuint count);
+
+    [LibraryImport(Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, int mode);
+
+    [LibraryImport(Libc, EntryPoint = "chdir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chdir(string path);
+
+    [LibraryImport(Libc, EntryPoint = "mknod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Mknod(string path, uint mode, ulong device);
+
+    [LibraryImport(Libc, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Lchown(string path, int owner, int group);
+}

@@ -1,0 +1,26 @@
+namespace Vessel.Linux;
+
+/// <summary>Signalling and reaping processes by pid.</summary>
+public static class Processes
+{
+    public static void Kill(int pid, int signal) => LinuxException.ThrowIfFailed(Interop.Kill(pid, signal), $"kill {pid}");
+
+    /// <summary>Whether the process exists (signal 0); true also for a zombie not yet reaped.</summary>
+    public static bool Exists(int pid) => Interop.Kill(pid, 0) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EPERM;
+
+    /// <summary>Reaps a child and returns its exit code, or 128 + the signal that killed it.</summary>
+    public static int WaitForExit(int pid)
+    {
+        int status;
+        while (Interop.Waitpid(pid, out status, 0) < 0)
+        {
+            var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+            if (errno != Errno.EINTR)
+                throw new LinuxException($"waitpid {pid}", errno);
+        }
+        return ExitCode(status);
+    }
+
+    /// <summary>Decodes a wait status: the exit code, or 128 + signal as shells report it.</summary>
+    public static int ExitCode(int status) => (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+}

@@ -1,0 +1,341 @@
+using System.Runtime;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Vessel.Linux.Spawn;
+
+/// <summary>
+/// Starts processes with clone3 from this multi-threaded .NET process, which unshare(CLONE_NEWUSER) and
+/// setns into a user namespace refuse. Managed code is unsafe in a child copied from a multi-threaded
+/// runtime, so the child runs one straight-line routine that only makes raw system calls through libc's
+/// syscall() (no allocation, no runtime call, no GC transition) from memory prepared before the clone, and
+/// then execs. A no-GC region around the clone makes sure no GC suspension is under way in the copied
+/// address space. A failing step writes (step, errno) to a close-on-exec pipe the parent reads.
+/// </summary>
+public static unsafe class RawSpawn
+{
+    private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
+    private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
+    private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
+
+    private static readonly Lock Gate = new();
+    private static readonly nint Libc = NativeLibrary.Load("libc.so.6");
+    private static readonly nint SyscallAddress = NativeLibrary.GetExport(Libc, "syscall");
+    private static readonly delegate* unmanaged<int*> ErrnoLocation =
+        (delegate* unmanaged<int*>)NativeLibrary.GetExport(Libc, "__errno_location");
+    private static readonly int LastCapability = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(),
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Plan
+    {
+        public int ReleaseFd, ReleaseWriteFd, ErrorFd, ErrorReadFd;
+        public int NamespaceCount;
+        public fixed int Namespaces[MaxNamespaces];
+        public int NewSession, ControllingTerminal;
+        public int FdCount;
+        public fixed int FdSources[MaxFds];
+        public fixed int FdTargets[MaxFds];
+        public byte* WorkingDirectory;
+        public int DropBounding, LastCapability;
+        public ulong KeepCapabilities;
+        public int SetIdentity;
+        public uint Uid, Gid;
+        public int NoNewPrivileges;
+        public void* SeccompProgram;
+        public int* Errno;
+        public byte* Path;
+        public byte** Argv;
+        public byte** Envp;
+        public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
+            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExitGroup, SysClose;
+    }
+
+    public static SpawnedProcess Start(SpawnOptions options)
+    {
+        if (options.JoinNamespaces.Count > MaxNamespaces || options.Fds.Count > MaxFds)
+            throw new ArgumentException($"at most {MaxNamespaces} namespaces and {MaxFds} fds can be passed to a spawned child");
+        using var memory = new NativeArena();
+        var plan = (Plan*)memory.Allocate(sizeof(Plan));
+        *plan = default;
+        plan->LastCapability = LastCapability;
+        // errno is thread-local; the child is a copy of this thread, so its errno lives at the same address.
+        plan->Errno = ErrnoLocation();
+        FillSyscallNumbers(plan);
+
+        var error = Pipe();
+        plan->ErrorFd = error.Write;
+        plan->ErrorReadFd = error.Read;
+        int releaseWrite = -1;
+        plan->ReleaseFd = plan->ReleaseWriteFd = -1;
+        if (options.WaitForRelease)
+        {
+            var release = Pipe();
+            plan->ReleaseFd = release.Read;
+            plan->ReleaseWriteFd = releaseWrite = release.Write;
+        }
+        plan->NamespaceCount = options.JoinNamespaces.Count;
+        for (var i = 0; i < options.JoinNamespaces.Count; i++)
+            plan->Namespaces[i] = options.JoinNamespaces[i];
+        plan->NewSession = options.NewSession ? 1 : 0;
+        plan->ControllingTerminal = options.ControllingTerminal ? 1 : 0;
+        plan->FdCount = options.Fds.Count;
+        for (var i = 0; i < options.Fds.Count; i++)
+        {
+            plan->FdSources[i] = options.Fds[i].Source;
+            plan->FdTargets[i] = options.Fds[i].Target;
+        }
+        plan->WorkingDirectory = options.WorkingDirectory is null ? null : memory.String(options.WorkingDirectory);
+        if (options.Capabilities is { } keep)
+        {
+            plan->DropBounding = 1;
+            plan->KeepCapabilities = keep;
+        }
+        if (options.Identity is { } identity)
+        {
+            plan->SetIdentity = 1;
+            plan->Uid = identity.Uid;
+            plan->Gid = identity.Gid;
+        }
+        plan->NoNewPrivileges = options.NoNewPrivileges ? 1 : 0;
+        if (options.SeccompFilter is { } filter)
+        {
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+            var program = (byte*)memory.Allocate(16);
+            *(ushort*)program = (ushort)(filter.Length / 8);
+            var instructions = (byte*)memory.Allocate(filter.Length);
+            filter.CopyTo(new Span<byte>(instructions, filter.Length));
+            *(byte**)(program + 8) = instructions;
+            plan->SeccompProgram = program;
+        }
+        plan->Path = memory.String(options.Path);
+        plan->Argv = memory.StringArray(options.Arguments);
+        plan->Envp = memory.StringArray(options.Environment);
+
+        // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup
+        var args = stackalloc ulong[11];
+        new Span<ulong>(args, 11).Clear();
+        int pidFd = -1;
+        args[0] = (ulong)options.Flags;
+        if (options.Flags.HasFlag(CloneFlags.Pidfd))
+            args[1] = (ulong)&pidFd;
+        args[4] = Sigchld;
+        if (options.Flags.HasFlag(CloneFlags.IntoCgroup))
+            args[10] = (ulong)options.CgroupFd;
+
+        long pid;
+        lock (Gate)
+        {
+            var noGc = GC.TryStartNoGCRegion(1 << 20);
+            try
+            {
+                pid = CloneAndExec(plan, args, SyscallNumbers.Clone3);
+            }
+            finally
+            {
+                if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                    GC.EndNoGCRegion();
+            }
+        }
+        Interop.Close(error.Write);
+        if (plan->ReleaseFd >= 0)
+            Interop.Close(plan->ReleaseFd);
+        if (pid < 0)
+        {
+            var errno = Marshal.GetLastSystemError();
+            Interop.Close(error.Read);
+            if (releaseWrite >= 0)
+                Interop.Close(releaseWrite);
+            throw new LinuxException($"clone3 for {options.Path}", errno);
+        }
+        var spawned = new SpawnedProcess((int)pid, pidFd, releaseWrite, error.Read, options.Path);
+        if (!options.WaitForRelease)
+            spawned.WaitForExec();
+        return spawned;
+    }
+
+    private static void FillSyscallNumbers(Plan* plan)
+    {
+        plan->SysRead = SyscallNumbers.Read;
+        plan->SysWrite = SyscallNumbers.Write;
+        plan->SysIoctl = SyscallNumbers.Ioctl;
+        plan->SysFcntl = SyscallNumbers.Fcntl;
+        plan->SysDup3 = SyscallNumbers.Dup3;
+        plan->SysSetsid = SyscallNumbers.Setsid;
+        plan->SysChdir = SyscallNumbers.Chdir;
+        plan->SysSetns = SyscallNumbers.Setns;
+        plan->SysSetgroups = SyscallNumbers.Setgroups;
+        plan->SysSetresuid = SyscallNumbers.Setresuid;
+        plan->SysSetresgid = SyscallNumbers.Setresgid;
+        plan->SysPrctl = SyscallNumbers.Prctl;
+        plan->SysCapset = SyscallNumbers.Capset;
+        plan->SysSeccomp = SyscallNumbers.Seccomp;
+        plan->SysExecve = SyscallNumbers.Execve;
+        plan->SysExitGroup = SyscallNumbers.ExitGroup;
+        plan->SysClose = SyscallNumbers.Close;
+    }
+
+    /// <summary>
+    /// Clones, and in the child carries out the plan and execs. Everything the child runs is in this one
+    /// method body, compiled (optimised: see the project file) before the clone; it calls nothing but libc's
+    /// syscall(), through the one function-pointer signature the clone itself has already used.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static long CloneAndExec(Plan* p, ulong* cloneArgs, long clone3)
+    {
+        var sys = (delegate* unmanaged[SuppressGCTransition]<long, nint, nint, nint, nint, nint, nint, long>)SyscallAddress;
+        var pid = sys(clone3, (nint)cloneArgs, 88, 0, 0, 0, 0);
+        if (pid != 0)
+        {
+            if (pid < 0)
+                Marshal.SetLastSystemError(*p->Errno);
+            return pid;
+        }
+
+        // In the child from here on.
+        var step = 0;
+        long r;
+        var report = stackalloc int[2];
+        byte go;
+        int* scratch = stackalloc int[MaxFds];
+        uint* capHeader = stackalloc uint[2];
+        uint* capData = stackalloc uint[6];
+        sys(p->SysClose, p->ErrorReadFd, 0, 0, 0, 0, 0);
+        if (p->ReleaseFd >= 0)
+        {
+            step = 1;
+            sys(p->SysClose, p->ReleaseWriteFd, 0, 0, 0, 0, 0);
+            do
+            {
+                r = sys(p->SysRead, p->ReleaseFd, (nint)(&go), 1, 0, 0, 0);
+            }
+            while (r < 0 && *p->Errno == Errno.EINTR);
+            if (r != 1)
+                sys(p->SysExitGroup, 126, 0, 0, 0, 0, 0); // the parent gave up on us
+            sys(p->SysClose, p->ReleaseFd, 0, 0, 0, 0, 0);
+        }
+        step = 2;
+        for (var i = 0; i < p->NamespaceCount; i++)
+        {
+            if (sys(p->SysSetns, p->Namespaces[i], 0, 0, 0, 0, 0) < 0)
+                goto fail;
+        }
+        step = 3;
+        if (p->NewSession != 0 && sys(p->SysSetsid, 0, 0, 0, 0, 0, 0) < 0)
+            goto fail;
+        step = 5;
+        // Move every source out of the way first, so that no target overwrites a source still to be placed.
+        for (var i = 0; i < p->FdCount; i++)
+        {
+            scratch[i] = (int)sys(p->SysFcntl, p->FdSources[i], FDupfdCloexec, ScratchFdBase, 0, 0, 0);
+            if (scratch[i] < 0)
+                goto fail;
+        }
+        for (var i = 0; i < p->FdCount; i++)
+        {
+            if (sys(p->SysDup3, scratch[i], p->FdTargets[i], 0, 0, 0, 0) < 0)
+                goto fail;
+        }
+        step = 4;
+        if (p->ControllingTerminal != 0 && sys(p->SysIoctl, 0, TiocSctty, 0, 0, 0, 0) < 0)
+            goto fail;
+        step = 6;
+        if (p->WorkingDirectory != null && sys(p->SysChdir, (nint)p->WorkingDirectory, 0, 0, 0, 0, 0) < 0)
+            goto fail;
+        step = 7;
+        if (p->DropBounding != 0)
+        {
+            for (var cap = 0; cap <= p->LastCapability; cap++)
+            {
+                if ((p->KeepCapabilities & (1UL << cap)) == 0 && sys(p->SysPrctl, PrCapbsetDrop, cap, 0, 0, 0, 0) < 0)
+                    goto fail;
+            }
+        }
+        if (p->SetIdentity != 0)
+        {
+            step = 8;
+            if (sys(p->SysSetgroups, 0, 0, 0, 0, 0, 0) < 0)
+                goto fail;
+            step = 9;
+            if (sys(p->SysSetresgid, (nint)p->Gid, (nint)p->Gid, (nint)p->Gid, 0, 0, 0) < 0)
+                goto fail;
+        }
+        // A non-root identity loses every capability at setresuid; root keeps exactly the kept set.
+        if (p->DropBounding != 0 && (p->SetIdentity == 0 || p->Uid == 0))
+        {
+            step = 10;
+            capHeader[0] = 0x20080522; // _LINUX_CAPABILITY_VERSION_3
+            capHeader[1] = 0;
+            capData[0] = capData[1] = capData[2] = (uint)p->KeepCapabilities; // effective, permitted, inheritable: low 32
+            capData[3] = capData[4] = capData[5] = (uint)(p->KeepCapabilities >> 32);
+            if (sys(p->SysCapset, (nint)capHeader, (nint)capData, 0, 0, 0, 0) < 0)
+                goto fail;
+        }
+        if (p->SetIdentity != 0)
+        {
+            step = 11;
+            if (sys(p->SysSetresuid, (nint)p->Uid, (nint)p->Uid, (nint)p->Uid, 0, 0, 0) < 0)
+                goto fail;
+        }
+        step = 12;
+        if (p->NoNewPrivileges != 0 && sys(p->SysPrctl, PrSetNoNewPrivs, 1, 0, 0, 0, 0) < 0)
+            goto fail;
+        step = 13;
+        if (p->SeccompProgram != null && sys(p->SysSeccomp, SeccompSetModeFilter, 0, (nint)p->SeccompProgram, 0, 0, 0) < 0)
+            goto fail;
+        step = 14;
+        sys(p->SysExecve, (nint)p->Path, (nint)p->Argv, (nint)p->Envp, 0, 0, 0);
+
+    fail:
+        report[0] = step;
+        report[1] = *p->Errno;
+        sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0);
+        sys(p->SysExitGroup, 127, 0, 0, 0, 0, 0);
+        return 0; // not reached: exit_group does not return
+    }
+
+    private static (int Read, int Write) Pipe()
+    {
+        var fds = stackalloc int[2];
+        LinuxException.ThrowIfFailed(Interop.Pipe2(fds, OCloexec), "pipe2");
+        return (fds[0], fds[1]);
+    }
+
+    /// <summary>Native memory for one spawn, freed together; the child has its own copy by then.</summary>
+    private sealed class NativeArena : IDisposable
+    {
+        private readonly List<nint> _blocks = [];
+
+        public void* Allocate(int size)
+        {
+            var block = NativeMemory.AllocZeroed((nuint)size);
+            _blocks.Add((nint)block);
+            return block;
+        }
+
+        public byte* String(string value)
+        {
+            var bytes = Encoding.UTF8.GetBytes(value);
+            if (bytes.Contains((byte)0))
+                throw new ArgumentException($"\"{value}\" contains a NUL character");
+            var native = (byte*)Allocate(bytes.Length + 1);
+            bytes.CopyTo(new Span<byte>(native, bytes.Length));
+            return native;
+        }
+
+        public byte** StringArray(IReadOnlyList<string> values)
+        {
+            var array = (byte**)Allocate((values.Count + 1) * sizeof(nint));
+            for (var i = 0; i < values.Count; i++)
+                array[i] = String(values[i]);
+            return array;
+        }
+
+        public void Dispose()
+        {
+            foreach (var block in _blocks)
+                NativeMemory.Free((void*)block);
+        }
+    }
+}

@@ -1,0 +1,40 @@
+namespace Vessel.Linux.Spawn;
+
+/// <summary>
+/// How to start a process with clone3: which namespaces it gets or joins, which fds it keeps, and the
+/// identity, capabilities and seccomp filter it runs under. Everything is applied in the child between
+/// clone3 and execve, in the order the fields are listed.
+/// </summary>
+public sealed record SpawnOptions
+{
+    /// <summary>The program, resolved in the mount namespace the child has at execve time.</summary>
+    public required string Path { get; init; }
+    /// <summary>argv, argv[0] included.</summary>
+    public required IReadOnlyList<string> Arguments { get; init; }
+    public IReadOnlyList<string> Environment { get; init; } = [];
+
+    /// <summary>Namespaces to create (CLONE_NEW*), and CLONE_INTO_CGROUP with <see cref="CgroupFd"/>.</summary>
+    public CloneFlags Flags { get; init; }
+    /// <summary>A cgroup v2 directory fd the child starts in (with CloneFlags.IntoCgroup).</summary>
+    public int CgroupFd { get; init; } = -1;
+    /// <summary>The child blocks before anything else until <see cref="SpawnedProcess.Release"/>, so the parent
+    /// can write its uid/gid maps or move it into cgroups.</summary>
+    public bool WaitForRelease { get; init; }
+
+    /// <summary>Namespace fds (from /proc/PID/ns/*) to join with setns, in this order (user first).</summary>
+    public IReadOnlyList<int> JoinNamespaces { get; init; } = [];
+    public bool NewSession { get; init; }
+    /// <summary>Make fd 0, a terminal, the controlling terminal (needs NewSession).</summary>
+    public bool ControllingTerminal { get; init; }
+    /// <summary>Fds the child gets at fixed numbers: (open fd in this process, number in the child). Others close at exec.</summary>
+    public IReadOnlyList<(int Source, int Target)> Fds { get; init; } = [];
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Capabilities kept in the bounding, permitted, effective and inheritable sets; null keeps all.</summary>
+    public ulong? Capabilities { get; init; }
+    /// <summary>Switch to this uid/gid (supplementary groups cleared); null keeps the current identity.</summary>
+    public (uint Uid, uint Gid)? Identity { get; init; }
+    public bool NoNewPrivileges { get; init; }
+    /// <summary>A classic BPF program (struct sock_filter array) installed with seccomp(SECCOMP_SET_MODE_FILTER).</summary>
+    public byte[]? SeccompFilter { get; init; }
+}
