@@ -1,0 +1,94 @@
+using IOPath = System.IO.Path;
+
+namespace Vessel.Engines.Container.Cgroups;
+
+/// <summary>A cgroup on v1 hierarchies: one directory per mounted controller, all at the same relative path.</summary>
+internal sealed partial class CgroupV1(string path, IReadOnlyDictionary<string, string> mounts, CgroupTimings timings) : ICgroup
+{
+    // The hierarchies a container joins; for the others (net_cls, perf_event, hugetlb…) it stays where it was born.
+    private static readonly string[] Controllers = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"];
+
+    public string Path { get; } = path;
+
+    public void Create()
+    {
+        foreach (var controller in Controllers)
+        {
+            if (!mounts.TryGetValue(controller, out var mount))
+                continue;
+            if (controller == "cpuset")
+                CreateCpuset(mount);
+            else
+                Directory.CreateDirectory(IOPath.Join(mount, Path));
+        }
+    }
+
+    // A new cpuset cgroup starts with no CPUs and no memory nodes, and refuses tasks until both are set:
+    // every level takes its parent's, top down.
+    private void CreateCpuset(string mount)
+    {
+        var parent = mount;
+        foreach (var segment in Path.Split('/'))
+        {
+            var directory = IOPath.Join(parent, segment);
+            Directory.CreateDirectory(directory);
+            foreach (var file in (string[])["cpuset.cpus", "cpuset.mems"])
+            {
+                if (CgroupFile.Read(directory, file).Trim().Length == 0)
+                    CgroupFile.Write(directory, file, CgroupFile.Read(parent, file).Trim());
+            }
+            parent = directory;
+        }
+    }
+
+    public void AddProcess(int pid)
+    {
+        foreach (var directory in Directories())
+            CgroupFile.Write(directory, "cgroup.procs", pid);
+    }
+
+    public IReadOnlyList<int> Processes() =>
+        [.. Directories().Where(Directory.Exists).SelectMany(CgroupFile.ReadPids).Distinct().Order()];
+
+    public void KillAll() => CgroupKiller.KillEach(this, mounts.ContainsKey("freezer"), timings.Kill);
+
+    public void Delete()
+    {
+        var left = Processes();
+        if (left.Count > 0)
+            throw new CgroupException($"cannot delete cgroup {Path}: processes {string.Join(", ", left)} are still in it");
+        foreach (var directory in Directories())
+            CgroupTree.Remove(directory, timings.Remove);
+    }
+
+    public CgroupUsage ReadUsage()
+    {
+        var cpuacct = DirectoryOf("cpuacct", "cpuacct.usage");
+        var memory = DirectoryOf("memory", "memory.usage_in_bytes");
+        var pids = DirectoryOf("pids", "pids.current");
+        return new CgroupUsage(
+            CpuSeconds: CgroupFile.ReadLong(cpuacct, "cpuacct.usage") / 1e9,
+            MemoryBytes: CgroupFile.ReadLong(memory, "memory.usage_in_bytes"),
+            MemoryPeakBytes: CgroupFile.ReadLong(memory, "memory.max_usage_in_bytes"),
+            Processes: CgroupFile.ReadLong(pids, "pids.current"),
+            OomKills: CgroupFile.ReadKeyed(memory, "memory.oom_control", "oom_kill"));
+    }
+
+    /// <summary>This cgroup's directory in every mounted hierarchy, each once (cpu and cpuacct often share one).</summary>
+    private IEnumerable<string> Directories() =>
+        Controllers.Where(mounts.ContainsKey).Select(c => IOPath.Join(mounts[c], Path)).Distinct(StringComparer.Ordinal);
+
+    private string DirectoryOf(string controller, string file) =>
+        TryDirectoryOf(controller, file, needed: true)!;
+
+    /// <returns>This cgroup's directory for <paramref name="controller"/>; null when it is not mounted and not
+    /// <paramref name="needed"/> (resetting a limit nobody can set is no work).</returns>
+    private string? TryDirectoryOf(string controller, string file, bool needed)
+    {
+        if (mounts.TryGetValue(controller, out var mount))
+            return IOPath.Join(mount, Path);
+        return needed
+            ? throw new CgroupException($"cgroup v1 controller '{controller}' is not mounted; {file} of cgroup {Path} cannot be used")
+            : null;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Vessel.Engines.Container.Cgroups;
+
+/// <summary>
+/// One container's cgroup, on whichever cgroup version the host runs (see <see cref="Cgroups.Open"/>).
+/// </summary>
+public interface ICgroup
+{
+    /// <summary>Path relative to each hierarchy root, such as vessel/web1.</summary>
+    string Path { get; }
+
+    // Lifetime
+
+    /// <summary>Makes the cgroup, with every ancestor, in every hierarchy it needs; does nothing where it exists.</summary>
+    void Create();
+
+    /// <summary>Removes the cgroup (and any child cgroups) everywhere; tolerates one already gone.</summary>
+    /// <exception cref="CgroupException">Processes are still in the cgroup.</exception>
+    void Delete();
+
+    // Membership
+
+    void AddProcess(int pid);
+
+    /// <summary>Process ids in the cgroup, ascending.</summary>
+    IReadOnlyList<int> Processes();
+
+    /// <summary>Kills every process in the cgroup and waits, for a bounded time, until none is left.</summary>
+    void KillAll();
+
+    // Limits and usage
+
+    /// <summary>Writes every limit; safe to call again on a running cgroup. A null limit resets to unlimited.</summary>
+    CgroupApplyResult Apply(CgroupLimits limits);
+
+    CgroupUsage ReadUsage();
+
+    // Freezing
+
+    /// <summary>Stops every task and returns once all of them are frozen.</summary>
+    void Freeze();
+
+    void Thaw();
+
+    bool IsFrozen { get; }
+}

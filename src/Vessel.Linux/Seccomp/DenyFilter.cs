@@ -1,0 +1,67 @@
+using System.Runtime.InteropServices;
+
+namespace Vessel.Linux.Seccomp;
+
+/// <summary>
+/// Builds an allow-by-default seccomp filter that refuses a list of system calls, with a few argument
+/// rules. Calls from another ABI (i386 through int 0x80, x32) are refused whole: their numbers differ and
+/// would slip past the list.
+/// </summary>
+public static class DenyFilter
+{
+    public const uint Allow = 0x7FFF0000, ErrnoAction = 0x50000;
+    private const uint AuditArchX8664 = 0xC000003E, AuditArchAarch64 = 0xC00000B7, X32Bit = 0x40000000;
+    private const uint OffsetNr = 0, OffsetArch = 4, OffsetArg0 = 16;
+
+    /// <summary>What to do with one system call beyond plain refusal.</summary>
+    public abstract record Rule(int Syscall);
+
+    /// <summary>Refuse with this errno (EPERM as Docker does, ENOSYS where callers should fall back).</summary>
+    public sealed record Refuse(int Syscall, int Errno = Linux.Errno.EPERM) : Rule(Syscall);
+
+    /// <summary>Refuse when the first argument has any of these bits (clone's namespace flags).</summary>
+    public sealed record RefuseIfArg0HasBits(int Syscall, uint Bits) : Rule(Syscall);
+
+    /// <summary>Refuse when the first argument is one of these values (socket families).</summary>
+    public sealed record RefuseIfArg0In(int Syscall, IReadOnlyList<uint> Values) : Rule(Syscall);
+
+    /// <summary>Allow only when the first argument is one of these values (personality).</summary>
+    public sealed record AllowOnlyIfArg0In(int Syscall, IReadOnlyList<uint> Values) : Rule(Syscall);
+
+    public static byte[] Build(IEnumerable<Rule> rules)
+    {
+        var arch = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? AuditArchAarch64 : AuditArchX8664;
+        var eperm = ErrnoAction | Errno.EPERM;
+        var p = new BpfProgram()
+            .Load(OffsetArch).Jump(BpfProgram.JumpEqual, arch, 1, 0).Ret(eperm)
+            .Load(OffsetNr).Jump(BpfProgram.JumpGreaterOrEqual, X32Bit, 0, 1).Ret(eperm);
+        // Each rule is a block that starts by testing the number and otherwise jumps over itself, so every
+        // jump stays short however long the list grows. Blocks that load an argument end in returns.
+        foreach (var rule in rules)
+        {
+            var nr = (uint)rule.Syscall;
+            switch (rule)
+            {
+                case Refuse r:
+                    p.Jump(BpfProgram.JumpEqual, nr, 0, 1).Ret(ErrnoAction | (uint)r.Errno);
+                    break;
+                case RefuseIfArg0HasBits r:
+                    p.Jump(BpfProgram.JumpEqual, nr, 0, 4).Load(OffsetArg0).Jump(BpfProgram.JumpSet, r.Bits, 0, 1).Ret(eperm).Ret(Allow);
+                    break;
+                case RefuseIfArg0In r:
+                    p.Jump(BpfProgram.JumpEqual, nr, 0, r.Values.Count + 3).Load(OffsetArg0);
+                    for (var i = 0; i < r.Values.Count; i++)
+                        p.Jump(BpfProgram.JumpEqual, r.Values[i], r.Values.Count - i, 0);
+                    p.Ret(Allow).Ret(eperm);
+                    break;
+                case AllowOnlyIfArg0In r:
+                    p.Jump(BpfProgram.JumpEqual, nr, 0, r.Values.Count + 3).Load(OffsetArg0);
+                    for (var i = 0; i < r.Values.Count; i++)
+                        p.Jump(BpfProgram.JumpEqual, r.Values[i], r.Values.Count - i, 0);
+                    p.Ret(eperm).Ret(Allow);
+                    break;
+            }
+        }
+        return p.Ret(Allow).ToBytes();
+    }
+}
