@@ -27,11 +27,13 @@ require_dotnet() {
     dotnet --list-sdks | grep -q '^10\.' || die "the .NET 10 SDK is needed; found: $(dotnet --list-sdks | tr '\n' ' ')"
 }
 
-# publish_binaries OUT: vesseld (framework-dependent) in OUT/daemon, vessel (NativeAOT) in OUT/cli.
+# publish_binaries OUT: vesseld (framework-dependent) in OUT/daemon; vessel and vessel-shim (NativeAOT) in
+# OUT/cli and OUT/shim. The daemon finds the shim at ../shim/vessel-shim.
 publish_binaries() {
     local out=$1
     dotnet publish src/Vessel.Daemon -c Release -o "$out/daemon" --nologo -v quiet -p:DebugType=none
     dotnet publish src/Vessel.Cli -c Release -r linux-x64 -o "$out/cli" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
+    dotnet publish src/Vessel.Shim -c Release -r linux-x64 -o "$out/shim" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
 }
 
 # A fingerprint of everything a build reads, to skip rebuilding what is already built.

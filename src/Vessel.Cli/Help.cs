@@ -16,6 +16,7 @@ internal static class Help
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]
           vessel image import FILE [--alias ALIAS] [--vm] [--arch x86_64|aarch64] [--description TEXT]
+          vessel image build busybox [--vm]
           vessel image delete IMAGE [--vm]
           vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]
         Storage:

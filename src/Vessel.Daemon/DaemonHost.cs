@@ -82,6 +82,8 @@ public static class DaemonHost
                 "The default pool, made on first start"), Path.GetDirectoryName(options.DefaultPoolSource)!, cancellationToken);
             Log.DefaultPoolCreated(logger, pool.Source);
         }
-        await services.GetRequiredService<InstanceService>().ReconcileAsync(logger, cancellationToken);
+        var instances = services.GetRequiredService<InstanceService>();
+        instances.WatchEngines(logger);
+        await instances.ReconcileAsync(logger, cancellationToken);
     }
 }

@@ -1,4 +1,5 @@
 using Vessel.Core.Drivers;
+using Vessel.Engines.Container;
 using Vessel.Daemon;
 using Vessel.Daemon.Api;
 using Vessel.Daemon.Operations;
@@ -17,15 +18,17 @@ catch (ArgumentException e)
 try
 {
     const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-    Directory.CreateDirectory(options.StateDirectory, ownerOnly);
+    // Others may pass through (not list) the state directory: an unprivileged container's root user, mapped to
+    // an unprivileged host uid, has to reach its image and its volume, as in Incus.
+    Directory.CreateDirectory(options.StateDirectory).UnixFileMode = ownerOnly | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
     Directory.CreateDirectory(options.RunDirectory, ownerOnly);
     Directory.CreateDirectory(options.LogDirectory, ownerOnly);
     using var pidLock = PidFileLock.Acquire(options.PidFile);
     if (File.Exists(options.SocketPath))
         File.Delete(options.SocketPath); // left by a daemon that was killed; the lock proves none runs now
 
-    // The engines register here as they land (container: issue 3, QEMU: issue 4).
-    IInstanceDriver[] engines = [];
+    // The engines register here as they land (QEMU: issue 4).
+    IInstanceDriver[] engines = [new ContainerDriver(ShimPath())];
     await using var app = DaemonHost.Build(options, engines);
     await DaemonHost.ReconcileAsync(app, CancellationToken.None);
     await app.StartAsync();
@@ -40,3 +43,7 @@ catch (DaemonStartException e)
     await Console.Error.WriteLineAsync($"vesseld: {e.Message}");
     return 1;
 }
+
+// vessel-shim is published beside the daemon: OUT/daemon/vesseld and OUT/shim/vessel-shim.
+static string ShimPath() => Environment.GetEnvironmentVariable("VESSEL_SHIM")
+    ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "shim", "vessel-shim"));

@@ -9,6 +9,15 @@ public static class CgroupDetector
         "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
     ];
 
+    /// <summary>The layout of this host, as this process sees it.</summary>
+    public static CgroupLayout Detect()
+    {
+        var mountinfo = File.ReadAllText("/proc/self/mountinfo");
+        var unified = MountInfo.ParseAll(mountinfo).FirstOrDefault(m => m.FsType == "cgroup2")?.MountPoint;
+        var controllers = unified is null ? null : File.ReadAllText(Path.Combine(unified, "cgroup.controllers"));
+        return Parse(mountinfo, controllers);
+    }
+
     /// <param name="mountinfo">Text of /proc/self/mountinfo.</param>
     /// <param name="v2ControllersFileContent">Text of cgroup.controllers at the cgroup2 mount, if any.</param>
     public static CgroupLayout Parse(string mountinfo, string? v2ControllersFileContent)

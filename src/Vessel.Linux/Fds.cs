@@ -19,5 +19,8 @@ public static unsafe class Fds
     public static SafeFileHandle Open(string path, int flags = 0) =>
         new(LinuxException.ThrowIfFailed(Interop.Open(path, flags | OCloexec, 0), $"open {path}"), ownsHandle: true);
 
+    /// <summary>Marks an fd close-on-exec, so a peer reading its other end sees EOF once this process execs.</summary>
+    public static void SetCloseOnExec(int fd) => LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */), $"fcntl {fd}");
+
     public static int Number(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 }

@@ -21,6 +21,16 @@ public static class Processes
         return ExitCode(status);
     }
 
+    /// <summary>Reaps the child if it has exited, without waiting; false while it runs (or is not our child).</summary>
+    public static bool TryReap(int pid, out int exitCode)
+    {
+        exitCode = 0;
+        if (Interop.Waitpid(pid, out var status, 1 /* WNOHANG */) != pid)
+            return false;
+        exitCode = ExitCode(status);
+        return true;
+    }
+
     /// <summary>Decodes a wait status: the exit code, or 128 + signal as shells report it.</summary>
     public static int ExitCode(int status) => (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
 }

@@ -29,6 +29,7 @@ internal static class SyscallNumbers
     public static long Setresgid => Arm64 ? 149 : 119;
     public static long Prctl => Arm64 ? 167 : 157;
     public static long Execve => Arm64 ? 221 : 59;
+    public static long Execveat => Arm64 ? 281 : 322;
     public static long ExitGroup => Arm64 ? 94 : 231;
     public static long Close => Arm64 ? 57 : 3;
 }

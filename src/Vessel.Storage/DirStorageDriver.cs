@@ -10,6 +10,9 @@ public sealed class DirStorageDriver : IStorageDriver
 {
     public string Name => "dir";
 
+    private const UnixFileMode PassThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+        UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
     private static readonly Dictionary<VolumeKind, string> KindDirectories = new()
     {
         [VolumeKind.Container] = "containers",
@@ -25,9 +28,10 @@ public sealed class DirStorageDriver : IStorageDriver
             throw new BadRequestException($"source: \"{pool.Source}\" is a file, not a directory");
         if (Directory.Exists(pool.Source) && Directory.EnumerateFileSystemEntries(pool.Source).Any())
             throw new BadRequestException($"source: directory \"{pool.Source}\" is not empty; a dir pool needs an empty or new directory");
-        Directory.CreateDirectory(pool.Source, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // Traversable by others, not listable: containers' mapped root users reach their own volumes through these.
+        Directory.CreateDirectory(pool.Source).UnixFileMode = PassThrough;
         foreach (var kind in KindDirectories.Values)
-            Directory.CreateDirectory(Path.Combine(pool.Source, kind));
+            Directory.CreateDirectory(Path.Combine(pool.Source, kind)).UnixFileMode = PassThrough;
         return Task.CompletedTask;
     }
 
@@ -61,7 +65,7 @@ public sealed class DirStorageDriver : IStorageDriver
         var path = VolumePath(pool, volume);
         if (Directory.Exists(path) || File.Exists(path))
             throw new ConflictException($"volume \"{volume.Name}\" already exists in storage pool \"{pool.Name}\"");
-        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(path).UnixFileMode = PassThrough;
         return Task.FromResult(path);
     }
 

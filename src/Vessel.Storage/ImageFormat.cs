@@ -35,7 +35,7 @@ public static class ImageFormat
                 return ("raw", InstanceType.VirtualMachine, "disk.raw");
             throw new BadRequestException(requested == InstanceType.VirtualMachine
                 ? "the file is neither a qcow2 disk nor a raw disk (a raw disk is a non-empty multiple of 512 bytes)"
-                : "the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz) or a qcow2 disk");
+                : "the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz), an OCI image layout tarball or a qcow2 disk");
         }
         var (format, type) = detected.Value;
         if (requested is { } want && want != type)

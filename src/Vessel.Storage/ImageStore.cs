@@ -5,6 +5,7 @@ using Vessel.Core.Api;
 using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
+using Vessel.Storage.Images;
 
 namespace Vessel.Storage;
 
@@ -44,6 +45,8 @@ public sealed class ImageStore(string directory, IStateStore store)
             var upload = Path.Combine(staging, "upload");
             var (fingerprint, size, header) = await CopyHashingAsync(content, upload, cancellationToken);
             var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
+            if (type == InstanceType.Container && await ArchiveInspector.InspectAsync(upload, format, cancellationToken) == ArchiveKind.OciLayout)
+                (format, filename) = (OciLayout.Format, OciLayout.Filename);
             await Commit.WaitAsync(cancellationToken);
             committing = true;
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)
@@ -123,6 +126,33 @@ public sealed class ImageStore(string directory, IStateStore store)
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), size, header[..headerLength]);
     }
 
+    /// <summary>
+    /// Imports a file this daemon made (a build): when the same bytes are already stored, the alias moves to
+    /// that image instead of failing, so rebuilding is idempotent.
+    /// </summary>
+    public async Task<Image> ImportBuiltAsync(string path, ImageImport request, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(path);
+        try
+        {
+            return await ImportAsync(file, request, cancellationToken);
+        }
+        catch (ConflictException)
+        {
+            var fingerprint = Convert.ToHexStringLower(await SHA256.HashDataAsync(File.OpenRead(path), cancellationToken));
+            var existing = await store.GetImageAsync(fingerprint, cancellationToken) ?? throw new NotFoundException($"image {fingerprint[..12]} not found");
+            if (request.Alias is not null && !existing.Aliases.Contains(request.Alias))
+            {
+                await store.SetAliasAsync(new ImageAlias(request.Alias, existing.Type, fingerprint, ""), cancellationToken);
+                existing = existing with { Aliases = [.. existing.Aliases, request.Alias] };
+            }
+            return existing;
+        }
+    }
+
+    /// <summary>A scratch directory for a build, removed with the other staging leftovers if the daemon dies.</summary>
+    public string NewWorkDirectory() => Directory.CreateDirectory(Path.Combine(StagingDirectory, Guid.NewGuid().ToString("N"))).FullName;
+
     /// <summary>Finds an image by alias (per instance type, as in Incus) or by a unique fingerprint prefix.</summary>
     public async Task<Image> ResolveAsync(string reference, InstanceType? type, CancellationToken cancellationToken)
     {
@@ -165,7 +195,8 @@ public sealed class ImageStore(string directory, IStateStore store)
     /// </summary>
     public async Task<IReadOnlyList<string>> RemoveLeftoversAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(directory);
+        // Others pass through to unpacked images (the lower layer of unprivileged containers), but cannot list them.
+        Directory.CreateDirectory(directory).UnixFileMode = (UnixFileMode)0b111_001_001;
         var removed = new List<string>();
         if (Directory.Exists(StagingDirectory))
         {

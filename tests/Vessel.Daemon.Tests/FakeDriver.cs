@@ -18,49 +18,58 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public InstanceType Type => type;
 
+    public event EventHandler<InstanceStoppedEventArgs>? Stopped;
+
+    /// <summary>The instance's init exits on its own, as after a poweroff inside.</summary>
+    public void StopByItself(string name)
+    {
+        Actual[name] = InstanceStatus.Stopped;
+        Stopped?.Invoke(this, new InstanceStoppedEventArgs(name, "init exited with code 0"));
+    }
+
     public DriverInfo Probe() => new("fake", "1", true, "test engine");
 
-    private Task Act(string call, InstanceContext instance, Action apply)
+    private Task Act(string call, InstanceContext context, Action apply)
     {
-        Calls.Enqueue($"{call} {instance.Instance.Name}");
+        Calls.Enqueue($"{call} {context.Instance.Name}");
         if (FailOn == call)
             throw new VesselException(500, $"fake {call} failure");
         apply();
         return Task.CompletedTask;
     }
 
-    public Task CreateAsync(InstanceContext instance, CancellationToken cancellationToken) =>
-        Act("create", instance, () =>
+    public Task CreateAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Act("create", context, () =>
         {
-            File.WriteAllText(Path.Combine(instance.RootVolumePath, "made-by-fake"), "x");
-            Actual[instance.Instance.Name] = InstanceStatus.Stopped;
+            File.WriteAllText(Path.Combine(context.RootVolumePath, "made-by-fake"), "x");
+            Actual[context.Instance.Name] = InstanceStatus.Stopped;
         });
 
-    public async Task StartAsync(InstanceContext instance, CancellationToken cancellationToken)
+    public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         if (HoldStart is { } hold)
             await hold.Task.WaitAsync(cancellationToken);
-        await Act("start", instance, () => Actual[instance.Instance.Name] = InstanceStatus.Running);
+        await Act("start", context, () => Actual[context.Instance.Name] = InstanceStatus.Running);
     }
 
-    public Task StopAsync(InstanceContext instance, TimeSpan timeout, bool force, CancellationToken cancellationToken) =>
-        Act(force ? "kill" : "stop", instance, () => Actual[instance.Instance.Name] = InstanceStatus.Stopped);
+    public Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken) =>
+        Act(force ? "kill" : "stop", context, () => Actual[context.Instance.Name] = InstanceStatus.Stopped);
 
-    public Task FreezeAsync(InstanceContext instance, CancellationToken cancellationToken) =>
-        Act("freeze", instance, () => Actual[instance.Instance.Name] = InstanceStatus.Frozen);
+    public Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Act("freeze", context, () => Actual[context.Instance.Name] = InstanceStatus.Frozen);
 
-    public Task UnfreezeAsync(InstanceContext instance, CancellationToken cancellationToken) =>
-        Act("unfreeze", instance, () => Actual[instance.Instance.Name] = InstanceStatus.Running);
+    public Task UnfreezeAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Act("unfreeze", context, () => Actual[context.Instance.Name] = InstanceStatus.Running);
 
-    public Task DeleteAsync(InstanceContext instance, CancellationToken cancellationToken) =>
-        Act("delete", instance, () => Actual.TryRemove(instance.Instance.Name, out _));
+    public Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Act("delete", context, () => Actual.TryRemove(context.Instance.Name, out _));
 
-    public Task ApplyConfigAsync(InstanceContext instance, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken) =>
-        Act("apply", instance, () => { });
+    public Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken) =>
+        Act("apply", context, () => { });
 
-    public Task<RuntimeState> GetStateAsync(InstanceContext instance, CancellationToken cancellationToken)
+    public Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        var status = Actual.GetValueOrDefault(instance.Instance.Name, InstanceStatus.Stopped);
+        var status = Actual.GetValueOrDefault(context.Instance.Name, InstanceStatus.Stopped);
         var usage = status == InstanceStatus.Running ? new InstanceUsage { CpuSeconds = 1.5, MemoryBytes = 1 << 20, Processes = 3 } : null;
         return Task.FromResult(new RuntimeState(status, status == InstanceStatus.Running ? 4242 : null, usage));
     }

@@ -117,7 +117,7 @@ public sealed class ImageFormatTests
     {
         var e = Assert.Throws<BadRequestException>(() => ImageFormat.Resolve(new byte[512], 1024, requested));
 
-        Assert.Equal("the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz) or a qcow2 disk", e.Message);
+        Assert.Equal("the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz), an OCI image layout tarball or a qcow2 disk", e.Message);
     }
 
     [Fact]

@@ -136,6 +136,54 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_OciLayoutTarball_IsAContainerImageStoredAsIs()
+    {
+        var layout = new Images.OciLayoutBuilder(_temp.Combine("layout"));
+        layout.Index(layout.Manifest(layout.Layer(RootfsTar())));
+        var tar = layout.ToTar();
+
+        var image = await ImportAsync(tar, Request(alias: "app"));
+
+        Assert.Equal(("oci", InstanceType.Container, "oci.tar"), (image.Format, image.Type, image.Filename));
+        Assert.Equal(Sha256(tar), image.Fingerprint);
+        Assert.Equal(tar, await File.ReadAllBytesAsync(_images.ImagePath(image)));
+        var root = _temp.Combine("root");
+        await Vessel.Storage.Images.OciLayout.ExtractAsync(_images.ImagePath(image), root, new Vessel.Storage.Images.ExtractOptions(), CancellationToken.None);
+        Assert.Equal("web\n", await File.ReadAllTextAsync(Path.Combine(root, "etc", "hostname")));
+    }
+
+    [Fact]
+    public async Task Import_CompressedRootfs_KeepsItsFormat()
+    {
+        var zst = Images.RootfsExtractorFormatTests.Compress(RootfsTar(), "tar.zst");
+
+        var image = await ImportAsync(zst);
+
+        Assert.Equal(("tar.zst", "rootfs.tar.zst"), (image.Format, image.Filename));
+    }
+
+    [Fact]
+    public async Task Import_TarballThatIsNeitherRootfsNorOciLayout_IsRefusedAndLeavesNothing()
+    {
+        var tar = new Images.TarBuilder().File("home/user/notes.txt", "hello").ToArray();
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(tar, Request(alias: "notes")));
+
+        Assert.Equal("the tarball is neither a root filesystem (none of bin/, sbin/, usr/, etc/ at its top) " +
+            "nor an OCI image layout (no oci-layout and index.json at its top)", e.Message);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_CorruptGzip_IsRefusedAndLeavesNothing()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync([0x1f, 0x8b, 8, 0, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9]));
+
+        Assert.StartsWith("the file is not a readable tar.gz archive: ", e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
     public async Task Import_RawDiskForAVm()
     {
         var disk = new byte[4096];

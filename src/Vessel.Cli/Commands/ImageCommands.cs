@@ -18,7 +18,7 @@ internal static class ImageCommands
         "import" => ImportAsync(api, args[1..]),
         "delete" => DeleteAsync(api, args[1..]),
         "alias" => AliasAsync(api, args[1..]),
-        "build" => throw new ApiException("image build is not supported yet: it comes with the container and VM engines", 501),
+        "build" => BuildAsync(api, args[1..]),
         _ => throw new UsageException($"usage: {Usage}"),
     };
 
@@ -81,6 +81,18 @@ internal static class ImageCommands
         var image = await api.SendAsync(HttpMethod.Post, "/1.0/images" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), content,
             VesselJson.Wire.Image);
         Console.WriteLine($"Image imported with fingerprint: {image.Fingerprint}");
+    }
+
+    private static async Task BuildAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--vm"], []);
+        a.ExpectPositionals(1, 1, "vessel image build busybox|debian [--vm]");
+        var request = new ImageBuildPost(a.Positionals[0], a.Flag("--vm") ? InstanceType.VirtualMachine : InstanceType.Container);
+        var operation = await api.SendAsync(HttpMethod.Post, "/1.0/images/build", ApiClient.Json(request, VesselJson.Wire.ImageBuildPost),
+            VesselJson.Wire.Operation);
+        await api.WaitAsync(operation);
+        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Name!)}{TypeQuery(a)}", VesselJson.Wire.Image);
+        Console.WriteLine($"Image {request.Name} built: {image.Fingerprint}");
     }
 
     private static async Task DeleteAsync(ApiClient api, string[] args)

@@ -40,3 +40,6 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 
 /// <summary>POST /1.0/storage-pools.</summary>
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
+
+/// <summary>POST /1.0/images/build: make a known image on this host (busybox now; debian with the VM engine).</summary>
+public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container);

@@ -27,6 +27,7 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(InstanceStatePut))]
 [JsonSerializable(typeof(InstanceStateView))]
 [JsonSerializable(typeof(ImageAliasPost))]
+[JsonSerializable(typeof(ImageBuildPost))]
 [JsonSerializable(typeof(StoragePoolPost))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ServerInfo))]

@@ -15,22 +15,32 @@ public interface IInstanceDriver
 
     // Actions
     /// <summary>Makes the instance's root filesystem or disk from its image in the prepared root volume.</summary>
-    Task CreateAsync(InstanceContext instance, CancellationToken cancellationToken);
-    Task StartAsync(InstanceContext instance, CancellationToken cancellationToken);
+    Task CreateAsync(InstanceContext context, CancellationToken cancellationToken);
+    Task StartAsync(InstanceContext context, CancellationToken cancellationToken);
     /// <summary>Asks the guest to shut down, and kills it after the timeout (at once when force is set).</summary>
-    Task StopAsync(InstanceContext instance, TimeSpan timeout, bool force, CancellationToken cancellationToken);
-    Task FreezeAsync(InstanceContext instance, CancellationToken cancellationToken);
-    Task UnfreezeAsync(InstanceContext instance, CancellationToken cancellationToken);
+    Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken);
+    Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken);
+    Task UnfreezeAsync(InstanceContext context, CancellationToken cancellationToken);
     /// <summary>Removes everything the engine made for the instance outside its root volume.</summary>
-    Task DeleteAsync(InstanceContext instance, CancellationToken cancellationToken);
+    Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken);
 
     // Config
     /// <summary>Applies a config change to a running instance; throws NotSupportedYetException for keys it cannot change live.</summary>
-    Task ApplyConfigAsync(InstanceContext instance, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken);
+    Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken);
 
     // State
     /// <summary>What is really running, asked on daemon start (re-adoption) and for usage.</summary>
-    Task<RuntimeState> GetStateAsync(InstanceContext instance, CancellationToken cancellationToken);
+    Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);
+
+    /// <summary>Raised when an instance stops by itself (its init exited, the guest powered off).</summary>
+    event EventHandler<InstanceStoppedEventArgs>? Stopped;
+}
+
+public sealed class InstanceStoppedEventArgs(string name, string reason) : EventArgs
+{
+    public string Name { get; } = name;
+    /// <summary>How it ended, for the instance's status reason, e.g. "init exited with code 0".</summary>
+    public string Reason { get; } = reason;
 }
 
 /// <summary>The instance with the host paths an engine works in.</summary>

@@ -8,6 +8,7 @@ using Vessel.Core.Validation;
 using Vessel.Daemon.Events;
 using Vessel.Daemon.Operations;
 using Vessel.Storage;
+using Vessel.Storage.Images;
 
 namespace Vessel.Daemon.Api;
 
@@ -25,6 +26,7 @@ internal static class ImagesApi
                 : Http.Json(all.Select(i => $"/1.0/images/{i.Fingerprint}").ToList(), VesselJson.Wire.ListString);
         });
         images.MapPost("", ImportAsync);
+        images.MapPost("/build", BuildAsync);
         images.MapGet("/aliases", async (IStateStore store, CancellationToken ct) =>
             Http.Json((await store.ListAliasesAsync(ct)).ToList(), VesselJson.Wire.ListImageAlias));
         images.MapPost("/aliases", CreateAliasAsync);
@@ -84,6 +86,35 @@ internal static class ImagesApi
             ExceptionDispatchInfo.Throw(failure);
         events.Lifecycle("image-created", $"/1.0/images/{image!.Fingerprint}");
         return Http.Json(image, VesselJson.Wire.Image, 201);
+    }
+
+    /// <summary>Builds a known image as an operation: busybox from the host's busybox-static.</summary>
+    private static async Task<IResult> BuildAsync(HttpRequest request, ImageStore store, OperationManager operations, EventHub events)
+    {
+        var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageBuildPost);
+        Func<string, CancellationToken, Task<string>> build = (body.Name, body.Type) switch
+        {
+            ("busybox", InstanceType.Container) => BusyboxImage.BuildAsync,
+            ("busybox" or "debian", InstanceType.VirtualMachine) => throw new NotSupportedYetException(
+                $"building the {body.Name} virtual-machine image is not supported yet: it comes with the QEMU engine"),
+            ("debian", _) => throw new NotSupportedYetException("building the debian image is not supported yet"),
+            _ => throw new BadRequestException($"name: \"{body.Name}\" is not an image Vessel can build (busybox, debian)"),
+        };
+        var operation = await operations.StartAsync($"Building image {body.Name}", ["/1.0/images"], mayCancel: true, async ct =>
+        {
+            var work = store.NewWorkDirectory();
+            try
+            {
+                var file = await build(work, ct);
+                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, null, $"{body.Name} built on this host", body.Name), ct);
+                events.Lifecycle("image-created", $"/1.0/images/{image.Fingerprint}");
+            }
+            finally
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        });
+        return Http.Accepted(operation);
     }
 
     private static async Task<IResult> CreateAliasAsync(HttpRequest request, ImageStore images, IStateStore store, EventHub events, CancellationToken ct)

@@ -36,6 +36,8 @@ public sealed class DriverRegistry
         return entry.Driver;
     }
 
+    public IEnumerable<IInstanceDriver> All => _drivers.Values.Select(d => d.Driver);
+
     public IInstanceDriver? Find(InstanceType type) =>
         _drivers.TryGetValue(type, out var entry) && entry.Info.Operational ? entry.Driver : null;
 

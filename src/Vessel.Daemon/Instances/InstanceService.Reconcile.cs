@@ -1,9 +1,37 @@
+using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 
 namespace Vessel.Daemon.Instances;
 
 public sealed partial class InstanceService
 {
+    /// <summary>Listens for instances that stop by themselves (a poweroff inside), once, at daemon start.</summary>
+    public void WatchEngines(ILogger logger)
+    {
+        foreach (var driver in drivers.All)
+            driver.Stopped += (_, e) => _ = OnStoppedByItselfAsync(driver, e, logger);
+    }
+
+    private async Task OnStoppedByItselfAsync(IInstanceDriver driver, InstanceStoppedEventArgs e, ILogger logger)
+    {
+        try
+        {
+            // Only a running instance stopped by itself: during our own actions the action settles the status.
+            var instance = await store.GetInstanceAsync(e.Name);
+            if (instance is null || instance.Status is not (InstanceStatus.Running or InstanceStatus.Frozen))
+                return;
+            if (!await store.TryTransitionAsync(e.Name, instance.Status, InstanceStatus.Stopped, e.Reason))
+                return;
+            events.Lifecycle("instance-stopped", Path(e.Name));
+            if (instance.Ephemeral)
+                await RemoveAsync(await ContextAsync(instance, CancellationToken.None), driver, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            Log.InstanceProblem(logger, e.Name, $"handling its stop failed: {ex.Message}");
+        }
+    }
+
     /// <summary>
     /// Run once at daemon start: the store says what should be, the engines say what runs. Running instances
     /// are adopted as they are; interrupted creations are undone; a stored status the engine contradicts is corrected.

@@ -16,6 +16,7 @@ namespace Vessel.Linux.Spawn;
 public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
+    private const int AtEmptyPath = 0x1000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
 
@@ -45,11 +46,12 @@ public static unsafe class RawSpawn
         public int NoNewPrivileges;
         public void* SeccompProgram;
         public int* Errno;
+        public int ExecFd;
         public byte* Path;
         public byte** Argv;
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
-            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExitGroup, SysClose;
+            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose;
     }
 
     public static SpawnedProcess Start(SpawnOptions options)
@@ -109,7 +111,8 @@ public static unsafe class RawSpawn
             *(byte**)(program + 8) = instructions;
             plan->SeccompProgram = program;
         }
-        plan->Path = memory.String(options.Path);
+        plan->ExecFd = options.ExecFd;
+        plan->Path = memory.String(options.ExecFd >= 0 ? "" : options.Path);
         plan->Argv = memory.StringArray(options.Arguments);
         plan->Envp = memory.StringArray(options.Environment);
 
@@ -172,6 +175,7 @@ public static unsafe class RawSpawn
         plan->SysCapset = SyscallNumbers.Capset;
         plan->SysSeccomp = SyscallNumbers.Seccomp;
         plan->SysExecve = SyscallNumbers.Execve;
+        plan->SysExecveat = SyscallNumbers.Execveat;
         plan->SysExitGroup = SyscallNumbers.ExitGroup;
         plan->SysClose = SyscallNumbers.Close;
     }
@@ -285,7 +289,10 @@ public static unsafe class RawSpawn
         if (p->SeccompProgram != null && sys(p->SysSeccomp, SeccompSetModeFilter, 0, (nint)p->SeccompProgram, 0, 0, 0) < 0)
             goto fail;
         step = 14;
-        sys(p->SysExecve, (nint)p->Path, (nint)p->Argv, (nint)p->Envp, 0, 0, 0);
+        if (p->ExecFd >= 0)
+            sys(p->SysExecveat, p->ExecFd, (nint)p->Path, (nint)p->Argv, (nint)p->Envp, AtEmptyPath, 0);
+        else
+            sys(p->SysExecve, (nint)p->Path, (nint)p->Argv, (nint)p->Envp, 0, 0, 0);
 
     fail:
         report[0] = step;

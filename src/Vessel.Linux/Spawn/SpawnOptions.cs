@@ -9,6 +9,9 @@ public sealed record SpawnOptions
 {
     /// <summary>The program, resolved in the mount namespace the child has at execve time.</summary>
     public required string Path { get; init; }
+    /// <summary>An open fd of the program to run with execveat instead of <see cref="Path"/>: the child then needs
+    /// no right to reach the program's directory (a container's root cannot see the run directory).</summary>
+    public int ExecFd { get; init; } = -1;
     /// <summary>argv, argv[0] included.</summary>
     public required IReadOnlyList<string> Arguments { get; init; }
     public IReadOnlyList<string> Environment { get; init; } = [];

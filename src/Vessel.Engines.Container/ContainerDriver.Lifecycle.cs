@@ -1,0 +1,160 @@
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Engines.Container.Cgroups;
+using Vessel.Engines.Container.Shim;
+using Vessel.Linux;
+
+namespace Vessel.Engines.Container;
+
+public sealed partial class ContainerDriver
+{
+    private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(10);
+
+    private static ICgroup CgroupOf(Instance instance) => Cgroup.Open(CgroupPath(instance.Name), CgroupDetector.Detect());
+
+    /// <summary>The running init, or null: the shim's state says who it is, the start time proves it is still that process.</summary>
+    private static ShimState? RunningState(InstanceContext context) =>
+        ContainerShim.ReadState(context.RunDirectory) is { Running: true } state && ProcStat.IsAlive(state.InitPid, state.InitStartTime)
+            ? state
+            : null;
+
+    public async Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        var cgroup = CgroupOf(context.Instance);
+        if (RunningState(context) is { } state)
+        {
+            if (cgroup.IsFrozen)
+                cgroup.Thaw(); // a frozen task cannot act on a signal, not even SIGKILL
+            if (!force)
+            {
+                var spec = System.Text.Json.JsonSerializer.Deserialize(
+                    File.ReadAllText(Path.Combine(context.RunDirectory, ContainerShim.SpecFile)), ContainerJson.Default.ContainerSpec)!;
+                Processes.Kill(state.InitPid, spec.StopSignal);
+                await WaitForExitAsync(state, timeout, cancellationToken);
+            }
+            if (ProcStat.IsAlive(state.InitPid, state.InitStartTime))
+            {
+                Processes.Kill(state.InitPid, Signals.Kill);
+                await WaitForExitAsync(state, ExitWait, cancellationToken);
+            }
+        }
+        // Processes that joined later (exec) are not in the init's pid tree only if they escaped it; kill what is left.
+        cgroup.KillAll();
+        cgroup.Delete();
+        await WaitForShimAsync(context, cancellationToken);
+    }
+
+    private static async Task WaitForExitAsync(ShimState state, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        while (ProcStat.IsAlive(state.InitPid, state.InitStartTime) && DateTime.UtcNow < deadline)
+            await Task.Delay(20, cancellationToken);
+    }
+
+    /// <summary>Waits until the shim has recorded the end and is gone, so a new start finds no old state.</summary>
+    private async Task WaitForShimAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ExitWait;
+        while (DateTime.UtcNow < deadline)
+        {
+            var state = ContainerShim.ReadState(context.RunDirectory);
+            var shimPid = state?.ShimPid ?? 0;
+            if (shimPid != 0)
+                Processes.TryReap(shimPid, out _);
+            if (state is null || (!state.Running && (shimPid == 0 || !Processes.Exists(shimPid))))
+            {
+                Untrack(context.Instance.Name);
+                return;
+            }
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    public Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        CgroupOf(context.Instance).Freeze();
+        return Task.CompletedTask;
+    }
+
+    public Task UnfreezeAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        CgroupOf(context.Instance).Thaw();
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (RunningState(context) is not null)
+            throw new ConflictException($"container {context.Instance.Name} is still running");
+        Untrack(context.Instance.Name);
+        var cgroup = CgroupOf(context.Instance);
+        if (cgroup.Processes().Count > 0)
+            cgroup.KillAll();
+        cgroup.Delete();
+        if (Directory.Exists(context.RunDirectory))
+            Directory.Delete(context.RunDirectory, recursive: true);
+        var logs = Path.GetDirectoryName(ConsoleLogPath(context))!;
+        if (Directory.Exists(logs))
+            Directory.Delete(logs, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    // Config
+
+    public Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken)
+    {
+        var config = context.Instance.Config;
+        foreach (var key in new[] { "security.privileged", "security.nesting" })
+        {
+            if (config.GetValueOrDefault(key) != previousConfig.GetValueOrDefault(key))
+                throw new NotSupportedYetException($"{key} cannot change while the container runs; stop it first");
+        }
+        CgroupOf(context.Instance).Apply(LimitsFromConfig.Parse(config, HostResources.Current));
+        return Task.CompletedTask;
+    }
+
+    // State
+
+    public Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (RunningState(context) is not { } state)
+            return Task.FromResult(new RuntimeState(InstanceStatus.Stopped));
+        var cgroup = CgroupOf(context.Instance);
+        var usage = cgroup.ReadUsage();
+        var (rx, tx) = NetworkBytes(state.InitPid);
+        Track(context.Instance.Name, context.RunDirectory, state.ShimPid);
+        return Task.FromResult(new RuntimeState(cgroup.IsFrozen ? InstanceStatus.Frozen : InstanceStatus.Running, state.InitPid, new InstanceUsage
+        {
+            CpuSeconds = usage.CpuSeconds,
+            MemoryBytes = usage.MemoryBytes,
+            MemoryPeakBytes = usage.MemoryPeakBytes,
+            Processes = usage.Processes,
+            NetworkRxBytes = rx,
+            NetworkTxBytes = tx,
+        }));
+    }
+
+    /// <summary>Bytes through the container's interfaces other than loopback, from its network namespace's /proc/net/dev.</summary>
+    private static (long Rx, long Tx) NetworkBytes(int pid)
+    {
+        long rx = 0, tx = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/net/dev").Skip(2))
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0 || line[..colon].Trim() == "lo")
+                    continue;
+                var fields = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                rx += long.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+                tx += long.Parse(fields[8], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return (rx, tx);
+    }
+}

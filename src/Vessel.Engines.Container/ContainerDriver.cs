@@ -1,0 +1,168 @@
+using System.Text.Json;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Engines.Container.Cgroups;
+using Vessel.Engines.Container.Shim;
+using Vessel.Linux;
+using Vessel.Linux.Spawn;
+
+namespace Vessel.Engines.Container;
+
+/// <summary>
+/// System containers on Vessel's own runtime: an overlay root over the unpacked image, new namespaces
+/// (a user namespace unless security.privileged), cgroup limits, and a vessel-shim per container that
+/// holds its init and console and outlives the daemon.
+/// </summary>
+public sealed partial class ContainerDriver(string shimPath) : IInstanceDriver
+{
+    private const string Upper = "upper", Work = "work", Root = "rootfs";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly string[] RequiredControllers = ["memory", "pids", "cpu", "freezer"];
+
+    public InstanceType Type => InstanceType.Container;
+
+    public event EventHandler<InstanceStoppedEventArgs>? Stopped;
+
+    public DriverInfo Probe()
+    {
+        if (!File.Exists(shimPath))
+            return new DriverInfo("vessel-container", "1", false, $"the container supervisor {shimPath} is missing");
+        var layout = CgroupDetector.Detect();
+        var missing = RequiredControllers.Where(c => !layout.Controllers.Contains(c)).ToList();
+        if (layout.Version == CgroupVersion.V2)
+            missing.Remove("freezer"); // v2 freezes through cgroup.freeze
+        if (missing.Count > 0)
+            return new DriverInfo("vessel-container", "1", false, $"cgroup controllers missing: {string.Join(", ", missing)}");
+        return new DriverInfo("vessel-container", "1", true, $"namespaces and cgroup {layout.Version.ToString().ToLowerInvariant()}");
+    }
+
+    private static bool Privileged(Instance instance) => instance.Config.GetValueOrDefault("security.privileged") == "true";
+
+    private static uint UidOffset(Instance instance) => Privileged(instance) ? 0 : Idmap.Default.Base;
+
+    // Actions
+
+    public async Task CreateAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var instance = context.Instance;
+        var image = context.ImagePath ?? throw new BadRequestException("a container needs an image");
+        await ImageCache.EnsureAsync(image, FormatOf(image), UidOffset(instance), Privileged(instance), cancellationToken);
+        var owner = (int)UidOffset(instance);
+        // The container's mapped root has to reach its upper directory through the volume.
+        File.SetUnixFileMode(context.RootVolumePath, (UnixFileMode)0b111_001_001);
+        foreach (var (name, mode) in new[] { (Upper, 0b111_101_101), (Work, 0b111_000_000), (Root, 0b111_101_101) })
+        {
+            var path = Path.Combine(context.RootVolumePath, name);
+            Directory.CreateDirectory(path);
+            File.SetUnixFileMode(path, (UnixFileMode)mode);
+            Ownership.Set(path, owner, owner);
+        }
+    }
+
+    private static string FormatOf(string imagePath)
+    {
+        var name = Path.GetFileName(imagePath);
+        return name == "oci.tar" ? "oci" : name["rootfs.".Length..];
+    }
+
+    public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var instance = context.Instance;
+        var spec = await SpecAsync(context, cancellationToken);
+        Directory.CreateDirectory(context.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(context.RunDirectory, ContainerShim.SpecFile), JsonSerializer.Serialize(spec, ContainerJson.Default.ContainerSpec));
+        File.Delete(Path.Combine(context.RunDirectory, ContainerShim.StateFile));
+
+        var cgroup = Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect());
+        cgroup.Create();
+        try
+        {
+            cgroup.Apply(LimitsFromConfig.Parse(instance.Config, HostResources.Current));
+            var shimPid = SpawnShim(context.RunDirectory);
+            var state = await WaitForStartAsync(context.RunDirectory, shimPid, cancellationToken);
+            if (!state.Running)
+                throw new VesselException(500, $"container {instance.Name} did not start: {state.Error ?? $"its init exited with {state.ExitCode}"}");
+            Track(instance.Name, context.RunDirectory, shimPid);
+        }
+        catch
+        {
+            cgroup.KillAll();
+            cgroup.Delete();
+            throw;
+        }
+    }
+
+    private static async Task<ContainerSpec> SpecAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var instance = context.Instance;
+        var imageDirectory = await ImageCache.EnsureAsync(context.ImagePath!, FormatOf(context.ImagePath!), UidOffset(instance),
+            Privileged(instance), cancellationToken);
+        return new ContainerSpec
+        {
+            Name = instance.Name,
+            Rootfs = Path.Combine(context.RootVolumePath, Root),
+            ImageDirectory = imageDirectory,
+            UpperDirectory = Path.Combine(context.RootVolumePath, Upper),
+            WorkDirectory = Path.Combine(context.RootVolumePath, Work),
+            Privileged = Privileged(instance),
+            CgroupPath = CgroupPath(instance.Name),
+            Environment =
+            [
+                "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME=/root",
+                "TERM=linux",
+                "container=vessel",
+                .. instance.Config.Where(c => c.Key.StartsWith("environment.", StringComparison.Ordinal))
+                    .Select(c => $"{c.Key["environment.".Length..]}={c.Value}"),
+            ],
+            StopSignal = StopSignalOf(imageDirectory),
+            ConsoleLog = ConsoleLogPath(context),
+        };
+    }
+
+    public static string ConsoleLogPath(InstanceContext context) => Path.Combine(context.LogDirectory, context.Instance.Name, "console.log");
+
+    private static string CgroupPath(string name) => $"vessel/{name}";
+
+    /// <summary>Which signal asks this image's init to power off: busybox and systemd each have their own.</summary>
+    private static int StopSignalOf(string imageDirectory)
+    {
+        var init = new FileInfo(Path.Combine(imageDirectory, "sbin", "init"));
+        var target = init.LinkTarget ?? "";
+        if (target.Contains("busybox", StringComparison.Ordinal))
+            return Signals.Usr2;
+        if (target.Contains("systemd", StringComparison.Ordinal))
+            return Signals.RtMinPlus3;
+        return Signals.Pwr;
+    }
+
+    private int SpawnShim(string runDirectory)
+    {
+        using var devNull = Fds.Open("/dev/null", 2 /* O_RDWR */);
+        using var log = Fds.Open(Path.Combine(runDirectory, "shim.log"), 0x1 | 0x40 | 0x400 /* O_WRONLY|O_CREAT|O_APPEND */);
+        using var shim = RawSpawn.Start(new SpawnOptions
+        {
+            Path = shimPath,
+            Arguments = ["vessel-shim", "run", runDirectory],
+            NewSession = true,
+            Fds = [(Fds.Number(devNull), 0), (Fds.Number(log), 1), (Fds.Number(log), 2)],
+        });
+        return shim.Pid;
+    }
+
+    private static async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (ContainerShim.ReadState(runDirectory) is { } state)
+                return state;
+            if (Processes.TryReap(shimPid, out var code))
+                return new ShimState { Error = $"vessel-shim exited with {code} before the container started; see {runDirectory}/shim.log" };
+            await Task.Delay(10, cancellationToken);
+        }
+        throw new TimeoutException($"the container did not start within {StartTimeout.TotalSeconds} s; see {runDirectory}/shim.log");
+    }
+}

@@ -1,0 +1,45 @@
+using System.Text.Json.Serialization;
+
+namespace Vessel.Engines.Container;
+
+/// <summary>
+/// Everything the shim and the init helper need to start one container, written by the driver to the
+/// instance's run directory. The init helper reads it from an inherited fd, not by path: inside the
+/// container's user namespace it could not open the run directory.
+/// </summary>
+public sealed record ContainerSpec
+{
+    public required string Name { get; init; }
+    /// <summary>Where the root filesystem is assembled (an overlay of the image over the upper directory).</summary>
+    public required string Rootfs { get; init; }
+    public required string ImageDirectory { get; init; }
+    public required string UpperDirectory { get; init; }
+    public required string WorkDirectory { get; init; }
+    /// <summary>Privileged containers share the host's user namespace; the others get <see cref="Idmap"/>.</summary>
+    public bool Privileged { get; init; }
+    public Idmap Idmap { get; init; } = Idmap.Default;
+    public required string CgroupPath { get; init; }
+    public IReadOnlyList<string> Command { get; init; } = ["/sbin/init"];
+    public IReadOnlyList<string> Environment { get; init; } = [];
+    /// <summary>The signal that asks this container's init to shut down cleanly.</summary>
+    public int StopSignal { get; init; } = Signals.Pwr;
+    public required string ConsoleLog { get; init; }
+}
+
+/// <summary>Container uid/gid 0..Size-1 are host Base..Base+Size-1 (one shared range, as Incus does by default).</summary>
+public sealed record Idmap(uint Base, uint Size)
+{
+    public static Idmap Default { get; } = new(1_000_000, 65_536);
+
+    public string MapLine => $"0 {Base} {Size}\n";
+}
+
+public static class Signals
+{
+    public const int Kill = 9, Usr2 = 12, Term = 15, Pwr = 30, RtMinPlus3 = 37;
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(ContainerSpec))]
+[JsonSerializable(typeof(ShimState))]
+internal sealed partial class ContainerJson : JsonSerializerContext;

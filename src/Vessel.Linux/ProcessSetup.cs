@@ -1,0 +1,80 @@
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Vessel.Linux;
+
+/// <summary>
+/// What a process does to itself before it execs a container's program: these act on the calling thread,
+/// which is the one that execs, so the program inherits them.
+/// </summary>
+public static unsafe class ProcessSetup
+{
+    private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
+    private const int AfInet = 2, SockDgram = 2, SockCloexec = 0x80000, SiocGifFlags = 0x8913, SiocSifFlags = 0x8914, IffUp = 1;
+
+    public static void Unshare(CloneFlags flags) => LinuxException.ThrowIfFailed(Interop.Unshare((int)flags), $"unshare {flags}");
+
+    public static void SetHostname(string name)
+    {
+        var bytes = Encoding.ASCII.GetBytes(name);
+        LinuxException.ThrowIfFailed(Interop.Sethostname(bytes, (nuint)bytes.Length), $"sethostname {name}");
+    }
+
+    /// <summary>Cuts the bounding set and the effective, permitted and inheritable sets to <paramref name="keep"/>.</summary>
+    public static void LimitCapabilities(ulong keep)
+    {
+        var last = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        for (var cap = 0; cap <= last; cap++)
+        {
+            if ((keep & (1UL << cap)) == 0)
+                LinuxException.ThrowIfFailed(Interop.Prctl(PrCapbsetDrop, (nuint)cap, 0, 0, 0), $"drop capability {cap} from the bounding set");
+        }
+        var header = stackalloc uint[2] { 0x20080522, 0 };
+        var data = stackalloc uint[6] { (uint)keep, (uint)keep, (uint)keep, (uint)(keep >> 32), (uint)(keep >> 32), (uint)(keep >> 32) };
+        LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Capset, (nint)header, (nint)data, 0, 0, 0), "capset");
+    }
+
+    public static void SetNoNewPrivileges() =>
+        LinuxException.ThrowIfFailed(Interop.Prctl(PrSetNoNewPrivs, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
+
+    public static void InstallSeccomp(byte[] filter)
+    {
+        fixed (byte* instructions = filter)
+        {
+            var program = stackalloc byte[16];
+            *(ushort*)program = (ushort)(filter.Length / 8);
+            *(byte**)(program + 8) = instructions;
+            LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Seccomp, SeccompSetModeFilter, 0, (nint)program, 0, 0), "seccomp");
+        }
+    }
+
+    /// <summary>Brings up the loopback interface of the current network namespace.</summary>
+    public static void LoopbackUp()
+    {
+        var fd = LinuxException.ThrowIfFailed(Interop.Socket(AfInet, SockDgram | SockCloexec, 0), "socket");
+        try
+        {
+            // struct ifreq: char ifr_name[16]; then a union whose first member here is short ifr_flags.
+            var request = stackalloc byte[40];
+            new Span<byte>(request, 40).Clear();
+            "lo"u8.CopyTo(new Span<byte>(request, 16));
+            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
+            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocGifFlags, (nint)request), "SIOCGIFFLAGS lo");
+            *(short*)(request + 16) |= IffUp;
+            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocSifFlags, (nint)request), "SIOCSIFFLAGS lo");
+        }
+        finally
+        {
+            Interop.Close(fd);
+        }
+    }
+
+    /// <summary>Replaces this process with the program; returns only by throwing.</summary>
+    public static void Exec(string path, IReadOnlyList<string> arguments, IReadOnlyList<string> environment)
+    {
+        string?[] argv = [.. arguments, null];
+        string?[] envp = [.. environment, null];
+        Interop.Execve(path, argv, envp);
+        throw new LinuxException($"execve {path}", Marshal.GetLastPInvokeError());
+    }
+}
