@@ -111,5 +111,28 @@ public sealed class ApiClient : IDisposable
         };
     }
 
+    /// <summary>A WebSocket to the daemon over the same unix socket; an HTTP error answer becomes an ApiException.</summary>
+    public async Task<System.Net.WebSockets.ClientWebSocket> ConnectWebSocketAsync(string path)
+    {
+        var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        try
+        {
+            await socket.ConnectAsync(new Uri($"ws://vessel{path}"), _http, CancellationToken.None);
+            return socket;
+        }
+        catch (System.Net.WebSockets.WebSocketException) when (socket.HttpStatusCode != 0)
+        {
+            var status = (int)socket.HttpStatusCode;
+            socket.Dispose();
+            throw new ApiException($"{path}: the daemon refused the WebSocket with {status}", status);
+        }
+        catch (System.Net.WebSockets.WebSocketException e) when (e.InnerException is HttpRequestException { InnerException: ApiException api })
+        {
+            socket.Dispose();
+            throw api;
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -3,6 +3,7 @@ using Vessel.Cli.Commands;
 
 var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
 {
+    ["exec"] = async (api, a) => Environment.ExitCode = await ExecCommand.RunAsync(api, a),
     ["launch"] = InstanceCommands.LaunchAsync,
     ["list"] = InstanceCommands.ListAsync,
     ["info"] = InstanceCommands.InfoAsync,
@@ -36,7 +37,7 @@ using var api = new ApiClient(ApiClient.DefaultSocket());
 try
 {
     await command(api, args[1..]);
-    return 0;
+    return Environment.ExitCode;
 }
 catch (UsageException e)
 {

@@ -51,9 +51,11 @@ public static class DaemonHost
             context.RequestServices.GetRequiredService<RequestCounters>().Count(context.Response.StatusCode);
         });
         app.UseMiddleware<ErrorMiddleware>();
+        app.UseWebSockets();
         var api = app.MapGroup("/1.0");
         ServerApi.Map(api);
         InstancesApi.Map(api);
+        ExecApi.Map(api);
         ImagesApi.Map(api);
         StoragePoolsApi.Map(api);
         OperationsApi.Map(api);

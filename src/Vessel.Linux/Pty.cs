@@ -21,6 +21,29 @@ public static unsafe class Pty
         return (master, Encoding.ASCII.GetString(name, new ReadOnlySpan<byte>(name, 128).IndexOf((byte)0)));
     }
 
+    /// <summary>
+    /// Opens a pty in another devpts instance, such as a container's, through that root as seen from here
+    /// (e.g. /proc/PID/root): its dev/ptmx gives the master, its dev/pts/N the slave.
+    /// </summary>
+    public static (SafeFileHandle Master, SafeFileHandle Slave) OpenIn(string root)
+    {
+        var master = Fds.Open(Path.Combine(root, "dev/ptmx"), ORdwr | ONoctty);
+        var number = 0;
+        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocGptn, &number), "TIOCGPTN");
+        var unlock = 0;
+        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocSptlck, &unlock), "TIOCSPTLCK");
+        return (master, OpenSlave(Path.Combine(root, $"dev/pts/{number}")));
+    }
+
+    /// <summary>Sets the terminal's size, which its program sees through TIOCGWINSZ and SIGWINCH.</summary>
+    public static void Resize(SafeFileHandle master, int columns, int rows)
+    {
+        var size = stackalloc ushort[4] { (ushort)rows, (ushort)columns, 0, 0 };
+        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocSwinsz, size), "TIOCSWINSZ");
+    }
+
+    private const nuint TiocGptn = 0x80045430, TiocSptlck = 0x40045431, TiocSwinsz = 0x5414;
+
     /// <summary>Opens the slave side without making it this process's controlling terminal.</summary>
     public static SafeFileHandle OpenSlave(string path) => Fds.Open(path, ORdwr | ONoctty);
 }

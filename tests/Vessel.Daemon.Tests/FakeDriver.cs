@@ -64,6 +64,9 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken) =>
         Act("delete", context, () => Actual.TryRemove(context.Instance.Name, out _));
 
+    public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("the test engine cannot exec");
+
     public Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken) =>
         Act("apply", context, () => { });
 

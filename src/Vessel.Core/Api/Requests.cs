@@ -43,3 +43,31 @@ public sealed record StoragePoolPost(string? Name, string? Driver, string? Sourc
 
 /// <summary>POST /1.0/images/build: make a known image on this host (busybox now; debian with the VM engine).</summary>
 public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container);
+
+/// <summary>The first message on the exec WebSocket (/1.0/instances/{name}/exec): what to run and how.</summary>
+public sealed record ExecPost
+{
+    public List<string>? Command { get; init; }
+    public Dictionary<string, string>? Environment { get; init; }
+    public string? Cwd { get; init; }
+    public uint User { get; init; }
+    public uint Group { get; init; }
+    public bool Terminal { get; init; }
+    public int Columns { get; init; }
+    public int Rows { get; init; }
+}
+
+/// <summary>
+/// Text messages on the exec WebSocket. Binary messages carry the streams: first byte 0 stdin (an empty payload
+/// is end-of-file), 1 stdout, 2 stderr.
+/// </summary>
+public sealed record ExecControl
+{
+    /// <summary>exit (with Code), resize (with Columns and Rows), or error (with Error and ErrorCode).</summary>
+    public required string Type { get; init; }
+    public int? Code { get; init; }
+    public int? Columns { get; init; }
+    public int? Rows { get; init; }
+    public string? Error { get; init; }
+    public int? ErrorCode { get; init; }
+}

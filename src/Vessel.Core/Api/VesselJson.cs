@@ -28,6 +28,8 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(InstanceStateView))]
 [JsonSerializable(typeof(ImageAliasPost))]
 [JsonSerializable(typeof(ImageBuildPost))]
+[JsonSerializable(typeof(ExecPost))]
+[JsonSerializable(typeof(ExecControl))]
 [JsonSerializable(typeof(StoragePoolPost))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ServerInfo))]

@@ -24,6 +24,9 @@ public interface IInstanceDriver
     /// <summary>Removes everything the engine made for the instance outside its root volume.</summary>
     Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken);
 
+    /// <summary>Runs a command inside the running instance; the caller streams its input and output.</summary>
+    Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken);
+
     // Config
     /// <summary>Applies a config change to a running instance; throws NotSupportedYetException for keys it cannot change live.</summary>
     Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken);

@@ -264,6 +264,15 @@ public sealed partial class InstanceService(
         return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null);
     }
 
+    public async Task<IExecSession> ExecAsync(string name, ExecRequest request, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var driver = drivers.Get(instance.Type);
+        if (instance.Status != InstanceStatus.Running)
+            throw new ConflictException($"cannot exec in instance \"{name}\": it is {instance.Status}");
+        return await driver.ExecAsync(await ContextAsync(instance, cancellationToken), request, cancellationToken);
+    }
+
     private static VolumeRef VolumeOf(Instance instance) =>
         new(instance.Type == InstanceType.Container ? VolumeKind.Container : VolumeKind.VirtualMachine, instance.Name);
 

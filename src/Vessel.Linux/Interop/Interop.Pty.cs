@@ -15,4 +15,7 @@ internal static partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "ptsname_r", SetLastError = true)]
     internal static unsafe partial int PtsnameR(int fd, byte* buffer, nuint length);
+
+    [LibraryImport(Libc, EntryPoint = "ioctl", SetLastError = true)]
+    internal static unsafe partial int IoctlPointer(int fd, nuint request, void* argument);
 }

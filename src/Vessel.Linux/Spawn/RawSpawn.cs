@@ -17,6 +17,7 @@ public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
     private const int AtEmptyPath = 0x1000;
+    private const ulong ClonePARENT = 0x8000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
 
@@ -34,6 +35,8 @@ public static unsafe class RawSpawn
         public int ReleaseFd, ReleaseWriteFd, ErrorFd, ErrorReadFd;
         public int NamespaceCount;
         public fixed int Namespaces[MaxNamespaces];
+        public int ForkAfterJoin;
+        public fixed ulong ForkArgs[11];
         public int NewSession, ControllingTerminal;
         public int FdCount;
         public fixed int FdSources[MaxFds];
@@ -51,7 +54,7 @@ public static unsafe class RawSpawn
         public byte** Argv;
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
-            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose;
+            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3;
     }
 
     public static SpawnedProcess Start(SpawnOptions options)
@@ -80,6 +83,9 @@ public static unsafe class RawSpawn
         plan->NamespaceCount = options.JoinNamespaces.Count;
         for (var i = 0; i < options.JoinNamespaces.Count; i++)
             plan->Namespaces[i] = options.JoinNamespaces[i];
+        plan->ForkAfterJoin = options.ForkAfterJoin ? 1 : 0;
+        plan->ForkArgs[0] = ClonePARENT; // clone3 refuses an exit_signal with CLONE_PARENT: the child inherits ours
+
         plan->NewSession = options.NewSession ? 1 : 0;
         plan->ControllingTerminal = options.ControllingTerminal ? 1 : 0;
         plan->FdCount = options.Fds.Count;
@@ -178,6 +184,7 @@ public static unsafe class RawSpawn
         plan->SysExecveat = SyscallNumbers.Execveat;
         plan->SysExitGroup = SyscallNumbers.ExitGroup;
         plan->SysClose = SyscallNumbers.Close;
+        plan->SysClone3 = SyscallNumbers.Clone3;
     }
 
     /// <summary>
@@ -224,6 +231,21 @@ public static unsafe class RawSpawn
         {
             if (sys(p->SysSetns, p->Namespaces[i], 0, 0, 0, 0, 0) < 0)
                 goto fail;
+        }
+        if (p->ForkAfterJoin != 0)
+        {
+            step = 15;
+            r = sys(p->SysClone3, (nint)p->ForkArgs, 88, 0, 0, 0, 0);
+            if (r < 0)
+                goto fail;
+            if (r > 0)
+            {
+                // The intermediate: tell the parent who carries on, then leave.
+                report[0] = 0;
+                report[1] = (int)r;
+                sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0);
+                sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
+            }
         }
         step = 3;
         if (p->NewSession != 0 && sys(p->SysSetsid, 0, 0, 0, 0, 0, 0) < 0)

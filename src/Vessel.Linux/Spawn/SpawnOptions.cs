@@ -26,6 +26,11 @@ public sealed record SpawnOptions
 
     /// <summary>Namespace fds (from /proc/PID/ns/*) to join with setns, in this order (user first).</summary>
     public IReadOnlyList<int> JoinNamespaces { get; init; } = [];
+    /// <summary>
+    /// After joining, fork once more (CLONE_PARENT, so the new process is still this process's child) and let the
+    /// fork carry on: setns into a pid namespace only places the caller's children in it, as runc's exec does.
+    /// </summary>
+    public bool ForkAfterJoin { get; init; }
     public bool NewSession { get; init; }
     /// <summary>Make fd 0, a terminal, the controlling terminal (needs NewSession).</summary>
     public bool ControllingTerminal { get; init; }

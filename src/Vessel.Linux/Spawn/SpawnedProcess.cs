@@ -16,7 +16,8 @@ public sealed class SpawnedProcess : IDisposable
         _path = path;
     }
 
-    public int Pid { get; }
+    /// <summary>The process that execs: the child, or with ForkAfterJoin the child's fork once WaitForExec returned.</summary>
+    public int Pid { get; private set; }
 
     /// <summary>A pidfd for the child (-1 unless CloneFlags.Pidfd was asked for); the caller owns it.</summary>
     public int PidFd { get; }
@@ -39,12 +40,14 @@ public sealed class SpawnedProcess : IDisposable
             return;
         Release();
         var report = stackalloc int[2];
-        nint got;
-        do
+        var got = ReadReport(report);
+        if (got == 8 && report[0] == 0)
         {
-            got = Interop.Read(_errorFd, (byte*)report, 8);
+            // ForkAfterJoin: the intermediate named its fork and exited; from now on the fork is the process.
+            Interop.Waitpid(Pid, out _, 0);
+            Pid = report[1];
+            got = ReadReport(report);
         }
-        while (got < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR);
         Interop.Close(_errorFd);
         _errorFd = -1;
         if (got == 8)
@@ -52,6 +55,17 @@ public sealed class SpawnedProcess : IDisposable
             Interop.Waitpid(Pid, out _, 0);
             throw new LinuxException($"start {_path}: {(ChildStep)report[0]}", report[1]);
         }
+    }
+
+    private unsafe nint ReadReport(int* report)
+    {
+        nint got;
+        do
+        {
+            got = Interop.Read(_errorFd, (byte*)report, 8);
+        }
+        while (got < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR);
+        return got;
     }
 
     /// <summary>Gives up on a child still waiting to be released: it exits without exec, and is reaped.</summary>
@@ -100,4 +114,5 @@ internal enum ChildStep
     NoNewPrivileges,
     Seccomp,
     Execve,
+    ForkAfterJoin,
 }

@@ -59,15 +59,18 @@ public static class OciLayout
             await blobs.VerifyAsync(layer, cancellationToken);
         }
 
-        var extraction = new TarExtraction(targetDirectory, options);
-        for (var i = 0; i < layers.Count; i++)
+        return await Task.Run(() =>
         {
-            var layerName = $"{name}: layer {i + 1} ({layers[i].Digest[..19]})";
-            await using var file = blobs.Open(layers[i]);
-            await using var tar = ArchiveCompression.Decompress(file, formats[i], layerName);
-            await extraction.ApplyAsync(tar, layerName, layer: true, cancellationToken);
-        }
-        return extraction.Finish();
+            var extraction = new TarExtraction(targetDirectory, options);
+            for (var i = 0; i < layers.Count; i++)
+            {
+                var layerName = $"{name}: layer {i + 1} ({layers[i].Digest[..19]})";
+                using var file = blobs.Open(layers[i]);
+                using var tar = ArchiveCompression.Decompress(file, formats[i], layerName);
+                extraction.Apply(tar, layerName, layer: true, cancellationToken);
+            }
+            return extraction.Finish();
+        }, cancellationToken);
     }
 
     private static async Task<string> DetectFormatAsync(string path, CancellationToken cancellationToken)

@@ -12,16 +12,20 @@ public static class RootfsExtractor
     /// <param name="format">tar, tar.gz, tar.zst or tar.xz (an image's Format).</param>
     /// <exception cref="Vessel.Core.BadRequestException">The archive is unreadable or an entry breaks a rule; the message names the entry.</exception>
     /// <remarks>On failure the target holds what was extracted so far; the caller removes it.</remarks>
-    public static async Task<ExtractResult> ExtractAsync(string archivePath, string format, string targetDirectory, ExtractOptions options, CancellationToken cancellationToken)
+    public static Task<ExtractResult> ExtractAsync(string archivePath, string format, string targetDirectory, ExtractOptions options, CancellationToken cancellationToken) =>
+        Task.Run(() => Extract(archivePath, format, targetDirectory, options, cancellationToken), cancellationToken);
+
+    /// <summary>The same, on the calling thread.</summary>
+    internal static ExtractResult Extract(string archivePath, string format, string targetDirectory, ExtractOptions options, CancellationToken cancellationToken)
     {
         var name = Path.GetFileName(archivePath);
         var extraction = new TarExtraction(targetDirectory, options);
-        await using (var file = OpenSequential(archivePath))
-        await using (var tar = ArchiveCompression.Decompress(file, format, name))
-            await extraction.ApplyAsync(tar, name, layer: false, cancellationToken);
+        using (var file = OpenSequential(archivePath))
+        using (var tar = ArchiveCompression.Decompress(file, format, name))
+            extraction.Apply(tar, name, layer: false, cancellationToken);
         return extraction.Finish();
     }
 
     internal static FileStream OpenSequential(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 }

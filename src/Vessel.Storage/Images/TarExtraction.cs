@@ -22,6 +22,7 @@ internal sealed partial class TarExtraction
     // What the current archive or layer wrote, with every directory above it: a layer's whiteouts spare these.
     private readonly HashSet<string> _touched = new(StringComparer.Ordinal);
 
+    private readonly byte[] _buffer = new byte[1 << 17];
     private string _archive = "";
     private bool _layer;
     private int _entries;
@@ -39,15 +40,16 @@ internal sealed partial class TarExtraction
     /// <param name="tar">An uncompressed tar stream.</param>
     /// <param name="archiveName">Names the archive in errors: a file name, or a layer.</param>
     /// <param name="layer">An OCI layer: ".wh." entries are whiteouts and may replace lower directories.</param>
-    public async Task ApplyAsync(Stream tar, string archiveName, bool layer, CancellationToken cancellationToken)
+    /// <remarks>Synchronous, on purpose: per-file async I/O costs more in thread hops than the writes themselves.</remarks>
+    public void Apply(Stream tar, string archiveName, bool layer, CancellationToken cancellationToken)
     {
         _archive = archiveName;
         _layer = layer;
         _touched.Clear();
         var tap = new PaxRecordTap(tar);
-        await using var reader = new TarReader(tap, leaveOpen: true);
+        using var reader = new TarReader(tap, leaveOpen: true);
         string? previous = null;
-        while (await NextEntryAsync(reader, previous, cancellationToken) is { } entry)
+        while (NextEntry(reader, previous) is { } entry)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (entry.EntryType == TarEntryType.GlobalExtendedAttributes)
@@ -61,16 +63,16 @@ internal sealed partial class TarExtraction
             {
                 throw new BadRequestException($"{_archive}: {e.Message}");
             }
-            await ApplyEntryAsync(entry, xattrs, cancellationToken);
+            ApplyEntry(entry, xattrs, cancellationToken);
             previous = entry.Name;
         }
     }
 
-    private async Task<TarEntry?> NextEntryAsync(TarReader reader, string? previous, CancellationToken cancellationToken)
+    private TarEntry? NextEntry(TarReader reader, string? previous)
     {
         try
         {
-            return await reader.GetNextEntryAsync(copyData: false, cancellationToken);
+            return reader.GetNextEntry(copyData: false);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
         {
@@ -86,7 +88,7 @@ internal sealed partial class TarExtraction
         return new ExtractResult(_entries, _skippedDeviceNodes);
     }
 
-    private async Task ApplyEntryAsync(TarEntry entry, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs, CancellationToken cancellationToken)
+    private void ApplyEntry(TarEntry entry, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs, CancellationToken cancellationToken)
     {
         var relative = EntryPath.Normalize(entry.Name) ?? throw Refuse(entry, "leaves the target directory");
         if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal)))
@@ -102,7 +104,7 @@ internal sealed partial class TarExtraction
                     MakeDirectory(entry, relative, xattrs);
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
-                    await WriteFileAsync(entry, relative, xattrs, cancellationToken);
+                    WriteFile(entry, relative, xattrs, cancellationToken);
                     break;
                 case TarEntryType.SymbolicLink:
                     MakeSymbolicLink(entry, relative, xattrs);
@@ -149,7 +151,7 @@ internal sealed partial class TarExtraction
         DeferDirectoryMetadata(entry, relative, xattrs);
     }
 
-    private async Task WriteFileAsync(TarEntry entry, string relative, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs, CancellationToken cancellationToken)
+    private void WriteFile(TarEntry entry, string relative, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs, CancellationToken cancellationToken)
     {
         var path = PrepareLeaf(entry, relative);
         var options = new FileStreamOptions
@@ -157,16 +159,15 @@ internal sealed partial class TarExtraction
             Mode = FileMode.CreateNew, // O_EXCL: fails rather than follow anything that appeared at the path
             Access = FileAccess.Write,
             Share = FileShare.None,
-            Options = FileOptions.Asynchronous,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
         };
-        await using (var file = new FileStream(path, options))
+        using (var file = new FileStream(path, options))
         {
             if (entry.DataStream is { } data)
             {
                 try
                 {
-                    await data.CopyToAsync(file, cancellationToken);
+                    Copy(data, file, cancellationToken);
                 }
                 catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
                 {
@@ -176,6 +177,16 @@ internal sealed partial class TarExtraction
         }
         ApplyMetadata(path, entry, xattrs, symbolicLink: false);
         _extracted.Add(relative);
+    }
+
+    private void Copy(Stream source, FileStream destination, CancellationToken cancellationToken)
+    {
+        int read;
+        while ((read = source.Read(_buffer)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            destination.Write(_buffer, 0, read);
+        }
     }
 
     private void MakeSymbolicLink(TarEntry entry, string relative, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs)

@@ -1,0 +1,157 @@
+using Microsoft.Win32.SafeHandles;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Engines.Container.Init;
+using Vessel.Linux;
+using Vessel.Linux.Seccomp;
+using Vessel.Linux.Spawn;
+
+namespace Vessel.Engines.Container;
+
+public sealed partial class ContainerDriver
+{
+    // User first: joining the others needs the capabilities that joining the container's user namespace gives.
+    private static readonly string[] Namespaces = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup"];
+
+    private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+    public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken)
+    {
+        var name = context.Instance.Name;
+        var state = RunningState(context) ?? throw new ConflictException($"cannot exec in container \"{name}\": it is not running");
+        var cgroup = CgroupOf(context.Instance);
+        if (cgroup.IsFrozen)
+            throw new ConflictException($"cannot exec in container \"{name}\": it is paused");
+        if (request.Command.Count == 0)
+            throw new BadRequestException("command: at least the program is required");
+        var root = $"/proc/{state.InitPid}/root";
+        var program = Resolve(root, request.Command[0])
+            ?? throw new BadRequestException($"command: \"{request.Command[0]}\" not found in the container's PATH");
+
+        var namespaces = Namespaces
+            .Where(ns => ns != "user" || !Privileged(context.Instance))
+            .Select(ns => Fds.Open($"/proc/{state.InitPid}/ns/{ns}"))
+            .ToList();
+        var parentEnds = new List<SafeFileHandle>();
+        var childEnds = new List<SafeFileHandle>();
+        try
+        {
+            (int, int)[] fds;
+            SafeFileHandle? terminal = null;
+            if (request.Terminal)
+            {
+                var (master, slave) = Pty.OpenIn(root);
+                terminal = master;
+                parentEnds.Add(master);
+                childEnds.Add(slave);
+                fds = [(Fds.Number(slave), 0), (Fds.Number(slave), 1), (Fds.Number(slave), 2)];
+            }
+            else
+            {
+                var (stdinRead, stdinWrite) = Fds.Pipe();
+                var (stdoutRead, stdoutWrite) = Fds.Pipe();
+                var (stderrRead, stderrWrite) = Fds.Pipe();
+                parentEnds.AddRange([stdinWrite, stdoutRead, stderrRead]);
+                childEnds.AddRange([stdinRead, stdoutWrite, stderrWrite]);
+                fds = [(Fds.Number(stdinRead), 0), (Fds.Number(stdoutWrite), 1), (Fds.Number(stderrWrite), 2)];
+            }
+
+            using var child = RawSpawn.Start(new SpawnOptions
+            {
+                Path = program,
+                Arguments = request.Command,
+                Environment = [.. DefaultEnvironment(request)],
+                JoinNamespaces = [.. namespaces.Select(Fds.Number)],
+                ForkAfterJoin = true,
+                WaitForRelease = true,
+                NewSession = true,
+                ControllingTerminal = request.Terminal,
+                Fds = fds,
+                WorkingDirectory = request.WorkingDirectory ?? (request.User == 0 ? "/root" : "/"),
+                Capabilities = ContainerInit.DefaultCapabilities,
+                Identity = (request.User, request.Group),
+                NoNewPrivileges = true,
+                SeccompFilter = DockerDefault.Filter(),
+            });
+            try
+            {
+                cgroup.AddProcess(child.Pid); // the fork that execs inherits it
+            }
+            catch
+            {
+                child.Abort();
+                throw;
+            }
+            child.WaitForExec();
+            foreach (var end in childEnds)
+                end.Dispose();
+            var pid = child.Pid;
+            var exited = Task.Factory.StartNew(() => Processes.WaitForExit(pid), CancellationToken.None,
+                TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            IExecSession session = terminal is not null
+                ? new ExecSession(new FileStream(terminal, FileAccess.ReadWrite, 0), null, null, exited, terminal)
+                : new ExecSession(new FileStream(parentEnds[0], FileAccess.Write, 0), new FileStream(parentEnds[1], FileAccess.Read, 0),
+                    new FileStream(parentEnds[2], FileAccess.Read, 0), exited, null);
+            return Task.FromResult(session);
+        }
+        catch
+        {
+            foreach (var end in parentEnds.Concat(childEnds))
+                end.Dispose();
+            throw;
+        }
+        finally
+        {
+            foreach (var ns in namespaces)
+                ns.Dispose();
+        }
+    }
+
+    private static IEnumerable<string> DefaultEnvironment(ExecRequest request)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["PATH"] = string.Join(':', SearchPath),
+            ["HOME"] = request.User == 0 ? "/root" : "/",
+            ["TERM"] = request.Terminal ? "xterm-256color" : "dumb",
+            ["container"] = "vessel",
+        };
+        foreach (var (key, value) in request.Environment)
+            environment[key] = value;
+        return environment.Select(e => $"{e.Key}={e.Value}");
+    }
+
+    /// <summary>The program's path inside the container: as given when it has a slash, else found on the default PATH.</summary>
+    private static string? Resolve(string root, string program)
+    {
+        if (program.Contains('/', StringComparison.Ordinal))
+            return program;
+        // Looked at through /proc/PID/root: an entry that is a symlink counts even if its target resolves only inside.
+        return SearchPath.Select(dir => $"{dir}/{program}")
+            .FirstOrDefault(candidate => new FileInfo(root + candidate) is { } file && (file.Exists || file.LinkTarget is not null));
+    }
+
+    private sealed class ExecSession(Stream inputOrTerminal, Stream? output, Stream? error, Task<int> exited, SafeFileHandle? terminal)
+        : IExecSession
+    {
+        public Stream Input => inputOrTerminal;
+        public Stream Output => output ?? inputOrTerminal;
+        public Stream? Error => error;
+        public Task<int> Exited => exited;
+
+        public void Resize(int columns, int rows)
+        {
+            if (terminal is not null)
+                Pty.Resize(terminal, columns, rows);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await inputOrTerminal.DisposeAsync();
+            if (output is not null)
+                await output.DisposeAsync();
+            if (error is not null)
+                await error.DisposeAsync();
+        }
+    }
+}
