@@ -28,7 +28,7 @@ try
         File.Delete(options.SocketPath); // left by a daemon that was killed; the lock proves none runs now
 
     // The engines register here as they land (QEMU: issue 4).
-    IInstanceDriver[] engines = [new ContainerDriver(ShimPath())];
+    IInstanceDriver[] engines = [new ContainerDriver(ShimPath(), CgroupRoot(options))];
     await using var app = DaemonHost.Build(options, engines);
     await DaemonHost.ReconcileAsync(app, CancellationToken.None);
     await app.StartAsync();
@@ -43,6 +43,12 @@ catch (DaemonStartException e)
     await Console.Error.WriteLineAsync($"vesseld: {e.Message}");
     return 1;
 }
+
+// The default daemon's containers live in cgroup vessel/NAME; a daemon on other directories (tests, a second
+// daemon) gets its own root, so that instance names never meet in the host's cgroup tree.
+static string CgroupRoot(DaemonOptions options) => options.StateDirectory == "/var/lib/vessel"
+    ? "vessel"
+    : "vessel-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(options.StateDirectory)))[..12];
 
 // vessel-shim is published beside the daemon: OUT/daemon/vesseld and OUT/shim/vessel-shim.
 static string ShimPath() => Environment.GetEnvironmentVariable("VESSEL_SHIM")

@@ -19,7 +19,7 @@ public sealed partial class ContainerDriver
     {
         var name = context.Instance.Name;
         var state = RunningState(context) ?? throw new ConflictException($"cannot exec in container \"{name}\": it is not running");
-        var cgroup = CgroupOf(context.Instance);
+        var cgroup = CgroupOf(context);
         if (cgroup.IsFrozen)
             throw new ConflictException($"cannot exec in container \"{name}\": it is paused");
         if (request.Command.Count == 0)

@@ -12,7 +12,15 @@ public sealed partial class ContainerDriver
 {
     private static readonly TimeSpan ExitWait = TimeSpan.FromSeconds(10);
 
-    private static ICgroup CgroupOf(Instance instance) => Cgroup.Open(CgroupPath(instance.Name), CgroupDetector.Detect());
+    /// <summary>The container's cgroup: the one its last start used (recorded in its spec), else where a start would put it.</summary>
+    private ICgroup CgroupOf(InstanceContext context) =>
+        Cgroup.Open(ReadSpec(context)?.CgroupPath ?? CgroupPath(context.Instance.Name), CgroupDetector.Detect());
+
+    private static ContainerSpec? ReadSpec(InstanceContext context)
+    {
+        var path = Path.Combine(context.RunDirectory, ContainerShim.SpecFile);
+        return File.Exists(path) ? System.Text.Json.JsonSerializer.Deserialize(File.ReadAllText(path), ContainerJson.Default.ContainerSpec) : null;
+    }
 
     /// <summary>The running init, or null: the shim's state says who it is, the start time proves it is still that process.</summary>
     private static ShimState? RunningState(InstanceContext context) =>
@@ -22,16 +30,14 @@ public sealed partial class ContainerDriver
 
     public async Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
-        var cgroup = CgroupOf(context.Instance);
+        var cgroup = CgroupOf(context);
         if (RunningState(context) is { } state)
         {
             if (cgroup.IsFrozen)
                 cgroup.Thaw(); // a frozen task cannot act on a signal, not even SIGKILL
             if (!force)
             {
-                var spec = System.Text.Json.JsonSerializer.Deserialize(
-                    File.ReadAllText(Path.Combine(context.RunDirectory, ContainerShim.SpecFile)), ContainerJson.Default.ContainerSpec)!;
-                Processes.Kill(state.InitPid, spec.StopSignal);
+                Processes.Kill(state.InitPid, ReadSpec(context)?.StopSignal ?? Signals.Pwr);
                 await WaitForExitAsync(state, timeout, cancellationToken);
             }
             if (ProcStat.IsAlive(state.InitPid, state.InitStartTime))
@@ -74,13 +80,13 @@ public sealed partial class ContainerDriver
 
     public Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        CgroupOf(context.Instance).Freeze();
+        CgroupOf(context).Freeze();
         return Task.CompletedTask;
     }
 
     public Task UnfreezeAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        CgroupOf(context.Instance).Thaw();
+        CgroupOf(context).Thaw();
         return Task.CompletedTask;
     }
 
@@ -89,7 +95,7 @@ public sealed partial class ContainerDriver
         if (RunningState(context) is not null)
             throw new ConflictException($"container {context.Instance.Name} is still running");
         Untrack(context.Instance.Name);
-        var cgroup = CgroupOf(context.Instance);
+        var cgroup = CgroupOf(context);
         if (cgroup.Processes().Count > 0)
             cgroup.KillAll();
         cgroup.Delete();
@@ -111,7 +117,7 @@ public sealed partial class ContainerDriver
             if (config.GetValueOrDefault(key) != previousConfig.GetValueOrDefault(key))
                 throw new NotSupportedYetException($"{key} cannot change while the container runs; stop it first");
         }
-        CgroupOf(context.Instance).Apply(LimitsFromConfig.Parse(config, HostResources.Current));
+        CgroupOf(context).Apply(LimitsFromConfig.Parse(config, HostResources.Current));
         return Task.CompletedTask;
     }
 
@@ -121,11 +127,20 @@ public sealed partial class ContainerDriver
     {
         if (RunningState(context) is not { } state)
             return Task.FromResult(new RuntimeState(InstanceStatus.Stopped));
-        var cgroup = CgroupOf(context.Instance);
-        var usage = cgroup.ReadUsage();
-        var (rx, tx) = NetworkBytes(state.InitPid);
         Track(context.Instance.Name, context.RunDirectory, state.ShimPid);
-        return Task.FromResult(new RuntimeState(cgroup.IsFrozen ? InstanceStatus.Frozen : InstanceStatus.Running, state.InitPid, new InstanceUsage
+        var cgroup = CgroupOf(context);
+        var status = cgroup.IsFrozen ? InstanceStatus.Frozen : InstanceStatus.Running;
+        CgroupUsage usage;
+        try
+        {
+            usage = cgroup.ReadUsage();
+        }
+        catch (CgroupException)
+        {
+            return Task.FromResult(new RuntimeState(status, state.InitPid)); // runs, but its usage cannot be read
+        }
+        var (rx, tx) = NetworkBytes(state.InitPid);
+        return Task.FromResult(new RuntimeState(status, state.InitPid, new InstanceUsage
         {
             CpuSeconds = usage.CpuSeconds,
             MemoryBytes = usage.MemoryBytes,

@@ -15,7 +15,10 @@ namespace Vessel.Engines.Container;
 /// (a user namespace unless security.privileged), cgroup limits, and a vessel-shim per container that
 /// holds its init and console and outlives the daemon.
 /// </summary>
-public sealed partial class ContainerDriver(string shimPath) : IInstanceDriver
+/// <param name="shimPath">The vessel-shim binary.</param>
+/// <param name="cgroupRoot">The cgroup under which this daemon's containers live (vessel/NAME by default); daemons
+/// side by side on one host need different ones.</param>
+public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) : IInstanceDriver
 {
     private const string Upper = "upper", Work = "work", Root = "rootfs";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -94,7 +97,7 @@ public sealed partial class ContainerDriver(string shimPath) : IInstanceDriver
         }
     }
 
-    private static async Task<ContainerSpec> SpecAsync(InstanceContext context, CancellationToken cancellationToken)
+    private async Task<ContainerSpec> SpecAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
         var imageDirectory = await ImageCache.EnsureAsync(context.ImagePath!, FormatOf(context.ImagePath!), UidOffset(instance),
@@ -124,7 +127,7 @@ public sealed partial class ContainerDriver(string shimPath) : IInstanceDriver
 
     public static string ConsoleLogPath(InstanceContext context) => Path.Combine(context.LogDirectory, context.Instance.Name, "console.log");
 
-    private static string CgroupPath(string name) => $"vessel/{name}";
+    private string CgroupPath(string name) => $"{cgroupRoot}/{name}";
 
     /// <summary>Which signal asks this image's init to power off: busybox and systemd each have their own.</summary>
     private static int StopSignalOf(string imageDirectory)

@@ -139,7 +139,8 @@ public sealed class ImageStore(string directory, IStateStore store)
         }
         catch (ConflictException)
         {
-            var fingerprint = Convert.ToHexStringLower(await SHA256.HashDataAsync(File.OpenRead(path), cancellationToken));
+            await using var again = File.OpenRead(path);
+            var fingerprint = Convert.ToHexStringLower(await SHA256.HashDataAsync(again, cancellationToken));
             var existing = await store.GetImageAsync(fingerprint, cancellationToken) ?? throw new NotFoundException($"image {fingerprint[..12]} not found");
             if (request.Alias is not null && !existing.Aliases.Contains(request.Alias))
             {

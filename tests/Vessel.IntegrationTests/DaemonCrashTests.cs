@@ -91,6 +91,31 @@ public sealed class DaemonCrashTests : IDisposable
         Assert.StartsWith("vesseld: --tcp: 0.0.0.0 is not a loopback address", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void SigkillOfTheDaemon_LeavesContainersRunning_AndTheNextDaemonAdoptsThem()
+    {
+        _host.StartDaemon();
+        foreach (var args in new[] { new[] { "image", "build", "busybox" }, ["launch", "busybox", "keep"], ["launch", "busybox", "quits"] })
+            Assert.Equal(0, _host.Vessel(args).ExitCode);
+        int Pid(string name) => int.Parse(_host.Vessel("info", name).Stdout.Split('\n').Single(l => l.StartsWith("PID: ", StringComparison.Ordinal))[5..],
+            System.Globalization.CultureInfo.InvariantCulture);
+        var keep = Pid("keep");
+        var quits = Pid("quits");
+
+        _host.KillDaemon(9);
+        Assert.True(Directory.Exists($"/proc/{keep}"), "the container died with the daemon");
+        using (var kill = Process.Start("kill", $"-9 {quits}"))
+            kill.WaitForExit(); // this one ends while no daemon watches
+        _host.StartDaemon();
+
+        var instances = System.Text.Json.JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout,
+            Vessel.Core.Api.VesselJson.Wire.ListInstance)!.ToDictionary(i => i.Name, i => i.Status);
+        Assert.Equal(InstanceStatus.Running, instances["keep"]);
+        Assert.Equal(InstanceStatus.Stopped, instances["quits"]);
+        Assert.Equal("still here\n", _host.Vessel("exec", "keep", "--", "echo", "still here").Stdout);
+        Assert.Equal(keep, Pid("keep"));
+    }
+
     private static T WaitFor<T>(Func<T?> probe) where T : class
     {
         var clock = Stopwatch.StartNew();

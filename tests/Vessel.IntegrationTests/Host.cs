@@ -15,7 +15,16 @@ public sealed class Host : IDisposable
 {
     private Process? _daemon;
 
-    public string Root { get; } = System.IO.Directory.CreateTempSubdirectory("vessel-it-").FullName;
+    public string Root { get; } = CreateRoot();
+
+    // Passable (not listable) by others, as /var/lib/vessel is: an unprivileged container's root user has to reach
+    // its image and volume below it.
+    private static string CreateRoot()
+    {
+        var root = System.IO.Directory.CreateTempSubdirectory("vessel-it-");
+        root.UnixFileMode = (UnixFileMode)0b111_001_001;
+        return root.FullName;
+    }
     public string StateDirectory => Path.Combine(Root, "state");
     public string RunDirectory => Path.Combine(Root, "run");
     public string LogFile => Path.Combine(Root, "vesseld.log");
@@ -95,10 +104,29 @@ public sealed class Host : IDisposable
         return JsonSerializer.Deserialize(result.Stdout, VesselJson.Wire.ListOperation)!;
     }
 
+    /// <summary>The cgroup under which this daemon's containers live (vesseld derives it from the state directory).</summary>
+    public string CgroupRoot => "vessel-" + Convert.ToHexStringLower(
+        System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(StateDirectory)))[..12];
+
     public void Dispose()
     {
         if (_daemon is { HasExited: false })
+        {
+            // Whatever a failed test left running goes with the test.
+            var list = Vessel("list", "--format", "json");
+            if (list.ExitCode == 0)
+            {
+                foreach (var instance in JsonSerializer.Deserialize(list.Stdout, VesselJson.Wire.ListInstance)!)
+                    Vessel("delete", "--force", instance.Name);
+            }
             KillDaemon(15);
+        }
+        foreach (var hierarchy in System.IO.Directory.EnumerateDirectories("/sys/fs/cgroup"))
+        {
+            var dir = Path.Combine(hierarchy, CgroupRoot);
+            if (System.IO.Directory.Exists(dir))
+                System.IO.Directory.Delete(dir);
+        }
         System.IO.Directory.Delete(Root, recursive: true);
     }
 }

@@ -24,7 +24,7 @@ public sealed class DirStorageDriverTests : IDisposable
     public void Name_IsDir() => Assert.Equal("dir", _driver.Name);
 
     [Fact]
-    public async Task CreatePool_InANewDirectory_MakesItPrivateWithAFolderPerVolumeKind()
+    public async Task CreatePool_InANewDirectory_MakesItTraversableNotListable_WithAFolderPerVolumeKind()
     {
         var pool = Pool(_temp.Combine("new", "pool"));
 
@@ -32,7 +32,10 @@ public sealed class DirStorageDriverTests : IDisposable
 
         Assert.Equal(["containers", "custom", "virtual-machines"],
             Directory.EnumerateFileSystemEntries(pool.Source).Select(Path.GetFileName).Order(StringComparer.Ordinal));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(pool.Source));
+        // 0711: others may pass through (a container's mapped root reaches its volume) but not list.
+        var passThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+        Assert.Equal(passThrough, File.GetUnixFileMode(pool.Source));
+        Assert.All(Directory.EnumerateDirectories(pool.Source), d => Assert.Equal(passThrough, File.GetUnixFileMode(d)));
     }
 
     [Fact]

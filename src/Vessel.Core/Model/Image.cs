@@ -6,7 +6,7 @@ public sealed record Image
     public required string Fingerprint { get; init; }
     public required InstanceType Type { get; init; }
     public required string Architecture { get; init; }
-    /// <summary>The file's format: tar, tar.gz, tar.zst, tar.xz, qcow2 or raw.</summary>
+    /// <summary>The file's format: tar, tar.gz, tar.zst, tar.xz, oci (an OCI layout tarball), qcow2 or raw.</summary>
     public required string Format { get; init; }
     public required string Filename { get; init; }
     public long Size { get; init; }

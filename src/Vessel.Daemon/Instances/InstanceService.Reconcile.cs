@@ -40,34 +40,48 @@ public sealed partial class InstanceService
     {
         foreach (var instance in await store.ListInstancesAsync(cancellationToken))
         {
-            var driver = drivers.Find(instance.Type);
-            if (instance.StatusReason == Creating)
+            try
             {
-                Log.InstanceProblem(logger, instance.Name, "its creation was interrupted by a daemon stop; removing what was made");
-                var context = await ContextAsync(instance, cancellationToken);
-                if (driver is not null)
-                    await driver.DeleteAsync(context, cancellationToken);
-                var pool = await pools.GetAsync(instance.Pool, cancellationToken);
-                await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
-                await store.DeleteInstanceAsync(instance.Name, cancellationToken);
-                continue;
+                await ReconcileAsync(instance, logger, cancellationToken);
             }
-            if (driver is null)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                if (instance.Status != InstanceStatus.Error)
-                {
-                    var reason = drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail;
-                    Log.InstanceProblem(logger, instance.Name, reason);
-                    await store.SetStatusAsync(instance.Name, InstanceStatus.Error, reason, cancellationToken);
-                }
-                continue;
+                // One instance the engine cannot make sense of must not keep the daemon from serving the others.
+                Log.InstanceProblem(logger, instance.Name, $"cannot be reconciled: {e.Message}");
+                await store.SetStatusAsync(instance.Name, InstanceStatus.Error, $"cannot be reconciled: {e.Message}", cancellationToken);
             }
-            var actual = (await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken)).Status;
-            if (actual != instance.Status)
+        }
+    }
+
+    private async Task ReconcileAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    {
+        var driver = drivers.Find(instance.Type);
+        if (instance.StatusReason == Creating)
+        {
+            Log.InstanceProblem(logger, instance.Name, "its creation was interrupted by a daemon stop; removing what was made");
+            var context = await ContextAsync(instance, cancellationToken);
+            if (driver is not null)
+                await driver.DeleteAsync(context, cancellationToken);
+            var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+            await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
+            await store.DeleteInstanceAsync(instance.Name, cancellationToken);
+            return;
+        }
+        if (driver is null)
+        {
+            if (instance.Status != InstanceStatus.Error)
             {
-                Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), actual.ToString());
-                await store.SetStatusAsync(instance.Name, actual, null, cancellationToken);
+                var reason = drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail;
+                Log.InstanceProblem(logger, instance.Name, reason);
+                await store.SetStatusAsync(instance.Name, InstanceStatus.Error, reason, cancellationToken);
             }
+            return;
+        }
+        var actual = (await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken)).Status;
+        if (actual != instance.Status)
+        {
+            Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), actual.ToString());
+            await store.SetStatusAsync(instance.Name, actual, null, cancellationToken);
         }
     }
 }

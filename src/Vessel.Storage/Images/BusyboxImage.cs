@@ -83,9 +83,9 @@ public static class BusyboxImage
         entries["etc/init.d/rcS"] = Text(Mode0755, """
             #!/bin/sh
             # Run once by init at boot (::sysinit in /etc/inittab).
+            # A container runtime has mounted /proc and named the host already; a bare kernel has not.
             [ -e /proc/self ] || mount -t proc proc /proc
-            grep -q ' /tmp tmpfs ' /proc/mounts || mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /tmp
-            [ -s /etc/hostname ] && hostname -F /etc/hostname
+            case "$(hostname)" in "(none)"|localhost|"") [ -s /etc/hostname ] && hostname -F /etc/hostname ;; esac
             exit 0
 
             """);

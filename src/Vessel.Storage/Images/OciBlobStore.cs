@@ -51,7 +51,9 @@ internal sealed class OciBlobStore(string directory, string name)
     private string PathOf(OciDescriptor descriptor)
     {
         const string prefix = "sha256:";
-        var hex = descriptor.Digest.StartsWith(prefix, StringComparison.Ordinal) ? descriptor.Digest[prefix.Length..] : "";
+        // JSON may leave out what the record declares non-null.
+        var digest = descriptor.Digest ?? "";
+        var hex = digest.StartsWith(prefix, StringComparison.Ordinal) ? digest[prefix.Length..] : "";
         if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigitLower))
             throw new BadRequestException($"{name}: digest \"{descriptor.Digest}\" is not a sha256 digest (sha256: and 64 lower-case hex digits)");
         foreach (var part in new[] { "blobs", "blobs/sha256", $"blobs/sha256/{hex}" })

@@ -226,6 +226,18 @@ public sealed class OciLayoutTests : IDisposable
     }
 
     [Fact]
+    public async Task DescriptorWithoutADigest_IsRefused()
+    {
+        var layer = _layout.Layer(LowerLayer());
+        layer.Remove("digest");
+        _layout.Index(_layout.Manifest(layer));
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ExtractAsync());
+
+        Assert.Equal("layout: digest \"\" is not a sha256 digest (sha256: and 64 lower-case hex digits)", e.Message);
+    }
+
+    [Fact]
     public async Task MissingBlob_IsRefused()
     {
         var layer = _layout.Layer(LowerLayer());

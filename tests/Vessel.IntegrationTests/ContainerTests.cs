@@ -1,0 +1,263 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+
+namespace Vessel.IntegrationTests;
+
+/// <summary>Real system containers from the busybox image, driven through the real CLI.</summary>
+public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
+{
+    /// <summary>One daemon with the busybox image built, shared by the tests of this class.</summary>
+    public sealed class BusyboxHost : IDisposable
+    {
+        public Host Host { get; } = new();
+
+        public BusyboxHost()
+        {
+            Host.StartDaemon();
+            var build = Host.Vessel("image", "build", "busybox");
+            Assert.True(build.ExitCode == 0, build.ToString());
+        }
+
+        public void Dispose() => Host.Dispose();
+    }
+
+    private readonly Host _host;
+
+    public ContainerTests(BusyboxHost fixture) => _host = fixture.Host;
+
+    private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
+
+    private string Launch(params string[] options)
+    {
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+        Ok(_host.Vessel(["launch", "busybox", name, .. options]));
+        return name;
+    }
+
+    private CliResult Exec(string name, string script) => _host.Vessel("exec", name, "--", "sh", "-c", script);
+
+    private Instance Info(string name) =>
+        JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Single(i => i.Name == name);
+
+    private int InitPid(string name) =>
+        int.Parse(_host.Vessel("info", name).Stdout.Split('\n').Single(l => l.StartsWith("PID: ", StringComparison.Ordinal))[5..], CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void Exec_PassesOutputAndExitCodes_InsideItsOwnNamespaces()
+    {
+        var name = Launch();
+
+        var result = Exec(name, "echo out; echo err >&2; hostname; id -u; exit 7");
+        Assert.Equal(7, result.ExitCode);
+        Assert.Equal($"out\n{name}\n0\n", result.Stdout);
+        Assert.Equal("err\n", result.Stderr);
+
+        var processes = Exec(name, "ps -o pid,comm | tail -n +2").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("1 init", processes[0].Trim());
+        Assert.True(processes.Length < 6, $"the container sees host processes: {string.Join(" | ", processes)}");
+
+        var mountPoints = Exec(name, "cut -d' ' -f2 /proc/mounts").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.DoesNotContain(mountPoints, m => m.StartsWith(_host.Root, StringComparison.Ordinal) || m.StartsWith("/work", StringComparison.Ordinal));
+        Assert.Contains("/proc", mountPoints);
+
+        var stdin = _host.Run("/bin/sh", "-c", $"echo piped | {Binaries.Vessel} exec {name} -- cat");
+        Assert.Equal("piped\n", stdin.Stdout);
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void UnprivilegedContainer_RunsAsAMappedUser_WithDefaultCapabilitiesAndSeccomp()
+    {
+        var name = Launch();
+        var status = File.ReadAllLines($"/proc/{InitPid(name)}/status").ToDictionary(l => l.Split(':')[0], l => l.Split(':', 2)[1].Trim());
+
+        Assert.StartsWith("1000000", status["Uid"], StringComparison.Ordinal);
+        Assert.Equal("00000000a80425fb", status["CapBnd"]);
+        Assert.Equal("00000000a80425fb", status["CapEff"]);
+        Assert.Equal("1", status["NoNewPrivs"]);
+        Assert.Equal("2", status["Seccomp"]);
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void EscapeProbes_AllFail()
+    {
+        var name = Launch();
+        var probes = new Dictionary<string, string>
+        {
+            ["mount"] = "mount -t tmpfs none /mnt",
+            ["bind mount"] = "mount --bind / /mnt",
+            ["sethostname"] = "hostname escaped",
+            ["write /proc/sys"] = "echo escaped > /proc/sys/kernel/hostname",
+            ["write /sys"] = "echo 1 > /sys/kernel/mm/ksm/run",
+            ["mknod block device"] = "mknod /tmp/sda b 8 0",
+            ["read kernel memory"] = "head -c 1 /proc/kcore | grep -q .",
+            ["nested user namespace"] = "unshare -U -r true",
+            ["new mount namespace"] = "unshare -m true",
+            ["load a module"] = "insmod /lib/modules/x.ko",
+            ["raw disk"] = "head -c 1 /dev/sda",
+            ["kill host init"] = "kill -9 -1 && sleep 1 && test -d /proc/1",
+            ["change time"] = "date -s 2000-01-01 >/dev/null 2>&1; date +%Y | grep -q 2000",
+        };
+        foreach (var (probe, script) in probes)
+        {
+            var result = Exec(name, script + " 2>/dev/null");
+            Assert.True(result.ExitCode != 0 || probe == "kill host init", $"{probe} succeeded inside the container: {result}");
+        }
+        Assert.NotEqual("escaped", System.Net.Dns.GetHostName());
+        Assert.True(Process.GetProcessById(1).Id == 1);
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void MemoryHog_IsOomKilledAtTheLimit()
+    {
+        var name = Launch("-c", "limits.memory=32MiB", "-c", "limits.memory.swap=false");
+
+        // dd fills a 100 MB buffer before it writes anything.
+        var result = Exec(name, "dd if=/dev/zero of=/dev/null bs=100M count=1");
+
+        Assert.Equal(137, result.ExitCode);
+        Assert.Contains(Path.Combine(_host.CgroupRoot, name), File.ReadAllText($"/proc/{InitPid(name)}/cgroup"));
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void ForkBomb_StopsAtTheProcessLimit()
+    {
+        var name = Launch("-c", "limits.processes=20");
+
+        Exec(name, "i=0; while [ $i -lt 60 ]; do sleep 30 & i=$((i+1)); done 2>/dev/null; true");
+        var pids = Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, _host.CgroupRoot, name)).First(d => File.Exists(Path.Combine(d, "pids.max")));
+
+        Assert.Equal("20", File.ReadAllText(Path.Combine(pids, "pids.max")).Trim());
+        Assert.InRange(int.Parse(File.ReadAllText(Path.Combine(pids, "pids.current")).Trim(), CultureInfo.InvariantCulture), 5, 20);
+        Assert.NotEqual("max 0", File.ReadAllText(Path.Combine(pids, "pids.events")).Trim());
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void CpuQuota_Holds_AndChangesLive()
+    {
+        var name = Launch("-c", "limits.cpu.allowance=20ms/100ms");
+        var cpuacct = Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, _host.CgroupRoot, name, "cpuacct.usage")).First(File.Exists);
+        static double Seconds(string file) => long.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture) / 1e9;
+
+        var before = Seconds(cpuacct);
+        var clock = Stopwatch.StartNew();
+        Exec(name, "timeout 2 sh -c 'while :; do :; done'");
+        var used = Seconds(cpuacct) - before;
+        var share = used / clock.Elapsed.TotalSeconds;
+        Assert.True(share < 0.3, $"a 20% quota let the container use {share:P0} of a CPU");
+
+        Ok(_host.Vessel("config", "set", name, "limits.cpu.allowance=50ms/100ms"));
+        var quota = Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, _host.CgroupRoot, name, "cpu.cfs_quota_us")).First(File.Exists);
+        Assert.Equal("50000", File.ReadAllText(quota).Trim());
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void StopStartPauseResume_FollowTheLifecycle()
+    {
+        var name = Launch();
+
+        Ok(_host.Vessel("pause", name));
+        Assert.Equal(InstanceStatus.Frozen, Info(name).Status);
+        var paused = _host.Vessel("exec", name, "--", "true");
+        Assert.Equal(1, paused.ExitCode);
+        Assert.Contains("Frozen", paused.Stderr);
+        Ok(_host.Vessel("resume", name));
+        Ok(Exec(name, "true"));
+
+        var clock = Stopwatch.StartNew();
+        Ok(_host.Vessel("stop", name));
+        Assert.Equal(InstanceStatus.Stopped, Info(name).Status);
+        Ok(_host.Vessel("start", name));
+        Assert.Equal(InstanceStatus.Running, Info(name).Status);
+        Ok(_host.Vessel("restart", name, "--force"));
+        Ok(Exec(name, "true"));
+        Ok(_host.Vessel("stop", name, "--force"));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"stop/start took {clock.Elapsed}");
+        Ok(_host.Vessel("delete", name));
+    }
+
+    [Fact]
+    public void PoweroffInside_IsSeenAsStopped()
+    {
+        var name = Launch();
+
+        Exec(name, "poweroff");
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (Info(name).Status != InstanceStatus.Stopped && DateTime.UtcNow < deadline)
+            Thread.Sleep(100);
+        Assert.Equal(InstanceStatus.Stopped, Info(name).Status);
+        Ok(_host.Vessel("delete", name));
+    }
+
+    [Fact]
+    public void EphemeralContainer_IsGoneWhenStopped()
+    {
+        var name = Launch("--ephemeral");
+
+        Ok(_host.Vessel("stop", name, "--force"));
+
+        Assert.DoesNotContain(name, _host.Vessel("list").Stdout);
+    }
+
+    [Fact]
+    public void Delete_LeavesNoProcessCgroupMountOrDirectory()
+    {
+        var name = Launch();
+        var pid = InitPid(name);
+
+        Ok(_host.Vessel("delete", "--force", name));
+
+        Assert.False(Directory.Exists($"/proc/{pid}"));
+        Assert.DoesNotContain(Directory.EnumerateDirectories("/sys/fs/cgroup"), h => Directory.Exists(Path.Combine(h, _host.CgroupRoot, name)));
+        Assert.DoesNotContain(name, File.ReadAllText("/proc/self/mountinfo"));
+        Assert.False(Directory.Exists(Path.Combine(_host.StateDirectory, "pools", "default", "containers", name)));
+        Assert.False(Directory.Exists(Path.Combine(_host.RunDirectory, "instances", name)));
+        Assert.DoesNotContain(Process.GetProcesses(), p => SafeCommandLine(p.Id).Contains(name, StringComparison.Ordinal));
+    }
+
+    private static string SafeCommandLine(int pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline");
+        }
+        catch (IOException)
+        {
+            return "";
+        }
+    }
+
+    [Fact]
+    public void BadInput_IsRefusedAndLeavesNothing()
+    {
+        var cases = new (string[] Args, string Error)[]
+        {
+            (["launch", "busybox", "web", "-c", "limits.memory=1PiB"], "Error: limits.memory: 1PiB is out of range"),
+            (["launch", "busybox", "web", "-c", "limits.processes=0"], "Error: limits.processes: 0 is out of range"),
+            (["exec", "nothere", "--", "true"], "Error: instance \"nothere\" not found"),
+        };
+        foreach (var (args, error) in cases)
+        {
+            var result = _host.Vessel(args);
+            Assert.Equal(1, result.ExitCode);
+            Assert.StartsWith(error, result.Stderr, StringComparison.Ordinal);
+        }
+        var name = Launch();
+        Ok(_host.Vessel("stop", name, "--force"));
+        var stopped = _host.Vessel("exec", name, "--", "true");
+        Assert.Equal(1, stopped.ExitCode);
+        Assert.Equal($"Error: cannot exec in instance \"{name}\": it is Stopped\n", stopped.Stderr);
+        var taken = _host.Vessel("launch", "busybox", name);
+        Assert.Equal($"Error: instance \"{name}\" already exists\n", taken.Stderr);
+        Ok(_host.Vessel("delete", name));
+    }
+}
