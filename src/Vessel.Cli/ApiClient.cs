@@ -124,8 +124,11 @@ public sealed class ApiClient : IDisposable
         catch (System.Net.WebSockets.WebSocketException) when (socket.HttpStatusCode != 0)
         {
             var status = (int)socket.HttpStatusCode;
+            var message = socket.HttpResponseHeaders?.TryGetValue("X-Vessel-Error", out var error) == true
+                ? string.Join(' ', error)
+                : $"{path}: the daemon refused the WebSocket with {status}";
             socket.Dispose();
-            throw new ApiException($"{path}: the daemon refused the WebSocket with {status}", status);
+            throw new ApiException(message, status);
         }
         catch (System.Net.WebSockets.WebSocketException e) when (e.InnerException is HttpRequestException { InnerException: ApiException api })
         {

@@ -9,6 +9,7 @@ internal static class Help
           vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral] [--no-wait]
           vessel list [--format table|json|csv]
           vessel info NAME
+          vessel console NAME [--show-log]          (Ctrl+a q detaches)
           vessel exec NAME [-t] [--env K=V]... [--cwd DIR] [--user UID] [--group GID] -- CMD...
           vessel start|stop|restart|pause|resume NAME... [--force] [--timeout SECONDS] [--no-wait]
           vessel delete NAME... [--force] [--no-wait]

@@ -3,6 +3,7 @@ using Vessel.Cli.Commands;
 
 var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
 {
+    ["console"] = ConsoleCommand.RunAsync,
     ["exec"] = async (api, a) => Environment.ExitCode = await ExecCommand.RunAsync(api, a),
     ["launch"] = InstanceCommands.LaunchAsync,
     ["list"] = InstanceCommands.ListAsync,

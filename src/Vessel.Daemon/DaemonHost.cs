@@ -56,6 +56,7 @@ public static class DaemonHost
         ServerApi.Map(api);
         InstancesApi.Map(api);
         ExecApi.Map(api);
+        ConsoleApi.Map(api);
         ImagesApi.Map(api);
         StoragePoolsApi.Map(api);
         OperationsApi.Map(api);

@@ -15,9 +15,9 @@ public static unsafe class Fds
         return (new SafeFileHandle(fds[0], ownsHandle: true), new SafeFileHandle(fds[1], ownsHandle: true));
     }
 
-    /// <summary>Opens a path close-on-exec with raw open(2) flags, e.g. /proc/PID/ns/user with O_RDONLY.</summary>
+    /// <summary>Opens a path close-on-exec with raw open(2) flags, e.g. /proc/PID/ns/user with O_RDONLY; a file it creates is 0600.</summary>
     public static SafeFileHandle Open(string path, int flags = 0) =>
-        new(LinuxException.ThrowIfFailed(Interop.Open(path, flags | OCloexec, 0), $"open {path}"), ownsHandle: true);
+        new(LinuxException.ThrowIfFailed(Interop.Open(path, flags | OCloexec, 0b110_000_000), $"open {path}"), ownsHandle: true);
 
     /// <summary>Marks an fd close-on-exec, so a peer reading its other end sees EOF once this process execs.</summary>
     public static void SetCloseOnExec(int fd) => LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */), $"fcntl {fd}");

@@ -67,6 +67,12 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("the test engine cannot exec");
 
+    public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("the test engine has no console");
+
+    public Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Task.FromResult($"console of {context.Instance.Name}\n");
+
     public Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken) =>
         Act("apply", context, () => { });
 

@@ -185,6 +185,24 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
     }
 
     [Fact]
+    public void Console_TakesInputAndKeepsALog()
+    {
+        var name = Launch();
+        Thread.Sleep(300); // busybox init starts the console shell
+
+        var typed = _host.Run("/bin/sh", "-c", $"echo 'echo console-says-$((6*7))' | {Binaries.Vessel} console {name}");
+
+        Ok(typed);
+        Assert.Contains("console-says-42", typed.Stdout);
+        Assert.Contains("console-says-42", _host.Vessel("console", name, "--show-log").Stdout);
+        Ok(_host.Vessel("stop", name, "--force"));
+        var stopped = _host.Vessel("console", name);
+        Assert.Equal($"Error: container \"{name}\" is not running; vessel console --show-log prints what its console printed\n", stopped.Stderr);
+        Assert.Contains("console-says-42", _host.Vessel("console", name, "--show-log").Stdout);
+        Ok(_host.Vessel("delete", name));
+    }
+
+    [Fact]
     public void PoweroffInside_IsSeenAsStopped()
     {
         var name = Launch();

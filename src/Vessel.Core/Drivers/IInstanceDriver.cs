@@ -27,6 +27,13 @@ public interface IInstanceDriver
     /// <summary>Runs a command inside the running instance; the caller streams its input and output.</summary>
     Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken);
 
+    // Console
+    /// <summary>A two-way byte stream to the instance's console (a container's pty, a VM's serial port).</summary>
+    Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken);
+
+    /// <summary>What the console printed lately (the log the engine keeps), empty when there is none.</summary>
+    Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken);
+
     // Config
     /// <summary>Applies a config change to a running instance; throws NotSupportedYetException for keys it cannot change live.</summary>
     Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken);

@@ -52,6 +52,8 @@ internal static partial class Http
     public static Task WriteErrorAsync(HttpResponse response, int status, string message)
     {
         response.StatusCode = status;
+        // WebSocket clients see the headers of a refused upgrade but not its body.
+        response.Headers["X-Vessel-Error"] = new string([.. message.Select(c => c is >= ' ' and <= '~' ? c : '?')]);
         return response.WriteAsJsonAsync(new ErrorResponse(message, status), VesselJson.Wire.ErrorResponse);
     }
 

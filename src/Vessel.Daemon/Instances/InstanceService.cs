@@ -273,6 +273,18 @@ public sealed partial class InstanceService(
         return await driver.ExecAsync(await ContextAsync(instance, cancellationToken), request, cancellationToken);
     }
 
+    public async Task<Stream> AttachConsoleAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        return await drivers.Get(instance.Type).AttachConsoleAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+    }
+
+    public async Task<string> ReadConsoleLogAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        return await drivers.Get(instance.Type).ReadConsoleLogAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+    }
+
     private static VolumeRef VolumeOf(Instance instance) =>
         new(instance.Type == InstanceType.Container ? VolumeKind.Container : VolumeKind.VirtualMachine, instance.Name);
 

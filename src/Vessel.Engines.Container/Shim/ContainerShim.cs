@@ -17,6 +17,7 @@ public static class ContainerShim
 {
     public const string SpecFile = "spec.json", StateFile = "state.json", ConsoleSocket = "console.sock";
     private const long ConsoleLogLimit = 1 << 20;
+    private const int TtyGroup = 5;
 
     public static int Run(string runDirectory)
     {
@@ -26,6 +27,8 @@ public static class ContainerShim
             var spec = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(runDirectory, SpecFile)), ContainerJson.Default.ContainerSpec)
                 ?? throw new InvalidDataException("empty container spec");
             var (master, slavePath) = Pty.Open();
+            if (!spec.Privileged) // the container's root must be able to open its own console
+                Ownership.Set(slavePath, (int)spec.Idmap.Base, (int)spec.Idmap.Base + TtyGroup);
             using var slave = Pty.OpenSlave(slavePath);
             var (initPid, startTime) = StartInit(spec, runDirectory, slave);
             WriteState(statePath, new ShimState { ShimPid = Environment.ProcessId, InitPid = initPid, InitStartTime = startTime, Running = true });
