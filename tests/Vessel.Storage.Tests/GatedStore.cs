@@ -51,6 +51,8 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task<IReadOnlyList<Operation>> FailUnfinishedOperationsAsync(string reason, CancellationToken cancellationToken = default) =>
         inner.FailUnfinishedOperationsAsync(reason, cancellationToken);
     public Task PruneOperationsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => inner.PruneOperationsAsync(cutoff, cancellationToken);
+    public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default) => inner.GetSettingAsync(key, cancellationToken);
+    public Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default) => inner.SetSettingAsync(key, value, cancellationToken);
 
     public void Dispose()
     {
