@@ -65,6 +65,8 @@ public static class DaemonHost
         return app;
     }
 
+    public const string BootIdSetting = "host.boot_id";
+
     /// <summary>Brings the store in line with the host before the first request is served.</summary>
     public static async Task ReconcileAsync(WebApplication app, CancellationToken cancellationToken)
     {
@@ -85,8 +87,12 @@ public static class DaemonHost
                 "The default pool, made on first start"), Path.GetDirectoryName(options.DefaultPoolSource)!, cancellationToken);
             Log.DefaultPoolCreated(logger, pool.Source);
         }
+        // A new boot id means the host rebooted since the last daemon ran: instances that ran then are started again.
+        var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        var lastBootId = await store.GetSettingAsync(BootIdSetting, cancellationToken);
         var instances = services.GetRequiredService<InstanceService>();
         instances.WatchEngines(logger);
-        await instances.ReconcileAsync(logger, cancellationToken);
+        await instances.ReconcileAsync(logger, hostRebooted: lastBootId is not null && lastBootId != bootId, cancellationToken);
+        await store.SetSettingAsync(BootIdSetting, bootId, cancellationToken);
     }
 }

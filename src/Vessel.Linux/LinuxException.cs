@@ -2,9 +2,10 @@ using System.Runtime.InteropServices;
 
 namespace Vessel.Linux;
 
-/// <summary>A failed system call: what was asked, and the errno the kernel answered with.</summary>
+/// <summary>A failed system call: what was asked, and the errno the kernel answered with. An IOException, as .NET's
+/// own file APIs throw for errno failures.</summary>
 public sealed class LinuxException(string call, int errno)
-    : Exception($"{call}: {Marshal.GetPInvokeErrorMessage(errno)} ({Vessel.Linux.Errno.Name(errno)})")
+    : IOException($"{call}: {Marshal.GetPInvokeErrorMessage(errno)} ({Vessel.Linux.Errno.Name(errno)})", errno)
 {
     public int Errno { get; } = errno;
 

@@ -59,5 +59,11 @@ internal static class Schema
         );
         CREATE INDEX operations_by_status ON operations(status);
         """,
+        """
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """,
     ];
 }

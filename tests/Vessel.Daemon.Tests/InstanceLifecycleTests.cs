@@ -121,6 +121,20 @@ public sealed class InstanceLifecycleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InstanceThatStopsByItself_IsMarkedStoppedWithTheReason()
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+
+        _engine.StopByItself("web1");
+
+        for (var i = 0; i < 200 && (await _daemon.GetInstanceAsync("web1")).Status != InstanceStatus.Stopped; i++)
+            await Task.Delay(10);
+        var instance = await _daemon.GetInstanceAsync("web1");
+        Assert.Equal(InstanceStatus.Stopped, instance.Status);
+        Assert.Equal("init exited with code 0", instance.StatusReason);
+    }
+
+    [Fact]
     public async Task PatchConfig_OnRunningInstance_AppliesLiveAndPersists()
     {
         await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base", ", \"config\": {\"limits.cpu\": \"1\"}"));

@@ -52,6 +52,42 @@ public sealed class ReconcileTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Restart_StartsInstancesWithBootAutostart()
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("auto", "base", ", \"config\": {\"boot.autostart\": \"true\"}"));
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("manual", "base"));
+        _engine.Actual["auto"] = InstanceStatus.Stopped;
+        _engine.Actual["manual"] = InstanceStatus.Stopped;
+
+        await _daemon.RestartAsync(_engine);
+
+        await WaitForStatusAsync("auto", InstanceStatus.Running);
+        Assert.Equal(InstanceStatus.Stopped, (await _daemon.GetInstanceAsync("manual")).Status);
+    }
+
+    [Fact]
+    public async Task RestartAfterAHostReboot_StartsWhatRanBefore_UnlessAutostartIsFalse()
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("ran", "base"));
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("never", "base", ", \"config\": {\"boot.autostart\": \"false\"}"));
+        using (IStateStore store = new SqliteStateStore(_daemon.Options.DatabasePath))
+            await store.SetSettingAsync(DaemonHost.BootIdSetting, "a-boot-before-this-one");
+        _engine.Actual.Clear(); // the reboot took every instance down
+
+        await _daemon.RestartAsync(_engine);
+
+        await WaitForStatusAsync("ran", InstanceStatus.Running);
+        Assert.Equal(InstanceStatus.Stopped, (await _daemon.GetInstanceAsync("never")).Status);
+    }
+
+    private async Task WaitForStatusAsync(string name, InstanceStatus status)
+    {
+        for (var i = 0; i < 200 && (await _daemon.GetInstanceAsync(name)).Status != status; i++)
+            await Task.Delay(25);
+        Assert.Equal(status, (await _daemon.GetInstanceAsync(name)).Status);
+    }
+
+    [Fact]
     public async Task Restart_WithoutTheEngine_MarksItsInstancesError()
     {
         await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));

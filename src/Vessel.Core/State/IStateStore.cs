@@ -40,6 +40,10 @@ public interface IStateStore : IDisposable
     /// <summary>Throws ConflictException while an instance lives in the pool.</summary>
     Task DeletePoolAsync(string name, CancellationToken cancellationToken = default);
 
+    // Daemon settings (small facts the daemon keeps between runs, such as the boot id it last ran under)
+    Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default);
+    Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default);
+
     // Operations
     Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default);
     Task UpdateOperationAsync(Operation operation, CancellationToken cancellationToken = default);

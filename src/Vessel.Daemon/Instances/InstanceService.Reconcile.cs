@@ -1,3 +1,4 @@
+using Vessel.Core.Api;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 
@@ -36,13 +37,16 @@ public sealed partial class InstanceService
     /// Run once at daemon start: the store says what should be, the engines say what runs. Running instances
     /// are adopted as they are; interrupted creations are undone; a stored status the engine contradicts is corrected.
     /// </summary>
-    public async Task ReconcileAsync(ILogger logger, CancellationToken cancellationToken)
+    public async Task ReconcileAsync(ILogger logger, bool hostRebooted, CancellationToken cancellationToken)
     {
+        var toStart = new List<Instance>();
         foreach (var instance in await store.ListInstancesAsync(cancellationToken))
         {
             try
             {
-                await ReconcileAsync(instance, logger, cancellationToken);
+                var actual = await ReconcileAsync(instance, logger, cancellationToken);
+                if (ShouldAutostart(instance, actual, hostRebooted))
+                    toStart.Add(instance);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -51,9 +55,47 @@ public sealed partial class InstanceService
                 await store.SetStatusAsync(instance.Name, InstanceStatus.Error, $"cannot be reconciled: {e.Message}", cancellationToken);
             }
         }
+        if (toStart.Count > 0)
+            _ = AutostartAsync(toStart, logger);
     }
 
-    private async Task ReconcileAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// As in Incus: boot.autostart=true always starts a stopped instance when the daemon starts; unset, an
+    /// instance that ran before the host rebooted is started again; false never starts it.
+    /// </summary>
+    private static bool ShouldAutostart(Instance stored, InstanceStatus? actual, bool hostRebooted)
+    {
+        if (actual != InstanceStatus.Stopped)
+            return false;
+        return stored.Config.GetValueOrDefault("boot.autostart") switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => hostRebooted && stored.Status is InstanceStatus.Running or InstanceStatus.Frozen,
+        };
+    }
+
+    /// <summary>Starts instances by boot.autostart.priority (highest first), waiting boot.autostart.delay seconds after each.</summary>
+    private async Task AutostartAsync(List<Instance> instances, ILogger logger)
+    {
+        static int Setting(Instance i, string key) => int.TryParse(i.Config.GetValueOrDefault(key), out var value) ? value : 0;
+        foreach (var instance in instances.OrderByDescending(i => Setting(i, "boot.autostart.priority")))
+        {
+            try
+            {
+                var operation = await ChangeStateAsync(instance.Name, new InstanceStatePut { Action = "start" }, CancellationToken.None);
+                await operations.WaitAsync(operation.Id, Timeout.InfiniteTimeSpan, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                Log.InstanceProblem(logger, instance.Name, $"autostart failed: {e.Message}");
+            }
+            await Task.Delay(TimeSpan.FromSeconds(Setting(instance, "boot.autostart.delay")));
+        }
+    }
+
+    /// <summary>Brings one instance's stored status in line with its engine; returns what runs (null when it was removed).</summary>
+    private async Task<InstanceStatus?> ReconcileAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
     {
         var driver = drivers.Find(instance.Type);
         if (instance.StatusReason == Creating)
@@ -65,7 +107,7 @@ public sealed partial class InstanceService
             var pool = await pools.GetAsync(instance.Pool, cancellationToken);
             await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
             await store.DeleteInstanceAsync(instance.Name, cancellationToken);
-            return;
+            return null;
         }
         if (driver is null)
         {
@@ -75,7 +117,7 @@ public sealed partial class InstanceService
                 Log.InstanceProblem(logger, instance.Name, reason);
                 await store.SetStatusAsync(instance.Name, InstanceStatus.Error, reason, cancellationToken);
             }
-            return;
+            return InstanceStatus.Error;
         }
         var actual = (await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken)).Status;
         if (actual != instance.Status)
@@ -83,5 +125,6 @@ public sealed partial class InstanceService
             Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), actual.ToString());
             await store.SetStatusAsync(instance.Name, actual, null, cancellationToken);
         }
+        return actual;
     }
 }

@@ -1,3 +1,4 @@
+using Vessel.Linux;
 using System.Formats.Tar;
 
 namespace Vessel.Storage.Images;
@@ -19,14 +20,14 @@ internal sealed partial class TarExtraction
     private void Apply(string path, Metadata metadata, bool symbolicLink)
     {
         if (_privileged)
-            Interop.Lchown(path, metadata.Uid, metadata.Gid);
+            Ownership.Set(path, (int)metadata.Uid, (int)metadata.Gid);
         if (!symbolicLink)
             File.SetUnixFileMode(path, metadata.Mode); // never on a link: chmod would follow it
         foreach (var (name, value) in metadata.Xattrs)
         {
             // Without privileges only the user namespace can be written; the rest needs root, as ownership does.
             if (_privileged || name.StartsWith("user.", StringComparison.Ordinal))
-                Interop.Lsetxattr(path, name, value);
+                Ownership.SetXattr(path, name, value);
         }
         // On a link this sets the link's own time (utimensat with AT_SYMLINK_NOFOLLOW).
         File.SetLastWriteTimeUtc(path, metadata.ModificationTime.UtcDateTime);
@@ -56,7 +57,7 @@ internal sealed partial class TarExtraction
     private void ApplyDirectoryMetadata()
     {
         if (_privileged && !_directories.ContainsKey("") && (_options.UidOffset != 0 || _options.GidOffset != 0))
-            Interop.Lchown(_root, (uint)_options.UidOffset, (uint)_options.GidOffset);
+            Ownership.Set(_root, _options.UidOffset, _options.GidOffset);
 
         // Deepest first: setting a directory's metadata does not touch its parent's mtime, but a read-only parent
         // would stop the children's from being set without root.

@@ -1,3 +1,4 @@
+using Vessel.Linux;
 using System.Formats.Tar;
 
 namespace Vessel.Storage.Images;
@@ -22,7 +23,7 @@ internal sealed partial class TarExtraction
                     Directory.CreateDirectory(path);
                     File.SetUnixFileMode(path, DefaultDirectoryMode);
                     if (_privileged && (_options.UidOffset != 0 || _options.GidOffset != 0))
-                        Interop.Lchown(path, (uint)_options.UidOffset, (uint)_options.GidOffset);
+                        Ownership.Set(path, _options.UidOffset, _options.GidOffset);
                     break;
                 case PathKind.SymbolicLink:
                     throw Refuse(entry, $"would be written through the symbolic link \"{ancestor}\"");

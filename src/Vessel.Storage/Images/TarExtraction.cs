@@ -1,3 +1,4 @@
+using Vessel.Linux;
 using System.Formats.Tar;
 using Vessel.Core;
 
@@ -214,7 +215,7 @@ internal sealed partial class TarExtraction
             throw Refuse(entry, $"is a hard link to \"{entry.LinkName}\", which is no longer a file");
         var path = PrepareLeaf(entry, relative);
         // Metadata belongs to the inode the link shares; the entry it was written with set it.
-        Interop.Link(targetPath, path);
+        Ownership.HardLink(targetPath, path);
         _extracted.Add(relative);
     }
 
