@@ -28,6 +28,15 @@ public static class DenyFilter
     /// <summary>Allow only when the first argument is one of these values (personality).</summary>
     public sealed record AllowOnlyIfArg0In(int Syscall, IReadOnlyList<uint> Values) : Rule(Syscall);
 
+    /// <summary>A block for one call that decides on whether its first argument is one of the values.</summary>
+    private static void Arg0In(BpfProgram p, uint nr, IReadOnlyList<uint> values, uint whenIn, uint otherwise)
+    {
+        p.Jump(BpfProgram.JumpEqual, nr, 0, values.Count + 3).Load(OffsetArg0);
+        for (var i = 0; i < values.Count; i++)
+            p.Jump(BpfProgram.JumpEqual, values[i], values.Count - i, 0);
+        p.Ret(otherwise).Ret(whenIn);
+    }
+
     public static byte[] Build(IEnumerable<Rule> rules)
     {
         var arch = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? AuditArchAarch64 : AuditArchX8664;
@@ -49,16 +58,10 @@ public static class DenyFilter
                     p.Jump(BpfProgram.JumpEqual, nr, 0, 4).Load(OffsetArg0).Jump(BpfProgram.JumpSet, r.Bits, 0, 1).Ret(eperm).Ret(Allow);
                     break;
                 case RefuseIfArg0In r:
-                    p.Jump(BpfProgram.JumpEqual, nr, 0, r.Values.Count + 3).Load(OffsetArg0);
-                    for (var i = 0; i < r.Values.Count; i++)
-                        p.Jump(BpfProgram.JumpEqual, r.Values[i], r.Values.Count - i, 0);
-                    p.Ret(Allow).Ret(eperm);
+                    Arg0In(p, nr, r.Values, whenIn: eperm, otherwise: Allow);
                     break;
                 case AllowOnlyIfArg0In r:
-                    p.Jump(BpfProgram.JumpEqual, nr, 0, r.Values.Count + 3).Load(OffsetArg0);
-                    for (var i = 0; i < r.Values.Count; i++)
-                        p.Jump(BpfProgram.JumpEqual, r.Values[i], r.Values.Count - i, 0);
-                    p.Ret(eperm).Ret(Allow);
+                    Arg0In(p, nr, r.Values, whenIn: Allow, otherwise: eperm);
                     break;
             }
         }
