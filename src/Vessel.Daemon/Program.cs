@@ -1,5 +1,6 @@
 using Vessel.Core.Drivers;
 using Vessel.Engines.Container;
+using Vessel.Engines.Qemu;
 using Vessel.Daemon;
 using Vessel.Daemon.Api;
 using Vessel.Daemon.Operations;
@@ -27,8 +28,7 @@ try
     if (File.Exists(options.SocketPath))
         File.Delete(options.SocketPath); // left by a daemon that was killed; the lock proves none runs now
 
-    // The engines register here as they land (QEMU: issue 4).
-    IInstanceDriver[] engines = [new ContainerDriver(ShimPath(), CgroupRoot(options))];
+    IInstanceDriver[] engines = [new ContainerDriver(ShimPath(), CgroupRoot(options)), new QemuDriver()];
     await using var app = DaemonHost.Build(options, engines);
     await DaemonHost.ReconcileAsync(app, CancellationToken.None);
     await app.StartAsync();

@@ -7,22 +7,30 @@ public static class ProcStat
 {
     /// <summary>When the process started, in clock ticks after boot; null when it does not exist. With the pid
     /// it names one process for good: a reused pid has a later start time.</summary>
-    public static long? StartTime(int pid)
+    public static long? StartTime(int pid) =>
+        Fields(pid) is { } fields ? long.Parse(fields[19], CultureInfo.InvariantCulture) : null; // field 22 of the man page
+
+    /// <summary>The fields from the state (field 3 of the man page) on, or null when the process does not exist.</summary>
+    private static string[]? Fields(int pid)
     {
         string text;
         try
         {
             text = File.ReadAllText($"/proc/{pid}/stat");
         }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
         }
         // The command name (field 2) may hold spaces and parentheses; the fields after its last ')' are plain.
-        var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
-        return long.Parse(fields[19], CultureInfo.InvariantCulture); // field 22 of the man page
+        return text[(text.LastIndexOf(')') + 2)..].Split(' ');
     }
 
-    /// <summary>Whether the process with this pid is the one that started at this time.</summary>
-    public static bool IsAlive(int pid, long startTime) => StartTime(pid) == startTime;
+    /// <summary>
+    /// Whether the process with this pid is the one that started at this time and has not exited. A zombie
+    /// counts as gone: its parent may reap it late (some PID 1s take over a second to reap orphans).
+    /// </summary>
+    public static bool IsAlive(int pid, long startTime) => Fields(pid) is { } fields
+        && fields[0] is not ("Z" or "X" or "x")
+        && long.Parse(fields[19], CultureInfo.InvariantCulture) == startTime;
 }

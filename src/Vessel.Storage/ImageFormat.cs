@@ -38,6 +38,9 @@ public static class ImageFormat
                 : "the file is not an image: expected a rootfs tarball (tar, tar.gz, tar.zst, tar.xz), an OCI image layout tarball or a qcow2 disk");
         }
         var (format, type) = detected.Value;
+        // A VM image may be a kernel with its initramfs, packed as a tar (see KernelImageLayout).
+        if (format == "tar" && requested == InstanceType.VirtualMachine)
+            return (Images.KernelImageLayout.Format, InstanceType.VirtualMachine, Images.KernelImageLayout.Filename);
         if (requested is { } want && want != type)
             throw new BadRequestException($"the file is a {format} file, which makes a {type.Name()} image, not a {want.Name()} image");
         return (format, type, type == InstanceType.Container ? $"rootfs.{format}" : $"disk.{format}");

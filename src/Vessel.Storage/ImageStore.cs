@@ -47,6 +47,8 @@ public sealed class ImageStore(string directory, IStateStore store)
             var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
             if (type == InstanceType.Container && await ArchiveInspector.InspectAsync(upload, format, cancellationToken) == ArchiveKind.OciLayout)
                 (format, filename) = (OciLayout.Format, OciLayout.Filename);
+            if (format == KernelImageLayout.Format)
+                await KernelImageLayout.ValidateAsync(upload, cancellationToken);
             await Commit.WaitAsync(cancellationToken);
             committing = true;
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)

@@ -61,7 +61,7 @@ public sealed class BadInputTests : IAsyncLifetime
     {
         var message = await TestDaemon.ErrorAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances",
             """{"name": "vm1", "type": "virtual-machine", "source": {"alias": "base"}}"""), (HttpStatusCode)501);
-        Assert.Equal("virtual-machine instances are not supported yet: Vessel's QEMU engine has not landed", message);
+        Assert.Equal("virtual-machine instances are not supported by this vesseld: it runs without a VM engine", message);
     }
 
     [Fact]

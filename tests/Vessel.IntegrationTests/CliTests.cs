@@ -97,7 +97,7 @@ public sealed class CliTests : IDisposable
             (["launch", "busybox", "web1", "-c", "limits.memory=12XB"],
                 "Error: limits.memory: \"12XB\" is not a size; use a whole number with a unit such as 512MiB, 1GiB or 2GB\n"),
             (["launch", "busybox", "web1", "-c", "limits.cpu.allowance=50ms/0ms"], "Error: limits.cpu.allowance: the period 0ms is out of range; allowed is 1ms to 1000ms\n"),
-            (["launch", "busybox", "web1", "--vm"], "Error: virtual-machine instances are not supported yet: Vessel's QEMU engine has not landed\n"),
+            (["launch", "busybox", "web1", "--vm"], "Error: image \"busybox\" not found for virtual-machine instances (see vessel image list)\n"),
             (["info", "ghost"], "Error: instance \"ghost\" not found\n"),
             (["start", "ghost", "phantom"], "Error: instance \"ghost\" not found; instance \"phantom\" not found\n"),
             (["storage", "delete", "nope"], "Error: storage pool \"nope\" not found\n"),

@@ -121,12 +121,8 @@ public sealed class ImageFormatTests
     }
 
     [Fact]
-    public void Resolve_TarForAVm_NamesBothTypes()
-    {
-        var e = Assert.Throws<BadRequestException>(() => ImageFormat.Resolve(Tar(), 10240, InstanceType.VirtualMachine));
-
-        Assert.Equal("the file is a tar file, which makes a container image, not a virtual-machine image", e.Message);
-    }
+    public void Resolve_TarForAVm_IsAKernelAndInitrdImage() =>
+        Assert.Equal(("kernel+initrd", InstanceType.VirtualMachine, "kernel.tar"), ImageFormat.Resolve(Tar(), 10240, InstanceType.VirtualMachine));
 
     [Fact]
     public void Resolve_Qcow2ForAContainer_NamesBothTypes()

@@ -277,7 +277,7 @@ public sealed class ImageStoreTests : IDisposable
     {
         var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(RootfsTar(), Request(type: InstanceType.VirtualMachine)));
 
-        Assert.Equal("the file is a tar file, which makes a container image, not a virtual-machine image", e.Message);
+        Assert.Equal("the tarball is not a kernel+initrd VM image: it has no vmlinuz and no initrd.img", e.Message);
         await AssertNothingImportedAsync();
     }
 

@@ -85,14 +85,15 @@ internal static class ImageCommands
 
     private static async Task BuildAsync(ApiClient api, string[] args)
     {
-        var a = Arguments.Parse(args, ["--vm"], []);
-        a.ExpectPositionals(1, 1, "vessel image build busybox|debian [--vm]");
-        var request = new ImageBuildPost(a.Positionals[0], a.Flag("--vm") ? InstanceType.VirtualMachine : InstanceType.Container);
+        var a = Arguments.Parse(args, ["--vm"], ["--suite", "--include"]);
+        a.ExpectPositionals(1, 1, "vessel image build busybox|debian [--vm] [--suite SUITE] [--include PKG,...]");
+        var request = new ImageBuildPost(a.Positionals[0], a.Flag("--vm") ? InstanceType.VirtualMachine : InstanceType.Container,
+            a.Option("--suite"), a.Option("--include")?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList());
         var operation = await api.SendAsync(HttpMethod.Post, "/1.0/images/build", ApiClient.Json(request, VesselJson.Wire.ImageBuildPost),
             VesselJson.Wire.Operation);
         await api.WaitAsync(operation);
-        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Name!)}{TypeQuery(a)}", VesselJson.Wire.Image);
-        Console.WriteLine($"Image {request.Name} built: {image.Fingerprint}");
+        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Alias)}{TypeQuery(a)}", VesselJson.Wire.Image);
+        Console.WriteLine($"Image {request.Alias} built: {image.Fingerprint}");
     }
 
     private static async Task DeleteAsync(ApiClient api, string[] args)

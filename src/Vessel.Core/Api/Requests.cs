@@ -41,8 +41,18 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 /// <summary>POST /1.0/storage-pools.</summary>
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
 
-/// <summary>POST /1.0/images/build: make a known image on this host (busybox now; debian with the VM engine).</summary>
-public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container);
+/// <summary>POST /1.0/images/build: make a known image on this host: busybox (container or VM) or debian (container).</summary>
+public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null)
+{
+    /// <summary>The alias the built image gets: debian/12 for Debian bookworm as in design.md, else the name.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Alias => Name != "debian" ? Name ?? "" : (Suite ?? "bookworm") switch
+    {
+        "bookworm" => "debian/12",
+        "trixie" => "debian/13",
+        var other => $"debian/{other}",
+    };
+}
 
 /// <summary>The first message on the exec WebSocket (/1.0/instances/{name}/exec): what to run and how.</summary>
 public sealed record ExecPost

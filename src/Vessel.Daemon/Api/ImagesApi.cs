@@ -89,15 +89,23 @@ internal static class ImagesApi
     }
 
     /// <summary>Builds a known image as an operation: busybox from the host's busybox-static.</summary>
-    private static async Task<IResult> BuildAsync(HttpRequest request, ImageStore store, OperationManager operations, EventHub events)
+    private static async Task<IResult> BuildAsync(HttpRequest request, ImageStore store, OperationManager operations, EventHub events,
+        DaemonOptions daemon)
     {
         var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageBuildPost);
         Func<string, CancellationToken, Task<string>> build = (body.Name, body.Type) switch
         {
             ("busybox", InstanceType.Container) => BusyboxImage.BuildAsync,
-            ("busybox" or "debian", InstanceType.VirtualMachine) => throw new NotSupportedYetException(
-                $"building the {body.Name} virtual-machine image is not supported yet: it comes with the QEMU engine"),
-            ("debian", _) => throw new NotSupportedYetException("building the debian image is not supported yet"),
+            ("busybox", InstanceType.VirtualMachine) => BusyboxVmImage.BuildAsync,
+            ("debian", InstanceType.VirtualMachine) => throw new NotSupportedYetException(
+                "building the debian virtual-machine image is not supported yet"),
+            ("debian", InstanceType.Container) => (work, ct) => DebianImage.BuildAsync(work,
+                new DebianImageOptions
+                {
+                    Suite = body.Suite ?? "bookworm",
+                    Include = body.Include ?? [],
+                    CacheDirectory = Path.Combine(daemon.StateDirectory, "cache", "debian"),
+                }, ct),
             _ => throw new BadRequestException($"name: \"{body.Name}\" is not an image Vessel can build (busybox, debian)"),
         };
         var operation = await operations.StartAsync($"Building image {body.Name}", ["/1.0/images"], mayCancel: true, async ct =>
@@ -106,7 +114,7 @@ internal static class ImagesApi
             try
             {
                 var file = await build(work, ct);
-                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, null, $"{body.Name} built on this host", body.Name), ct);
+                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, null, $"{body.Alias} built on this host", body.Alias), ct);
                 events.Lifecycle("image-created", $"/1.0/images/{image.Fingerprint}");
             }
             finally

@@ -13,8 +13,8 @@ public sealed class DriverRegistry
 {
     private static readonly Dictionary<InstanceType, string> Missing = new()
     {
-        [InstanceType.Container] = "container instances are not supported yet: Vessel's container engine has not landed",
-        [InstanceType.VirtualMachine] = "virtual-machine instances are not supported yet: Vessel's QEMU engine has not landed",
+        [InstanceType.Container] = "container instances are not supported by this vesseld: it runs without a container engine",
+        [InstanceType.VirtualMachine] = "virtual-machine instances are not supported by this vesseld: it runs without a VM engine",
     };
 
     private readonly Dictionary<InstanceType, (IInstanceDriver Driver, DriverInfo Info)> _drivers;

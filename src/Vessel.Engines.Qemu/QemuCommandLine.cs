@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Vessel.Engines.Qemu;
+
+/// <summary>
+/// Turns a <see cref="QemuLaunch"/> into qemu-system-x86_64's argument list (never a shell string). The VM runs
+/// daemonized with a pid file; the monitor (QMP), the serial console, the guest agent channel and the VNC display
+/// are unix sockets in the run directory. -nodefaults: every device is named here.
+/// </summary>
+public static class QemuCommandLine
+{
+    public static IReadOnlyList<string> Build(QemuLaunch launch)
+    {
+        ArgumentNullException.ThrowIfNull(launch);
+        var paths = launch.Paths;
+        var args = new List<string>
+        {
+            "-name", $"{Escape(launch.Name)},debug-threads=on",
+            "-machine", launch.Machine,
+            "-accel", launch.Accelerator,
+        };
+        if (launch.Accelerator == "kvm")
+            args.AddRange(["-cpu", "host"]);
+        args.AddRange(
+        [
+            "-m", string.Create(CultureInfo.InvariantCulture, $"{launch.MemoryBytes >> 20}M"),
+            "-smp", launch.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-nodefaults",
+            "-no-user-config",
+            // Monitor.
+            "-chardev", $"socket,id=qmp,path={Escape(paths.Qmp)},server=on,wait=off",
+            "-mon", "chardev=qmp,mode=control",
+            // Serial console (ttyS0) on a socket, everything it prints also in the console log.
+            "-chardev", $"socket,id=console,path={Escape(paths.Console)},server=on,wait=off,logfile={Escape(paths.ConsoleLog)},logappend=on",
+            "-device", "isa-serial,chardev=console",
+            // Graphical console: a VGA adapter shown over VNC on a unix socket.
+            "-display", "none",
+            "-device", "VGA,id=video0",
+            "-vnc", $"unix:{Escape(paths.Vnc)}",
+            // Paravirtual devices.
+            "-object", "rng-random,id=rng0,filename=/dev/urandom",
+            "-device", "virtio-rng-pci,rng=rng0",
+            "-device", "virtio-balloon-pci,id=balloon0",
+            "-chardev", $"socket,id=qga,path={Escape(paths.GuestAgent)},server=on,wait=off",
+            "-device", "virtio-serial-pci,id=serial0",
+            "-device", "virtserialport,bus=serial0.0,chardev=qga,name=org.qemu.guest_agent.0",
+        ]);
+        switch (launch.Boot)
+        {
+            case DiskBoot disk:
+                args.AddRange(
+                [
+                    "-drive", $"file={Escape(disk.Path)},format={disk.Format},if=none,id=root,discard=unmap",
+                    "-device", "virtio-blk-pci,drive=root,bootindex=0",
+                ]);
+                break;
+            case KernelBoot kernel:
+                args.AddRange(["-kernel", kernel.Kernel, "-initrd", kernel.Initrd, "-append", kernel.CommandLine]);
+                break;
+            default:
+                throw new ArgumentException($"unknown boot {launch.Boot.GetType().Name}", nameof(launch));
+        }
+        args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
+        return args;
+    }
+
+    /// <summary>A value inside a QEMU option list: a comma is written twice.</summary>
+    internal static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);
+}

@@ -1,0 +1,184 @@
+using System.Text.Json.Nodes;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Engines.Qemu.Qmp;
+using Vessel.Linux;
+
+namespace Vessel.Engines.Qemu;
+
+public sealed partial class QemuDriver
+{
+    private static readonly TimeSpan QuitWait = TimeSpan.FromSeconds(3);
+
+    public async Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    {
+        var name = context.Instance.Name;
+        var paths = PathsOf(context);
+        if (RunningState(paths) is not { } state)
+        {
+            await ReleaseAsync(name);
+            RemoveRunFiles(paths);
+            return;
+        }
+        Vm? vm = null;
+        try
+        {
+            vm = await AdoptAsync(name, paths, state, cancellationToken);
+        }
+        catch (VesselException)
+        {
+            // No monitor: nothing to ask politely; the kill below still works.
+        }
+        // From here on the end is asked for: it is not a stop "by itself".
+        _vms.TryRemove(name, out _);
+        if (vm is not null)
+        {
+            try
+            {
+                if (!force)
+                {
+                    if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
+                        await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken); // a paused guest cannot see the button
+                    await vm.Monitor.ExecuteAsync("system_powerdown", cancellationToken: cancellationToken);
+                    await WaitForExitAsync(state, timeout, cancellationToken);
+                }
+                if (ProcStat.IsAlive(state.Pid, state.StartTime))
+                {
+                    await vm.Monitor.ExecuteAsync("quit", cancellationToken: cancellationToken);
+                    await WaitForExitAsync(state, QuitWait, cancellationToken);
+                }
+            }
+            catch (Exception e) when (e is QmpException or QmpClosedException or TimeoutException)
+            {
+                // QEMU is going, or its monitor is stuck: SIGKILL below.
+            }
+            await vm.Monitor.DisposeAsync();
+        }
+        if (ProcStat.IsAlive(state.Pid, state.StartTime))
+            await KillAndWaitAsync(state);
+        RemoveRunFiles(paths);
+    }
+
+    private static async Task WaitForExitAsync(QemuState state, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
+        while (ProcStat.IsAlive(state.Pid, state.StartTime) && DateTime.UtcNow < deadline)
+            await Task.Delay(10, cancellationToken);
+    }
+
+    private static async Task KillAndWaitAsync(QemuState state)
+    {
+        try
+        {
+            Processes.Kill(state.Pid, 9 /* SIGKILL */);
+        }
+        catch (LinuxException)
+        {
+            return; // gone already
+        }
+        await WaitForExitAsync(state, QuitWait, CancellationToken.None);
+    }
+
+    /// <summary>For a failed start: the pid is fresh from the pid file, its start time not recorded yet.</summary>
+    private static async Task KillAndWait(int pid)
+    {
+        if (ProcStat.StartTime(pid) is { } startTime)
+            await KillAndWaitAsync(new QemuState { Pid = pid, StartTime = startTime, MemoryBytes = 0 });
+    }
+
+    public async Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        await vm.Monitor.ExecuteAsync("stop", cancellationToken: cancellationToken);
+    }
+
+    public async Task UnfreezeAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
+    }
+
+    public async Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var paths = PathsOf(context);
+        if (RunningState(paths) is not null)
+            throw new ConflictException($"virtual machine {context.Instance.Name} is still running");
+        await ReleaseAsync(context.Instance.Name);
+        if (Directory.Exists(paths.RunDirectory))
+            Directory.Delete(paths.RunDirectory, recursive: true);
+        var logs = Path.GetDirectoryName(paths.ConsoleLog)!;
+        if (Directory.Exists(logs))
+            Directory.Delete(logs, recursive: true);
+    }
+
+    // Config
+
+    public async Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken)
+    {
+        var config = context.Instance.Config;
+        if (config.GetValueOrDefault("limits.cpu") != previousConfig.GetValueOrDefault("limits.cpu"))
+            throw new NotSupportedYetException("limits.cpu cannot change while the virtual machine runs yet (vCPU hotplug comes later); stop it first");
+        if (config.GetValueOrDefault("limits.memory") == previousConfig.GetValueOrDefault("limits.memory"))
+            return;
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        var target = QemuLaunch.MemoryFromConfig(config, HostResources.Current);
+        if (target > vm.State.MemoryBytes)
+            throw new NotSupportedYetException($"limits.memory: the virtual machine booted with {Sizes.Format(vm.State.MemoryBytes)}; " +
+                "the balloon can only give memory back up to that, more needs a restart");
+        try
+        {
+            await vm.Monitor.ExecuteAsync("balloon", new JsonObject { ["value"] = target }, cancellationToken: cancellationToken);
+        }
+        catch (QmpException e) when (e.ErrorClass == "DeviceNotActive")
+        {
+            throw new NotSupportedYetException($"limits.memory cannot change live: the virtual machine has no active balloon ({e.Description})");
+        }
+    }
+
+    // State
+
+    public async Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var paths = PathsOf(context);
+        if (RunningState(paths) is not { } state)
+            return new RuntimeState(InstanceStatus.Stopped);
+        var usage = new InstanceUsage
+        {
+            CpuSeconds = ProcessUsage.CpuSeconds(state.Pid),
+            MemoryBytes = ProcessUsage.ResidentBytes(state.Pid),
+            MemoryPeakBytes = ProcessUsage.PeakResidentBytes(state.Pid),
+        };
+        string status;
+        try
+        {
+            var vm = await AdoptAsync(context.Instance.Name, paths, state, cancellationToken);
+            status = await QueryStatusAsync(vm.Monitor, cancellationToken);
+        }
+        catch (Exception e) when (e is VesselException or QmpException or QmpClosedException or TimeoutException)
+        {
+            return new RuntimeState(InstanceStatus.Error, state.Pid, usage); // QEMU runs but its monitor does not answer
+        }
+        return new RuntimeState(StatusOf(status), state.Pid, usage);
+    }
+
+    /// <summary>QEMU's run state (query-status): running, paused, shutdown, guest-panicked, internal-error, …</summary>
+    internal static async Task<string> QueryStatusAsync(QmpClient monitor, CancellationToken cancellationToken)
+    {
+        var result = await monitor.ExecuteAsync("query-status", cancellationToken: cancellationToken);
+        return result.GetProperty("status").GetString() ?? "";
+    }
+
+    internal static InstanceStatus StatusOf(string qemuStatus) => qemuStatus switch
+    {
+        "paused" or "suspended" => InstanceStatus.Frozen,
+        "shutdown" => InstanceStatus.Stopping,
+        "internal-error" or "io-error" or "guest-panicked" => InstanceStatus.Error,
+        _ => InstanceStatus.Running, // running, and the transitional migrate/save/restore/debug states
+    };
+
+    /// <summary>QEMU's run state for tests and diagnostics.</summary>
+    internal async Task<string> QueryStatusAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        await QueryStatusAsync((await MonitorOfAsync(context, cancellationToken)).Monitor, cancellationToken);
+}

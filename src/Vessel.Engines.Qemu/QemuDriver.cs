@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Engines.Qemu.Qmp;
+using Vessel.Linux;
+
+namespace Vessel.Engines.Qemu;
+
+/// <summary>
+/// Virtual machines on QEMU: the command line is built from the instance config, qemu-system-x86_64 runs daemonized
+/// (it outlives the daemon) with its pid file and its QMP, console, guest-agent and VNC sockets in the instance's run
+/// directory, and the driver holds one QMP connection per VM for commands and events. KVM where hardware
+/// virtualization is real, TCG otherwise.
+/// </summary>
+/// <param name="qemuBinary">qemu-system-x86_64, or a path to it.</param>
+public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64", string qemuImgBinary = "qemu-img") : IInstanceDriver
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MonitorTimeout = TimeSpan.FromSeconds(10);
+
+    public InstanceType Type => InstanceType.VirtualMachine;
+
+    public event EventHandler<InstanceStoppedEventArgs>? Stopped;
+
+    public DriverInfo Probe()
+    {
+        var files = new HostFiles();
+        var qemu = Path.IsPathRooted(qemuBinary) ? (File.Exists(qemuBinary) ? qemuBinary : null) : files.FindProgram(qemuBinary);
+        if (qemu is null)
+            return new DriverInfo("qemu", "", false, $"{qemuBinary} not found; install qemu-system-x86");
+        var version = files.RunVersion(qemu) ?? "unknown version";
+        if ((Path.IsPathRooted(qemuImgBinary) ? File.Exists(qemuImgBinary) : files.FindProgram(qemuImgBinary) is not null) is false)
+            return new DriverInfo("qemu", version, false, $"{qemuImgBinary} not found; install qemu-utils");
+        var acceleration = Acceleration.Detect(files);
+        return new DriverInfo("qemu", version, true, acceleration.Reason);
+    }
+
+    private static QemuPaths PathsOf(InstanceContext context) =>
+        new(context.RunDirectory, Path.Combine(context.LogDirectory, context.Instance.Name, "console.log"));
+
+    // Actions
+
+    public async Task CreateAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
+        if (!File.Exists(image))
+            throw new BadRequestException($"the image file {image} is missing");
+        if (VmImages.DiskFormat(image) is { } format)
+        {
+            // A copy-on-write overlay: the instance writes its own blocks, the image stays shared and untouched.
+            Directory.CreateDirectory(context.RootVolumePath);
+            var disk = VmImages.RootDiskPath(context.RootVolumePath);
+            var (code, output) = await RunAsync(qemuImgBinary, ["create", "-q", "-f", "qcow2", "-b", image, "-F", format, disk], cancellationToken);
+            if (code != 0)
+            {
+                File.Delete(disk);
+                throw new BadRequestException($"the image's disk cannot back an instance disk: {output.Trim()}");
+            }
+        }
+        else
+        {
+            await VmImages.UnpackAsync(image, cancellationToken); // a broken image fails the create, not the first start
+        }
+    }
+
+    public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var instance = context.Instance;
+        var paths = PathsOf(context);
+        if (RunningState(paths) is not null)
+            throw new ConflictException($"virtual machine {instance.Name} is already running");
+        var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
+        var boot = await VmImages.BootAsync(image, context.RootVolumePath, cancellationToken);
+        var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current);
+
+        Directory.CreateDirectory(paths.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.ConsoleLog)!);
+        RemoveRunFiles(paths);
+
+        await using var revert = new Reverter();
+        revert.Add(() => RemoveRunFiles(paths));
+        var (code, output) = await RunAsync(qemuBinary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
+        await File.WriteAllTextAsync(paths.StartLog, output, CancellationToken.None);
+        var pid = ReadPid(paths);
+        if (pid is { } started)
+            revert.Add(() => KillAndWait(started));
+        if (code != 0 || pid is null)
+            throw new VesselException(500, $"QEMU did not start virtual machine {instance.Name}: " +
+                (output.Trim().Length > 0 ? output.Trim() : code != 0 ? $"exit code {code}" : "it wrote no pid file"));
+
+        var startTime = ProcStat.StartTime(pid.Value) ?? throw new VesselException(500, $"QEMU (pid {pid}) exited right after it started; see {paths.ConsoleLog}");
+        var state = new QemuState { Pid = pid.Value, StartTime = startTime, MemoryBytes = launch.MemoryBytes };
+        state.Write(paths);
+        var vm = await AdoptAsync(instance.Name, paths, state, cancellationToken);
+        revert.Add(() => ReleaseAsync(instance.Name));
+        var status = await QueryStatusAsync(vm.Monitor, cancellationToken);
+        if (status != "running")
+            throw new VesselException(500, $"virtual machine {instance.Name} is {status} right after start, not running");
+        revert.Success();
+    }
+
+    private static int? ReadPid(QemuPaths paths)
+    {
+        try
+        {
+            return int.TryParse(File.ReadAllText(paths.PidFile).Trim(), out var pid) && pid > 0 ? pid : null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    private static void RemoveRunFiles(QemuPaths paths)
+    {
+        foreach (var file in paths.RunFiles)
+            File.Delete(file);
+    }
+
+    /// <summary>Runs a program to its end (qemu -daemonize returns once the VM is set up) and gives its exit code with stdout and stderr.</summary>
+    private static async Task<(int Code, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken,
+        TimeSpan? timeout = null)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new VesselException(500, $"{program} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new NotSupportedYetException($"{program} cannot run: {e.Message}");
+        }
+        using (process)
+        {
+            process.StandardInput.Close();
+            // The daemonized QEMU gives its inherited stdout and stderr up for /dev/null, so these end when its parent exits.
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout ?? StartTimeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"{program} did not finish within {(timeout ?? StartTimeout).TotalSeconds:0} s");
+            }
+            return (process.ExitCode, (await output) + (await errors));
+        }
+    }
+}

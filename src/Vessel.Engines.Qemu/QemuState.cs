@@ -1,0 +1,38 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Vessel.Engines.Qemu;
+
+/// <summary>
+/// Written to the run directory once QEMU runs: its pid with its start time (a reused pid has a later one) and the
+/// memory it booted with, the ceiling for balloon changes. Re-adoption after a daemon restart starts from here.
+/// </summary>
+public sealed record QemuState
+{
+    public required int Pid { get; init; }
+    public required long StartTime { get; init; }
+    public required long MemoryBytes { get; init; }
+
+    public static QemuState? Read(QemuPaths paths)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(paths.StateFile), QemuJson.Default.QemuState);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    public void Write(QemuPaths paths)
+    {
+        var partial = paths.StateFile + ".partial";
+        File.WriteAllText(partial, JsonSerializer.Serialize(this, QemuJson.Default.QemuState));
+        File.Move(partial, paths.StateFile, overwrite: true);
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(QemuState))]
+internal sealed partial class QemuJson : JsonSerializerContext;

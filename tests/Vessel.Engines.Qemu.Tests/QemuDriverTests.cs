@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Text;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Storage.Images;
+using Xunit.Abstractions;
+
+namespace Vessel.Engines.Qemu.Tests;
+
+/// <summary>Real VMs under QEMU (TCG on this host) through the driver, without a daemon.</summary>
+public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper output) : IClassFixture<BusyboxVmFixture>
+{
+    private static readonly TimeSpan BootTimeout = TimeSpan.FromSeconds(30);
+
+    private static async Task<TimeSpan> WaitForConsoleAsync(IInstanceDriver driver, InstanceContext context, string text, Stopwatch since)
+    {
+        while (since.Elapsed < BootTimeout)
+        {
+            if ((await driver.ReadConsoleLogAsync(context, CancellationToken.None)).Contains(text, StringComparison.Ordinal))
+                return since.Elapsed;
+            await Task.Delay(20);
+        }
+        var log = await driver.ReadConsoleLogAsync(context, CancellationToken.None);
+        throw new TimeoutException($"\"{text}\" not on the console within {BootTimeout.TotalSeconds} s; console log:\n{log[Math.Max(0, log.Length - 3000)..]}");
+    }
+
+    /// <summary>Pids of processes whose command line mentions the path (a QEMU of this test).</summary>
+    private static List<int> ProcessesMentioning(string path)
+    {
+        var found = new List<int>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out var pid))
+                continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "cmdline")).Contains(path, StringComparison.Ordinal))
+                    found.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return found;
+    }
+
+    private static List<string> SocketsIn(string directory) =>
+        Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*.sock")] : [];
+
+    [Fact]
+    public async Task BusyboxVm_BootsToInit_PausesAndResumes_StopsGracefully_LeavesNothing()
+    {
+        output.WriteLine($"image built in {fixture.BuildTime.TotalSeconds:0.0} s ({new FileInfo(fixture.ImagePath).Length} bytes)");
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-life");
+        await driver.CreateAsync(context, CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        await driver.StartAsync(context, CancellationToken.None);
+        var started = clock.Elapsed;
+        var marker = await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, clock);
+        output.WriteLine($"StartAsync returned after {started.TotalMilliseconds:0} ms; marker on the console after {marker.TotalMilliseconds:0} ms (TCG)");
+
+        var running = await driver.GetStateAsync(context, CancellationToken.None);
+        Assert.Equal(InstanceStatus.Running, running.Status);
+        Assert.True(running.Usage?.MemoryBytes > 0);
+        Assert.NotNull(running.Usage?.CpuSeconds);
+
+        await driver.FreezeAsync(context, CancellationToken.None);
+        Assert.Equal("paused", await driver.QueryStatusAsync(context, CancellationToken.None));
+        Assert.Equal(InstanceStatus.Frozen, (await driver.GetStateAsync(context, CancellationToken.None)).Status);
+        await driver.UnfreezeAsync(context, CancellationToken.None);
+        Assert.Equal("running", await driver.QueryStatusAsync(context, CancellationToken.None));
+
+        // A restarted daemon has a new driver: it re-adopts the VM through its QMP socket once the old connection is gone.
+        await driver.ReleaseAsync(context.Instance.Name);
+        var adopter = new QemuDriver();
+        Assert.Equal(InstanceStatus.Running, (await adopter.GetStateAsync(context, CancellationToken.None)).Status);
+
+        var stopped = new List<InstanceStoppedEventArgs>();
+        adopter.Stopped += (_, e) => stopped.Add(e);
+        clock.Restart();
+        await adopter.StopAsync(context, TimeSpan.FromSeconds(15), force: false, CancellationToken.None);
+        output.WriteLine($"graceful stop (ACPI power button, busybox acpid → poweroff -f) took {clock.ElapsedMilliseconds} ms");
+        Assert.Contains("power button pressed, powering off", await driver.ReadConsoleLogAsync(context, CancellationToken.None), StringComparison.Ordinal);
+        Assert.Equal(InstanceStatus.Stopped, (await adopter.GetStateAsync(context, CancellationToken.None)).Status);
+        Assert.Empty(stopped); // asked for, not "by itself"
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        Assert.Empty(SocketsIn(context.RunDirectory));
+
+        await adopter.DeleteAsync(context, CancellationToken.None);
+        Assert.False(Directory.Exists(context.RunDirectory));
+    }
+
+    [Fact]
+    public async Task ForceStop_RunningVm_QuitsWithinOneSecond()
+    {
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-force");
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        await driver.StopAsync(context, TimeSpan.FromSeconds(30), force: true, CancellationToken.None);
+        output.WriteLine($"force stop (QMP quit) took {clock.ElapsedMilliseconds} ms");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"force stop took {clock.ElapsedMilliseconds} ms");
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+        Assert.False(Directory.Exists(context.RunDirectory));
+    }
+
+    [Fact]
+    public async Task GuestPowersOff_FromSerialConsole_RaisesStoppedOnce()
+    {
+        var driver = new QemuDriver();
+        var stopped = new TaskCompletionSource<InstanceStoppedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var count = 0;
+        driver.Stopped += (_, e) =>
+        {
+            Interlocked.Increment(ref count);
+            stopped.TrySetResult(e);
+        };
+        var context = fixture.Context("vm-console");
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+
+        await using (var console = await driver.AttachConsoleAsync(context, CancellationToken.None))
+        {
+            await console.WriteAsync(Encoding.ASCII.GetBytes("echo vessel-console-$((6*7))\n"));
+            await WaitForConsoleAsync(driver, context, "vessel-console-42", Stopwatch.StartNew());
+            await console.WriteAsync(Encoding.ASCII.GetBytes("poweroff -f\n"));
+            var e = await stopped.Task.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Equal("vm-console", e.Name);
+            Assert.Equal("the guest powered off", e.Reason);
+        }
+
+        await Task.Delay(600); // two watch periods: no second event
+        Assert.Equal(1, count);
+        Assert.Equal(InstanceStatus.Stopped, (await driver.GetStateAsync(context, CancellationToken.None)).Status);
+        Assert.Empty(SocketsIn(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Start_MemoryBeyondHost_RefusedBeforeQemuRuns()
+    {
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-huge", new() { ["limits.memory"] = "64TiB" });
+        await driver.CreateAsync(context, CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<BadRequestException>(() => driver.StartAsync(context, CancellationToken.None));
+
+        Assert.StartsWith("limits.memory:", error.Message, StringComparison.Ordinal);
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+    }
+
+    [Fact]
+    public async Task Exec_NotSupportedYet_SaysWhy()
+    {
+        var driver = new QemuDriver();
+        var error = await Assert.ThrowsAsync<NotSupportedYetException>(() =>
+            driver.ExecAsync(fixture.Context("vm-exec"), new ExecRequest { Command = ["true"] }, CancellationToken.None));
+
+        Assert.Contains("guest agent", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probe_QemuInstalled_ReportsVersionAndAcceleration()
+    {
+        var info = new QemuDriver().Probe();
+        output.WriteLine($"{info.Name} {info.Version}: {info.Detail}");
+
+        Assert.True(info.Operational, info.Detail);
+        Assert.Contains("QEMU emulator version", info.Version, StringComparison.Ordinal);
+    }
+}
