@@ -6,13 +6,15 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 require_root
 
 bin=$PWD/artifacts/bin
-if [ ! -x "$bin/cli/vessel" ] || [ ! -x "$bin/daemon/vesseld" ]; then
+if [ ! -x "$bin/cli/vessel" ] || [ ! -x "$bin/daemon/vesseld" ] || [ ! -x "$bin/shim/vessel-shim" ]; then
     require_dotnet
     publish_binaries "$bin"
 fi
 vessel=$bin/cli/vessel
 
 work=$(mktemp -d /tmp/vessel-bench.XXXXXX)
+# An unprivileged container's mapped root (uid 1000000) has to pass through to its image and its volume.
+chmod 0711 "$work"
 export VESSEL_DIR=$work/state VESSEL_RUN_DIR=$work/run VESSEL_LOG_DIR=$work/log
 socket=$VESSEL_RUN_DIR/vessel.sock
 daemon_pid=
@@ -23,6 +25,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM HUP # so that cleanup runs on those too
 
 start_daemon() {
     "$bin/daemon/vesseld" "$@" >>"$work/vesseld.log" 2>&1 &
@@ -33,6 +36,36 @@ start_daemon() {
 }
 
 stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
+
+# Runs this benchmark on a private copy of the binaries, so that a rebuild meanwhile neither changes what is
+# measured nor fails on a running vessel-shim (text file busy). Call before start_daemon.
+snapshot_binaries() {
+    cp -a "$bin" "$work/bin"
+    bin=$work/bin
+    vessel=$bin/cli/vessel
+}
+
+# The cgroup under which this daemon puts its containers (vessel-<12 hex>/NAME; see Vessel.Daemon/Program.cs).
+daemon_cgroup_root() { echo "vessel-$(printf %s "$VESSEL_DIR" | sha256sum | cut -c1-12)"; }
+
+# Force-deletes every instance of the throwaway daemon, then kills whatever is left in its cgroups (a shim
+# outlives the daemon; its container must not outlive the benchmark) and removes them. For cleanup_hooks.
+remove_all_instances() {
+    local names
+    if [ -n "$daemon_pid" ] && names=$("$vessel" list --format csv 2>/dev/null | cut -d, -f1) && [ -n "$names" ]; then
+        xargs -r -n 50 "$vessel" delete --force <<<"$names" >/dev/null 2>&1 || true
+    fi
+    local root dir
+    root=$(daemon_cgroup_root)
+    for dir in /sys/fs/cgroup/*/"$root"; do
+        [ -d "$dir" ] || continue
+        find "$dir" -name cgroup.procs -exec cat {} + 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    done
+    for dir in /sys/fs/cgroup/*/"$root"; do
+        [ -d "$dir" ] || continue
+        for _ in $(seq 50); do find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null; [ -d "$dir" ] || break; sleep 0.1; done
+    done
+}
 
 # Puts COUNT instances straight into the store while the daemon is stopped. No engine has landed yet, so
 # the API cannot create them; the list endpoints only read the store, which is what these benchmarks load.
@@ -45,6 +78,39 @@ seed_instances() {
         done
         echo "COMMIT;"
     } | sqlite3 "$VESSEL_DIR/vessel.db"
+}
+
+# record_since FILE T0: appends the milliseconds since T0 to FILE, one per line. Take T0 with
+# t0=${EPOCHREALTIME/./} (microseconds, no fork: $(...) would add a fork to what is measured).
+record_since() {
+    local d=$(( ${EPOCHREALTIME/./} - $2 ))
+    printf '%d.%03d\n' $((d / 1000)) $((d % 1000)) >>"$1"
+}
+
+# oci_bundles DIR ROOTFS_TAR: the anchors' OCI bundles over one rootfs unpacked from the very tarball Vessel's
+# image holds: DIR/rootfs, DIR/true (runs /bin/true) and DIR/sleep (sleeps, a long-running container). Both
+# are `runc spec` defaults otherwise: no user namespace, read-only root, no seccomp profile.
+oci_bundles() {
+    local dir=$1 tarball=$2
+    mkdir -p "$dir/rootfs" "$dir/true" "$dir/sleep"
+    tar -xf "$tarball" -C "$dir/rootfs" --same-owner --numeric-owner
+    (cd "$dir" && runc spec)
+    jq --arg root "$dir/rootfs" '.root.path = $root | .process.terminal = false | .process.args = ["/bin/true"]' \
+        "$dir/config.json" >"$dir/true/config.json"
+    jq --arg root "$dir/rootfs" '.root.path = $root | .process.terminal = false | .process.args = ["/bin/sleep", "infinity"]' \
+        "$dir/config.json" >"$dir/sleep/config.json"
+}
+
+# oci_remove_all RUNTIME STATE_ROOT: force-deletes every container of runc or crun under that state root.
+oci_remove_all() {
+    local runtime=$1 root=$2
+    [ -d "$root" ] || return 0
+    "$runtime" --root "$root" list -q 2>/dev/null | xargs -r -n1 "$runtime" --root "$root" delete --force >/dev/null 2>&1 || true
+}
+
+# percentile FILE P: the P-th percentile (0-100, nearest rank) of one number per line.
+percentile() {
+    sort -n "$1" | awk -v p="$2" '{a[NR]=$1} END {r=NR*p/100; i=int(r)+(r>int(r)); if (i<1) i=1; print a[i]}'
 }
 
 # percentiles FILE: p50 and p99 of one number per line.

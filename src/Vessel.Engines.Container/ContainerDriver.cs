@@ -82,6 +82,8 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         cgroup.Create();
         try
         {
+            if (!spec.Privileged)
+                cgroup.Delegate((int)spec.Idmap.Base, (int)spec.Idmap.Base);
             cgroup.Apply(LimitsFromConfig.Parse(instance.Config, HostResources.Current));
             var shimPid = SpawnShim(context.RunDirectory);
             var state = await WaitForStartAsync(context.RunDirectory, shimPid, cancellationToken);

@@ -19,7 +19,12 @@ public static class Cgroup
         ArgumentNullException.ThrowIfNull(layout);
         CheckPath(path);
         if (V1Markers.Any(layout.V1Mounts.ContainsKey))
-            return new CgroupV1(path, layout.V1Mounts, timings);
+        {
+            var mounts = layout.UnifiedMount is { } hybrid
+                ? new Dictionary<string, string>(layout.V1Mounts) { [Unified] = hybrid }
+                : layout.V1Mounts;
+            return new CgroupV1(path, mounts, timings);
+        }
         if (layout.UnifiedMount is { } unified)
             return new CgroupV2(path, unified, timings);
         throw new CgroupException(
@@ -33,6 +38,21 @@ public static class Cgroup
         {
             throw new ArgumentException(
                 $"cgroup path \"{path}\" must be relative, such as vessel/web1, without empty, \".\" or \"..\" parts", nameof(path));
+        }
+    }
+
+    /// <summary>The name CgroupV1 gives a hybrid host's cgroup2 hierarchy among its controllers.</summary>
+    internal const string Unified = "unified";
+
+    /// <summary>What cgroup delegation hands over (see cgroups(7)): the directory and the files that move processes.</summary>
+    internal static void DelegateDirectory(string directory, int uid, int gid)
+    {
+        Vessel.Linux.Ownership.Set(directory, uid, gid);
+        foreach (var file in new[] { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" })
+        {
+            var path = System.IO.Path.Join(directory, file);
+            if (File.Exists(path))
+                Vessel.Linux.Ownership.Set(path, uid, gid);
         }
     }
 }

@@ -6,7 +6,8 @@ namespace Vessel.Engines.Container.Cgroups;
 internal sealed partial class CgroupV1(string path, IReadOnlyDictionary<string, string> mounts, CgroupTimings timings) : ICgroup
 {
     // The hierarchies a container joins; for the others (net_cls, perf_event, hugetlb…) it stays where it was born.
-    private static readonly string[] Controllers = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"];
+    // "unified" is a hybrid host's cgroup2 hierarchy: no limits there, but a container's systemd keeps its tree in it.
+    private static readonly string[] Controllers = ["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer", Cgroup.Unified];
 
     public string Path { get; } = path;
 
@@ -39,6 +40,12 @@ internal sealed partial class CgroupV1(string path, IReadOnlyDictionary<string, 
             }
             parent = directory;
         }
+    }
+
+    public void Delegate(int uid, int gid)
+    {
+        if (mounts.TryGetValue(Cgroup.Unified, out var unified))
+            Cgroup.DelegateDirectory(IOPath.Join(unified, Path), uid, gid);
     }
 
     public void AddProcess(int pid)

@@ -23,6 +23,8 @@ internal sealed partial class CgroupV2(string path, string root, CgroupTimings t
         }
     }
 
+    public void Delegate(int uid, int gid) => Cgroup.DelegateDirectory(IOPath.Join(root, Path), uid, gid);
+
     // A controller's files appear in a cgroup only when its parent lists it in cgroup.subtree_control,
     // and a parent can offer only what its own cgroup.controllers has.
     private static void EnableControllers(string directory)

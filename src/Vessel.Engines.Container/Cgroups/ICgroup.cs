@@ -17,6 +17,12 @@ public interface ICgroup
     /// <exception cref="CgroupException">Processes are still in the cgroup.</exception>
     void Delete();
 
+    /// <summary>
+    /// Hands the cgroup2 directory (v2, or a hybrid host's unified hierarchy) to the container's root user, so that an
+    /// init such as systemd can build its own tree below it; limits stay out of its reach.
+    /// </summary>
+    void Delegate(int uid, int gid);
+
     // Membership
 
     void AddProcess(int pid);

@@ -56,6 +56,7 @@ public static class ContainerInit
         MountProc(root);
         MountSys(root);
         MountDev(root);
+        MountRun(root);
         Mounts.PivotRoot(root);
 
         foreach (var path in ContainerPaths.ReadOnly.Where(Exists))
@@ -102,6 +103,23 @@ public static class ContainerInit
             Mounts.BindMount("/sys", target, recursive: true);
             Mounts.RemountReadOnly(target, ProcFlags);
         }
+        // The container's own cgroup2 tree (its cgroup namespace is rooted at its delegated cgroup), for an init
+        // such as systemd. A host without a cgroup2 hierarchy has none to give.
+        try
+        {
+            Mounts.Mount("cgroup2", Path.Combine(target, "fs/cgroup"), "cgroup2", ProcFlags);
+        }
+        catch (LinuxException)
+        {
+        }
+    }
+
+    /// <summary>/run and /run/lock as tmpfs, mounted for the init: the seccomp filter will not let it mount them.</summary>
+    private static void MountRun(string root)
+    {
+        var run = Under(root, "run");
+        Mounts.Mount("tmpfs", run, "tmpfs", Mounts.NoSuid | Mounts.NoDev, "mode=755,size=20%");
+        Mounts.Mount("tmpfs", Under(run, "lock"), "tmpfs", ProcFlags, "mode=1777,size=5m");
     }
 
     private static void MountDev(string root)
