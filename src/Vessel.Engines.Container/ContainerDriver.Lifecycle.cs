@@ -52,6 +52,15 @@ public sealed partial class ContainerDriver
         await WaitForShimAsync(context, cancellationToken);
     }
 
+    /// <summary>How the container's last run ended, as the shim recorded it.</summary>
+    private static string? EndOf(ShimState? state) => state switch
+    {
+        { ExitCode: { } code } => $"init exited with code {code}",
+        { Error: { } error } => $"start failed: {error}",
+        { Running: true } => "init is gone",
+        _ => null,
+    };
+
     private static async Task WaitForExitAsync(ShimState state, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
@@ -126,7 +135,7 @@ public sealed partial class ContainerDriver
     public Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         if (RunningState(context) is not { } state)
-            return Task.FromResult(new RuntimeState(InstanceStatus.Stopped));
+            return Task.FromResult(new RuntimeState(InstanceStatus.Stopped, Reason: EndOf(ContainerShim.ReadState(context.RunDirectory))));
         Track(context.Instance.Name, context.RunDirectory, state.ShimPid);
         var cgroup = CgroupOf(context);
         var status = cgroup.IsFrozen ? InstanceStatus.Frozen : InstanceStatus.Running;

@@ -33,8 +33,7 @@ public sealed partial class ContainerDriver
                 continue;
             if (!_watched.TryRemove(name, out _))
                 continue;
-            var reason = state?.ExitCode is { } code ? $"init exited with code {code}" : "init is gone";
-            Stopped?.Invoke(this, new InstanceStoppedEventArgs(name, reason));
+            Stopped?.Invoke(this, new InstanceStoppedEventArgs(name, EndOf(state) ?? "init is gone"));
         }
     }
 }

@@ -73,6 +73,8 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
+        if (instance.Config.GetValueOrDefault("security.nesting") == "true")
+            throw new NotSupportedYetException("security.nesting is not supported yet: containers cannot run containers inside them");
         var spec = await SpecAsync(context, cancellationToken);
         Directory.CreateDirectory(context.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         File.WriteAllText(Path.Combine(context.RunDirectory, ContainerShim.SpecFile), JsonSerializer.Serialize(spec, ContainerJson.Default.ContainerSpec));

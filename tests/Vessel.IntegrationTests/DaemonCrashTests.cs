@@ -112,6 +112,7 @@ public sealed class DaemonCrashTests : IDisposable
             Vessel.Core.Api.VesselJson.Wire.ListInstance)!.ToDictionary(i => i.Name, i => i.Status);
         Assert.Equal(InstanceStatus.Running, instances["keep"]);
         Assert.Equal(InstanceStatus.Stopped, instances["quits"]);
+        Assert.Contains("Status: Stopped (init exited with code 137)", _host.Vessel("info", "quits").Stdout);
         Assert.Equal("still here\n", _host.Vessel("exec", "keep", "--", "echo", "still here").Stdout);
         Assert.Equal(keep, Pid("keep"));
     }

@@ -56,6 +56,7 @@ public sealed class InstanceStoppedEventArgs(string name, string reason) : Event
 /// <summary>The instance with the host paths an engine works in.</summary>
 public sealed record InstanceContext(Instance Instance, string RootVolumePath, string RunDirectory, string LogDirectory, string? ImagePath);
 
-public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null);
+/// <param name="Reason">How a stopped instance ended, when the engine knows (e.g. "init exited with code 0").</param>
+public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null);
 
 public sealed record DriverInfo(string Name, string Version, bool Operational, string Detail);

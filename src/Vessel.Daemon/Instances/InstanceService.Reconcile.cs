@@ -119,12 +119,12 @@ public sealed partial class InstanceService
             }
             return InstanceStatus.Error;
         }
-        var actual = (await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken)).Status;
-        if (actual != instance.Status)
+        var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+        if (state.Status != instance.Status)
         {
-            Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), actual.ToString());
-            await store.SetStatusAsync(instance.Name, actual, null, cancellationToken);
+            Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), state.Status.ToString());
+            await store.SetStatusAsync(instance.Name, state.Status, state.Reason, cancellationToken);
         }
-        return actual;
+        return state.Status;
     }
 }
