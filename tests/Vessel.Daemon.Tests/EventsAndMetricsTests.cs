@@ -67,7 +67,7 @@ public sealed class EventsAndMetricsTests : IAsyncLifetime
 
         Assert.Equal("1.0", info.ApiVersion);
         Assert.Contains(info.Engines, e => e.Type == "container" && e.Operational && e.Name == "fake");
-        Assert.Contains(info.Engines, e => e.Type == "virtual-machine" && !e.Operational && e.Detail.Contains("not supported yet", StringComparison.Ordinal));
+        Assert.Contains(info.Engines, e => e.Type == "virtual-machine" && !e.Operational && e.Detail.Contains("runs without a VM engine", StringComparison.Ordinal));
         Assert.False(string.IsNullOrEmpty(info.VmAcceleration));
     }
 }

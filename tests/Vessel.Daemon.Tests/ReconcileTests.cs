@@ -96,6 +96,6 @@ public sealed class ReconcileTests : IAsyncLifetime
 
         var instance = await _daemon.GetInstanceAsync("web1");
         Assert.Equal(InstanceStatus.Error, instance.Status);
-        Assert.Contains("not supported yet", instance.StatusReason);
+        Assert.Contains("runs without a container engine", instance.StatusReason);
     }
 }
