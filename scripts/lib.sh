@@ -31,7 +31,7 @@ require_dotnet() {
 # OUT/cli and OUT/shim. The daemon finds the shim at ../shim/vessel-shim.
 publish_binaries() {
     local out=$1
-    dotnet publish src/Vessel.Daemon -c Release -o "$out/daemon" --nologo -v quiet -p:DebugType=none
+    dotnet publish src/Vessel.Daemon -c Release -r linux-x64 --self-contained false -o "$out/daemon" --nologo -v quiet -p:DebugType=none
     dotnet publish src/Vessel.Cli -c Release -r linux-x64 -o "$out/cli" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
     dotnet publish src/Vessel.Shim -c Release -r linux-x64 -o "$out/shim" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
 }

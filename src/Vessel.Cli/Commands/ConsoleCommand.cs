@@ -22,7 +22,6 @@ internal static class ConsoleCommand
             Console.Out.Write(await response.Content.ReadAsStringAsync());
             return;
         }
-        await api.GetAsync($"/1.0/instances/{name}", Vessel.Core.Api.VesselJson.Wire.Instance); // a plain error for a wrong name
         using var socket = await api.ConnectWebSocketAsync($"/1.0/instances/{name}/console");
         using var terminal = RawTerminal.Enter(0);
         if (terminal is not null)

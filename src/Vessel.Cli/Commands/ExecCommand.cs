@@ -26,7 +26,6 @@ internal static class ExecCommand
             Columns = a.Flag("-t") && !Console.IsOutputRedirected ? Console.WindowWidth : 0,
             Rows = a.Flag("-t") && !Console.IsOutputRedirected ? Console.WindowHeight : 0,
         };
-        await api.GetAsync($"/1.0/instances/{a.Positionals[0]}", VesselJson.Wire.Instance); // a plain error for a wrong name
         using var socket = await api.ConnectWebSocketAsync($"/1.0/instances/{a.Positionals[0]}/exec");
         await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request, VesselJson.Wire.ExecPost), WebSocketMessageType.Text, true, CancellationToken.None);
         _ = SendInputAsync(socket);
