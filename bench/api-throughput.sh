@@ -12,6 +12,7 @@ duration=${DURATION:-10}
 start_daemon
 stop_daemon
 seed_instances 100
+export VESSEL_UNAUTHENTICATED_TCP=1 # the TCP API has no authentication yet: only for this throwaway daemon
 start_daemon --tcp 127.0.0.1:$port
 
 mkdir -p "$work/www/1.0"

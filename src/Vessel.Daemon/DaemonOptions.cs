@@ -17,8 +17,8 @@ public sealed record DaemonOptions(string StateDirectory, string RunDirectory, s
           --dir      state: database, images, default pool  (env VESSEL_DIR, default /var/lib/vessel)
           --run-dir  API socket, pid file, instance sockets (env VESSEL_RUN_DIR, default /run/vessel)
           --log-dir  per-instance console logs             (env VESSEL_LOG_DIR, default /var/log/vessel)
-          --tcp      also serve the API on a loopback TCP address (off by default; no authentication yet,
-                     so only loopback addresses are accepted)
+          --tcp      also serve the API on a loopback TCP address, for benchmarks (off by default). It has no
+                     authentication yet, so any local user could use it: it needs VESSEL_UNAUTHENTICATED_TCP=1.
         """;
 
     public static DaemonOptions Parse(string[] args, Func<string, string?> environment)
@@ -35,7 +35,12 @@ public sealed record DaemonOptions(string StateDirectory, string RunDirectory, s
                 case "--dir": state = Value(); break;
                 case "--run-dir": run = Value(); break;
                 case "--log-dir": log = Value(); break;
-                case "--tcp": tcp = ParseLoopback(Value()); break;
+                case "--tcp":
+                    tcp = ParseLoopback(Value());
+                    if (environment("VESSEL_UNAUTHENTICATED_TCP") != "1")
+                        throw new ArgumentException("--tcp: the TCP API has no authentication yet and would give every local user root; " +
+                            "set VESSEL_UNAUTHENTICATED_TCP=1 to accept that (benchmarks on a machine of your own)");
+                    break;
                 default: throw new ArgumentException($"unknown argument \"{args[i]}\"");
             }
         }

@@ -28,14 +28,13 @@ public sealed partial class ContainerDriver
         var program = Resolve(root, request.Command[0])
             ?? throw new BadRequestException($"command: \"{request.Command[0]}\" not found in the container's PATH");
 
-        var namespaces = Namespaces
-            .Where(ns => ns != "user" || !Privileged(context.Instance))
-            .Select(ns => Fds.Open($"/proc/{state.InitPid}/ns/{ns}"))
-            .ToList();
+        var namespaces = new List<SafeFileHandle>();
         var parentEnds = new List<SafeFileHandle>();
         var childEnds = new List<SafeFileHandle>();
         try
         {
+            foreach (var ns in Namespaces.Where(ns => ns != "user" || !Privileged(context.Instance)))
+                namespaces.Add(Fds.Open($"/proc/{state.InitPid}/ns/{ns}"));
             (int, int)[] fds;
             SafeFileHandle? terminal = null;
             if (request.Terminal)
@@ -82,16 +81,24 @@ public sealed partial class ContainerDriver
                 child.Abort();
                 throw;
             }
-            child.WaitForExec();
+            try
+            {
+                child.WaitForExec();
+            }
+            catch (LinuxException e) when (e.Call.EndsWith(": Execve", StringComparison.Ordinal) || e.Call.EndsWith(": WorkingDirectory", StringComparison.Ordinal)
+                || e.Call.EndsWith(": SetUid", StringComparison.Ordinal) || e.Call.EndsWith(": SetGid", StringComparison.Ordinal))
+            {
+                throw new BadRequestException($"cannot run {request.Command[0]} in container \"{name}\": {e.Message}");
+            }
             foreach (var end in childEnds)
                 end.Dispose();
             var pid = child.Pid;
             var exited = Task.Factory.StartNew(() => Processes.WaitForExit(pid), CancellationToken.None,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default);
             IExecSession session = terminal is not null
-                ? new ExecSession(new FileStream(terminal, FileAccess.ReadWrite, 0), null, null, exited, terminal)
+                ? new ExecSession(new FileStream(terminal, FileAccess.ReadWrite, 0), null, null, exited, terminal, pid)
                 : new ExecSession(new FileStream(parentEnds[0], FileAccess.Write, 0), new FileStream(parentEnds[1], FileAccess.Read, 0),
-                    new FileStream(parentEnds[2], FileAccess.Read, 0), exited, null);
+                    new FileStream(parentEnds[2], FileAccess.Read, 0), exited, null, pid);
             return Task.FromResult(session);
         }
         catch
@@ -131,9 +138,15 @@ public sealed partial class ContainerDriver
             .FirstOrDefault(candidate => new FileInfo(root + candidate) is { } file && (file.Exists || file.LinkTarget is not null));
     }
 
-    private sealed class ExecSession(Stream inputOrTerminal, Stream? output, Stream? error, Task<int> exited, SafeFileHandle? terminal)
+    private sealed class ExecSession(Stream inputOrTerminal, Stream? output, Stream? error, Task<int> exited, SafeFileHandle? terminal, int pid)
         : IExecSession
     {
+        public void Kill()
+        {
+            if (!exited.IsCompleted)
+                Processes.TryKill(pid, Signals.Kill);
+        }
+
         public Stream Input => inputOrTerminal;
         public Stream Output => output ?? inputOrTerminal;
         public Stream? Error => error;

@@ -37,12 +37,12 @@ public sealed partial class ContainerDriver
                 cgroup.Thaw(); // a frozen task cannot act on a signal, not even SIGKILL
             if (!force)
             {
-                Processes.Kill(state.InitPid, ReadSpec(context)?.StopSignal ?? Signals.Pwr);
+                Processes.TryKill(state.InitPid, ReadSpec(context)?.StopSignal ?? Signals.Pwr);
                 await WaitForExitAsync(state, timeout, cancellationToken);
             }
             if (ProcStat.IsAlive(state.InitPid, state.InitStartTime))
             {
-                Processes.Kill(state.InitPid, Signals.Kill);
+                Processes.TryKill(state.InitPid, Signals.Kill);
                 await WaitForExitAsync(state, ExitWait, cancellationToken);
             }
         }

@@ -53,8 +53,9 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         var image = context.ImagePath ?? throw new BadRequestException("a container needs an image");
         await ImageCache.EnsureAsync(image, FormatOf(image), UidOffset(instance), Privileged(instance), cancellationToken);
         var owner = (int)UidOffset(instance);
-        // The container's mapped root has to reach its upper directory through the volume.
-        File.SetUnixFileMode(context.RootVolumePath, (UnixFileMode)0b111_001_001);
+        // An unprivileged container's mapped root has to reach its upper directory through the volume; a privileged
+        // container's files must stay out of other host users' reach (a setuid binary made inside would be root here).
+        File.SetUnixFileMode(context.RootVolumePath, (UnixFileMode)(Privileged(instance) ? 0b111_000_000 : 0b111_001_001));
         foreach (var (name, mode) in new[] { (Upper, 0b111_101_101), (Work, 0b111_000_000), (Root, 0b111_101_101) })
         {
             var path = Path.Combine(context.RootVolumePath, name);
@@ -73,6 +74,8 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
+        if (Privileged(instance) && CgroupDetector.Detect().Version == CgroupVersion.V2)
+            throw new NotSupportedYetException("privileged containers need a device controller, which on cgroup v2 (a BPF program) is not supported yet");
         if (instance.Config.GetValueOrDefault("security.nesting") == "true")
             throw new NotSupportedYetException("security.nesting is not supported yet: containers cannot run containers inside them");
         var spec = await SpecAsync(context, cancellationToken);
@@ -90,13 +93,23 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             var shimPid = SpawnShim(context.RunDirectory);
             var state = await WaitForStartAsync(context.RunDirectory, shimPid, cancellationToken);
             if (!state.Running)
+            {
+                await ReapAsync(shimPid); // it exits right after reporting
                 throw new VesselException(500, $"container {instance.Name} did not start: {state.Error ?? $"its init exited with {state.ExitCode}"}");
+            }
             Track(instance.Name, context.RunDirectory, shimPid);
         }
         catch
         {
-            cgroup.KillAll();
-            cgroup.Delete();
+            try
+            {
+                cgroup.KillAll();
+                cgroup.Delete();
+            }
+            catch (CgroupException)
+            {
+                // The start's own error is the one to report.
+            }
             throw;
         }
     }
@@ -157,6 +170,12 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             Fds = [(Fds.Number(devNull), 0), (Fds.Number(log), 1), (Fds.Number(log), 2)],
         });
         return shim.Pid;
+    }
+
+    private static async Task ReapAsync(int pid)
+    {
+        for (var i = 0; i < 100 && !Processes.TryReap(pid, out _); i++)
+            await Task.Delay(20);
     }
 
     private static async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, CancellationToken cancellationToken)

@@ -22,5 +22,26 @@ public static unsafe class Fds
     /// <summary>Marks an fd close-on-exec, so a peer reading its other end sees EOF once this process execs.</summary>
     public static void SetCloseOnExec(int fd) => LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */), $"fcntl {fd}");
 
+    /// <summary>
+    /// Opens a path inside another root (e.g. a container's /proc/PID/root) with openat2 and RESOLVE_IN_ROOT: the
+    /// container's symlinks, absolute ones included, cannot lead the lookup out of its root to a host file.
+    /// </summary>
+    public static SafeFileHandle OpenInRoot(string root, string relativePath, int flags)
+    {
+        using var rootFd = Open(root, 0x200000 /* O_PATH */ | 0x10000 /* O_DIRECTORY */);
+        var how = stackalloc ulong[3] { (ulong)(flags | OCloexec), 0, 0x10 /* RESOLVE_IN_ROOT */ | 0x02 /* RESOLVE_NO_MAGICLINKS */ };
+        var path = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(relativePath);
+        try
+        {
+            var fd = LinuxException.ThrowIfFailed(
+                Interop.Syscall(SyscallNumbers.Openat2, Number(rootFd), path, (nint)how, 24, 0), $"open {relativePath} in {root}");
+            return new SafeFileHandle((nint)fd, ownsHandle: true);
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeCoTaskMem(path);
+        }
+    }
+
     public static int Number(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 }

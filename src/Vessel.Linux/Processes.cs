@@ -5,6 +5,15 @@ public static class Processes
 {
     public static void Kill(int pid, int signal) => LinuxException.ThrowIfFailed(Interop.Kill(pid, signal), $"kill {pid}");
 
+    /// <summary>Signals the process; false when it is already gone (ESRCH), which a racing exit makes normal.</summary>
+    public static bool TryKill(int pid, int signal)
+    {
+        if (Interop.Kill(pid, signal) == 0)
+            return true;
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        return errno == Errno.ESRCH ? false : throw new LinuxException($"kill {pid}", errno);
+    }
+
     /// <summary>Whether the process exists (signal 0); true also for a zombie not yet reaped.</summary>
     public static bool Exists(int pid) => Interop.Kill(pid, 0) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EPERM;
 

@@ -6,7 +6,7 @@ namespace Vessel.Linux;
 /// <summary>A pseudo-terminal pair: the supervisor keeps the master, the container's console is the slave.</summary>
 public static unsafe class Pty
 {
-    private const int ORdwr = 2, ONoctty = 0x100, OCloexec = 0x80000;
+    private const int ORdwr = 2, ONoctty = 0x100, ONonblock = 0x800, OCloexec = 0x80000;
 
     public static (SafeFileHandle Master, string SlavePath) Open()
     {
@@ -27,12 +27,21 @@ public static unsafe class Pty
     /// </summary>
     public static (SafeFileHandle Master, SafeFileHandle Slave) OpenIn(string root)
     {
-        var master = Fds.Open(Path.Combine(root, "dev/ptmx"), ORdwr | ONoctty);
-        var number = 0;
-        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocGptn, &number), "TIOCGPTN");
-        var unlock = 0;
-        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocSptlck, &unlock), "TIOCSPTLCK");
-        return (master, OpenSlave(Path.Combine(root, $"dev/pts/{number}")));
+        var master = Fds.OpenInRoot(root, "dev/ptmx", ORdwr | ONoctty | ONonblock);
+        try
+        {
+            var number = 0;
+            LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocGptn, &number), "TIOCGPTN (is dev/ptmx a pty multiplexer?)");
+            var unlock = 0;
+            LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocSptlck, &unlock), "TIOCSPTLCK");
+            LinuxException.ThrowIfFailed(Interop.Fcntl(Fds.Number(master), 4 /* F_SETFL */, ORdwr), "fcntl F_SETFL"); // blocking again
+            return (master, Fds.OpenInRoot(root, $"dev/pts/{number}", ORdwr | ONoctty));
+        }
+        catch
+        {
+            master.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sets the terminal's size, which its program sees through TIOCGWINSZ and SIGWINCH.</summary>

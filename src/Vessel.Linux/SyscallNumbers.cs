@@ -8,7 +8,7 @@ internal static class SyscallNumbers
     private static readonly bool Arm64 = RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
 
     // Numbers shared by both architectures (added after the unified table).
-    public const long Clone3 = 435, PidfdOpen = 434, PidfdSendSignal = 424, OpenTree = 428, MoveMount = 429, MountSetattr = 442;
+    public const long Clone3 = 435, Openat2 = 437, PidfdOpen = 434, PidfdSendSignal = 424, OpenTree = 428, MoveMount = 429, MountSetattr = 442;
 
     public static long PivotRoot => Arm64 ? 41 : 155;
     public static long Seccomp => Arm64 ? 277 : 317;

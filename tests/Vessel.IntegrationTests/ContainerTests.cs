@@ -79,6 +79,9 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
         Assert.Equal("00000000a80425fb", status["CapEff"]);
         Assert.Equal("1", status["NoNewPrivs"]);
         Assert.Equal("2", status["Seccomp"]);
+        var devices = File.ReadAllText(Path.Combine("/sys/fs/cgroup/devices", _host.CgroupRoot, name, "devices.list"));
+        Assert.Contains("c 1:3 rwm", devices);
+        Assert.DoesNotContain("a *:* rwm", devices);
         Ok(_host.Vessel("delete", "--force", name));
     }
 

@@ -24,4 +24,6 @@ public interface IExecSession : IAsyncDisposable
     /// <summary>Completes with the exit code (128 + signal when killed).</summary>
     Task<int> Exited { get; }
     void Resize(int columns, int rows);
+    /// <summary>Ends the process (SIGKILL), as when its client went away.</summary>
+    void Kill();
 }

@@ -42,7 +42,7 @@ internal static class ExecApi
         }
         catch (Exception e) when (socket.State == WebSocketState.Open)
         {
-            var status = e switch { VesselException v => v.StatusCode, JsonException => 400, _ => 500 };
+            var status = e switch { VesselException v => v.StatusCode, JsonException or ArgumentException => 400, _ => 500 };
             if (status == 500)
                 Log.UnexpectedError(logs.CreateLogger("Vessel.Daemon.Exec"), e, "EXEC", context.Request.Path);
             await SendControlAsync(socket, new ExecControl { Type = "error", Error = e.Message, ErrorCode = status });
@@ -56,7 +56,9 @@ internal static class ExecApi
         var send = new SemaphoreSlim(1, 1);
         var stdout = PumpAsync(session.Output, Stdout, socket, send);
         var stderr = session.Error is null ? Task.CompletedTask : PumpAsync(session.Error, Stderr, socket, send);
-        _ = ReceiveInputAsync(socket, session);
+        var input = ReceiveInputAsync(socket, session);
+        if (await Task.WhenAny(session.Exited, input) == input && !session.Exited.IsCompleted)
+            session.Kill(); // the client went away: nobody is left to read the output or send input
         var code = await session.Exited;
         // Output written just before the exit is still in the pipes; a terminal may stay open in children.
         await Task.WhenAny(Task.WhenAll(stdout, stderr), Task.Delay(TimeSpan.FromSeconds(2)));
@@ -122,7 +124,11 @@ internal static class ExecApi
                 {
                     if (bytes.Length == 1)
                     {
-                        await session.Input.DisposeAsync(); // end of input
+                        // End of input: close the pipe, or on a terminal type ^D (closing it would end the output too).
+                        if (session.Error is null)
+                            await session.Input.WriteAsync(new byte[] { 4 });
+                        else
+                            await session.Input.DisposeAsync();
                         continue;
                     }
                     await session.Input.WriteAsync(bytes[1..]);

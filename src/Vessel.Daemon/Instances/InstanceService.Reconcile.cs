@@ -101,12 +101,7 @@ public sealed partial class InstanceService
         if (instance.StatusReason == Creating)
         {
             Log.InstanceProblem(logger, instance.Name, "its creation was interrupted by a daemon stop; removing what was made");
-            var context = await ContextAsync(instance, cancellationToken);
-            if (driver is not null)
-                await driver.DeleteAsync(context, cancellationToken);
-            var pool = await pools.GetAsync(instance.Pool, cancellationToken);
-            await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
-            await store.DeleteInstanceAsync(instance.Name, cancellationToken);
+            await RemoveAsync(await ContextAsync(instance, cancellationToken), driver, cancellationToken);
             return null;
         }
         if (driver is null)

@@ -97,6 +97,8 @@ public sealed partial class InstanceService(
             throw new BadRequestException($"timeout: {request.Timeout} is out of range; use -1 (wait forever) or 0 and up, in seconds");
         var instance = await GetAsync(name, cancellationToken);
         drivers.Get(instance.Type);
+        if (instance.StatusReason == Creating)
+            throw new ConflictException($"instance \"{name}\" is still being created");
         var during = Lifecycle.Begin(name, instance.Status, action, request.Force);
         if (!await store.TryTransitionAsync(name, instance.Status, during, null, cancellationToken))
             throw new ConflictException($"instance \"{name}\" changed state meanwhile; try again");
@@ -197,10 +199,12 @@ public sealed partial class InstanceService(
         }, CancellationToken.None);
     }
 
-    private async Task RemoveAsync(InstanceContext context, IInstanceDriver driver, CancellationToken cancellationToken)
+    /// <summary>Removes what the engine made, the root volume and the record; without an engine, the latter two.</summary>
+    private async Task RemoveAsync(InstanceContext context, IInstanceDriver? driver, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
-        await driver.DeleteAsync(context, cancellationToken);
+        if (driver is not null)
+            await driver.DeleteAsync(context, cancellationToken);
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
         await store.DeleteInstanceAsync(instance.Name, cancellationToken);
@@ -220,6 +224,9 @@ public sealed partial class InstanceService(
                 continue;
             }
             InstanceConfigSchema.ValidateKey(key, value, instance.Type, HostResources.Current);
+            if (key == "security.privileged" && value != instance.Config.GetValueOrDefault(key, "false"))
+                throw new NotSupportedYetException(
+                    "security.privileged cannot change after creation yet: the root filesystem's ownership would have to be shifted");
             config[key] = value;
         }
         var devices = new Dictionary<string, IReadOnlyDictionary<string, string>>(instance.Devices);

@@ -109,11 +109,17 @@ public sealed class OperationManager(IStateStore store, EventHub events, ILogger
         return await running.Completion.WaitAsync(cancellationToken);
     }
 
-    /// <summary>On daemon stop: cancels what can be, waits a little, and lets the store mark the rest failed at next start.</summary>
+    /// <summary>
+    /// On daemon stop: cancels what may be cancelled (imports, builds), gives the rest a little time, and lets the
+    /// store mark what is left failed at the next start. A start in flight is not cancelled: instances outlive the daemon.
+    /// </summary>
     public async Task DrainAsync(TimeSpan grace)
     {
-        foreach (var running in _running.Values.Where(r => !r.Cancel.IsCancellationRequested))
-            await running.Cancel.CancelAsync();
+        foreach (var (id, running) in _running)
+        {
+            if (await store.GetOperationAsync(id) is { MayCancel: true } && !running.Cancel.IsCancellationRequested)
+                await running.Cancel.CancelAsync();
+        }
         await Task.WhenAny(Task.WhenAll(_running.Values.Select(r => r.Completion)), Task.Delay(grace));
     }
 }

@@ -22,7 +22,27 @@ internal sealed partial class CgroupV1(string path, IReadOnlyDictionary<string, 
             else
                 Directory.CreateDirectory(IOPath.Join(mount, Path));
         }
+        if (mounts.TryGetValue("devices", out var devices) && CgroupFile.Exists(IOPath.Join(devices, Path), "devices.deny"))
+            RestrictDevices(IOPath.Join(devices, Path));
     }
+
+    /// <summary>
+    /// Only the devices a container's /dev holds, and new ptys: without this a privileged container (root, with
+    /// CAP_MKNOD) could make and open the host's disks.
+    /// </summary>
+    private static void RestrictDevices(string directory)
+    {
+        CgroupFile.Write(directory, "devices.deny", "a");
+        foreach (var rule in AllowedDevices)
+            CgroupFile.Write(directory, "devices.allow", rule);
+    }
+
+    // null, zero, full, random, urandom, tty, console, ptmx, the ptys, and mknod of anything (opening is what counts).
+    private static readonly string[] AllowedDevices =
+    [
+        "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm", "c 1:9 rwm", "c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm",
+        "c 136:* rwm", "c *:* m", "b *:* m",
+    ];
 
     // A new cpuset cgroup starts with no CPUs and no memory nodes, and refuses tasks until both are set:
     // every level takes its parent's, top down.

@@ -17,7 +17,9 @@ internal sealed class ConsoleRelay(SafeFileHandle master, string logPath, long l
     public void Start(string socketPath)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
-        _log = new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        // Not FileMode.Append: the log is cut down in place later, which an append-mode stream refuses.
+        _log = new FileStream(logPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite);
+        _log.Seek(0, SeekOrigin.End);
         new Thread(ReadConsole) { IsBackground = true, Name = "console" }.Start();
         File.Delete(socketPath);
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -45,7 +47,14 @@ internal sealed class ConsoleRelay(SafeFileHandle master, string logPath, long l
                 return;
             lock (_lock)
             {
-                AppendLog(buffer.AsSpan(0, read));
+                try
+                {
+                    AppendLog(buffer.AsSpan(0, read));
+                }
+                catch (IOException e)
+                {
+                    Console.Error.WriteLine($"vessel-shim: console log: {e.Message}"); // the console itself goes on
+                }
                 foreach (var client in _clients.ToArray())
                 {
                     try
@@ -86,6 +95,7 @@ internal sealed class ConsoleRelay(SafeFileHandle master, string logPath, long l
         while (true)
         {
             var client = listener.Accept();
+            client.SendTimeout = 2000; // a client that stops reading is dropped, not waited for
             lock (_lock)
                 _clients.Add(client);
             new Thread(() => ForwardInput(client)) { IsBackground = true, Name = "console-input" }.Start();

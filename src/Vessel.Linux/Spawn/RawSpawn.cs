@@ -61,6 +61,11 @@ public static unsafe class RawSpawn
     {
         if (options.JoinNamespaces.Count > MaxNamespaces || options.Fds.Count > MaxFds)
             throw new ArgumentException($"at most {MaxNamespaces} namespaces and {MaxFds} fds can be passed to a spawned child");
+        foreach (var text in options.Arguments.Concat(options.Environment).Append(options.Path).Append(options.WorkingDirectory ?? ""))
+        {
+            if (text.Contains('\0', StringComparison.Ordinal))
+                throw new ArgumentException($"\"{text.Replace("\0", "\\0", StringComparison.Ordinal)}\" contains a NUL character");
+        }
         using var memory = new NativeArena();
         var plan = (Plan*)memory.Allocate(sizeof(Plan));
         *plan = default;

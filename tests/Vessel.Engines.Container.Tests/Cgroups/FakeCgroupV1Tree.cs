@@ -90,6 +90,11 @@ internal sealed class FakeCgroupV1Tree : IDisposable
             case "freezer":
                 files["freezer.state"] = "THAWED\n";
                 break;
+            case "devices":
+                files["devices.deny"] = "";
+                files["devices.allow"] = "";
+                files["devices.list"] = "a *:* rwm\n";
+                break;
         }
         foreach (var (name, text) in files)
             File.WriteAllText(Path.Join(directory, name), text);
