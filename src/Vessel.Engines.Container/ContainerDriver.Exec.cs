@@ -1,6 +1,7 @@
 using Microsoft.Win32.SafeHandles;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Engines.Container.Cgroups;
 using Vessel.Engines.Container.Init;
 using Vessel.Linux;
 using Vessel.Linux.Seccomp;
@@ -27,7 +28,22 @@ public sealed partial class ContainerDriver
         var root = $"/proc/{state.InitPid}/root";
         var program = Resolve(root, request.Command[0])
             ?? throw new BadRequestException($"command: \"{request.Command[0]}\" not found in the container's PATH");
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return Task.FromResult(StartExec(context, request, state, cgroup, root, program));
+            }
+            catch (LinuxException e) when (e.Errno == Errno.EAGAIN && attempt < 3)
+            {
+                // A spawned child that got stuck before its exec was killed: nothing ran in the container, try again.
+            }
+        }
+    }
 
+    private static IExecSession StartExec(InstanceContext context, ExecRequest request, ShimState state, ICgroup cgroup, string root, string program)
+    {
+        var name = context.Instance.Name;
         var namespaces = new List<SafeFileHandle>();
         var parentEnds = new List<SafeFileHandle>();
         var childEnds = new List<SafeFileHandle>();
@@ -95,11 +111,10 @@ public sealed partial class ContainerDriver
             var pid = child.Pid;
             var exited = Task.Factory.StartNew(() => Processes.WaitForExit(pid), CancellationToken.None,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default);
-            IExecSession session = terminal is not null
+            return terminal is not null
                 ? new ExecSession(new FileStream(terminal, FileAccess.ReadWrite, 0), null, null, exited, terminal, pid)
                 : new ExecSession(new FileStream(parentEnds[0], FileAccess.Write, 0), new FileStream(parentEnds[1], FileAccess.Read, 0),
                     new FileStream(parentEnds[2], FileAccess.Read, 0), exited, null, pid);
-            return Task.FromResult(session);
         }
         catch
         {

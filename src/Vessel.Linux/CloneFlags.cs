@@ -5,7 +5,6 @@ namespace Vessel.Linux;
 public enum CloneFlags : ulong
 {
     None = 0,
-    Pidfd = 0x1000,
     NewNamespace = 0x20000,
     NewCgroup = 0x02000000,
     NewUts = 0x04000000,
@@ -13,5 +12,4 @@ public enum CloneFlags : ulong
     NewUser = 0x10000000,
     NewPid = 0x20000000,
     NewNet = 0x40000000,
-    IntoCgroup = 0x200000000,
 }

@@ -19,7 +19,7 @@ public sealed class InstanceConfigSchemaTests
     {
         string[] expected =
         [
-            "boot.autostart", "boot.autostart.delay", "boot.autostart.priority", "boot.host_shutdown_timeout",
+            "boot.autostart", "boot.autostart.delay", "boot.autostart.priority",
             "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
             "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
         ];
@@ -61,8 +61,6 @@ public sealed class InstanceConfigSchemaTests
     [InlineData("boot.autostart.delay", "3600")]
     [InlineData("boot.autostart.priority", "0")]
     [InlineData("boot.autostart.priority", "1000")]
-    [InlineData("boot.host_shutdown_timeout", "0")]
-    [InlineData("boot.host_shutdown_timeout", "3600")]
     [InlineData("security.privileged", "true")]
     [InlineData("security.privileged", "false")]
     [InlineData("security.nesting", "true")]
@@ -71,15 +69,10 @@ public sealed class InstanceConfigSchemaTests
 
     [Theory]
     [InlineData("limits.cpu", "2")]
-    [InlineData("limits.cpu.allowance", "50%")]
-    [InlineData("limits.cpu.priority", "5")]
     [InlineData("limits.memory", "1GiB")]
-    [InlineData("limits.memory.swap", "false")]
-    [InlineData("limits.disk.priority", "5")]
     [InlineData("boot.autostart", "true")]
     [InlineData("boot.autostart.delay", "10")]
     [InlineData("boot.autostart.priority", "10")]
-    [InlineData("boot.host_shutdown_timeout", "10")]
     public void SharedKey_IsAcceptedForVirtualMachines(string key, string value) => Valid(key, value, InstanceType.VirtualMachine);
 
     [Theory]
@@ -93,7 +86,6 @@ public sealed class InstanceConfigSchemaTests
     [InlineData("boot.autostart.delay", "3601", "boot.autostart.delay: 3601 is out of range; allowed is 0 to 3600 seconds")]
     [InlineData("boot.autostart.delay", "-1", "boot.autostart.delay: -1 is out of range; allowed is 0 to 3600 seconds")]
     [InlineData("boot.autostart.priority", "1001", "boot.autostart.priority: 1001 is out of range; allowed is 0 to 1000")]
-    [InlineData("boot.host_shutdown_timeout", "3601", "boot.host_shutdown_timeout: 3601 is out of range; allowed is 0 to 3600 seconds")]
     [InlineData("limits.cpu.allowance", "0%", "limits.cpu.allowance: 0 is out of range; allowed is 1 to 100%")]
     [InlineData("limits.cpu.allowance", "101%", "limits.cpu.allowance: 101 is out of range; allowed is 1 to 100%")]
     [InlineData("limits.cpu.allowance", "25ms/0ms", "limits.cpu.allowance: the period 0ms is out of range; allowed is 1ms to 1000ms")]
@@ -190,6 +182,10 @@ public sealed class InstanceConfigSchemaTests
     [InlineData("limits.processes", "100")]
     [InlineData("security.privileged", "true")]
     [InlineData("security.nesting", "false")]
+    [InlineData("limits.cpu.allowance", "50%")]
+    [InlineData("limits.cpu.priority", "5")]
+    [InlineData("limits.memory.swap", "false")]
+    [InlineData("limits.disk.priority", "5")]
     public void ContainerOnlyKey_IsRefusedForVirtualMachines(string key, string value)
     {
         Valid(key, value);
@@ -199,7 +195,8 @@ public sealed class InstanceConfigSchemaTests
 
     [Fact]
     public void ContainerOnly_MatchesTheKeysThatOnlyContainersTake() =>
-        Assert.Equal(["limits.processes", "security.nesting", "security.privileged"],
+        Assert.Equal(["limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority", "limits.memory.swap", "limits.processes",
+                "security.nesting", "security.privileged"],
             InstanceConfigSchema.Known.Where(k => k.ContainerOnly).Select(k => k.Name).Order(StringComparer.Ordinal));
 
     [Fact]

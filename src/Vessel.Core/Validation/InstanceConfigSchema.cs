@@ -9,16 +9,16 @@ public static class InstanceConfigSchema
     private static readonly Dictionary<string, ConfigKey> Keys = new ConfigKey[]
     {
         new("limits.cpu", "a CPU count (1 to the host's CPUs) or a set such as 0-1,3", CheckCpu),
-        new("limits.cpu.allowance", "a share such as 50% or a quota such as 25ms/100ms", CheckAllowance),
-        ConfigKey.Integer("limits.cpu.priority", 0, 10),
+        // The VM engine sizes and pins nothing of these yet: for now they apply to containers only.
+        new("limits.cpu.allowance", "a share such as 50% or a quota such as 25ms/100ms", CheckAllowance, ContainerOnly: true),
+        ConfigKey.Integer("limits.cpu.priority", 0, 10, containerOnly: true),
         new("limits.memory", "a size such as 512MiB (4MiB to the host's memory) or a percentage such as 50%", CheckMemory),
-        ConfigKey.Bool("limits.memory.swap"),
+        ConfigKey.Bool("limits.memory.swap", containerOnly: true),
         ConfigKey.Integer("limits.processes", 1, 4_194_304, containerOnly: true),
-        ConfigKey.Integer("limits.disk.priority", 0, 10),
+        ConfigKey.Integer("limits.disk.priority", 0, 10, containerOnly: true),
         ConfigKey.Bool("boot.autostart"),
         ConfigKey.Integer("boot.autostart.delay", 0, 3600, " seconds"),
         ConfigKey.Integer("boot.autostart.priority", 0, 1000),
-        ConfigKey.Integer("boot.host_shutdown_timeout", 0, 3600, " seconds"),
         ConfigKey.Bool("security.privileged", containerOnly: true),
         ConfigKey.Bool("security.nesting", containerOnly: true),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);

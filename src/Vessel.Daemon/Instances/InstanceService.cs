@@ -39,6 +39,7 @@ public sealed partial class InstanceService(
         InstanceConfigSchema.Validate(config, request.Type, HostResources.Current);
         var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
         DeviceSchema.Validate(devices);
+        RefuseUnsupportedDevices(devices);
         var reference = request.Source?.Alias ?? request.Source?.Fingerprint
             ?? throw new BadRequestException("source: an image alias or fingerprint is required");
         var poolName = request.Pool ?? devices.GetValueOrDefault("root")?.GetValueOrDefault("pool") ?? "default";
@@ -243,6 +244,7 @@ public sealed partial class InstanceService(
             }
         }
         DeviceSchema.Validate(devices);
+        RefuseUnsupportedDevices(devices);
         if (!devices.Keys.Order().SequenceEqual(instance.Devices.Keys.Order()) ||
             devices.Any(d => !instance.Devices[d.Key].OrderBy(p => p.Key).SequenceEqual(d.Value.OrderBy(p => p.Key))))
         {
@@ -259,6 +261,23 @@ public sealed partial class InstanceService(
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return updated;
+    }
+
+    /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>
+    private static void RefuseUnsupportedDevices(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
+    {
+        foreach (var (name, device) in devices)
+        {
+            var problem = device["type"] switch
+            {
+                "nic" => "nic devices are not supported yet: instances have loopback networking only until the network engine lands",
+                "disk" when device["path"] != "/" => "disk devices other than the root disk are not supported yet",
+                "disk" when device.ContainsKey("size") => "a root disk size is not supported yet: the dir pool has no quotas",
+                _ => null,
+            };
+            if (problem is not null)
+                throw new NotSupportedYetException($"devices.{name}: {problem}");
+        }
     }
 
     public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken)

@@ -20,6 +20,9 @@ public static unsafe class RawSpawn
     private const ulong ClonePARENT = 0x8000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
+    internal const int ReadyStep = -1;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
+    private const int Attempts = 3;
 
     private static readonly Lock Gate = new();
     private static readonly nint Libc = NativeLibrary.Load("libc.so.6");
@@ -57,7 +60,30 @@ public static unsafe class RawSpawn
             SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3;
     }
 
+    /// <summary>
+    /// Starts the child; without WaitForRelease, also waits for its exec, and clones again when a child got stuck
+    /// before it (see <see cref="SpawnedProcess.WaitForExec"/>): nothing of it has happened outside this process.
+    /// </summary>
     public static SpawnedProcess Start(SpawnOptions options)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var spawned = Clone(options);
+            if (options.WaitForRelease)
+                return spawned;
+            try
+            {
+                spawned.WaitForExec();
+                return spawned;
+            }
+            catch (LinuxException e) when (e.Errno == Errno.EAGAIN && attempt < Attempts)
+            {
+                spawned.Dispose();
+            }
+        }
+    }
+
+    private static SpawnedProcess Clone(SpawnOptions options)
     {
         if (options.JoinNamespaces.Count > MaxNamespaces || options.Fds.Count > MaxFds)
             throw new ArgumentException($"at most {MaxNamespaces} namespaces and {MaxFds} fds can be passed to a spawned child");
@@ -130,26 +156,43 @@ public static unsafe class RawSpawn
         // struct clone_args: flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup
         var args = stackalloc ulong[11];
         new Span<ulong>(args, 11).Clear();
-        int pidFd = -1;
         args[0] = (ulong)options.Flags;
-        if (options.Flags.HasFlag(CloneFlags.Pidfd))
-            args[1] = (ulong)&pidFd;
         args[4] = Sigchld;
-        if (options.Flags.HasFlag(CloneFlags.IntoCgroup))
-            args[10] = (ulong)options.CgroupFd;
 
-        long pid;
-        lock (Gate)
+        long pid = -1;
+        for (var attempt = 1; ; attempt++)
         {
-            var noGc = GC.TryStartNoGCRegion(1 << 20);
-            try
+            lock (Gate)
             {
-                pid = CloneAndExec(plan, args, SyscallNumbers.Clone3);
+                // Make sure no GC suspension is under way in the address space the child copies (see the class summary).
+                var noGc = GC.TryStartNoGCRegion(16 << 20);
+                try
+                {
+                    pid = CloneAndExec(plan, args, SyscallNumbers.Clone3);
+                }
+                finally
+                {
+                    if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
+                        GC.EndNoGCRegion();
+                }
             }
-            finally
+            if (pid < 0)
+                break;
+            // A child copied while a GC had the runtime's threads stopped would wait for that GC forever at its first
+            // safepoint check. It is only a copy: kill it and clone again.
+            if (SpawnedProcess.WaitForReady(error.Read, ReadyTimeout))
+                break;
+            Interop.Kill((int)pid, 9);
+            Interop.Waitpid((int)pid, out _, 0);
+            if (attempt == Attempts)
             {
-                if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
-                    GC.EndNoGCRegion();
+                Interop.Close(error.Write);
+                Interop.Close(error.Read);
+                if (plan->ReleaseFd >= 0)
+                    Interop.Close(plan->ReleaseFd);
+                if (releaseWrite >= 0)
+                    Interop.Close(releaseWrite);
+                throw new LinuxException($"clone3 for {options.Path}: the child did not start in {Attempts} attempts", Errno.EAGAIN);
             }
         }
         Interop.Close(error.Write);
@@ -163,10 +206,7 @@ public static unsafe class RawSpawn
                 Interop.Close(releaseWrite);
             throw new LinuxException($"clone3 for {options.Path}", errno);
         }
-        var spawned = new SpawnedProcess((int)pid, pidFd, releaseWrite, error.Read, options.Path);
-        if (!options.WaitForRelease)
-            spawned.WaitForExec();
-        return spawned;
+        return new SpawnedProcess((int)pid, releaseWrite, error.Read, options.Path);
     }
 
     private static void FillSyscallNumbers(Plan* plan)
@@ -213,6 +253,9 @@ public static unsafe class RawSpawn
         var step = 0;
         long r;
         var report = stackalloc int[2];
+        report[0] = ReadyStep;
+        report[1] = 0;
+        sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0); // alive: the parent knows the clone took
         byte go;
         int* scratch = stackalloc int[MaxFds];
         uint* capHeader = stackalloc uint[2];

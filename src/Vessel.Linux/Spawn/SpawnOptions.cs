@@ -16,10 +16,8 @@ public sealed record SpawnOptions
     public required IReadOnlyList<string> Arguments { get; init; }
     public IReadOnlyList<string> Environment { get; init; } = [];
 
-    /// <summary>Namespaces to create (CLONE_NEW*), and CLONE_INTO_CGROUP with <see cref="CgroupFd"/>.</summary>
+    /// <summary>Namespaces to create (CLONE_NEW*).</summary>
     public CloneFlags Flags { get; init; }
-    /// <summary>A cgroup v2 directory fd the child starts in (with CloneFlags.IntoCgroup).</summary>
-    public int CgroupFd { get; init; } = -1;
     /// <summary>The child blocks before anything else until <see cref="SpawnedProcess.Release"/>, so the parent
     /// can write its uid/gid maps or move it into cgroups.</summary>
     public bool WaitForRelease { get; init; }

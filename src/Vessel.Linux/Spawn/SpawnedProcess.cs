@@ -7,10 +7,9 @@ public sealed class SpawnedProcess : IDisposable
     private int _errorFd;
     private readonly string _path;
 
-    internal SpawnedProcess(int pid, int pidFd, int releaseFd, int errorFd, string path)
+    internal SpawnedProcess(int pid, int releaseFd, int errorFd, string path)
     {
         Pid = pid;
-        PidFd = pidFd;
         _releaseFd = releaseFd;
         _errorFd = errorFd;
         _path = path;
@@ -19,8 +18,10 @@ public sealed class SpawnedProcess : IDisposable
     /// <summary>The process that execs: the child, or with ForkAfterJoin the child's fork once WaitForExec returned.</summary>
     public int Pid { get; private set; }
 
-    /// <summary>A pidfd for the child (-1 unless CloneFlags.Pidfd was asked for); the caller owns it.</summary>
-    public int PidFd { get; }
+    // Between release and exec a child makes a few system calls: seconds mean it is stuck (a copy taken while a GC had
+    // the runtime's threads stopped waits for that GC forever at its first safepoint check).
+    private static readonly TimeSpan ExecTimeout = TimeSpan.FromSeconds(3);
+
 
     /// <summary>Lets a child started with WaitForRelease go on to execve.</summary>
     public unsafe void Release()
@@ -40,13 +41,13 @@ public sealed class SpawnedProcess : IDisposable
             return;
         Release();
         var report = stackalloc int[2];
-        var got = ReadReport(report);
+        var got = NextReport(report);
         if (got == 8 && report[0] == 0)
         {
             // ForkAfterJoin: the intermediate named its fork and exited; from now on the fork is the process.
             Interop.Waitpid(Pid, out _, 0);
             Pid = report[1];
-            got = ReadReport(report);
+            got = NextReport(report);
         }
         Interop.Close(_errorFd);
         _errorFd = -1;
@@ -55,6 +56,40 @@ public sealed class SpawnedProcess : IDisposable
             Interop.Waitpid(Pid, out _, 0);
             throw new LinuxException($"start {_path}: {(ChildStep)report[0]}", report[1]);
         }
+    }
+
+    /// <summary>Waits for the child's first report, written right after the clone; false when none came in time.</summary>
+    internal static unsafe bool WaitForReady(int errorFd, TimeSpan timeout)
+    {
+        if (!Readable(errorFd, timeout))
+            return false;
+        var report = stackalloc int[2];
+        return Interop.Read(errorFd, (byte*)report, 8) == 8 && report[0] == RawSpawn.ReadyStep;
+    }
+
+    private static unsafe bool Readable(int fd, TimeSpan timeout)
+    {
+        // struct pollfd { int fd; short events; short revents; }, POLLIN = 1
+        var poll = stackalloc int[2] { fd, 1 };
+        int result;
+        do
+        {
+            result = Interop.Poll(poll, 1, (int)timeout.TotalMilliseconds);
+        }
+        while (result < 0 && System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EINTR);
+        return result > 0;
+    }
+
+    /// <summary>The next report, or end of file at the exec; a child stuck before its exec is killed (it is a copy of us).</summary>
+    private unsafe nint NextReport(int* report)
+    {
+        if (Readable(_errorFd, ExecTimeout))
+            return ReadReport(report);
+        Interop.Kill(Pid, 9);
+        Interop.Waitpid(Pid, out _, 0);
+        Interop.Close(_errorFd);
+        _errorFd = -1;
+        throw new LinuxException($"start {_path}: the child did not exec within {ExecTimeout.TotalSeconds} s", Errno.EAGAIN);
     }
 
     private unsafe nint ReadReport(int* report)
