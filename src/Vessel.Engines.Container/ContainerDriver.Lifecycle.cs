@@ -136,7 +136,7 @@ public sealed partial class ContainerDriver
     {
         if (RunningState(context) is not { } state)
             return Task.FromResult(new RuntimeState(InstanceStatus.Stopped, Reason: EndOf(ContainerShim.ReadState(context.RunDirectory))));
-        Track(context.Instance.Name, context.RunDirectory, state.ShimPid);
+        Track(context.Instance.Name, context.RunDirectory, state);
         var cgroup = CgroupOf(context);
         var status = cgroup.IsFrozen ? InstanceStatus.Frozen : InstanceStatus.Running;
         CgroupUsage usage;

@@ -7,17 +7,17 @@ namespace Vessel.Engines.Container;
 
 public sealed partial class ContainerDriver
 {
-    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(500);
 
-    private sealed record Watched(string RunDirectory, int ShimPid);
+    private sealed record Watched(string RunDirectory, ShimState State);
 
     private readonly ConcurrentDictionary<string, Watched> _watched = new();
     private Timer? _watch;
 
     /// <summary>Keeps an eye on a running container: when its init ends on its own, Stopped is raised once.</summary>
-    private void Track(string name, string runDirectory, int shimPid)
+    private void Track(string name, string runDirectory, ShimState running)
     {
-        _watched[name] = new Watched(runDirectory, shimPid);
+        _watched[name] = new Watched(runDirectory, running);
         _watch ??= new Timer(_ => Poll(), null, WatchInterval, WatchInterval);
     }
 
@@ -27,10 +27,13 @@ public sealed partial class ContainerDriver
     {
         foreach (var (name, watched) in _watched)
         {
-            Processes.TryReap(watched.ShimPid, out _); // our child when this daemon started it
-            var state = ContainerShim.ReadState(watched.RunDirectory);
-            if (state is { Running: true } && ProcStat.IsAlive(state.InitPid, state.InitStartTime))
+            // One read of /proc/PID/stat per container while it runs; the state file only once its init is gone.
+            if (ProcStat.IsAlive(watched.State.InitPid, watched.State.InitStartTime))
                 continue;
+            Processes.TryReap(watched.State.ShimPid, out _); // our child when this daemon started it
+            var state = ContainerShim.ReadState(watched.RunDirectory);
+            if (state is { Running: true } && ProcStat.IsRunning(watched.State.ShimPid))
+                continue; // the shim is about to record how the init ended
             if (!_watched.TryRemove(name, out _))
                 continue;
             Stopped?.Invoke(this, new InstanceStoppedEventArgs(name, EndOf(state) ?? "init is gone"));

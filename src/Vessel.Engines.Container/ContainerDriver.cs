@@ -97,7 +97,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
                 await ReapAsync(shimPid); // it exits right after reporting
                 throw new VesselException(500, $"container {instance.Name} did not start: {state.Error ?? $"its init exited with {state.ExitCode}"}");
             }
-            Track(instance.Name, context.RunDirectory, shimPid);
+            Track(instance.Name, context.RunDirectory, state);
         }
         catch
         {

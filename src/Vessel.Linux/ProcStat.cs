@@ -10,6 +10,9 @@ public static class ProcStat
     public static long? StartTime(int pid) =>
         Fields(pid) is { } fields ? long.Parse(fields[19], CultureInfo.InvariantCulture) : null; // field 22 of the man page
 
+    /// <summary>Whether a process with this pid exists and has not exited (a zombie has).</summary>
+    public static bool IsRunning(int pid) => Fields(pid) is { } fields && fields[0] is not ("Z" or "X" or "x");
+
     /// <summary>The fields from the state (field 3 of the man page) on, or null when the process does not exist.</summary>
     private static string[]? Fields(int pid)
     {
