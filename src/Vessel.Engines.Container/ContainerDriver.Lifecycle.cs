@@ -78,7 +78,7 @@ public sealed partial class ContainerDriver
             var shimPid = state?.ShimPid ?? 0;
             if (shimPid != 0)
                 Processes.TryReap(shimPid, out _);
-            if (state is null || (!state.Running && (shimPid == 0 || !Processes.Exists(shimPid))))
+            if (state is null || (!state.Running && (shimPid == 0 || !ProcStat.IsRunning(shimPid))))
             {
                 Untrack(context.Instance.Name);
                 return;

@@ -14,9 +14,6 @@ public static class Processes
         return errno == Errno.ESRCH ? false : throw new LinuxException($"kill {pid}", errno);
     }
 
-    /// <summary>Whether the process exists (signal 0); true also for a zombie not yet reaped.</summary>
-    public static bool Exists(int pid) => Interop.Kill(pid, 0) == 0 || System.Runtime.InteropServices.Marshal.GetLastPInvokeError() == Errno.EPERM;
-
     /// <summary>Reaps a child and returns its exit code, or 128 + the signal that killed it.</summary>
     public static int WaitForExit(int pid)
     {
