@@ -65,6 +65,9 @@ public sealed class DirStorageDriver : IStorageDriver
         var path = VolumePath(pool, volume);
         if (Directory.Exists(path) || File.Exists(path))
             throw new ConflictException($"volume \"{volume.Name}\" already exists in storage pool \"{pool.Name}\"");
+        // Pools made by older versions were owner-only: open the way again (not the listing) on every new volume.
+        File.SetUnixFileMode(pool.Source, PassThrough);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!).UnixFileMode = PassThrough;
         Directory.CreateDirectory(path).UnixFileMode = PassThrough;
         return Task.FromResult(path);
     }
