@@ -28,7 +28,7 @@ public sealed partial class ContainerDriver
 
     public async Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        var path = ConsoleLogPath(context);
+        var path = context.ConsoleLog;
         if (!File.Exists(path))
             return "";
         await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);

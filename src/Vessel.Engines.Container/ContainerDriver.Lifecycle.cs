@@ -38,12 +38,12 @@ public sealed partial class ContainerDriver
             if (!force)
             {
                 Processes.TryKill(state.InitPid, ReadSpec(context)?.StopSignal ?? Signals.Pwr);
-                await WaitForExitAsync(state, timeout, cancellationToken);
+                await ProcStat.WaitForExitAsync(state.InitPid, state.InitStartTime, timeout, cancellationToken);
             }
             if (ProcStat.IsAlive(state.InitPid, state.InitStartTime))
             {
                 Processes.TryKill(state.InitPid, Signals.Kill);
-                await WaitForExitAsync(state, ExitWait, cancellationToken);
+                await ProcStat.WaitForExitAsync(state.InitPid, state.InitStartTime, ExitWait, cancellationToken);
             }
         }
         // Processes that joined later (exec) are not in the init's pid tree only if they escaped it; kill what is left.
@@ -60,13 +60,6 @@ public sealed partial class ContainerDriver
         { Running: true } => "init is gone",
         _ => null,
     };
-
-    private static async Task WaitForExitAsync(ShimState state, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
-        while (ProcStat.IsAlive(state.InitPid, state.InitStartTime) && DateTime.UtcNow < deadline)
-            await Task.Delay(20, cancellationToken);
-    }
 
     /// <summary>Waits until the shim has recorded the end and is gone, so a new start finds no old state.</summary>
     private async Task WaitForShimAsync(InstanceContext context, CancellationToken cancellationToken)
@@ -110,7 +103,7 @@ public sealed partial class ContainerDriver
         cgroup.Delete();
         if (Directory.Exists(context.RunDirectory))
             Directory.Delete(context.RunDirectory, recursive: true);
-        var logs = Path.GetDirectoryName(ConsoleLogPath(context))!;
+        var logs = Path.GetDirectoryName(context.ConsoleLog)!;
         if (Directory.Exists(logs))
             Directory.Delete(logs, recursive: true);
         return Task.CompletedTask;

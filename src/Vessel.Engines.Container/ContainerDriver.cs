@@ -138,11 +138,9 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
                     .Select(c => $"{c.Key["environment.".Length..]}={c.Value}"),
             ],
             StopSignal = StopSignalOf(imageDirectory),
-            ConsoleLog = ConsoleLogPath(context),
+            ConsoleLog = context.ConsoleLog,
         };
     }
-
-    public static string ConsoleLogPath(InstanceContext context) => Path.Combine(context.LogDirectory, context.Instance.Name, "console.log");
 
     private string CgroupPath(string name) => $"{cgroupRoot}/{name}";
 

@@ -42,12 +42,12 @@ public sealed partial class QemuDriver
                     if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
                         await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken); // a paused guest cannot see the button
                     await vm.Monitor.ExecuteAsync("system_powerdown", cancellationToken: cancellationToken);
-                    await WaitForExitAsync(state, timeout, cancellationToken);
+                    await ProcStat.WaitForExitAsync(state.Pid, state.StartTime, timeout, cancellationToken);
                 }
                 if (ProcStat.IsAlive(state.Pid, state.StartTime))
                 {
                     await vm.Monitor.ExecuteAsync("quit", cancellationToken: cancellationToken);
-                    await WaitForExitAsync(state, QuitWait, cancellationToken);
+                    await ProcStat.WaitForExitAsync(state.Pid, state.StartTime, QuitWait, cancellationToken);
                 }
             }
             catch (Exception e) when (e is QmpException or QmpClosedException or TimeoutException)
@@ -61,13 +61,6 @@ public sealed partial class QemuDriver
         RemoveRunFiles(paths);
     }
 
-    private static async Task WaitForExitAsync(QemuState state, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
-        while (ProcStat.IsAlive(state.Pid, state.StartTime) && DateTime.UtcNow < deadline)
-            await Task.Delay(10, cancellationToken);
-    }
-
     private static async Task KillAndWaitAsync(QemuState state)
     {
         try
@@ -78,7 +71,7 @@ public sealed partial class QemuDriver
         {
             return; // gone already
         }
-        await WaitForExitAsync(state, QuitWait, CancellationToken.None);
+        await ProcStat.WaitForExitAsync(state.Pid, state.StartTime, QuitWait, CancellationToken.None);
     }
 
     /// <summary>For a failed start: the pid is fresh from the pid file, its start time not recorded yet.</summary>

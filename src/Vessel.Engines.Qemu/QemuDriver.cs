@@ -38,7 +38,7 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
     }
 
     private static QemuPaths PathsOf(InstanceContext context) =>
-        new(context.RunDirectory, Path.Combine(context.LogDirectory, context.Instance.Name, "console.log"));
+        new(context.RunDirectory, context.ConsoleLog);
 
     // Actions
 

@@ -54,7 +54,11 @@ public sealed class InstanceStoppedEventArgs(string name, string reason) : Event
 }
 
 /// <summary>The instance with the host paths an engine works in.</summary>
-public sealed record InstanceContext(Instance Instance, string RootVolumePath, string RunDirectory, string LogDirectory, string? ImagePath);
+public sealed record InstanceContext(Instance Instance, string RootVolumePath, string RunDirectory, string LogDirectory, string? ImagePath)
+{
+    /// <summary>Where the engine keeps what the instance's console printed.</summary>
+    public string ConsoleLog => Path.Combine(LogDirectory, Instance.Name, "console.log");
+}
 
 /// <param name="Reason">How a stopped instance ended, when the engine knows (e.g. "init exited with code 0").</param>
 public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null);
