@@ -14,7 +14,7 @@ public sealed partial class ContainerDriver
 
     /// <summary>The container's cgroup: the one its last start used (recorded in its spec), else where a start would put it.</summary>
     private ICgroup CgroupOf(InstanceContext context) =>
-        Cgroup.Open(ReadSpec(context)?.CgroupPath ?? CgroupPath(context.Instance.Name), CgroupDetector.Detect());
+        Cgroup.Open(ReadSpec(context)?.CgroupPath ?? CgroupPath(context.Instance.Name), Layout.Value);
 
     private static ContainerSpec? ReadSpec(InstanceContext context)
     {

@@ -24,6 +24,9 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly string[] RequiredControllers = ["memory", "pids", "cpu", "freezer"];
 
+    // The host's cgroup mounts do not change while the daemon runs: read /proc/self/mountinfo once, not per request.
+    private static readonly Lazy<CgroupLayout> Layout = new(CgroupDetector.Detect);
+
     public InstanceType Type => InstanceType.Container;
 
     public event EventHandler<InstanceStoppedEventArgs>? Stopped;
@@ -32,7 +35,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     {
         if (!File.Exists(shimPath))
             return new DriverInfo("vessel-container", "1", false, $"the container supervisor {shimPath} is missing");
-        var layout = CgroupDetector.Detect();
+        var layout = Layout.Value;
         var missing = RequiredControllers.Where(c => !layout.Controllers.Contains(c)).ToList();
         if (layout.Version == CgroupVersion.V2)
             missing.Remove("freezer"); // v2 freezes through cgroup.freeze
@@ -74,7 +77,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
-        if (Privileged(instance) && CgroupDetector.Detect().Version == CgroupVersion.V2)
+        if (Privileged(instance) && Layout.Value.Version == CgroupVersion.V2)
             throw new NotSupportedYetException("privileged containers need a device controller, which on cgroup v2 (a BPF program) is not supported yet");
         if (instance.Config.GetValueOrDefault("security.nesting") == "true")
             throw new NotSupportedYetException("security.nesting is not supported yet: containers cannot run containers inside them");
@@ -83,7 +86,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         File.WriteAllText(Path.Combine(context.RunDirectory, ContainerShim.SpecFile), JsonSerializer.Serialize(spec, ContainerJson.Default.ContainerSpec));
         File.Delete(Path.Combine(context.RunDirectory, ContainerShim.StateFile));
 
-        var cgroup = Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect());
+        var cgroup = Cgroup.Open(spec.CgroupPath, Layout.Value);
         cgroup.Create();
         try
         {

@@ -99,7 +99,7 @@ public static class BusyboxImage
         new(TarEntryType.RegularFile, mode, Content: Encoding.UTF8.GetBytes(content.ReplaceLineEndings("\n")));
 
     /// <summary>The applets' paths from <c>busybox --list-full</c> (bin/sh, usr/bin/env, …) under the usual directories.</summary>
-    private static async Task<IReadOnlyList<string>> ListAppletsAsync(CancellationToken cancellationToken)
+    internal static async Task<IReadOnlyList<string>> ListAppletsAsync(CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(BusyboxPath)
         {

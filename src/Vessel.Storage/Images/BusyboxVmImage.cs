@@ -68,7 +68,7 @@ public static class BusyboxVmImage
         {
             var (kernel, version, modulesDirectory) = await FetchKernelAsync(scratch, cancellationToken);
             var initrd = Path.Combine(scratch, KernelImageLayout.Initrd);
-            await WriteInitrdAsync(initrd, modulesDirectory, await ListAppletsAsync(cancellationToken), cancellationToken);
+            await WriteInitrdAsync(initrd, modulesDirectory, (await BusyboxImage.ListAppletsAsync(cancellationToken)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), cancellationToken);
             var metadata = KernelImageLayout.Metadata(CommandLine, version, $"busybox VM (Debian cloud kernel {version}, busybox initramfs)");
             var path = Path.Combine(workDirectory, KernelImageLayout.Filename);
             await KernelImageLayout.WriteAsync(path, kernel, initrd, metadata, cancellationToken);
@@ -132,16 +132,6 @@ public static class BusyboxVmImage
     }
 
     private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\n"));
-
-    /// <summary>Applet paths (bin/sh, usr/bin/env, …) from busybox --list-full, except bin/busybox itself.</summary>
-    private static async Task<IReadOnlyList<string>> ListAppletsAsync(CancellationToken cancellationToken)
-    {
-        var output = await RunAsync(BusyboxImage.BusyboxPath, ["--list-full"], "/", cancellationToken);
-        string[] directories = ["bin/", "sbin/", "usr/bin/", "usr/sbin/"];
-        return [.. output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Where(a => directories.Any(d => a.StartsWith(d, StringComparison.Ordinal)) && EntryPath.Normalize(a) == a && a != "bin/busybox")
-            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-    }
 
     private static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, string workingDirectory, CancellationToken cancellationToken)
     {
