@@ -6,7 +6,7 @@ internal static class Help
         vessel — manage Vessel instances (containers and virtual machines)
 
         Instances:
-          vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral] [--no-wait]
+          vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral] [--no-wait]
           vessel list [--format table|json|csv]
           vessel info NAME
           vessel console NAME [--show-log]          (Ctrl+a q detaches)
@@ -14,6 +14,7 @@ internal static class Help
           vessel start|stop|restart|pause|resume NAME... [--force] [--timeout SECONDS] [--no-wait]
           vessel delete NAME... [--force] [--no-wait]
           vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
+          vessel config device list NAME | add NAME DEVICE TYPE [KEY=VALUE]... | remove NAME DEVICE
         Images:
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]
@@ -24,6 +25,12 @@ internal static class Help
         Storage:
           vessel storage list [--format table|json|csv]
           vessel storage show POOL | create POOL [dir] [source=PATH] | delete POOL
+        Networks:
+          vessel network list [--format table|json|csv]
+          vessel network show NET | create NET [KEY=VALUE]... | set NET KEY=VALUE... | unset NET KEY... | delete NET
+          vessel network forward list NET | add NET ADDRESS:PORT INSTANCE:PORT [--protocol tcp|udp] | remove NET ADDRESS:PORT [--protocol tcp|udp]
+          Keys: ipv4.address=auto|none|CIDR, ipv4.nat, ipv4.routing (false: host-only), security.isolated, ipv4.dhcp, dns.domain, bridge.mtu
+          Instances without --network join vsbr0 when it exists (./scripts/install.sh makes it).
         Daemon:
           vessel operation list [--format table|json|csv] | show ID | wait ID | cancel ID
           vessel monitor [--type operation,lifecycle]

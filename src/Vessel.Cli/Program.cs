@@ -17,6 +17,7 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["config"] = ConfigCommands.RunAsync,
     ["image"] = ImageCommands.RunAsync,
     ["storage"] = StorageCommands.RunAsync,
+    ["network"] = NetworkCommands.RunAsync,
     ["operation"] = OperationCommands.RunAsync,
     ["monitor"] = OperationCommands.MonitorAsync,
     ["doctor"] = DoctorCommand.RunAsync,

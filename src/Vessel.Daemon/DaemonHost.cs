@@ -5,6 +5,7 @@ using Vessel.Core.State;
 using Vessel.Daemon.Api;
 using Vessel.Daemon.Events;
 using Vessel.Daemon.Instances;
+using Vessel.Daemon.Networks;
 using Vessel.Daemon.Operations;
 using Vessel.State;
 using Vessel.Storage;
@@ -14,7 +15,7 @@ namespace Vessel.Daemon;
 /// <summary>Wires the daemon together: services, API routes, and the reconciliation that runs before it serves.</summary>
 public static class DaemonHost
 {
-    public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines)
+    public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines, INetworkDriver networkDriver)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -36,6 +37,8 @@ public static class DaemonHost
         services.AddSingleton<IStorageDriver, DirStorageDriver>();
         foreach (var engine in engines)
             services.AddSingleton(engine);
+        services.AddSingleton(networkDriver);
+        services.AddSingleton<NetworkService>();
         services.AddSingleton<EventHub>();
         services.AddSingleton<OperationManager>();
         services.AddSingleton<DriverRegistry>();
@@ -59,6 +62,7 @@ public static class DaemonHost
         ConsoleApi.Map(api);
         ImagesApi.Map(api);
         StoragePoolsApi.Map(api);
+        NetworksApi.Map(api);
         OperationsApi.Map(api);
         EventsApi.Map(api);
         MetricsApi.Map(api);
@@ -90,6 +94,7 @@ public static class DaemonHost
         // A new boot id means the host rebooted since the last daemon ran: instances that ran then are started again.
         var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
         var lastBootId = await store.GetSettingAsync(BootIdSetting, cancellationToken);
+        await services.GetRequiredService<NetworkService>().RestoreAsync(logger, cancellationToken);
         var instances = services.GetRequiredService<InstanceService>();
         instances.WatchEngines(logger);
         await instances.ReconcileAsync(logger, hostRebooted: lastBootId is not null && lastBootId != bootId, cancellationToken);

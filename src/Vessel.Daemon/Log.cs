@@ -29,4 +29,7 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Information, "created the default storage pool at {Source}")]
     public static partial void DefaultPoolCreated(ILogger logger, string source);
+
+    [LoggerMessage(10, LogLevel.Warning, "network {Name}: {Problem}")]
+    public static partial void NetworkProblem(ILogger logger, string name, string problem);
 }

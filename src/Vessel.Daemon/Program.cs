@@ -4,6 +4,7 @@ using Vessel.Engines.Qemu;
 using Vessel.Daemon;
 using Vessel.Daemon.Api;
 using Vessel.Daemon.Operations;
+using Vessel.Networking;
 
 DaemonOptions options;
 try
@@ -29,7 +30,8 @@ try
         File.Delete(options.SocketPath); // left by a daemon that was killed; the lock proves none runs now
 
     IInstanceDriver[] engines = [new ContainerDriver(ShimPath(), CgroupRoot(options)), new QemuDriver()];
-    await using var app = DaemonHost.Build(options, engines);
+    var networkDriver = new BridgeNetworkDriver(Path.Combine(options.StateDirectory, "networks"), Path.Combine(options.RunDirectory, "networks"));
+    await using var app = DaemonHost.Build(options, engines, networkDriver);
     await DaemonHost.ReconcileAsync(app, CancellationToken.None);
     await app.StartAsync();
     File.SetUnixFileMode(options.SocketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);

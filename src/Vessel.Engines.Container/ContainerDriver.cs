@@ -142,6 +142,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             ],
             StopSignal = StopSignalOf(imageDirectory),
             ConsoleLog = context.ConsoleLog,
+            Nics = [.. context.Nics.Select(n => new ContainerNic(n.PeerInterface, n.Name))],
         };
     }
 

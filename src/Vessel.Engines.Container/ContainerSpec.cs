@@ -24,7 +24,12 @@ public sealed record ContainerSpec
     /// <summary>The signal that asks this container's init to shut down cleanly.</summary>
     public int StopSignal { get; init; } = Signals.Pwr;
     public required string ConsoleLog { get; init; }
+    /// <summary>veth ends the shim moves into the container's network namespace before its init runs.</summary>
+    public IReadOnlyList<ContainerNic> Nics { get; init; } = [];
 }
+
+/// <summary>The host-side name of a veth end (Peer) and the name it takes inside the container.</summary>
+public sealed record ContainerNic(string Peer, string Name);
 
 /// <summary>Container uid/gid 0..Size-1 are host Base..Base+Size-1 (one shared range, as Incus does by default).</summary>
 public sealed record Idmap(uint Base, uint Size)

@@ -45,6 +45,15 @@ public static class QemuCommandLine
             "-device", "virtio-serial-pci,id=serial0",
             "-device", "virtserialport,bus=serial0.0,chardev=qga,name=org.qemu.guest_agent.0",
         ]);
+        foreach (var nic in launch.Nics)
+        {
+            var id = $"net-{nic.Device}";
+            args.AddRange(
+            [
+                "-netdev", $"tap,id={Escape(id)},ifname={nic.HostInterface},script=no,downscript=no",
+                "-device", $"virtio-net-pci,netdev={Escape(id)},mac={nic.Hwaddr},host_mtu={nic.Mtu.ToString(CultureInfo.InvariantCulture)}",
+            ]);
+        }
         switch (launch.Boot)
         {
             case DiskBoot disk:

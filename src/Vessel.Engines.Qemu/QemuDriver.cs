@@ -73,7 +73,10 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
             throw new ConflictException($"virtual machine {instance.Name} is already running");
         var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
         var boot = await VmImages.BootAsync(image, context.RootVolumePath, cancellationToken);
-        var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current);
+        var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current) with
+        {
+            Nics = context.Nics,
+        };
 
         Directory.CreateDirectory(paths.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         Directory.CreateDirectory(Path.GetDirectoryName(paths.ConsoleLog)!);

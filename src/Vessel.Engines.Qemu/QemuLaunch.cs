@@ -17,6 +17,8 @@ public sealed record QemuLaunch
     public string Machine { get; init; } = "q35";
     public long MemoryBytes { get; init; } = DefaultMemoryBytes;
     public int Cpus { get; init; } = 1;
+    /// <summary>virtio-net nics on taps the network driver made.</summary>
+    public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
 
     /// <summary>
     /// Reads limits.memory (default 512MiB, a percentage of the host's memory allowed, never more than the host has)

@@ -48,8 +48,8 @@ public static unsafe class ProcessSetup
         }
     }
 
-    /// <summary>Brings up the loopback interface of the current network namespace.</summary>
-    public static void LoopbackUp()
+    /// <summary>Brings up an interface of the current network namespace (lo, or a nic moved in).</summary>
+    public static void InterfaceUp(string name)
     {
         var fd = LinuxException.ThrowIfFailed(Interop.Socket(AfInet, SockDgram | SockCloexec, 0), "socket");
         try
@@ -57,11 +57,12 @@ public static unsafe class ProcessSetup
             // struct ifreq: char ifr_name[16]; then a union whose first member here is short ifr_flags.
             var request = stackalloc byte[40];
             new Span<byte>(request, 40).Clear();
-            "lo"u8.CopyTo(new Span<byte>(request, 16));
+            var length = System.Text.Encoding.ASCII.GetBytes(name, new Span<byte>(request, 15));
+            request[length] = 0;
             using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
-            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocGifFlags, (nint)request), "SIOCGIFFLAGS lo");
+            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocGifFlags, (nint)request), $"SIOCGIFFLAGS {name}");
             *(short*)(request + 16) |= IffUp;
-            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocSifFlags, (nint)request), "SIOCSIFFLAGS lo");
+            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocSifFlags, (nint)request), $"SIOCSIFFLAGS {name}");
         }
         finally
         {

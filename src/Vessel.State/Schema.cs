@@ -65,5 +65,14 @@ internal static class Schema
             value TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE networks (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            description TEXT NOT NULL DEFAULT '',
+            config TEXT NOT NULL,
+            forwards TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
     ];
 }

@@ -76,6 +76,7 @@ public sealed partial class SqliteStateStore
             // Checked here so that a missing image is not reported as a taken name by the constraint handler below.
             if (instance.Image is { } image && Scalar(c, t, "SELECT 1 FROM images WHERE fingerprint = $f", ("$f", image)) is null)
                 throw new NotFoundException($"image {image[..Math.Min(12, image.Length)]} not found");
+            CheckNetworksExist(c, t, instance.Devices);
             Execute(c, t, $"INSERT INTO instances ({InstanceColumns}) VALUES ($name, $type, $status, $reason, $arch, $config, $devices, $image, $pool, $eph, $created, $changed)",
                 ("$name", instance.Name), ("$type", instance.Type.Name()), ("$status", instance.Status.ToString()),
                 ("$reason", instance.StatusReason), ("$arch", instance.Architecture),
@@ -89,6 +90,7 @@ public sealed partial class SqliteStateStore
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>
         {
+            CheckNetworksExist(c, t, devices);
             var changed = Execute(c, t, "UPDATE instances SET config = $config, devices = $devices WHERE name = $name",
                 ("$name", name), ("$config", Json(ToDictionary(config), Encoding.DictionaryStringString)),
                 ("$devices", Json(ToDictionary(devices), Encoding.DictionaryStringDictionaryStringString)));

@@ -39,7 +39,7 @@ public sealed class DeviceSchemaTests
     [Fact]
     public void DeviceName_Of64Characters_IsAcceptedAnd65Refused()
     {
-        DeviceSchema.Validate(Devices(new string('d', 64), ("type", "nic")));
+        DeviceSchema.Validate(Devices(new string('d', 64), ("type", "nic"), ("network", "br0")));
 
         Assert.Contains("a device name has 1 to 64", Refused(new string('d', 65), ("type", "nic")), StringComparison.Ordinal);
     }
@@ -101,5 +101,5 @@ public sealed class DeviceSchemaTests
     [Theory]
     [InlineData("576")]
     [InlineData("9000")]
-    public void Mtu_AtTheBounds_IsAccepted(string mtu) => DeviceSchema.Validate(Devices("n", ("type", "nic"), ("mtu", mtu)));
+    public void Mtu_AtTheBounds_IsAccepted(string mtu) => DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), ("mtu", mtu)));
 }

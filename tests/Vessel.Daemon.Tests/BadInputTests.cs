@@ -65,7 +65,6 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("""{"eth0": {"type": "nic", "network": "vsbr0"}}""", "devices.eth0: nic devices are not supported yet")]
     [InlineData("""{"data": {"type": "disk", "path": "/srv", "source": "/srv"}}""", "devices.data: disk devices other than the root disk are not supported yet")]
     [InlineData("""{"root": {"type": "disk", "path": "/", "pool": "default", "size": "10GiB"}}""", "devices.root: a root disk size is not supported yet")]
     public async Task Create_WithADeviceThatDoesNothingYet_Answers501(string devices, string expected)
@@ -73,6 +72,16 @@ public sealed class BadInputTests : IAsyncLifetime
         var message = await TestDaemon.ErrorAsync(await _daemon.LaunchAsync("web1", "base", $", \"devices\": {devices}"), (HttpStatusCode)501);
 
         Assert.StartsWith(expected, message, StringComparison.Ordinal);
+        Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/instances"));
+    }
+
+    [Fact]
+    public async Task Create_WithANicOnAMissingNetwork_Answers404_AndMakesNothing()
+    {
+        var message = await TestDaemon.ErrorAsync(
+            await _daemon.LaunchAsync("web1", "base", """, "devices": {"eth0": {"type": "nic", "network": "nowhere"}}"""), HttpStatusCode.NotFound);
+
+        Assert.Equal("network \"nowhere\" not found", message);
         Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/instances"));
     }
 

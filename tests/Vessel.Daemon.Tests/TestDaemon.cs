@@ -18,6 +18,8 @@ public sealed class TestDaemon : IAsyncDisposable
     public string Root { get; }
     public DaemonOptions Options { get; }
     public HttpClient Http { get; private set; } = null!;
+    /// <summary>The host's networking as the daemon sees it; it outlives restarts, as a host does.</summary>
+    public FakeNetworkDriver Network { get; } = new();
 
     private TestDaemon(string root)
     {
@@ -38,7 +40,7 @@ public sealed class TestDaemon : IAsyncDisposable
         await StopAsync();
         Directory.CreateDirectory(Options.RunDirectory);
         Directory.CreateDirectory(Options.StateDirectory);
-        _app = DaemonHost.Build(Options, engines);
+        _app = DaemonHost.Build(Options, engines, Network);
         await DaemonHost.ReconcileAsync(_app, CancellationToken.None);
         await _app.StartAsync();
         Http = new HttpClient(new SocketsHttpHandler

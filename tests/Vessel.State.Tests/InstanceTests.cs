@@ -15,6 +15,7 @@ public sealed class InstanceTests : IDisposable
     public async Task Create_ThenGet_RoundTripsEveryField()
     {
         await _db.AddPoolAsync();
+        await Store.CreateNetworkAsync(new Network { Name = "br0", CreatedAt = TempStore.Epoch });
         var fingerprint = TempStore.Fingerprint('a');
         await Store.CreateImageAsync(TempStore.Image(fingerprint, InstanceType.VirtualMachine));
         var created = new DateTimeOffset(2025, 6, 7, 8, 9, 10, TimeSpan.FromHours(2));

@@ -33,6 +33,11 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task SetStatusAsync(string name, InstanceStatus status, string? reason, CancellationToken cancellationToken = default) =>
         inner.SetStatusAsync(name, status, reason, cancellationToken);
     public Task DeleteInstanceAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteInstanceAsync(name, cancellationToken);
+    public Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken = default) => inner.ListNetworksAsync(cancellationToken);
+    public Task<Network?> GetNetworkAsync(string name, CancellationToken cancellationToken = default) => inner.GetNetworkAsync(name, cancellationToken);
+    public Task CreateNetworkAsync(Network network, CancellationToken cancellationToken = default) => inner.CreateNetworkAsync(network, cancellationToken);
+    public Task UpdateNetworkAsync(Network network, CancellationToken cancellationToken = default) => inner.UpdateNetworkAsync(network, cancellationToken);
+    public Task DeleteNetworkAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteNetworkAsync(name, cancellationToken);
     public Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken = default) => inner.ListImagesAsync(cancellationToken);
     public Task CreateImageAsync(Image image, CancellationToken cancellationToken = default) => inner.CreateImageAsync(image, cancellationToken);
     public Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default) => inner.DeleteImageAsync(fingerprint, cancellationToken);

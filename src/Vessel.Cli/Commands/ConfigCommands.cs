@@ -4,10 +4,16 @@ namespace Vessel.Cli.Commands;
 
 internal static class ConfigCommands
 {
-    private const string Usage = "vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...";
+    private const string Usage = "vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY... | " +
+        "device list NAME | device add NAME DEVICE TYPE [KEY=VALUE]... | device remove NAME DEVICE";
 
     public static async Task RunAsync(ApiClient api, string[] args)
     {
+        if (args.FirstOrDefault() == "device")
+        {
+            await DeviceAsync(api, args[1..]);
+            return;
+        }
         var a = Arguments.Parse(args.Skip(1), [], []);
         var name = a.Positional(0, "instance name");
         switch (args.FirstOrDefault())
@@ -41,6 +47,37 @@ internal static class ConfigCommands
                 throw new UsageException($"usage: {Usage}");
         }
     }
+
+    private static async Task DeviceAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args.Skip(1), [], []);
+        var name = a.Positional(0, "instance name");
+        switch (args.FirstOrDefault())
+        {
+            case "list" or "show":
+                a.ExpectPositionals(1, 1, Usage);
+                var instance = await api.GetAsync($"/1.0/instances/{name}", VesselJson.Wire.Instance);
+                foreach (var (device, settings) in instance.Devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+                    Console.WriteLine($"{device}: {string.Join(' ', settings.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key}={s.Value}"))}");
+                break;
+            case "add":
+                a.ExpectPositionals(3, int.MaxValue, Usage);
+                var settingsToAdd = a.Positionals.Skip(3).Select(Arguments.KeyValue).ToDictionary();
+                settingsToAdd["type"] = a.Positionals[2];
+                await PatchDevicesAsync(api, name, new() { [a.Positionals[1]] = settingsToAdd });
+                break;
+            case "remove":
+                a.ExpectPositionals(2, 2, Usage);
+                await PatchDevicesAsync(api, name, new() { [a.Positionals[1]] = null });
+                break;
+            default:
+                throw new UsageException($"usage: {Usage}");
+        }
+    }
+
+    private static Task PatchDevicesAsync(ApiClient api, string name, Dictionary<string, Dictionary<string, string>?> devices) =>
+        api.SendAsync(HttpMethod.Patch, $"/1.0/instances/{name}",
+            ApiClient.Json(new InstancePatch { Devices = devices }, VesselJson.Wire.InstancePatch), VesselJson.Wire.Instance);
 
     private static Task PatchAsync(ApiClient api, string name, Dictionary<string, string?> config) =>
         api.SendAsync(HttpMethod.Patch, $"/1.0/instances/{name}",

@@ -12,9 +12,7 @@ internal static class InstanceCommands
     public static async Task LaunchAsync(ApiClient api, string[] args)
     {
         var a = Arguments.Parse(args, ["--vm", "--ephemeral", "--no-wait"], ["-c", "--config", "--storage", "-s", "--network", "-n"]);
-        a.ExpectPositionals(2, 2, "vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral]");
-        if ((a.Option("--network") ?? a.Option("-n")) is { } network)
-            throw new ApiException($"--network {network}: networks are not supported yet (they come with the network engine)", 501);
+        a.ExpectPositionals(2, 2, "vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral]");
         var request = new InstancesPost
         {
             Name = a.Positionals[1],
@@ -22,6 +20,7 @@ internal static class InstanceCommands
             Source = new InstanceSource(Alias: a.Positionals[0]),
             Config = a.Options("-c").Concat(a.Options("--config")).Select(Arguments.KeyValue).ToDictionary(),
             Pool = a.Option("--storage") ?? a.Option("-s"),
+            Network = a.Option("--network") ?? a.Option("-n"),
             Ephemeral = a.Flag("--ephemeral"),
             Start = true,
         };

@@ -11,6 +11,8 @@ public sealed record InstancesPost
     public Dictionary<string, string>? Config { get; init; }
     public Dictionary<string, Dictionary<string, string>>? Devices { get; init; }
     public string? Pool { get; init; }
+    /// <summary>The network eth0 joins when no nic device is given: a name, "none", or null for vsbr0 when that exists.</summary>
+    public string? Network { get; init; }
     public bool Ephemeral { get; init; }
     /// <summary>Start the instance once it is created (what `vessel launch` asks for).</summary>
     public bool Start { get; init; }
@@ -80,4 +82,21 @@ public sealed record ExecControl
     public int? Rows { get; init; }
     public string? Error { get; init; }
     public int? ErrorCode { get; init; }
+}
+
+/// <summary>POST /1.0/networks.</summary>
+public sealed record NetworksPost(string? Name, Dictionary<string, string>? Config = null, string? Description = null);
+
+/// <summary>PATCH /1.0/networks/{name}: config keys to set, and keys mapped to null to unset.</summary>
+public sealed record NetworkPatch(Dictionary<string, string?>? Config = null, string? Description = null);
+
+/// <summary>POST /1.0/networks/{name}/forwards.</summary>
+public sealed record NetworkForwardPost
+{
+    public string? ListenAddress { get; init; }
+    public int ListenPort { get; init; }
+    public string? Protocol { get; init; }
+    public string? Instance { get; init; }
+    public int TargetPort { get; init; }
+    public string? Description { get; init; }
 }

@@ -29,6 +29,12 @@ public sealed record HostCheckView(string Name, string Status, string Detail, st
 
 public sealed record StoragePoolView(StoragePool Pool, PoolUsage Usage, int Instances);
 
+/// <summary>A network with what the host has of it: whether its bridge is up, and which instances use it.</summary>
+public sealed record NetworkView(Network Network, bool Up, List<string> UsedBy, List<NetworkLease> Leases);
+
+/// <summary>An instance nic's address on a network.</summary>
+public sealed record NetworkLease(string Instance, string Device, string Hwaddr, string? Ipv4Address);
+
 /// <summary>One entry of the event stream (GET /1.0/events, server-sent events).</summary>
 public sealed record Event
 {

@@ -56,6 +56,9 @@ public sealed class InstanceStoppedEventArgs(string name, string reason) : Event
 /// <summary>The instance with the host paths an engine works in.</summary>
 public sealed record InstanceContext(Instance Instance, string RootVolumePath, string RunDirectory, string LogDirectory, string? ImagePath)
 {
+    /// <summary>The instance's nics, their host ends made by the network driver before a start.</summary>
+    public IReadOnlyList<NicAttachment> Nics { get; init; } = [];
+
     /// <summary>Where the engine keeps what the instance's console printed.</summary>
     public string ConsoleLog => Path.Combine(LogDirectory, Instance.Name, "console.log");
 }

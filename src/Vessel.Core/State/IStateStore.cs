@@ -40,6 +40,16 @@ public interface IStateStore : IDisposable
     /// <summary>Throws ConflictException while an instance lives in the pool.</summary>
     Task DeletePoolAsync(string name, CancellationToken cancellationToken = default);
 
+    // Networks
+    Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken = default);
+    Task<Network?> GetNetworkAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the name is taken.</summary>
+    Task CreateNetworkAsync(Network network, CancellationToken cancellationToken = default);
+    /// <summary>Replaces description, config and forwards. Throws NotFoundException when the network is gone.</summary>
+    Task UpdateNetworkAsync(Network network, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException while an instance has a nic on the network.</summary>
+    Task DeleteNetworkAsync(string name, CancellationToken cancellationToken = default);
+
     // Daemon settings (small facts the daemon keeps between runs, such as the boot id it last ran under)
     Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default);
     Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default);

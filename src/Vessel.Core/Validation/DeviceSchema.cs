@@ -26,6 +26,8 @@ public static partial class DeviceSchema
                     throw new BadRequestException($"{field}.{key}: unknown key for a {type} device (known: {string.Join(", ", allowed)})");
                 CheckValue($"{field}.{key}", key, value);
             }
+            if (type == "nic" && !device.ContainsKey("network"))
+                throw new BadRequestException($"{field}.network: a nic needs the network it joins (network=NAME)");
             if (type == "disk" && !device.ContainsKey("path"))
                 throw new BadRequestException($"{field}.path: a disk device needs a path (/ for the root disk)");
             if (type == "disk" && device.GetValueOrDefault("path") == "/" && !device.ContainsKey("pool"))
@@ -49,8 +51,16 @@ public static partial class DeviceSchema
             case "pool" or "network":
                 Names.ValidateLabel(field, value);
                 break;
+            case "name" when value.Length is 0 or > 15 || value is "." or ".." || value.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c)):
+                throw new BadRequestException($"{field}: \"{value}\" is not an interface name (1 to 15 characters, no '/', ':' or spaces)");
             case "hwaddr" when !MacAddress().IsMatch(value):
                 throw new BadRequestException($"{field}: \"{value}\" is not a MAC address such as 00:16:3e:12:34:56");
+            case "limits.ingress" or "limits.egress":
+                BitRates.Parse(field, value);
+                break;
+            case "ipv4.address":
+                Model.Ipv4Cidr.ParseAddress(field, value);
+                break;
             case "mtu":
                 ConfigKey.ParseInteger(field, value, 576, 9000);
                 break;

@@ -23,6 +23,14 @@ public static class Names
         }
     }
 
+    /// <summary>Network names: a label that is also the bridge's interface name, so at most 15 characters.</summary>
+    public static void ValidateNetworkName(string field, string? name)
+    {
+        ValidateLabel(field, name);
+        if (name!.Length > 15)
+            throw new BadRequestException($"{field}: \"{name}\" is {name.Length} characters long; a network name is at most 15 (it names the bridge)");
+    }
+
     /// <summary>Image aliases such as debian/12: letters, digits, '.', '_', '-' and '/' between parts.</summary>
     public static void ValidateAlias(string field, string? alias)
     {

@@ -24,8 +24,10 @@ public sealed partial class InstanceService
             if (!await store.TryTransitionAsync(e.Name, instance.Status, InstanceStatus.Stopped, e.Reason))
                 return;
             events.Lifecycle("instance-stopped", Path(e.Name));
+            var context = await ContextAsync(instance, CancellationToken.None);
+            await networks.UnplugAsync(context.Nics);
             if (instance.Ephemeral)
-                await RemoveAsync(await ContextAsync(instance, CancellationToken.None), driver, CancellationToken.None);
+                await RemoveAsync(context, driver, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -114,7 +116,10 @@ public sealed partial class InstanceService
             }
             return InstanceStatus.Error;
         }
-        var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+        var context = await ContextAsync(instance, cancellationToken);
+        var state = await driver.GetStateAsync(context, cancellationToken);
+        if (state.Status == InstanceStatus.Stopped)
+            await networks.UnplugAsync(context.Nics); // a VM that ended while no daemon ran leaves its tap
         if (state.Status != instance.Status)
         {
             Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), state.Status.ToString());

@@ -5,6 +5,7 @@ using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
 using Vessel.Daemon.Events;
+using Vessel.Daemon.Networks;
 using Vessel.Daemon.Operations;
 using Vessel.Storage;
 
@@ -21,6 +22,7 @@ public sealed partial class InstanceService(
     ImageStore images,
     OperationManager operations,
     EventHub events,
+    NetworkService networks,
     DaemonOptions options)
 {
     /// <summary>Marks an instance whose creation has not finished; a daemon start removes such leftovers.</summary>
@@ -38,6 +40,7 @@ public sealed partial class InstanceService(
         var config = request.Config ?? [];
         InstanceConfigSchema.Validate(config, request.Type, HostResources.Current);
         var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
+        await AddDefaultNicAsync(devices, request.Network, cancellationToken);
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
         var reference = request.Source?.Alias ?? request.Source?.Fingerprint
@@ -51,6 +54,8 @@ public sealed partial class InstanceService(
         if (await store.GetInstanceAsync(name, cancellationToken) is not null)
             throw new ConflictException($"instance \"{name}\" already exists");
 
+        await using var networkLock = await networks.LockAsync(cancellationToken);
+        config = await networks.AssignAsync(name, devices, config, cancellationToken);
         var now = DateTimeOffset.UtcNow;
         var instance = new Instance
         {
@@ -68,6 +73,7 @@ public sealed partial class InstanceService(
             StatusChangedAt = now,
         };
         await store.CreateInstanceAsync(instance, cancellationToken);
+        await networkLock.DisposeAsync();
 
         var verb = request.Start ? "Launching" : "Creating";
         return await operations.StartAsync($"{verb} instance {name}", [Path(name)], mayCancel: false, async ct =>
@@ -83,6 +89,7 @@ public sealed partial class InstanceService(
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
                 await driver.CreateAsync(context, ct);
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
+                await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();
             }
             events.Lifecycle("instance-created", Path(name));
@@ -129,15 +136,17 @@ public sealed partial class InstanceService(
             switch (action)
             {
                 case InstanceAction.Start:
-                    await driver.StartAsync(context, cancellationToken);
+                    await StartWithNicsAsync(driver, context, cancellationToken);
                     break;
                 case InstanceAction.Stop:
                     await driver.StopAsync(context, timeout, force, cancellationToken);
+                    await networks.UnplugAsync(context.Nics);
                     break;
                 case InstanceAction.Restart:
                     await driver.StopAsync(context, timeout, force, cancellationToken);
+                    await networks.UnplugAsync(context.Nics);
                     await store.SetStatusAsync(name, InstanceStatus.Starting, null, cancellationToken);
-                    await driver.StartAsync(context, cancellationToken);
+                    await StartWithNicsAsync(driver, context, cancellationToken);
                     break;
                 case InstanceAction.Freeze:
                     await driver.FreezeAsync(context, cancellationToken);
@@ -159,6 +168,38 @@ public sealed partial class InstanceService(
         events.Lifecycle($"instance-{Past(action)}", Path(name));
         if (settled == InstanceStatus.Stopped && context.Instance.Ephemeral)
             await RemoveAsync(context, driver, CancellationToken.None);
+    }
+
+    /// <summary>Starts the instance with the host ends of its nics in place; a failed start leaves none.</summary>
+    private async Task StartWithNicsAsync(IInstanceDriver driver, InstanceContext context, CancellationToken cancellationToken)
+    {
+        await networks.PlugAsync(context.Nics, context.Instance.Type, cancellationToken);
+        try
+        {
+            await driver.StartAsync(context, cancellationToken);
+        }
+        catch
+        {
+            await networks.UnplugAsync(context.Nics);
+            throw;
+        }
+    }
+
+    /// <summary>A request without a nic gets eth0 on the network it names, or on vsbr0 when it names none and vsbr0 exists.</summary>
+    private async Task AddDefaultNicAsync(Dictionary<string, IReadOnlyDictionary<string, string>> devices, string? network, CancellationToken cancellationToken)
+    {
+        if (network == "none" || devices.Values.Any(d => d.GetValueOrDefault("type") == "nic"))
+            return;
+        if (network is null)
+        {
+            if (await store.GetNetworkAsync(NetworkService.DefaultNetwork, cancellationToken) is null)
+                return;
+            network = NetworkService.DefaultNetwork;
+        }
+        Names.ValidateNetworkName("network", network);
+        if (devices.ContainsKey("eth0"))
+            throw new BadRequestException("network: devices.eth0 exists already and is not a nic; add the nic as a device instead");
+        devices["eth0"] = new Dictionary<string, string> { ["type"] = "nic", ["network"] = network };
     }
 
     private static async Task<InstanceStatus> ActualStatusAsync(IInstanceDriver driver, InstanceContext context)
@@ -207,8 +248,10 @@ public sealed partial class InstanceService(
         if (driver is not null)
             await driver.DeleteAsync(context, cancellationToken);
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+        await networks.UnplugAsync(context.Nics);
         await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
         await store.DeleteInstanceAsync(instance.Name, cancellationToken);
+        await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices), cancellationToken);
         events.Lifecycle("instance-deleted", Path(instance.Name));
     }
 
@@ -245,13 +288,14 @@ public sealed partial class InstanceService(
         }
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
-        if (!devices.Keys.Order().SequenceEqual(instance.Devices.Keys.Order()) ||
-            devices.Any(d => !instance.Devices[d.Key].OrderBy(p => p.Key).SequenceEqual(d.Value.OrderBy(p => p.Key))))
-        {
-            if (instance.Status != InstanceStatus.Stopped)
-                throw new NotSupportedYetException("changing devices of a running instance is not supported yet; stop it first");
-        }
+        var devicesChanged = !devices.Keys.Order().SequenceEqual(instance.Devices.Keys.Order()) ||
+            devices.Any(d => !instance.Devices[d.Key].OrderBy(p => p.Key).SequenceEqual(d.Value.OrderBy(p => p.Key)));
+        if (devicesChanged && instance.Status != InstanceStatus.Stopped)
+            throw new NotSupportedYetException("changing devices of a running instance is not supported yet; stop it first");
 
+        await using var networkLock = await networks.LockAsync(cancellationToken);
+        if (devicesChanged)
+            config = await networks.AssignAsync(name, devices, config, cancellationToken);
         var updated = instance with { Config = config, Devices = devices };
         if (instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
         {
@@ -259,6 +303,9 @@ public sealed partial class InstanceService(
             await driver.ApplyConfigAsync(await ContextAsync(updated, cancellationToken), instance.Config, cancellationToken);
         }
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
+        await networkLock.DisposeAsync();
+        if (devicesChanged)
+            await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices).Concat(NetworkService.NetworksOf(devices)), cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return updated;
     }
@@ -270,7 +317,6 @@ public sealed partial class InstanceService(
         {
             var problem = device["type"] switch
             {
-                "nic" => "nic devices are not supported yet: instances have loopback networking only until the network engine lands",
                 "disk" when device["path"] != "/" => "disk devices other than the root disk are not supported yet",
                 "disk" when device.ContainsKey("size") => "a root disk size is not supported yet: the dir pool has no quotas",
                 _ => null,
@@ -325,6 +371,6 @@ public sealed partial class InstanceService(
     {
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         var image = instance.Image is null ? null : await store.GetImageAsync(instance.Image, cancellationToken);
-        return Context(instance, pool, image);
+        return Context(instance, pool, image) with { Nics = await networks.AttachmentsAsync(instance, cancellationToken) };
     }
 }

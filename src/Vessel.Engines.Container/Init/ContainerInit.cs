@@ -73,7 +73,9 @@ public static class ContainerInit
         }
 
         ProcessSetup.SetHostname(spec.Name);
-        ProcessSetup.LoopbackUp();
+        ProcessSetup.InterfaceUp("lo");
+        foreach (var nic in spec.Nics)
+            ProcessSetup.InterfaceUp(nic.Name);
         ProcessSetup.SetNoNewPrivileges();
         ProcessSetup.LimitCapabilities(DefaultCapabilities);
         ProcessSetup.InstallSeccomp(DockerDefault.Filter());

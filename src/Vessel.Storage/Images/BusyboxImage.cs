@@ -15,6 +15,29 @@ public static class BusyboxImage
 {
     public const string BusyboxPath = "/bin/busybox";
 
+    /// <summary>Where busybox udhcpc looks for the script that applies a lease.</summary>
+    internal const string DhcpScriptPath = "usr/share/udhcpc/default.script";
+
+    /// <summary>Applies what udhcpc learned: address, default route, DNS, and the host name DHCP gives (the instance's name).</summary>
+    internal const string DhcpScript = """
+        #!/bin/sh
+        # Called by udhcpc: $1 is deconfig, bound, renew, leasefail or nak; the lease is in the environment.
+        case "$1" in
+            deconfig)
+                ip -4 addr flush dev "$interface"
+                ip link set "$interface" up
+                ;;
+            bound|renew)
+                ip addr replace "$ip/$mask" ${broadcast:+broadcast "$broadcast"} dev "$interface"
+                [ -n "$router" ] && ip route replace default via "${router%% *}" dev "$interface"
+                { [ -n "$domain" ] && echo "search $domain"; for server in $dns; do echo "nameserver $server"; done; } > /etc/resolv.conf
+                [ -n "$hostname" ] && [ "$(hostname)" = busybox ] && hostname "$hostname"
+                ;;
+        esac
+        exit 0
+
+        """;
+
     private static readonly DateTimeOffset Timestamp = new(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly string[] AppletDirectories = ["bin/", "sbin/", "usr/bin/", "usr/sbin/"];
 
@@ -59,7 +82,7 @@ public static class BusyboxImage
     {
         var entries = new SortedDictionary<string, Entry>(Comparer<string>.Create(
             (a, b) => string.CompareOrdinal(a.Replace('/', '\0'), b.Replace('/', '\0'))));
-        foreach (var directory in new[] { "bin", "dev", "etc", "etc/init.d", "mnt", "root", "run", "sbin", "usr", "usr/bin", "usr/sbin", "var", "var/log" })
+        foreach (var directory in new[] { "bin", "dev", "etc", "etc/init.d", "mnt", "root", "run", "sbin", "usr", "usr/bin", "usr/sbin", "usr/share", "usr/share/udhcpc", "var", "var/log" })
             entries[directory] = new Entry(TarEntryType.Directory, directory == "root" ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : Mode0755);
         foreach (var directory in new[] { "proc", "sys" })
             entries[directory] = new Entry(TarEntryType.Directory, (UnixFileMode)0b101_101_101); // 0555
@@ -86,9 +109,14 @@ public static class BusyboxImage
             # A container runtime has mounted /proc and named the host already; a bare kernel has not.
             [ -e /proc/self ] || mount -t proc proc /proc
             case "$(hostname)" in "(none)"|localhost|"") [ -s /etc/hostname ] && hostname -F /etc/hostname ;; esac
+            # Every nic (Vessel brings them up) asks DHCP for its address and keeps renewing it.
+            for nic in /sys/class/net/*; do
+                [ "${nic##*/}" = lo ] || udhcpc -f -i "${nic##*/}" >/dev/null 2>&1 &
+            done
             exit 0
 
             """);
+        entries[DhcpScriptPath] = Text(Mode0755, DhcpScript);
         entries["etc/passwd"] = Text(Mode0644, "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
         entries["etc/group"] = Text(Mode0644, "root:x:0:\ntty:x:5:\nnogroup:x:65534:\n");
         entries["etc/hostname"] = Text(Mode0644, "busybox\n");

@@ -28,7 +28,7 @@ public static class BusyboxVmImage
     private static readonly string[] Modules =
     [
         "virtio/virtio", "virtio/virtio_ring", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci",
-        "block/virtio_blk", "virtio/virtio_balloon", "char/virtio_console", "char/hw_random/virtio-rng", "acpi/button", "input/evdev",
+        "block/virtio_blk", "../net/core/failover", "net/net_failover", "net/virtio_net", "virtio/virtio_balloon", "char/virtio_console", "char/hw_random/virtio-rng", "acpi/button", "input/evdev",
     ];
 
     private const string Init = """
@@ -43,6 +43,10 @@ public static class BusyboxVmImage
         # The ACPI power button (QMP system_powerdown) runs /etc/acpi/PWRF/00000080.
         acpid -c /etc/acpi -l /dev/null
         echo "MARKER"
+        ip link set lo up
+        for nic in /sys/class/net/*; do
+            [ "${nic##*/}" = lo ] || udhcpc -f -i "${nic##*/}" >/dev/null 2>&1 &
+        done
         case " $(cat /proc/cmdline) " in *" vessel.poweroff "*) poweroff -f ;; esac
         while true; do setsid cttyhack sh -l; done
 
@@ -107,7 +111,7 @@ public static class BusyboxVmImage
     {
         using var cpio = new CpioNewcWriter();
         foreach (var directory in new[] { "bin", "dev", "etc", "etc/acpi", "etc/acpi/PWRF", "lib", "lib/modules", "mnt", "proc", "root", "run",
-                     "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin", "var", "var/log", "var/run" })
+                     "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin", "usr/share", "usr/share/udhcpc", "var", "var/log", "var/run" })
             cpio.Directory(directory, directory == "tmp" ? 0b1_111_111_111 : 0b111_101_101);
         cpio.File("bin/busybox", 0b111_101_101, await File.ReadAllBytesAsync(BusyboxImage.BusyboxPath, cancellationToken));
         foreach (var applet in applets)
@@ -115,6 +119,7 @@ public static class BusyboxVmImage
         var names = Modules.Select(m => Path.GetFileName(m)).ToList();
         cpio.File("init", 0b111_101_101, Text(Init.Replace("MODULES", string.Join(' ', names), StringComparison.Ordinal)
             .Replace("MARKER", Marker, StringComparison.Ordinal)));
+        cpio.File(BusyboxImage.DhcpScriptPath, 0b111_101_101, Text(BusyboxImage.DhcpScript));
         cpio.File("etc/acpi/PWRF/00000080", 0b111_101_101, Text(PowerButton));
         cpio.File("etc/passwd", 0b110_100_100, Text("root:x:0:0:root:/root:/bin/sh\n"));
         cpio.File("etc/group", 0b110_100_100, Text("root:x:0:\n"));

@@ -1,0 +1,46 @@
+using Vessel.Core.Model;
+
+namespace Vessel.Core.Drivers;
+
+/// <summary>
+/// Puts networks on the host: a bridge per network, its firewall rules, its DHCP and DNS server, and the host
+/// ends of instance nics. Every call is idempotent, so the daemon can restore what a restart or a reboot lost
+/// by applying each network again.
+/// </summary>
+public interface INetworkDriver
+{
+    DriverInfo Probe();
+
+    /// <summary>The IPv4 subnets the host already has routes or addresses in, which a new network must not overlap.</summary>
+    IReadOnlyList<Ipv4Cidr> HostSubnets();
+
+    /// <summary>Whether an interface of that name exists on the host.</summary>
+    bool InterfaceExists(string name);
+
+    /// <summary>Makes the host hold the network as planned: bridge, address, firewall, DHCP and DNS.</summary>
+    Task ApplyAsync(NetworkPlan plan, CancellationToken cancellationToken);
+
+    /// <summary>Removes everything the network has on the host; what is already gone is skipped. The last network also takes the firewall table.</summary>
+    Task DeleteAsync(string name, bool lastNetwork, CancellationToken cancellationToken);
+
+    /// <summary>Makes the host end of a nic on its network's bridge: a veth pair for a container, a tap for a VM.</summary>
+    Task PlugAsync(NicAttachment nic, InstanceType type, CancellationToken cancellationToken);
+
+    /// <summary>Removes the host end of a nic, if it is still there.</summary>
+    Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken);
+}
+
+/// <summary>What one network needs on the host: its record, the nics on it and its port forwards with their targets' addresses.</summary>
+public sealed record NetworkPlan(Network Network, IReadOnlyList<NetworkMember> Members, IReadOnlyList<ForwardRule> Forwards);
+
+/// <summary>An instance nic on the network: DHCP gives Ipv4 to Hwaddr, DNS answers Instance with Ipv4.</summary>
+public sealed record NetworkMember(string Instance, string Device, string Hwaddr, uint Ipv4);
+
+public sealed record ForwardRule(uint ListenAddress, int ListenPort, string Protocol, uint TargetAddress, int TargetPort);
+
+/// <summary>
+/// One nic of an instance as the engines see it. A container's nic is a veth pair: HostInterface stays on the
+/// bridge, PeerInterface moves into the container and is renamed Name. A VM's nic is the tap HostInterface.
+/// </summary>
+public sealed record NicAttachment(string Device, string Name, string Network, string Hwaddr, int Mtu, string HostInterface, string PeerInterface,
+    string? IngressLimit = null, string? EgressLimit = null);

@@ -1,0 +1,406 @@
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.State;
+using Vessel.Core.Validation;
+using Vessel.Daemon.Events;
+using Vessel.Networking;
+
+namespace Vessel.Daemon.Networks;
+
+/// <summary>
+/// Networks and the nics on them. The store holds what should be; the driver makes the host hold it. Every
+/// change re-applies the whole plan of the network it touches, so the host never drifts from the store.
+/// Addresses and MACs of nics are chosen here and kept in the instance's volatile.DEVICE.* config keys.
+/// </summary>
+public sealed class NetworkService(IStateStore store, INetworkDriver driver, EventHub events) : IDisposable
+{
+    /// <summary>The network an instance's eth0 joins when its request names no network and has no nic.</summary>
+    public const string DefaultNetwork = "vsbr0";
+
+    // One change at a time: address choice must see every address taken before it.
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public void Dispose() => _lock.Dispose();
+
+    public static string Path(string name) => $"/1.0/networks/{name}";
+
+    public static string HwaddrKey(string device) => $"{InstanceConfigSchema.VolatilePrefix}{device}.hwaddr";
+    public static string Ipv4Key(string device) => $"{InstanceConfigSchema.VolatilePrefix}{device}.ipv4.address";
+
+    public async Task<Network> GetAsync(string name, CancellationToken cancellationToken) =>
+        await store.GetNetworkAsync(name, cancellationToken) ?? throw new NotFoundException($"network \"{name}\" not found");
+
+    public async Task<NetworkView> ViewAsync(Network network, CancellationToken cancellationToken)
+    {
+        var members = Members(network.Name, await store.ListInstancesAsync(cancellationToken));
+        return new NetworkView(network, driver.InterfaceExists(network.Name),
+            [.. members.Select(m => m.Instance).Distinct()],
+            [.. members.Select(m => new NetworkLease(m.Instance, m.Device, m.Hwaddr, Ipv4Cidr.FormatAddress(m.Ipv4)))]);
+    }
+
+    public async Task<IAsyncDisposable> LockAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        return new Release(_lock);
+    }
+
+    /// <summary>Releases the lock once, however often it is disposed (callers may let go early).</summary>
+    private sealed class Release(SemaphoreSlim semaphore) : IAsyncDisposable
+    {
+        private int _released;
+
+        public ValueTask DisposeAsync()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+                semaphore.Release();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    public async Task<Network> CreateAsync(NetworksPost request, CancellationToken cancellationToken)
+    {
+        Names.ValidateNetworkName("name", request.Name);
+        var config = new Dictionary<string, string>(request.Config ?? []);
+        NetworkConfigSchema.Validate(config);
+        CheckOperational();
+        await using var _ = await LockAsync(cancellationToken);
+        if (await store.GetNetworkAsync(request.Name!, cancellationToken) is not null)
+            throw new ConflictException($"network \"{request.Name}\" already exists");
+        if (driver.InterfaceExists(request.Name!))
+            throw new ConflictException($"name: the host already has an interface named \"{request.Name}\"");
+        var address = await ChooseAddressAsync(request.Name!, config.GetValueOrDefault(NetworkConfigSchema.Ipv4Address, "auto"), cancellationToken);
+        config[NetworkConfigSchema.Ipv4Address] = address.Length > 0 ? address : "none";
+        var network = new Network { Name = request.Name!, Description = request.Description ?? "", Config = config, CreatedAt = DateTimeOffset.UtcNow };
+
+        await using var revert = new Reverter();
+        await store.CreateNetworkAsync(network, cancellationToken);
+        revert.Add(() => store.DeleteNetworkAsync(network.Name, CancellationToken.None));
+        revert.Add(async () => await driver.DeleteAsync(network.Name, await IsLastAsync(network.Name), CancellationToken.None));
+        await driver.ApplyAsync(new NetworkPlan(network, [], []), cancellationToken);
+        revert.Success();
+        events.Lifecycle("network-created", Path(network.Name));
+        return network;
+    }
+
+    /// <summary>The subnet for ipv4.address: a free /24 for auto, the given one when it overlaps nothing, empty for none.</summary>
+    private async Task<string> ChooseAddressAsync(string name, string value, CancellationToken cancellationToken)
+    {
+        if (value == "none")
+            return "";
+        var networks = (await store.ListNetworksAsync(cancellationToken)).Where(n => n.Name != name)
+            .Select(n => (n.Name, Address: NetworkConfigSchema.Address(n.Config))).Where(n => n.Address is not null).ToList();
+        var hostSubnets = driver.HostSubnets().Where(s => !networks.Any(n => n.Address!.Value.Subnet == s.Subnet) && s.PrefixLength < 32).ToList();
+        if (value == "auto")
+            return Ipam.ChooseSubnet([.. hostSubnets, .. networks.Select(n => n.Address!.Value)], Random.Shared).ToString();
+        var wanted = Ipv4Cidr.ParseHost(NetworkConfigSchema.Ipv4Address, value);
+        foreach (var (other, address) in networks)
+        {
+            if (address!.Value.Overlaps(wanted))
+                throw new BadRequestException($"{NetworkConfigSchema.Ipv4Address}: {wanted.Subnet} overlaps network \"{other}\" ({address.Value.Subnet})");
+        }
+        foreach (var subnet in hostSubnets.Where(s => s.Overlaps(wanted)))
+            throw new BadRequestException($"{NetworkConfigSchema.Ipv4Address}: {wanted.Subnet} overlaps {subnet.Subnet}, which the host already routes");
+        return wanted.ToString();
+    }
+
+    public async Task<Network> UpdateAsync(string name, NetworkPatch patch, CancellationToken cancellationToken)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        var network = await GetAsync(name, cancellationToken);
+        var config = new Dictionary<string, string>(network.Config);
+        foreach (var (key, value) in patch.Config ?? [])
+        {
+            if (value is null)
+                config.Remove(key);
+            else
+                config[key] = value;
+        }
+        NetworkConfigSchema.Validate(config);
+        var instances = await store.ListInstancesAsync(cancellationToken);
+        var oldAddress = network.Config.GetValueOrDefault(NetworkConfigSchema.Ipv4Address);
+        var newAddress = config.GetValueOrDefault(NetworkConfigSchema.Ipv4Address, "auto");
+        if (newAddress != oldAddress)
+        {
+            if (Members(name, instances).Count > 0)
+                throw new ConflictException($"{NetworkConfigSchema.Ipv4Address}: network \"{name}\" has nics on it; their addresses would no longer fit");
+            var address = await ChooseAddressAsync(name, newAddress, cancellationToken);
+            config[NetworkConfigSchema.Ipv4Address] = address.Length > 0 ? address : "none";
+        }
+        var updated = network with { Config = config, Description = patch.Description ?? network.Description };
+        CheckForwardsAllowed(updated);
+        await driver.ApplyAsync(Plan(updated, instances), cancellationToken);
+        await store.UpdateNetworkAsync(updated, cancellationToken);
+        events.Lifecycle("network-updated", Path(name));
+        return updated;
+    }
+
+    public async Task DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        await GetAsync(name, cancellationToken);
+        var users = Members(name, await store.ListInstancesAsync(cancellationToken)).Select(m => m.Instance).Distinct().ToList();
+        if (users.Count > 0)
+            throw new ConflictException($"network \"{name}\" is used by instance(s) {string.Join(", ", users)}");
+        await driver.DeleteAsync(name, await IsLastAsync(name), cancellationToken);
+        await store.DeleteNetworkAsync(name, cancellationToken);
+        events.Lifecycle("network-deleted", Path(name));
+    }
+
+    private async Task<bool> IsLastAsync(string name) => (await store.ListNetworksAsync()).All(n => n.Name.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    // Forwards
+
+    public async Task<Network> AddForwardAsync(string name, NetworkForwardPost request, CancellationToken cancellationToken)
+    {
+        var protocol = request.Protocol ?? "tcp";
+        if (protocol is not ("tcp" or "udp"))
+            throw new BadRequestException($"protocol: \"{protocol}\" is not tcp or udp");
+        var listen = Ipv4Cidr.ParseAddress("listen_address", request.ListenAddress ?? "");
+        if (listen >> 24 == 127)
+            throw new BadRequestException("listen_address: a loopback address cannot be forwarded; use an address of one of the host's interfaces");
+        CheckPort("listen_port", request.ListenPort);
+        CheckPort("target_port", request.TargetPort);
+        Names.ValidateLabel("instance", request.Instance);
+
+        await using var _ = await LockAsync(cancellationToken);
+        var network = await GetAsync(name, cancellationToken);
+        if (!(await BridgeNetworkDriver.HostAddressesAsync(cancellationToken)).Contains(listen))
+            throw new BadRequestException($"listen_address: {request.ListenAddress} is not an address of this host");
+        var instances = await store.ListInstancesAsync(cancellationToken);
+        if (!Members(name, instances).Any(m => m.Instance.Equals(request.Instance, StringComparison.OrdinalIgnoreCase)))
+            throw new BadRequestException($"instance: \"{request.Instance}\" has no nic on network \"{name}\"");
+        foreach (var other in await store.ListNetworksAsync(cancellationToken))
+        {
+            if (other.Forwards.Any(f => f.ListenAddress == request.ListenAddress && f.ListenPort == request.ListenPort && f.Protocol == protocol))
+                throw new ConflictException($"{protocol} {request.ListenAddress}:{request.ListenPort} is already forwarded (network \"{other.Name}\")");
+        }
+        var forward = new NetworkForward
+        {
+            ListenAddress = Ipv4Cidr.FormatAddress(listen), ListenPort = request.ListenPort, Protocol = protocol,
+            Instance = request.Instance!, TargetPort = request.TargetPort, Description = request.Description ?? "",
+        };
+        var updated = network with { Forwards = [.. network.Forwards, forward] };
+        CheckForwardsAllowed(updated);
+        await driver.ApplyAsync(Plan(updated, instances), cancellationToken);
+        await store.UpdateNetworkAsync(updated, cancellationToken);
+        events.Lifecycle("network-updated", Path(name));
+        return updated;
+    }
+
+    public async Task<Network> RemoveForwardAsync(string name, string listenAddress, int listenPort, string protocol, CancellationToken cancellationToken)
+    {
+        await using var _ = await LockAsync(cancellationToken);
+        var network = await GetAsync(name, cancellationToken);
+        var kept = network.Forwards.Where(f => !(f.ListenAddress == listenAddress && f.ListenPort == listenPort && f.Protocol == protocol)).ToList();
+        if (kept.Count == network.Forwards.Count)
+            throw new NotFoundException($"network \"{name}\" has no {protocol} forward of {listenAddress}:{listenPort}");
+        var updated = network with { Forwards = kept };
+        await driver.ApplyAsync(Plan(updated, await store.ListInstancesAsync(cancellationToken)), cancellationToken);
+        await store.UpdateNetworkAsync(updated, cancellationToken);
+        events.Lifecycle("network-updated", Path(name));
+        return updated;
+    }
+
+    private static void CheckPort(string field, int port)
+    {
+        if (port is < 1 or > 65535)
+            throw new BadRequestException($"{field}: {port} is not a port (1 to 65535)");
+    }
+
+    private static void CheckForwardsAllowed(Network network)
+    {
+        if (network.Forwards.Count > 0 && !NetworkConfigSchema.Routes(network.Config))
+            throw new BadRequestException($"network \"{network.Name}\" is not routed (isolated or ipv4.routing=false): port forwards cannot reach it");
+        if (network.Forwards.Count > 0 && NetworkConfigSchema.Address(network.Config) is null)
+            throw new BadRequestException($"network \"{network.Name}\" has no IPv4 address: port forwards need one");
+    }
+
+    // Nics
+
+    /// <summary>
+    /// Gives every nic of the instance its MAC and address (kept in volatile keys; a nic's own hwaddr and
+    /// ipv4.address win) and drops the volatile keys of nics that are gone. Call it under <see cref="LockAsync"/>.
+    /// </summary>
+    public async Task<Dictionary<string, string>> AssignAsync(string instance, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices,
+        IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
+    {
+        var result = config.Where(c => !IsNicVolatile(c.Key) || devices.ContainsKey(DeviceOfVolatile(c.Key))).ToDictionary();
+        var others = (await store.ListInstancesAsync(cancellationToken)).Where(i => !i.Name.Equals(instance, StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var (device, settings) in devices.Where(d => d.Value.GetValueOrDefault("type") == "nic").OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            var field = $"devices.{device}";
+            var networkName = settings["network"];
+            var network = await GetAsync(networkName, cancellationToken);
+            var subnet = NetworkConfigSchema.Address(network.Config)
+                ?? throw new BadRequestException($"{field}.network: network \"{networkName}\" has no IPv4 address to give the nic");
+            var taken = Members(networkName, others).Concat(MembersOf(new Instance { Name = instance, Type = InstanceType.Container, Pool = "", Config = result, Devices = devices }, networkName)
+                .Where(m => m.Device != device)).ToList();
+
+            var hwaddr = settings.GetValueOrDefault("hwaddr")?.ToLowerInvariant() ?? result.GetValueOrDefault(HwaddrKey(device)) ?? Ipam.RandomMac(Random.Shared);
+            if (taken.Any(m => m.Hwaddr == hwaddr))
+            {
+                if (settings.ContainsKey("hwaddr"))
+                    throw new ConflictException($"{field}.hwaddr: {hwaddr} is already used on network \"{networkName}\"");
+                hwaddr = Ipam.RandomMac(Random.Shared);
+            }
+            var used = taken.Select(m => m.Ipv4).ToHashSet();
+            uint address;
+            if (settings.GetValueOrDefault("ipv4.address") is { } fixedAddress)
+            {
+                address = Ipv4Cidr.ParseAddress($"{field}.ipv4.address", fixedAddress);
+                Ipam.CheckStatic($"{field}.ipv4.address", networkName, subnet, address, used);
+            }
+            else if (result.GetValueOrDefault(Ipv4Key(device)) is { } kept && Ipv4Cidr.TryParseAddress(kept, out var keptAddress) &&
+                     subnet.Contains(keptAddress) && !used.Contains(keptAddress) && keptAddress != subnet.Address)
+            {
+                address = keptAddress;
+            }
+            else
+            {
+                address = Ipam.Allocate(networkName, subnet, used);
+            }
+            result[HwaddrKey(device)] = hwaddr;
+            result[Ipv4Key(device)] = Ipv4Cidr.FormatAddress(address);
+        }
+        return result;
+    }
+
+    private static bool IsNicVolatile(string key) =>
+        key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal) && (key.EndsWith(".hwaddr", StringComparison.Ordinal) || key.EndsWith(".ipv4.address", StringComparison.Ordinal));
+
+    private static string DeviceOfVolatile(string key)
+    {
+        var rest = key[InstanceConfigSchema.VolatilePrefix.Length..];
+        return rest[..rest.IndexOf('.', StringComparison.Ordinal)];
+    }
+
+    /// <summary>The nics of the instance as the engines see them.</summary>
+    public async Task<IReadOnlyList<NicAttachment>> AttachmentsAsync(Instance instance, CancellationToken cancellationToken)
+    {
+        var nics = new List<NicAttachment>();
+        foreach (var (device, settings) in instance.Devices.Where(d => d.Value.GetValueOrDefault("type") == "nic").OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            var network = await GetAsync(settings["network"], cancellationToken);
+            var isContainer = instance.Type == InstanceType.Container;
+            nics.Add(new NicAttachment(
+                device,
+                settings.GetValueOrDefault("name") ?? device,
+                network.Name,
+                settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device))
+                    ?? throw new InvalidOperationException($"instance {instance.Name} has no MAC for {device}"),
+                int.Parse(settings.GetValueOrDefault("mtu") ?? NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    System.Globalization.CultureInfo.InvariantCulture),
+                isContainer ? InterfaceNames.VethHost(instance.Name, device) : InterfaceNames.Tap(instance.Name, device),
+                isContainer ? InterfaceNames.VethPeer(instance.Name, device) : "",
+                settings.GetValueOrDefault("limits.ingress"),
+                settings.GetValueOrDefault("limits.egress")));
+        }
+        return nics;
+    }
+
+    /// <summary>Makes the host ends of the nics before a start; on failure none is left.</summary>
+    public async Task PlugAsync(IReadOnlyList<NicAttachment> nics, InstanceType type, CancellationToken cancellationToken)
+    {
+        if (nics.Count == 0)
+            return;
+        CheckOperational();
+        await using var revert = new Reverter();
+        foreach (var nic in nics)
+        {
+            if (!driver.InterfaceExists(nic.Network))
+                throw new ConflictException($"network \"{nic.Network}\" is not up on this host (its bridge is missing)");
+            await driver.PlugAsync(nic, type, cancellationToken);
+            revert.Add(() => driver.UnplugAsync(nic, CancellationToken.None));
+        }
+        revert.Success();
+    }
+
+    public async Task UnplugAsync(IReadOnlyList<NicAttachment> nics)
+    {
+        foreach (var nic in nics)
+            await driver.UnplugAsync(nic, CancellationToken.None);
+    }
+
+    /// <summary>Re-applies the networks the instance's nics are on, e.g. after it was created, changed or deleted.</summary>
+    public async Task RefreshAsync(IEnumerable<string> networkNames, CancellationToken cancellationToken)
+    {
+        var names = networkNames.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        if (names.Count == 0)
+            return;
+        await using var _ = await LockAsync(cancellationToken);
+        var instances = await store.ListInstancesAsync(cancellationToken);
+        foreach (var name in names)
+        {
+            if (await store.GetNetworkAsync(name, cancellationToken) is { } network)
+                await driver.ApplyAsync(Plan(network, instances), cancellationToken);
+        }
+    }
+
+    public static IEnumerable<string> NetworksOf(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices) =>
+        devices.Values.Where(d => d.GetValueOrDefault("type") == "nic" && d.ContainsKey("network")).Select(d => d["network"]);
+
+    /// <summary>Run at daemon start: puts every network back (bridges and rules are gone after a reboot).</summary>
+    public async Task RestoreAsync(ILogger logger, CancellationToken cancellationToken)
+    {
+        var networks = await store.ListNetworksAsync(cancellationToken);
+        if (networks.Count == 0)
+            return;
+        if (!driver.Probe().Operational)
+        {
+            Log.NetworkProblem(logger, "*", $"cannot restore networks: {driver.Probe().Detail}");
+            return;
+        }
+        var instances = await store.ListInstancesAsync(cancellationToken);
+        foreach (var network in networks)
+        {
+            try
+            {
+                await driver.ApplyAsync(Plan(network, instances), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.NetworkProblem(logger, network.Name, $"cannot be restored: {e.Message}");
+            }
+        }
+    }
+
+    private void CheckOperational()
+    {
+        var probe = driver.Probe();
+        if (!probe.Operational)
+            throw new NotSupportedYetException($"networks cannot work on this host: {probe.Detail}");
+    }
+
+    private static NetworkPlan Plan(Network network, IReadOnlyList<Instance> instances)
+    {
+        var members = Members(network.Name, instances);
+        var forwards = new List<ForwardRule>();
+        foreach (var forward in network.Forwards)
+        {
+            // A forward to an instance that is gone installs nothing until an instance of that name is back.
+            var target = members.FirstOrDefault(m => m.Instance.Equals(forward.Instance, StringComparison.OrdinalIgnoreCase));
+            if (target is not null)
+                forwards.Add(new ForwardRule(Ipv4Cidr.ParseAddress("listen_address", forward.ListenAddress), forward.ListenPort, forward.Protocol,
+                    target.Ipv4, forward.TargetPort));
+        }
+        return new NetworkPlan(network, members, forwards);
+    }
+
+    private static List<NetworkMember> Members(string network, IEnumerable<Instance> instances) =>
+        [.. instances.SelectMany(i => MembersOf(i, network))];
+
+    private static IEnumerable<NetworkMember> MembersOf(Instance instance, string network)
+    {
+        foreach (var (device, settings) in instance.Devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            if (settings.GetValueOrDefault("type") != "nic" || !string.Equals(settings.GetValueOrDefault("network"), network, StringComparison.OrdinalIgnoreCase))
+                continue;
+            var hwaddr = settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device));
+            var ipv4 = settings.GetValueOrDefault("ipv4.address") ?? instance.Config.GetValueOrDefault(Ipv4Key(device));
+            if (hwaddr is not null && ipv4 is not null && Ipv4Cidr.TryParseAddress(ipv4, out var address))
+                yield return new NetworkMember(instance.Name, device, hwaddr.ToLowerInvariant(), address);
+        }
+    }
+}

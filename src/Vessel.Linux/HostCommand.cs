@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace Vessel.Linux;
+
+/// <summary>Runs a host program (ip, nft, tc, qemu-img) to its end with an argument list, never a shell string.</summary>
+public static class HostCommand
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    public sealed record Result(int Code, string Output, string Errors);
+
+    /// <summary>Runs the program; a program that cannot start throws <see cref="HostCommandException"/>, a nonzero exit does not.</summary>
+    public static async Task<Result> RunAsync(string program, IReadOnlyList<string> arguments, string? input = null,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            start.ArgumentList.Add(argument);
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new HostCommandException($"{program} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new HostCommandException($"{program} cannot run: {e.Message}");
+        }
+        using (process)
+        {
+            if (input is not null)
+                await process.StandardInput.WriteAsync(input.AsMemory(), cancellationToken);
+            process.StandardInput.Close();
+            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout ?? DefaultTimeout);
+            try
+            {
+                await process.WaitForExitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                if (cancellationToken.IsCancellationRequested)
+                    throw;
+                throw new HostCommandException($"{program} did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0} s");
+            }
+            return new Result(process.ExitCode, await output, await errors);
+        }
+    }
+
+    /// <summary>Runs the program and throws <see cref="HostCommandException"/> with its error output when it fails.</summary>
+    public static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, string? input = null,
+        CancellationToken cancellationToken = default)
+    {
+        var result = await RunAsync(program, arguments, input, cancellationToken: cancellationToken);
+        if (result.Code != 0)
+            throw new HostCommandException($"{program} {string.Join(' ', arguments)}: {FirstLines(result.Errors + result.Output)}");
+        return result.Output;
+    }
+
+    private static string FirstLines(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Take(3);
+        return string.Join("; ", lines) is { Length: > 0 } joined ? joined : "failed without a message";
+    }
+}
+
+public sealed class HostCommandException(string message) : IOException(message);

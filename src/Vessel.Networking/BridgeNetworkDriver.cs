@@ -1,0 +1,226 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Linux;
+
+namespace Vessel.Networking;
+
+/// <summary>
+/// Linux bridges configured with iproute2, firewalled and NATed by nftables, served by one dnsmasq each.
+/// Everything lives in the network namespace vesseld runs in. Files: STATE/NAME/ (leases, hosts), RUN/NAME/ (pid).
+/// </summary>
+public sealed class BridgeNetworkDriver(string stateDirectory, string runDirectory) : INetworkDriver
+{
+    // Full paths: root's PATH often lacks the sbin directories these live in.
+    private static readonly HostFiles Host = new();
+    private static readonly string Ip = Host.FindProgram("ip") ?? "ip", Nft = Host.FindProgram("nft") ?? "nft",
+        Tc = Host.FindProgram("tc") ?? "tc", DnsmasqProgram = Host.FindProgram("dnsmasq") ?? "dnsmasq";
+    private static readonly string[] RequiredPrograms = ["ip", "nft", "dnsmasq", "tc"];
+
+    public DriverInfo Probe()
+    {
+        var missing = RequiredPrograms.Where(p => Host.FindProgram(p) is null).ToList();
+        return missing.Count == 0
+            ? new DriverInfo("bridge", "", true, "Linux bridges, nftables, dnsmasq")
+            : new DriverInfo("bridge", "", false, $"missing programs: {string.Join(", ", missing)} (run ./scripts/install.sh)");
+    }
+
+    public IReadOnlyList<Ipv4Cidr> HostSubnets()
+    {
+        var routes = Json(HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
+        var subnets = new List<Ipv4Cidr>();
+        foreach (var route in routes.EnumerateArray())
+        {
+            var destination = route.TryGetProperty("dst", out var dst) ? dst.GetString() : null;
+            if (destination is null or "default")
+                continue;
+            if (Ipv4Cidr.TryParse(destination, out var cidr) || (Ipv4Cidr.TryParseAddress(destination, out var host) && (cidr = new Ipv4Cidr(host, 32)) == cidr))
+                subnets.Add(cidr);
+        }
+        return subnets;
+    }
+
+    /// <summary>The IPv4 addresses of the host's interfaces.</summary>
+    public static async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)
+    {
+        var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show"], cancellationToken: cancellationToken));
+        var addresses = new List<uint>();
+        foreach (var link in links.EnumerateArray())
+        {
+            foreach (var info in link.GetProperty("addr_info").EnumerateArray())
+            {
+                if (info.TryGetProperty("local", out var local) && Ipv4Cidr.TryParseAddress(local.GetString() ?? "", out var address))
+                    addresses.Add(address);
+            }
+        }
+        return addresses;
+    }
+
+    public bool InterfaceExists(string name) => NetworkInterfaces.Exists(name);
+
+    public async Task ApplyAsync(NetworkPlan plan, CancellationToken cancellationToken)
+    {
+        var network = plan.Network;
+        var name = network.Name;
+        var address = NetworkConfigSchema.Address(network.Config);
+        if (!NetworkInterfaces.Exists(name))
+            await HostCommand.RunCheckedAsync(Ip, ["link", "add", name, "type", "bridge"], cancellationToken: cancellationToken);
+        await HostCommand.RunCheckedAsync(Ip, ["link", "set", name, "address", BridgeMac(name), "mtu",
+            NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
+        await SetAddressAsync(name, address, cancellationToken);
+        if (NetworkConfigSchema.Routes(network.Config))
+            await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
+        await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], NftRuleset.Apply(plan), cancellationToken);
+        await ApplyDnsmasqAsync(plan, address, cancellationToken);
+    }
+
+    /// <summary>Gives the bridge exactly the configured address, removing any other IPv4 address it has.</summary>
+    private static async Task SetAddressAsync(string bridge, Ipv4Cidr? address, CancellationToken cancellationToken)
+    {
+        var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show", "dev", bridge], cancellationToken: cancellationToken));
+        var wanted = address?.ToString();
+        var present = false;
+        foreach (var link in links.EnumerateArray())
+        {
+            foreach (var info in link.GetProperty("addr_info").EnumerateArray())
+            {
+                var current = $"{info.GetProperty("local").GetString()}/{info.GetProperty("prefixlen").GetInt32()}";
+                if (current == wanted)
+                    present = true;
+                else
+                    await HostCommand.RunCheckedAsync(Ip, ["addr", "del", current, "dev", bridge], cancellationToken: cancellationToken);
+            }
+        }
+        if (wanted is not null && !present)
+            await HostCommand.RunCheckedAsync(Ip, ["addr", "add", wanted, "dev", bridge], cancellationToken: cancellationToken);
+    }
+
+    private async Task ApplyDnsmasqAsync(NetworkPlan plan, Ipv4Cidr? address, CancellationToken cancellationToken)
+    {
+        var dnsmasq = DnsmasqOf(plan.Network.Name);
+        if (address is null)
+        {
+            StopDnsmasq(dnsmasq);
+            return;
+        }
+        Directory.CreateDirectory(dnsmasq.StateDirectory);
+        Directory.CreateDirectory(dnsmasq.RunDirectory);
+        await WriteReadableAsync(dnsmasq.DhcpHostsFile, Dnsmasq.DhcpHosts(plan.Members), cancellationToken);
+        await WriteReadableAsync(dnsmasq.HostsFile, Dnsmasq.Hosts(plan.Members), cancellationToken);
+        var arguments = dnsmasq.Arguments(plan.Network);
+        var joined = string.Join('\n', arguments);
+        if (RunningDnsmasq(dnsmasq) is { } pid)
+        {
+            if (File.Exists(dnsmasq.ArgumentsFile) && await File.ReadAllTextAsync(dnsmasq.ArgumentsFile, cancellationToken) == joined)
+            {
+                Processes.TryKill(pid, 1); // SIGHUP: read the hosts files again
+                return;
+            }
+            StopDnsmasq(dnsmasq);
+        }
+        await HostCommand.RunCheckedAsync(DnsmasqProgram, arguments, cancellationToken: cancellationToken);
+        await File.WriteAllTextAsync(dnsmasq.ArgumentsFile, joined, cancellationToken);
+    }
+
+    /// <summary>dnsmasq drops to its own user before it reads these files.</summary>
+    private static async Task WriteReadableAsync(string path, string content, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        await File.WriteAllTextAsync(temporary, content, cancellationToken);
+        File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private Dnsmasq DnsmasqOf(string network) => new(network, Path.Combine(stateDirectory, network), Path.Combine(runDirectory, network));
+
+    /// <summary>The pid of this network's dnsmasq, proven by its command line naming our pid file.</summary>
+    private static int? RunningDnsmasq(Dnsmasq dnsmasq)
+    {
+        try
+        {
+            var pid = int.Parse(File.ReadAllText(dnsmasq.PidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var commandLine = File.ReadAllText($"/proc/{pid}/cmdline");
+            return ProcStat.IsRunning(pid) && commandLine.Contains($"--pid-file={dnsmasq.PidFile}\0", StringComparison.Ordinal) ? pid : null;
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void StopDnsmasq(Dnsmasq dnsmasq)
+    {
+        if (RunningDnsmasq(dnsmasq) is { } pid)
+        {
+            Processes.TryKill(pid, 15);
+            for (var i = 0; i < 200 && ProcStat.IsRunning(pid); i++)
+                Thread.Sleep(10);
+            if (ProcStat.IsRunning(pid))
+                Processes.TryKill(pid, 9);
+        }
+        File.Delete(dnsmasq.PidFile);
+        File.Delete(dnsmasq.ArgumentsFile);
+    }
+
+    public async Task DeleteAsync(string name, bool lastNetwork, CancellationToken cancellationToken)
+    {
+        var dnsmasq = DnsmasqOf(name);
+        StopDnsmasq(dnsmasq);
+        await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], NftRuleset.Remove(name, lastNetwork), cancellationToken);
+        if (NetworkInterfaces.Exists(name))
+            await HostCommand.RunCheckedAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
+        foreach (var directory in new[] { dnsmasq.StateDirectory, dnsmasq.RunDirectory })
+        {
+            if (Directory.Exists(directory))
+                Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    public async Task PlugAsync(NicAttachment nic, InstanceType type, CancellationToken cancellationToken)
+    {
+        await UnplugAsync(nic, cancellationToken); // a leftover of a start that crashed
+        var mtu = nic.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var commands = new StringBuilder();
+        if (type == InstanceType.Container)
+        {
+            commands.Append($"link add {nic.HostInterface} mtu {mtu} type veth peer name {nic.PeerInterface} address {nic.Hwaddr} mtu {mtu}\n");
+        }
+        else
+        {
+            commands.Append($"tuntap add dev {nic.HostInterface} mode tap\n");
+            commands.Append($"link set {nic.HostInterface} mtu {mtu}\n");
+        }
+        commands.Append($"link set {nic.HostInterface} master {nic.Network} up\n");
+        try
+        {
+            await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands.ToString(), cancellationToken);
+            await BandwidthLimits.ApplyAsync(Tc, nic, cancellationToken);
+        }
+        catch
+        {
+            await UnplugAsync(nic, CancellationToken.None);
+            throw;
+        }
+    }
+
+    public async Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken)
+    {
+        foreach (var name in new[] { nic.HostInterface, nic.PeerInterface })
+        {
+            if (NetworkInterfaces.Exists(name))
+                await HostCommand.RunAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
+        }
+    }
+
+    /// <summary>A fixed MAC per bridge, so it does not change with the ports that join it.</summary>
+    private static string BridgeMac(string name)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(name));
+        return $"02:76:73:{hash[0]:x2}:{hash[1]:x2}:{hash[2]:x2}";
+    }
+
+    private static JsonElement Json(string text) => JsonDocument.Parse(text.Length == 0 ? "[]" : text).RootElement;
+}
