@@ -28,8 +28,18 @@ public sealed record ContainerSpec
     public IReadOnlyList<ContainerNic> Nics { get; init; } = [];
 }
 
-/// <summary>The host-side name of a veth end (Peer) and the name it takes inside the container.</summary>
-public sealed record ContainerNic(string Peer, string Name);
+/// <summary>
+/// The host-side name of a veth end (Peer), the name it takes inside the container and the address the init
+/// helper gives it (Address/PrefixLength, a default route through Gateway, Nameserver in /etc/resolv.conf).
+/// </summary>
+public sealed record ContainerNic(string Peer, string Name)
+{
+    public uint? Address { get; init; }
+    public int PrefixLength { get; init; }
+    public uint? Gateway { get; init; }
+    public uint? Nameserver { get; init; }
+    public string? Domain { get; init; }
+}
 
 /// <summary>Container uid/gid 0..Size-1 are host Base..Base+Size-1 (one shared range, as Incus does by default).</summary>
 public sealed record Idmap(uint Base, uint Size)

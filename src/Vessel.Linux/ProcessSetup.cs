@@ -10,7 +10,6 @@ namespace Vessel.Linux;
 public static unsafe class ProcessSetup
 {
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
-    private const int AfInet = 2, SockDgram = 2, SockCloexec = 0x80000, SiocGifFlags = 0x8913, SiocSifFlags = 0x8914, IffUp = 1;
 
     public static void Unshare(CloneFlags flags) => LinuxException.ThrowIfFailed(Interop.Unshare((int)flags), $"unshare {flags}");
 
@@ -45,28 +44,6 @@ public static unsafe class ProcessSetup
             *(ushort*)program = (ushort)(filter.Length / 8);
             *(byte**)(program + 8) = instructions;
             LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Seccomp, SeccompSetModeFilter, 0, (nint)program, 0, 0), "seccomp");
-        }
-    }
-
-    /// <summary>Brings up an interface of the current network namespace (lo, or a nic moved in).</summary>
-    public static void InterfaceUp(string name)
-    {
-        var fd = LinuxException.ThrowIfFailed(Interop.Socket(AfInet, SockDgram | SockCloexec, 0), "socket");
-        try
-        {
-            // struct ifreq: char ifr_name[16]; then a union whose first member here is short ifr_flags.
-            var request = stackalloc byte[40];
-            new Span<byte>(request, 40).Clear();
-            var length = System.Text.Encoding.ASCII.GetBytes(name, new Span<byte>(request, 15));
-            request[length] = 0;
-            using var handle = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: false);
-            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocGifFlags, (nint)request), $"SIOCGIFFLAGS {name}");
-            *(short*)(request + 16) |= IffUp;
-            LinuxException.ThrowIfFailed(Interop.Ioctl(handle, SiocSifFlags, (nint)request), $"SIOCSIFFLAGS {name}");
-        }
-        finally
-        {
-            Interop.Close(fd);
         }
     }
 

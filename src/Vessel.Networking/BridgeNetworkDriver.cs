@@ -165,18 +165,53 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         File.Delete(dnsmasq.ArgumentsFile);
     }
 
+    /// <summary>Removes each part on its own, so that one that fails (or is gone) does not keep the others on the host.</summary>
     public async Task DeleteAsync(string name, bool lastNetwork, CancellationToken cancellationToken)
     {
         var dnsmasq = DnsmasqOf(name);
-        StopDnsmasq(dnsmasq);
-        await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], NftRuleset.Remove(name, lastNetwork), cancellationToken);
-        if (NetworkInterfaces.Exists(name))
-            await HostCommand.RunCheckedAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
-        foreach (var directory in new[] { dnsmasq.StateDirectory, dnsmasq.RunDirectory })
+        var failures = new List<string>();
+        async Task Step(Func<Task> step)
         {
-            if (Directory.Exists(directory))
-                Directory.Delete(directory, recursive: true);
+            try
+            {
+                await step();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failures.Add(e.Message);
+            }
         }
+        await Step(() => { StopDnsmasq(dnsmasq); return Task.CompletedTask; });
+        await Step(async () =>
+        {
+            if (NetworkInterfaces.Exists(name))
+                await HostCommand.RunCheckedAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
+        });
+        await Step(async () =>
+        {
+            var chains = await FirewallChainsAsync(cancellationToken);
+            if (chains is not null && NftRuleset.Remove(name, chains, lastNetwork) is { Length: > 0 } script)
+                await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], script, cancellationToken);
+        });
+        foreach (var directory in new[] { dnsmasq.StateDirectory, dnsmasq.RunDirectory })
+            await Step(() => { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); return Task.CompletedTask; });
+        if (failures.Count > 0)
+            throw new HostCommandException($"network {name} was not removed completely: {string.Join("; ", failures)}");
+    }
+
+    /// <summary>The chains of Vessel's table, or null when the table does not exist.</summary>
+    private static async Task<IReadOnlyList<string>?> FirewallChainsAsync(CancellationToken cancellationToken)
+    {
+        var result = await HostCommand.RunAsync(Nft, ["-j", "list", "table", NftRuleset.Family, NftRuleset.Table], cancellationToken: cancellationToken);
+        if (result.Code != 0)
+            return null;
+        var chains = new List<string>();
+        foreach (var item in Json(result.Output).GetProperty("nftables").EnumerateArray())
+        {
+            if (item.TryGetProperty("chain", out var chain))
+                chains.Add(chain.GetProperty("name").GetString()!);
+        }
+        return chains;
     }
 
     public async Task PlugAsync(NicAttachment nic, InstanceType type, CancellationToken cancellationToken)

@@ -18,7 +18,7 @@ internal static class NftRuleset
         ("in", "type filter hook input priority filter; policy accept;"),
         ("fwd", "type filter hook forward priority filter; policy accept;"),
         ("dnat", "type nat hook prerouting priority dstnat; policy accept;"),
-        ("localdnat", "type nat hook output priority dstnat; policy accept;"),
+        ("localdnat", "type nat hook output priority -100; policy accept;"),
         ("snat", "type nat hook postrouting priority srcnat; policy accept;"),
     ];
 
@@ -66,17 +66,14 @@ internal static class NftRuleset
         return script.ToString();
     }
 
-    /// <summary>An nft -f script that removes the network's chains whether or not they exist; the whole table with the last network.</summary>
-    public static string Remove(string name, bool lastNetwork)
+    /// <summary>An nft -f script that removes the network's chains among those the table has; the whole table with the last network.</summary>
+    public static string Remove(string name, IEnumerable<string> existingChains, bool lastNetwork)
     {
-        var script = new StringBuilder($"add table {Family} {Table}\n");
+        var script = new StringBuilder();
         if (lastNetwork)
             return script.Append($"delete table {Family} {Table}\n").ToString();
-        foreach (var (prefix, spec) in Chains)
-        {
-            var chain = $"{Family} {Table} {prefix}.{name}";
-            script.Append($"add chain {chain} {{ {spec} }}\ndelete chain {chain}\n");
-        }
+        foreach (var chain in existingChains.Where(c => Chains.Any(k => c == $"{k.Prefix}.{name}")))
+            script.Append($"delete chain {Family} {Table} {chain}\n");
         return script.ToString();
     }
 

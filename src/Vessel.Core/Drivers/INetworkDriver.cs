@@ -41,6 +41,15 @@ public sealed record ForwardRule(uint ListenAddress, int ListenPort, string Prot
 /// <summary>
 /// One nic of an instance as the engines see it. A container's nic is a veth pair: HostInterface stays on the
 /// bridge, PeerInterface moves into the container and is renamed Name. A VM's nic is the tap HostInterface.
+/// Ipv4 (with the network's prefix), Gateway and Nameserver are what DHCP would give: a container gets them
+/// set by its runtime, as its processes may not configure their network (no CAP_NET_ADMIN).
 /// </summary>
-public sealed record NicAttachment(string Device, string Name, string Network, string Hwaddr, int Mtu, string HostInterface, string PeerInterface,
-    string? IngressLimit = null, string? EgressLimit = null);
+public sealed record NicAttachment(string Device, string Name, string Network, string Hwaddr, int Mtu, string HostInterface, string PeerInterface)
+{
+    public string? IngressLimit { get; init; }
+    public string? EgressLimit { get; init; }
+    public Ipv4Cidr? Ipv4 { get; init; }
+    public uint? Gateway { get; init; }
+    public uint? Nameserver { get; init; }
+    public string? Domain { get; init; }
+}

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Vessel.Core;
 using Vessel.Core.Api;
 using Vessel.Core.Drivers;
@@ -284,18 +285,26 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         {
             var network = await GetAsync(settings["network"], cancellationToken);
             var isContainer = instance.Type == InstanceType.Container;
+            var subnet = NetworkConfigSchema.Address(network.Config);
+            var address = settings.GetValueOrDefault("ipv4.address") ?? instance.Config.GetValueOrDefault(Ipv4Key(device));
             nics.Add(new NicAttachment(
                 device,
                 settings.GetValueOrDefault("name") ?? device,
                 network.Name,
                 settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device))
                     ?? throw new InvalidOperationException($"instance {instance.Name} has no MAC for {device}"),
-                int.Parse(settings.GetValueOrDefault("mtu") ?? NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    System.Globalization.CultureInfo.InvariantCulture),
+                int.Parse(settings.GetValueOrDefault("mtu") ?? NetworkConfigSchema.BridgeMtu(network.Config).ToString(CultureInfo.InvariantCulture),
+                    CultureInfo.InvariantCulture),
                 isContainer ? InterfaceNames.VethHost(instance.Name, device) : InterfaceNames.Tap(instance.Name, device),
-                isContainer ? InterfaceNames.VethPeer(instance.Name, device) : "",
-                settings.GetValueOrDefault("limits.ingress"),
-                settings.GetValueOrDefault("limits.egress")));
+                isContainer ? InterfaceNames.VethPeer(instance.Name, device) : "")
+            {
+                IngressLimit = settings.GetValueOrDefault("limits.ingress"),
+                EgressLimit = settings.GetValueOrDefault("limits.egress"),
+                Ipv4 = subnet is { } s && address is not null ? new Ipv4Cidr(Ipv4Cidr.ParseAddress(Ipv4Key(device), address), s.PrefixLength) : null,
+                Gateway = subnet is { } g && NetworkConfigSchema.Routes(network.Config) ? g.Address : null,
+                Nameserver = subnet?.Address,
+                Domain = NetworkConfigSchema.Domain(network.Config),
+            });
         }
         return nics;
     }

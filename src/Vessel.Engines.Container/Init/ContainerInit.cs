@@ -73,12 +73,35 @@ public static class ContainerInit
         }
 
         ProcessSetup.SetHostname(spec.Name);
-        ProcessSetup.InterfaceUp("lo");
-        foreach (var nic in spec.Nics)
-            ProcessSetup.InterfaceUp(nic.Name);
+        NetworkInterfaces.Up("lo");
+        ConfigureNics(spec.Nics);
         ProcessSetup.SetNoNewPrivileges();
         ProcessSetup.LimitCapabilities(DefaultCapabilities);
         ProcessSetup.InstallSeccomp(DockerDefault.Filter());
+    }
+
+    /// <summary>
+    /// Gives the nics the addresses Vessel chose for them, as DHCP would: the container's processes may not do
+    /// it themselves (they lack CAP_NET_ADMIN). Runs after pivot_root, so /etc/resolv.conf is the container's.
+    /// </summary>
+    private static void ConfigureNics(IReadOnlyList<ContainerNic> nics)
+    {
+        foreach (var nic in nics)
+        {
+            if (nic.Address is { } address)
+                NetworkInterfaces.SetAddress(nic.Name, address, nic.PrefixLength);
+            NetworkInterfaces.Up(nic.Name);
+        }
+        if (nics.FirstOrDefault(n => n.Gateway is not null)?.Gateway is { } gateway)
+            NetworkInterfaces.AddDefaultRoute(gateway);
+        var servers = nics.Where(n => n.Nameserver is not null).ToList();
+        // An image whose resolv.conf is a link (systemd-resolved's stub) manages it itself.
+        if (servers.Count > 0 && new FileInfo("/etc/resolv.conf") is { LinkTarget: null } && Directory.Exists("/etc"))
+        {
+            var domains = string.Join(' ', servers.Select(n => n.Domain).OfType<string>().Distinct());
+            File.WriteAllText("/etc/resolv.conf", (domains.Length > 0 ? $"search {domains}\n" : "") +
+                string.Concat(servers.Select(n => $"nameserver {Vessel.Core.Model.Ipv4Cidr.FormatAddress(n.Nameserver!.Value)}\n").Distinct()));
+        }
     }
 
     private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);

@@ -15,8 +15,8 @@ public static class BusyboxImage
 {
     public const string BusyboxPath = "/bin/busybox";
 
-    /// <summary>Where busybox udhcpc looks for the script that applies a lease.</summary>
-    internal const string DhcpScriptPath = "usr/share/udhcpc/default.script";
+    /// <summary>Where Debian's busybox udhcpc looks for the script that applies a lease.</summary>
+    internal const string DhcpScriptPath = "etc/udhcpc/default.script";
 
     /// <summary>Applies what udhcpc learned: address, default route, DNS, and the host name DHCP gives (the instance's name).</summary>
     internal const string DhcpScript = """
@@ -82,7 +82,7 @@ public static class BusyboxImage
     {
         var entries = new SortedDictionary<string, Entry>(Comparer<string>.Create(
             (a, b) => string.CompareOrdinal(a.Replace('/', '\0'), b.Replace('/', '\0'))));
-        foreach (var directory in new[] { "bin", "dev", "etc", "etc/init.d", "mnt", "root", "run", "sbin", "usr", "usr/bin", "usr/sbin", "usr/share", "usr/share/udhcpc", "var", "var/log" })
+        foreach (var directory in new[] { "bin", "dev", "etc", "etc/init.d", "etc/udhcpc", "mnt", "root", "run", "sbin", "usr", "usr/bin", "usr/sbin", "var", "var/log" })
             entries[directory] = new Entry(TarEntryType.Directory, directory == "root" ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute : Mode0755);
         foreach (var directory in new[] { "proc", "sys" })
             entries[directory] = new Entry(TarEntryType.Directory, (UnixFileMode)0b101_101_101); // 0555
@@ -109,10 +109,12 @@ public static class BusyboxImage
             # A container runtime has mounted /proc and named the host already; a bare kernel has not.
             [ -e /proc/self ] || mount -t proc proc /proc
             case "$(hostname)" in "(none)"|localhost|"") [ -s /etc/hostname ] && hostname -F /etc/hostname ;; esac
-            # Every nic (Vessel brings them up) asks DHCP for its address and keeps renewing it.
-            for nic in /sys/class/net/*; do
-                [ "${nic##*/}" = lo ] || udhcpc -f -i "${nic##*/}" >/dev/null 2>&1 &
-            done
+            # A container's nics come configured by its runtime; a machine of its own asks DHCP and keeps renewing.
+            if [ "$container" = "" ]; then
+                for nic in /sys/class/net/*; do
+                    [ "${nic##*/}" = lo ] || udhcpc -f -i "${nic##*/}" >/dev/null 2>&1 &
+                done
+            fi
             exit 0
 
             """);

@@ -27,13 +27,14 @@ public static class BusyboxVmImage
     /// <summary>Modules loaded by /init, in dependency order (the package has no modules.dep before depmod runs).</summary>
     private static readonly string[] Modules =
     [
-        "virtio/virtio", "virtio/virtio_ring", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci",
+        "virtio/virtio_ring", "virtio/virtio", "virtio/virtio_pci_modern_dev", "virtio/virtio_pci_legacy_dev", "virtio/virtio_pci",
         "block/virtio_blk", "../net/core/failover", "net/net_failover", "net/virtio_net", "virtio/virtio_balloon", "char/virtio_console", "char/hw_random/virtio-rng", "acpi/button", "input/evdev",
     ];
 
     private const string Init = """
         #!/bin/sh
-        # PID 1 of Vessel's busybox VM image.
+        # PID 1 of Vessel's busybox VM image. The kernel gives it no PATH.
+        export PATH=/sbin:/usr/sbin:/bin:/usr/bin
         mount -t proc proc /proc
         mount -t sysfs sysfs /sys
         mount -t devtmpfs devtmpfs /dev
@@ -110,8 +111,8 @@ public static class BusyboxVmImage
     private static async Task WriteInitrdAsync(string path, string modulesDirectory, IReadOnlyList<string> applets, CancellationToken cancellationToken)
     {
         using var cpio = new CpioNewcWriter();
-        foreach (var directory in new[] { "bin", "dev", "etc", "etc/acpi", "etc/acpi/PWRF", "lib", "lib/modules", "mnt", "proc", "root", "run",
-                     "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin", "usr/share", "usr/share/udhcpc", "var", "var/log", "var/run" })
+        foreach (var directory in new[] { "bin", "dev", "etc", "etc/acpi", "etc/acpi/PWRF", "etc/udhcpc", "lib", "lib/modules", "mnt", "proc", "root", "run",
+                     "sbin", "sys", "tmp", "usr", "usr/bin", "usr/sbin", "var", "var/log", "var/run" })
             cpio.Directory(directory, directory == "tmp" ? 0b1_111_111_111 : 0b111_101_101);
         cpio.File("bin/busybox", 0b111_101_101, await File.ReadAllBytesAsync(BusyboxImage.BusyboxPath, cancellationToken));
         foreach (var applet in applets)
