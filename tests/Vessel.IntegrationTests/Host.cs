@@ -29,6 +29,8 @@ public sealed class Host : IDisposable
     public string RunDirectory => Path.Combine(Root, "run");
     public string LogFile => Path.Combine(Root, "vesseld.log");
     public int? DaemonPid => _daemon?.Id;
+    /// <summary>The network namespace (ip netns name) vesseld runs in; null for the host's.</summary>
+    public string? NetworkNamespace { get; set; }
 
     private void Environment(ProcessStartInfo start)
     {
@@ -40,7 +42,11 @@ public sealed class Host : IDisposable
     /// <summary>Starts vesseld and waits until its API answers.</summary>
     public void StartDaemon()
     {
-        var start = new ProcessStartInfo(Binaries.Vesseld) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = NetworkNamespace is null
+            ? new ProcessStartInfo(Binaries.Vesseld)
+            : new ProcessStartInfo("nsenter") { ArgumentList = { $"--net=/run/netns/{NetworkNamespace}", Binaries.Vesseld } };
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         Environment(start);
         _daemon = Process.Start(start)!;
         var log = File.AppendText(LogFile);
