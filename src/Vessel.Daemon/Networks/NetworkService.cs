@@ -166,7 +166,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
 
         await using var _ = await LockAsync(cancellationToken);
         var network = await GetAsync(name, cancellationToken);
-        if (!(await BridgeNetworkDriver.HostAddressesAsync(cancellationToken)).Contains(listen))
+        if (!(await driver.HostAddressesAsync(cancellationToken)).Contains(listen))
             throw new BadRequestException($"listen_address: {request.ListenAddress} is not an address of this host");
         var instances = await store.ListInstancesAsync(cancellationToken);
         if (!Members(name, instances).Any(m => m.Instance.Equals(request.Instance, StringComparison.OrdinalIgnoreCase)))
