@@ -43,8 +43,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         return subnets;
     }
 
-    /// <summary>The IPv4 addresses of the host's interfaces.</summary>
-    public static async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)
     {
         var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show"], cancellationToken: cancellationToken));
         var addresses = new List<uint>();

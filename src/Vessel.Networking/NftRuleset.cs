@@ -38,8 +38,10 @@ internal static class NftRuleset
         }
         if (!NetworkConfigSchema.Routes(config))
         {
-            rules["fwd"].Add($"iifname {bridge} drop");
-            rules["fwd"].Add($"oifname {bridge} drop");
+            // Only what leaves or enters the bridge: with br_netfilter loaded (Docker loads it) traffic between two
+            // members passes this hook too, as bridge to bridge, and members must still reach each other.
+            rules["fwd"].Add($"iifname {bridge} oifname != {bridge} drop");
+            rules["fwd"].Add($"oifname {bridge} iifname != {bridge} drop");
         }
         if (NetworkConfigSchema.Address(config) is { } address && NetworkConfigSchema.Masquerades(config))
             rules["snat"].Add($"ip saddr {address.Subnet} ip daddr != {address.Subnet} masquerade");

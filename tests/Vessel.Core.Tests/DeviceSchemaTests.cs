@@ -102,4 +102,65 @@ public sealed class DeviceSchemaTests
     [InlineData("576")]
     [InlineData("9000")]
     public void Mtu_AtTheBounds_IsAccepted(string mtu) => DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), ("mtu", mtu)));
+
+    [Fact]
+    public void Nic_WithoutNetwork_IsRefused() =>
+        Assert.Equal("devices.eth0.network: a nic needs the network it joins (network=NAME)", Refused("eth0", ("type", "nic"), ("name", "eth0")));
+
+    [Theory]
+    [InlineData("eth0")]
+    [InlineData("e")]
+    [InlineData("eth0.100")]
+    [InlineData("abcdefghijklmno")]
+    [InlineData("wan-1_x")]
+    public void NicName_ThatLinuxTakes_IsAccepted(string name) =>
+        DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), ("name", name)));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("abcdefghijklmnop")]
+    [InlineData(".")]
+    [InlineData("..")]
+    [InlineData("eth/0")]
+    [InlineData("eth:0")]
+    [InlineData("eth 0")]
+    [InlineData("eth\t0")]
+    public void NicName_ThatLinuxRefuses_IsRefused(string name) =>
+        Assert.Equal($"devices.n.name: \"{name}\" is not an interface name (1 to 15 characters, no '/', ':' or spaces)",
+            Refused("n", ("type", "nic"), ("network", "br0"), ("name", name)));
+
+    [Theory]
+    [InlineData("10.0.0.5")]
+    [InlineData("192.168.1.254")]
+    public void NicIpv4Address_AHostAddress_IsAccepted(string address) =>
+        DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), ("ipv4.address", address)));
+
+    [Theory]
+    [InlineData("10.0.0.5/24")]
+    [InlineData("10.0.0.256")]
+    [InlineData("010.0.0.5")]
+    [InlineData("10.0.0")]
+    [InlineData("auto")]
+    public void NicIpv4Address_NotAnAddress_IsRefused(string address) =>
+        Assert.Equal($"devices.n.ipv4.address: \"{address}\" is not an IPv4 address such as 10.42.7.20",
+            Refused("n", ("type", "nic"), ("network", "br0"), ("ipv4.address", address)));
+
+    [Theory]
+    [InlineData("limits.ingress")]
+    [InlineData("limits.egress")]
+    public void NicLimits_AreRatesOfAtLeast8kbit(string key)
+    {
+        DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), (key, "1Gbit")));
+        DeviceSchema.Validate(Devices("n", ("type", "nic"), ("network", "br0"), (key, "8kbit")));
+
+        Assert.Equal($"devices.n.{key}: \"10MB\" is not a rate such as 100Mbit, 1Gbit or 500kbit",
+            Refused("n", ("type", "nic"), ("network", "br0"), (key, "10MB")));
+        Assert.Equal($"devices.n.{key}: 4kbit is below the smallest rate, 8kbit",
+            Refused("n", ("type", "nic"), ("network", "br0"), (key, "4kbit")));
+    }
+
+    [Fact]
+    public void NicUnknownKey_IsRefusedListingTheNicKeys() =>
+        Assert.Equal("devices.n.ipv6.address: unknown key for a nic device (known: type, network, name, hwaddr, mtu, ipv4.address, limits.ingress, limits.egress)",
+            Refused("n", ("type", "nic"), ("network", "br0"), ("ipv6.address", "fd00::5")));
 }

@@ -11,12 +11,17 @@ public sealed class FakeNetworkDriver : INetworkDriver
     public ConcurrentDictionary<string, NicAttachment> Plugged { get; } = new();
     public List<Ipv4Cidr> Routes { get; } = [];
     public HashSet<string> HostInterfaces { get; } = ["lo", "eth0"];
+    /// <summary>The addresses of lo and eth0: 127.0.0.1 and 192.0.2.10.</summary>
+    public List<uint> HostAddresses { get; } = [0x7F000001, 0xC000020A];
     public bool FirewallTableExists { get; private set; }
 
     public DriverInfo Probe() => new("fake", "1", true, "in memory");
 
     public IReadOnlyList<Ipv4Cidr> HostSubnets() => [.. Routes, .. Applied.Values.Select(p => Vessel.Core.Validation.NetworkConfigSchema.Address(p.Network.Config))
         .Where(a => a is not null).Select(a => a!.Value.Subnet)];
+
+    public Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<uint>>([.. HostAddresses]);
 
     public bool InterfaceExists(string name) => HostInterfaces.Contains(name) || Applied.ContainsKey(name) || Plugged.ContainsKey(name);
 

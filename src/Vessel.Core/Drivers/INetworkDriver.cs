@@ -14,6 +14,9 @@ public interface INetworkDriver
     /// <summary>The IPv4 subnets the host already has routes or addresses in, which a new network must not overlap.</summary>
     IReadOnlyList<Ipv4Cidr> HostSubnets();
 
+    /// <summary>The IPv4 addresses of the host's interfaces, which a port forward may listen on.</summary>
+    Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken);
+
     /// <summary>Whether an interface of that name exists on the host.</summary>
     bool InterfaceExists(string name);
 

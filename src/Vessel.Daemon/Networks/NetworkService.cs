@@ -90,9 +90,11 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
     {
         if (value == "none")
             return "";
-        var networks = (await store.ListNetworksAsync(cancellationToken)).Where(n => n.Name != name)
+        var all = (await store.ListNetworksAsync(cancellationToken))
             .Select(n => (n.Name, Address: NetworkConfigSchema.Address(n.Config))).Where(n => n.Address is not null).ToList();
-        var hostSubnets = driver.HostSubnets().Where(s => !networks.Any(n => n.Address!.Value.Subnet == s.Subnet) && s.PrefixLength < 32).ToList();
+        // The host routes every network's subnet through its bridge, this one's too: those routes are Vessel's, not the host's.
+        var hostSubnets = driver.HostSubnets().Where(s => !all.Any(n => n.Address!.Value.Subnet == s.Subnet) && s.PrefixLength < 32).ToList();
+        var networks = all.Where(n => !n.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
         if (value == "auto")
             return Ipam.ChooseSubnet([.. hostSubnets, .. networks.Select(n => n.Address!.Value)], Random.Shared).ToString();
         var wanted = Ipv4Cidr.ParseHost(NetworkConfigSchema.Ipv4Address, value);
@@ -167,7 +169,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
 
         await using var _ = await LockAsync(cancellationToken);
         var network = await GetAsync(name, cancellationToken);
-        if (!(await BridgeNetworkDriver.HostAddressesAsync(cancellationToken)).Contains(listen))
+        if (!(await driver.HostAddressesAsync(cancellationToken)).Contains(listen))
             throw new BadRequestException($"listen_address: {request.ListenAddress} is not an address of this host");
         var instances = await store.ListInstancesAsync(cancellationToken);
         if (!Members(name, instances).Any(m => m.Instance.Equals(request.Instance, StringComparison.OrdinalIgnoreCase)))
