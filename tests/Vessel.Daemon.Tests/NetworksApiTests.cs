@@ -491,7 +491,13 @@ public sealed class NetworksApiTests : IAsyncLifetime
         var host = InterfaceNames.VethHost("web1", "eth0");
 
         var plugged = Assert.Single(Host.Plugged).Value;
-        Assert.Equal(new NicAttachment("eth0", "eth0", "n1", HwaddrOf(web1), 1500, host, InterfaceNames.VethPeer("web1", "eth0")), plugged);
+        Assert.Equal(new NicAttachment("eth0", "eth0", "n1", HwaddrOf(web1), 1500, host, InterfaceNames.VethPeer("web1", "eth0"))
+        {
+            Ipv4 = new Ipv4Cidr(Address("10.50.0.2"), 24),
+            Gateway = Address("10.50.0.1"),
+            Nameserver = Address("10.50.0.1"),
+            Domain = "vessel",
+        }, plugged);
 
         Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.ActAsync("web1", "stop"))).Status);
         Assert.Empty(Host.Plugged);
