@@ -150,7 +150,7 @@ public sealed class NetworkTests : IDisposable
         Ok(_host.Vessel("network", "create", "vrb", "ipv4.address=10.80.0.1/24"));
         Ok(_host.Vessel("launch", "busybox", "c", "--network", "vrb"));
         Ok(_host.Vessel("stop", "c", "--force"));
-        var before = Inside("ip -br addr; nft list ruleset");
+        var before = Inside("ip -o -4 addr show; nft list ruleset");
 
         var overlap = _host.Vessel("network", "create", "vrb2", "ipv4.address=10.80.0.200/16");
         Assert.Equal(1, overlap.ExitCode);
@@ -158,11 +158,11 @@ public sealed class NetworkTests : IDisposable
         Assert.Contains("is not an IPv4 address with a prefix", _host.Vessel("network", "create", "vrb3", "ipv4.address=10.0.0.300/24").Stderr);
         Assert.Contains("used by instance(s) c", _host.Vessel("network", "delete", "vrb").Stderr);
         Assert.Contains("already used on network", _host.Vessel("config", "device", "add", "c", "eth1", "nic", "network=vrb", "ipv4.address=10.80.0.2").Stderr);
-        Assert.Equal(before, Inside("ip -br addr; nft list ruleset"));
+        Assert.Equal(before, Inside("ip -o -4 addr show; nft list ruleset"));
 
         // What a reboot takes: the bridge, the firewall rules and dnsmasq.
         _host.KillDaemon(9);
-        Inside("ip link del vrb; nft delete table inet vessel; pkill -f \"pid-file=" + Path.Combine(_host.RunDirectory, "networks", "vrb") + "\" || true");
+        Inside($"ip link del vrb; nft delete table inet vessel; kill $(cat {Path.Combine(_host.RunDirectory, "networks", "vrb", "dnsmasq.pid")})");
         _host.StartDaemon();
         Assert.True(Show("vrb").Up);
         Ok(_host.Vessel("start", "c"));
