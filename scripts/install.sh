@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs Vessel on a Debian 12 machine and starts vesseld with its embedded defaults:
 # packages, build, /usr/local/bin/vessel and vesseld, the daemon (systemd unit where systemd runs,
-# else a background daemon with a pid file), the default storage pool. Safe to run again: an
+# else a background daemon with a pid file), the default storage pool and the default network vsbr0
+# (NAT, DHCP and DNS on a free 10.x.y.0/24, which instances join unless told otherwise). Safe to run again: an
 # unchanged checkout is not rebuilt and a running daemon is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,5 +73,8 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 vessel version | grep -q "^Server version: [0-9]" || die "vesseld did not come up; see /var/log/vessel/vesseld.log"
+if ! vessel network show vsbr0 >/dev/null 2>&1; then
+    vessel network create vsbr0 --description "The default network, made by install.sh"
+fi
 echo "Vessel is installed and vesseld is running. Try: vessel doctor, vessel image list"
 vessel list

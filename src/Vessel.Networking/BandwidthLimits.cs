@@ -7,11 +7,12 @@ namespace Vessel.Networking;
 
 /// <summary>
 /// A nic's limits.ingress and limits.egress through tc on its host end: what the host sends into the nic is
-/// shaped by a token bucket (tbf), what the instance sends is policed at the host end's ingress.
+/// shaped by a token bucket (tbf); what the instance sends is redirected from the host end's ingress to an
+/// ifb device and shaped there (policing needs act_police, which not every kernel has; mirred and ifb are common).
 /// </summary>
 internal static class BandwidthLimits
 {
-    public static async Task ApplyAsync(string tc, NicAttachment nic, CancellationToken cancellationToken)
+    public static async Task ApplyAsync(string tc, string ip, NicAttachment nic, CancellationToken cancellationToken)
     {
         var device = nic.HostInterface;
         if (nic.IngressLimit is { } ingress)
@@ -23,9 +24,13 @@ internal static class BandwidthLimits
         if (nic.EgressLimit is { } egress)
         {
             var (rate, burst) = Parse("limits.egress", egress);
+            var ifb = InterfaceNames.Ifb(device);
+            await HostCommand.RunCheckedAsync(ip, ["-batch", "-"], $"link add {ifb} type ifb\nlink set {ifb} up\n", cancellationToken);
+            await HostCommand.RunCheckedAsync(tc, ["qdisc", "replace", "dev", ifb, "root", "tbf", "rate", rate, "burst", burst, "latency", "50ms"],
+                cancellationToken: cancellationToken);
             await HostCommand.RunCheckedAsync(tc, ["qdisc", "replace", "dev", device, "handle", "ffff:", "ingress"], cancellationToken: cancellationToken);
             await HostCommand.RunCheckedAsync(tc, ["filter", "replace", "dev", device, "parent", "ffff:", "protocol", "all", "u32", "match", "u32", "0", "0",
-                "police", "rate", rate, "burst", burst, "drop", "flowid", ":1"], cancellationToken: cancellationToken);
+                "action", "mirred", "egress", "redirect", "dev", ifb], cancellationToken: cancellationToken);
         }
     }
 

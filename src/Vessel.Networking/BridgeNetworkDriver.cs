@@ -231,7 +231,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         try
         {
             await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands.ToString(), cancellationToken);
-            await BandwidthLimits.ApplyAsync(Tc, nic, cancellationToken);
+            await BandwidthLimits.ApplyAsync(Tc, Ip, nic, cancellationToken);
         }
         catch
         {
@@ -242,7 +242,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
 
     public async Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken)
     {
-        foreach (var name in new[] { nic.HostInterface, nic.PeerInterface })
+        foreach (var name in new[] { nic.HostInterface, nic.PeerInterface, InterfaceNames.Ifb(nic.HostInterface) })
         {
             if (NetworkInterfaces.Exists(name))
                 await HostCommand.RunAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);

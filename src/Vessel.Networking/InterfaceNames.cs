@@ -17,6 +17,9 @@ public static class InterfaceNames
 
     public static string Tap(string instance, string device) => "vt" + Hash(instance, device);
 
+    /// <summary>The ifb device that shapes what the instance sends through the nic whose host end is given.</summary>
+    public static string Ifb(string hostInterface) => "vi" + hostInterface[2..];
+
     private static string Hash(string instance, string device) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{instance.ToLowerInvariant()}/{device}")))[..12];
 }

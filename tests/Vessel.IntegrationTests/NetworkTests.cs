@@ -125,7 +125,15 @@ public sealed class NetworkTests : IDisposable
     public void PortForward_CarriesTcpFromOutsideAndFromTheHost_ToAServerInAContainer()
     {
         Ok(_host.Vessel("network", "create", "vfwd", "ipv4.address=10.79.0.1/24"));
-        Ok(_host.Vessel("launch", "busybox", "web", "--network", "vfwd"));
+        Ok(_host.Vessel("launch", "busybox", "web", "--network", "none"));
+        Ok(_host.Vessel("stop", "web", "--force"));
+        Ok(_host.Vessel("config", "device", "add", "web", "eth0", "nic", "network=vfwd", "limits.ingress=20Mbit", "limits.egress=10Mbit"));
+        Ok(_host.Vessel("start", "web"));
+        var hostEnd = Inside("ip -o link show master vfwd").Split(':')[1].Trim().Split('@')[0];
+        Assert.Contains("tbf", Inside($"tc qdisc show dev {hostEnd}"));
+        Assert.Contains("rate 20Mbit", Inside($"tc qdisc show dev {hostEnd}"));
+        Assert.Contains($"Redirect to device vi{hostEnd[2..]}", Inside($"tc filter show dev {hostEnd} parent ffff:"));
+        Assert.Contains("rate 10Mbit", Inside($"tc qdisc show dev vi{hostEnd[2..]}"));
         Ok(Exec("web", "sh", "-c", "mkdir -p /www && echo hello-from-web > /www/index.html && httpd -p 80 -h /www"));
         Ok(_host.Vessel("network", "forward", "add", "vfwd", $"{Uplink}:8080", "web:80"));
 
