@@ -27,8 +27,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP # so that cleanup runs on those too
 
+# daemon_netns=NAME makes start_daemon run vesseld in that network namespace (ip netns).
+daemon_netns=
 start_daemon() {
-    "$bin/daemon/vesseld" "$@" >>"$work/vesseld.log" 2>&1 &
+    if [ -n "$daemon_netns" ]; then
+        nsenter --net="/run/netns/$daemon_netns" "$bin/daemon/vesseld" "$@" >>"$work/vesseld.log" 2>&1 &
+    else
+        "$bin/daemon/vesseld" "$@" >>"$work/vesseld.log" 2>&1 &
+    fi
     daemon_pid=$!
     for _ in $(seq 200); do "$vessel" version 2>/dev/null | grep -q "^Server version: [0-9]" && return 0; sleep 0.05; done
     cat "$work/vesseld.log" >&2

@@ -31,7 +31,7 @@ public sealed class CliTests : IDisposable
     {
         var list = _host.Vessel("list");
         Ok(list);
-        Assert.Contains("| NAME | STATE | TYPE | IMAGE | POOL | CREATED |", list.Stdout);
+        Assert.Contains("| NAME | STATE | IPV4 | TYPE | IMAGE | POOL | CREATED |", list.Stdout);
         Assert.Equal("[]", _host.Vessel("list", "--format", "json").Stdout.Trim());
         Assert.Equal("", _host.Vessel("list", "--format", "csv").Stdout);
 
@@ -77,7 +77,7 @@ public sealed class CliTests : IDisposable
     [InlineData(new[] { "frobnicate" }, "Error: unknown command \"frobnicate\" (see vessel help)\n")]
     [InlineData(new[] { "list", "--bogus" }, "Error: unknown option \"--bogus\"\n")]
     [InlineData(new[] { "list", "--format", "xml" }, "Error: --format: \"xml\" is not table, json or csv\n")]
-    [InlineData(new[] { "launch", "busybox" }, "Error: usage: vessel launch IMAGE NAME [--vm] [-c key=value]... [--storage POOL] [--ephemeral]\n")]
+    [InlineData(new[] { "launch", "busybox" }, "Error: usage: vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral]\n")]
     [InlineData(new[] { "launch", "busybox", "web1", "-c", "limits.memory" }, "Error: \"limits.memory\" is not key=value\n")]
     public void UsageErrors_ExitWith2(string[] args, string stderr)
     {

@@ -40,9 +40,17 @@ internal static class InstanceCommands
         var a = Arguments.Parse(args, [], ["--format", "-f"]);
         a.ExpectPositionals(0, 0, "vessel list [--format table|json|csv]");
         var instances = await api.GetAsync("/1.0/instances?recursion=1", VesselJson.Wire.ListInstance);
-        Output.List(a, instances, VesselJson.Wire.ListInstance, ["NAME", "STATE", "TYPE", "IMAGE", "POOL", "CREATED"],
-            i => [i.Name, i.Status.ToString().ToUpperInvariant(), i.Type.Name(), Output.Short(i.Image), i.Pool, Output.Time(i.CreatedAt)]);
+        Output.List(a, instances, VesselJson.Wire.ListInstance, ["NAME", "STATE", "IPV4", "TYPE", "IMAGE", "POOL", "CREATED"],
+            i => [i.Name, i.Status.ToString().ToUpperInvariant(), Addresses(i), i.Type.Name(), Output.Short(i.Image), i.Pool, Output.Time(i.CreatedAt)]);
     }
+
+    /// <summary>The addresses Vessel gave the instance's nics, e.g. "10.42.7.2 (eth0)".</summary>
+    private static string Addresses(Instance instance) => string.Join(' ', instance.Devices
+        .Where(d => d.Value.GetValueOrDefault("type") == "nic")
+        .OrderBy(d => d.Key, StringComparer.Ordinal)
+        .Select(d => (d.Value.GetValueOrDefault("ipv4.address") ?? instance.Config.GetValueOrDefault($"volatile.{d.Key}.ipv4.address"), d.Key))
+        .Where(n => n.Item1 is not null)
+        .Select(n => $"{n.Item1} ({n.Key})"));
 
     public static async Task InfoAsync(ApiClient api, string[] args)
     {
