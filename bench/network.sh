@@ -40,7 +40,7 @@ gbits() { "$@" -t "$seconds" -f g | awk '/receiver/ { print $(NF-2) }'; }
 echo "== network creation (10 networks each)"
 t0=${EPOCHREALTIME/./}
 for i in $(seq 10); do "$vessel" network create "nb$i" "ipv4.address=10.92.$i.1/24" >/dev/null; done
-vessel_create=$(( (${EPOCHREALTIME/./} - t0) / 10000 ))
+vessel_create=$(( (${EPOCHREALTIME/./} - t0) / 100 ))
 for i in $(seq 10); do "$vessel" network delete "nb$i"; done
 t0=${EPOCHREALTIME/./}
 for i in $(seq 10); do
@@ -55,7 +55,7 @@ add rule inet hand snat.hb$i ip saddr 10.93.$i.0/24 ip daddr != 10.93.$i.0/24 ma
 NFT
 dnsmasq --conf-file=/dev/null --no-hosts --bind-interfaces --except-interface=lo --interface=hb$i --listen-address=10.93.$i.1 --pid-file=$work/hb$i.pid --dhcp-leasefile=$work/hb$i.leases --dhcp-range=10.93.$i.128,10.93.$i.254,255.255.255.0,1h"
 done
-hand_create=$(( (${EPOCHREALTIME/./} - t0) / 10000 ))
+hand_create=$(( (${EPOCHREALTIME/./} - t0) / 100 ))
 for i in $(seq 10); do kill "$(cat "$work/hb$i.pid")"; in_ns ip link del "hb$i"; done
 in_ns nft delete table inet hand
 printf 'vessel network create: %d.%02d ms each; by hand (ip, nft, dnsmasq): %d.%02d ms each; ratio %s\n' \

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -60,20 +61,32 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
 
     public bool InterfaceExists(string name) => NetworkInterfaces.Exists(name);
 
+    // What this daemon last applied per network: a plan that changes only members (an instance created or
+    // deleted) then costs a rewrite of dnsmasq's hosts files, not the bridge and the firewall again.
+    private readonly ConcurrentDictionary<string, (string Config, string Rules)> _applied = new(StringComparer.OrdinalIgnoreCase);
+
     public async Task ApplyAsync(NetworkPlan plan, CancellationToken cancellationToken)
     {
         var network = plan.Network;
         var name = network.Name;
         var address = NetworkConfigSchema.Address(network.Config);
-        if (!NetworkInterfaces.Exists(name))
-            await HostCommand.RunCheckedAsync(Ip, ["link", "add", name, "type", "bridge"], cancellationToken: cancellationToken);
-        await HostCommand.RunCheckedAsync(Ip, ["link", "set", name, "address", BridgeMac(name), "mtu",
-            NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
-        await SetAddressAsync(name, address, cancellationToken);
-        if (NetworkConfigSchema.Routes(network.Config))
-            await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
-        await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], NftRuleset.Apply(plan), cancellationToken);
+        var config = string.Join('\n', network.Config.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}"));
+        var rules = NftRuleset.Apply(plan);
+        _applied.TryRemove(name, out var last);
+        if (last.Config != config || !NetworkInterfaces.Exists(name))
+        {
+            if (!NetworkInterfaces.Exists(name))
+                await HostCommand.RunCheckedAsync(Ip, ["link", "add", name, "type", "bridge"], cancellationToken: cancellationToken);
+            await HostCommand.RunCheckedAsync(Ip, ["link", "set", name, "address", BridgeMac(name), "mtu",
+                NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
+            await SetAddressAsync(name, address, cancellationToken);
+            if (NetworkConfigSchema.Routes(network.Config))
+                await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
+        }
+        if (last.Rules != rules)
+            await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], rules, cancellationToken);
         await ApplyDnsmasqAsync(plan, address, cancellationToken);
+        _applied[name] = (config, rules);
     }
 
     /// <summary>Gives the bridge exactly the configured address, removing any other IPv4 address it has.</summary>
@@ -167,6 +180,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
     /// <summary>Removes each part on its own, so that one that fails (or is gone) does not keep the others on the host.</summary>
     public async Task DeleteAsync(string name, bool lastNetwork, CancellationToken cancellationToken)
     {
+        _applied.TryRemove(name, out _);
         var dnsmasq = DnsmasqOf(name);
         var failures = new List<string>();
         async Task Step(Func<Task> step)
