@@ -123,6 +123,17 @@ public sealed partial class ContainerDriver
         return Task.CompletedTask;
     }
 
+    // Nics
+
+    public Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
+        ContainerNics.AttachAsync(RunningPid(context), nic, cancellationToken);
+
+    public Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
+        ContainerNics.DetachAsync(RunningPid(context), nic, cancellationToken);
+
+    private static int RunningPid(InstanceContext context) =>
+        RunningState(context)?.InitPid ?? throw new ConflictException($"container {context.Instance.Name} is not running");
+
     // State
 
     public Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken)

@@ -73,6 +73,22 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken) =>
         Task.FromResult($"console of {context.Instance.Name}\n");
 
+    public List<string> AttachedNics { get; } = [];
+
+    public Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
+    {
+        lock (AttachedNics)
+            AttachedNics.Add($"{context.Instance.Name}/{nic.Device}");
+        return Task.CompletedTask;
+    }
+
+    public Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
+    {
+        lock (AttachedNics)
+            AttachedNics.Remove($"{context.Instance.Name}/{nic.Device}");
+        return Task.CompletedTask;
+    }
+
     public Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken) =>
         Act("apply", context, () => { });
 

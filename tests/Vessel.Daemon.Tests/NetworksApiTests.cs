@@ -693,6 +693,29 @@ public sealed class NetworksApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/networks/n2")).StatusCode);
     }
 
+    [Fact]
+    public async Task PatchDevices_OfARunningInstance_HotplugsNicsButRefusesOtherChanges()
+    {
+        await CreateNetworkAsync("n1", "10.50.0.1/24");
+        await CreateNetworkAsync("n2", "10.51.0.1/24");
+        await LaunchOnAsync("web1", "n1");
+
+        var response = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"eth1": {"type": "nic", "network": "n2"}}}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["web1/eth1"], _engine.AttachedNics);
+        Assert.Contains(InterfaceNames.VethHost("web1", "eth1"), Host.Plugged.Keys);
+
+        var changed = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"eth1": {"type": "nic", "network": "n1"}}}""");
+        Assert.Equal((HttpStatusCode)501, changed.StatusCode);
+        Assert.Contains("only nics can be added or removed", await TestDaemon.ErrorAsync(changed, (HttpStatusCode)501), StringComparison.Ordinal);
+
+        response = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"eth1": null}}""");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(_engine.AttachedNics);
+        Assert.DoesNotContain(InterfaceNames.VethHost("web1", "eth1"), Host.Plugged.Keys);
+        Assert.Contains(InterfaceNames.VethHost("web1", "eth0"), Host.Plugged.Keys);
+    }
+
     // Forwards
 
     private async Task<Instance> NetworkWithInstanceAsync(string network = "n1", string moreConfig = "")

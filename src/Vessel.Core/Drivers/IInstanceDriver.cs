@@ -38,6 +38,12 @@ public interface IInstanceDriver
     /// <summary>Applies a config change to a running instance; throws NotSupportedYetException for keys it cannot change live.</summary>
     Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken);
 
+    /// <summary>Puts a nic, whose host end the network driver made, into the running instance.</summary>
+    Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken);
+
+    /// <summary>Takes a nic out of the running instance.</summary>
+    Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken);
+
     // State
     /// <summary>What is really running, asked on daemon start (re-adoption) and for usage.</summary>
     Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);

@@ -288,10 +288,13 @@ public sealed partial class InstanceService(
         }
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
-        var devicesChanged = !devices.Keys.Order().SequenceEqual(instance.Devices.Keys.Order()) ||
-            devices.Any(d => !instance.Devices[d.Key].OrderBy(p => p.Key).SequenceEqual(d.Value.OrderBy(p => p.Key)));
-        if (devicesChanged && instance.Status != InstanceStatus.Stopped)
-            throw new NotSupportedYetException("changing devices of a running instance is not supported yet; stop it first");
+        var changedDevices = devices.Keys.Union(instance.Devices.Keys)
+            .Where(d => !SameSettings(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
+        var devicesChanged = changedDevices.Count > 0;
+        var hotplug = devicesChanged && instance.Status != InstanceStatus.Stopped;
+        if (hotplug && (instance.Status != InstanceStatus.Running ||
+                        changedDevices.Any(d => !(IsNic(instance.Devices.GetValueOrDefault(d)) ^ IsNic(devices.GetValueOrDefault(d))))))
+            throw new NotSupportedYetException("of a running instance's devices only nics can be added or removed yet; stop it for other changes");
 
         await using var networkLock = await networks.LockAsync(cancellationToken);
         if (devicesChanged)
@@ -300,7 +303,10 @@ public sealed partial class InstanceService(
         if (instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
         {
             var driver = drivers.Get(instance.Type);
-            await driver.ApplyConfigAsync(await ContextAsync(updated, cancellationToken), instance.Config, cancellationToken);
+            var context = await ContextAsync(updated, cancellationToken);
+            await driver.ApplyConfigAsync(context, instance.Config, cancellationToken);
+            if (hotplug)
+                await HotplugNicsAsync(driver, await ContextAsync(instance, cancellationToken), context, changedDevices, cancellationToken);
         }
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
         await networkLock.DisposeAsync();
@@ -308,6 +314,36 @@ public sealed partial class InstanceService(
             await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices).Concat(NetworkService.NetworksOf(devices)), cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return updated;
+    }
+
+    private static bool IsNic(IReadOnlyDictionary<string, string>? device) => device?.GetValueOrDefault("type") == "nic";
+
+    private static bool SameSettings(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
+
+    /// <summary>
+    /// Adds the new nics to the running instance, then removes the dropped ones; a failed addition takes back
+    /// what it plugged, so the instance keeps the nics its stored record names.
+    /// </summary>
+    private async Task HotplugNicsAsync(IInstanceDriver driver, InstanceContext before, InstanceContext after, IReadOnlyList<string> changed,
+        CancellationToken cancellationToken)
+    {
+        await using (var revert = new Reverter())
+        {
+            foreach (var nic in after.Nics.Where(n => changed.Contains(n.Device)))
+            {
+                await networks.PlugAsync([nic], after.Instance.Type, cancellationToken);
+                revert.Add(() => networks.UnplugAsync([nic]));
+                await driver.AttachNicAsync(after, nic, cancellationToken);
+                revert.Add(() => driver.DetachNicAsync(after, nic, CancellationToken.None));
+            }
+            revert.Success();
+        }
+        foreach (var nic in before.Nics.Where(n => changed.Contains(n.Device)))
+        {
+            await driver.DetachNicAsync(before, nic, cancellationToken);
+            await networks.UnplugAsync([nic]);
+        }
     }
 
     /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>

@@ -84,7 +84,7 @@ public static class ContainerShim
                     File.WriteAllText($"/proc/{child.Pid}/gid_map", spec.Idmap.MapLine);
                 }
                 Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect()).AddProcess(child.Pid);
-                MoveNics(spec, child.Pid);
+                ContainerNics.MoveInto(child.Pid, spec.Nics);
             }
             catch
             {
@@ -102,15 +102,6 @@ public static class ContainerShim
             throw new InvalidOperationException(error);
         }
         return (child.Pid, ProcStat.StartTime(child.Pid) ?? throw new InvalidOperationException("the container's init exited at once"));
-    }
-
-    /// <summary>Moves each nic's veth end into the container's network namespace under its inside name, in one ip batch.</summary>
-    private static void MoveNics(ContainerSpec spec, int pid)
-    {
-        if (spec.Nics.Count == 0)
-            return;
-        var commands = string.Concat(spec.Nics.Select(n => $"link set dev {n.Peer} netns {pid} name {n.Name}\n"));
-        HostCommand.RunCheckedAsync(new HostFiles().FindProgram("ip") ?? "ip", ["-batch", "-"], commands).GetAwaiter().GetResult();
     }
 
     public static void WriteState(string path, ShimState state)
