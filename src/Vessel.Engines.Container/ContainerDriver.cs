@@ -142,14 +142,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             ],
             StopSignal = StopSignalOf(imageDirectory),
             ConsoleLog = context.ConsoleLog,
-            Nics = [.. context.Nics.Select(n => new ContainerNic(n.PeerInterface, n.Name)
-            {
-                Address = n.Ipv4?.Address,
-                PrefixLength = n.Ipv4?.PrefixLength ?? 0,
-                Gateway = n.Gateway,
-                Nameserver = n.Nameserver,
-                Domain = n.Domain,
-            })],
+            Nics = [.. context.Nics.Select(ContainerNic.From)],
         };
     }
 

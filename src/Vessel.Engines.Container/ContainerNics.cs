@@ -1,6 +1,6 @@
 using System.Globalization;
+using System.Text;
 using Vessel.Core.Drivers;
-using Vessel.Core.Model;
 using Vessel.Linux;
 
 namespace Vessel.Engines.Container;
@@ -20,18 +20,38 @@ internal static class ContainerNics
         HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands).GetAwaiter().GetResult();
     }
 
-    /// <summary>Adds a nic to a running container: moved in, given its address, up, and its gateway as default route if there is none.</summary>
-    public static async Task AttachAsync(int pid, NicAttachment nic, CancellationToken cancellationToken)
+    /// <summary>Gives the moved nics their addresses and brings them up; the first with a router gets the default route.</summary>
+    public static async Task ConfigureAsync(int pid, IReadOnlyList<ContainerNic> nics, CancellationToken cancellationToken)
     {
-        MoveInto(pid, [new ContainerNic(nic.PeerInterface, nic.Name)]);
-        var inside = new List<string>();
-        if (nic.Ipv4 is { } address)
-            inside.Add($"addr add {address} dev {nic.Name}");
-        inside.Add($"link set {nic.Name} up");
-        await InNamespaceAsync(pid, string.Join('\n', inside) + "\n", cancellationToken);
-        if (nic.Gateway is { } gateway)
-            await HostCommand.RunAsync(Nsenter, ["-t", pid.ToString(CultureInfo.InvariantCulture), "-n", Ip, "route", "add", "default", "via",
-                Ipv4Cidr.FormatAddress(gateway), "dev", nic.Name], cancellationToken: cancellationToken); // fails harmlessly when one exists
+        if (nics.Count == 0)
+            return;
+        var commands = new StringBuilder();
+        foreach (var nic in nics)
+        {
+            if (nic.Address is { } address)
+                commands.Append(CultureInfo.InvariantCulture, $"addr add {address} dev {nic.Name}\n");
+            if (nic.Address6 is { } address6)
+                commands.Append(CultureInfo.InvariantCulture, $"addr add {address6} dev {nic.Name} nodad\n");
+            commands.Append(CultureInfo.InvariantCulture, $"link set {nic.Name} up\n");
+        }
+        await InNamespaceAsync(pid, commands.ToString(), cancellationToken);
+        // A default route the container has already (a nic added later) stays: -force goes on past "File exists".
+        var routes = new StringBuilder();
+        if (nics.FirstOrDefault(n => n.Gateway is not null) is { } v4)
+            routes.Append(CultureInfo.InvariantCulture, $"route add default via {v4.Gateway} dev {v4.Name}\n");
+        if (nics.FirstOrDefault(n => n.Gateway6 is not null) is { } v6)
+            routes.Append(CultureInfo.InvariantCulture, $"route add ::/0 via {v6.Gateway6} dev {v6.Name}\n");
+        if (routes.Length > 0)
+            await HostCommand.RunAsync(Nsenter, ["-t", pid.ToString(CultureInfo.InvariantCulture), "-n", Ip, "-force", "-batch", "-"], routes.ToString(),
+                cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Adds a nic to a running container.</summary>
+    public static Task AttachAsync(int pid, NicAttachment nic, CancellationToken cancellationToken)
+    {
+        var inside = ContainerNic.From(nic);
+        MoveInto(pid, [inside]);
+        return ConfigureAsync(pid, [inside], cancellationToken);
     }
 
     /// <summary>Deletes the nic inside the container, which takes its host end with it.</summary>

@@ -29,16 +29,27 @@ public sealed record ContainerSpec
 }
 
 /// <summary>
-/// The host-side name of a veth end (Peer), the name it takes inside the container and the address the init
-/// helper gives it (Address/PrefixLength, a default route through Gateway, Nameserver in /etc/resolv.conf).
+/// The host-side name of a veth end (Peer), the name it takes inside the container and what it is given
+/// there: addresses with their prefix (10.42.7.2/24, fd42::…/64), routers, and the nameserver for resolv.conf.
 /// </summary>
 public sealed record ContainerNic(string Peer, string Name)
 {
-    public uint? Address { get; init; }
-    public int PrefixLength { get; init; }
-    public uint? Gateway { get; init; }
-    public uint? Nameserver { get; init; }
+    public string? Address { get; init; }
+    public string? Gateway { get; init; }
+    public string? Address6 { get; init; }
+    public string? Gateway6 { get; init; }
+    public string? Nameserver { get; init; }
     public string? Domain { get; init; }
+
+    public static ContainerNic From(Vessel.Core.Drivers.NicAttachment nic) => new(nic.PeerInterface, nic.Name)
+    {
+        Address = nic.Ipv4?.ToString(),
+        Gateway = nic.Gateway is { } gateway ? Vessel.Core.Model.Ipv4Cidr.FormatAddress(gateway) : null,
+        Address6 = nic.Ipv6?.ToString(),
+        Gateway6 = nic.Gateway6 is { } gateway6 ? Vessel.Core.Model.Ipv6Cidr.FormatAddress(gateway6) : null,
+        Nameserver = nic.Nameserver is { } nameserver ? Vessel.Core.Model.Ipv4Cidr.FormatAddress(nameserver) : null,
+        Domain = nic.Domain,
+    };
 }
 
 /// <summary>Container uid/gid 0..Size-1 are host Base..Base+Size-1 (one shared range, as Incus does by default).</summary>

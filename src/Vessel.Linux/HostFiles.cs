@@ -6,8 +6,8 @@ namespace Vessel.Linux;
 /// </summary>
 public sealed class HostFiles
 {
-    // root's PATH often lacks the sbin directories, where nft and mkfs.btrfs live.
-    private static readonly string[] AlwaysSearched = ["/usr/sbin", "/sbin"];
+    // root's PATH often lacks the sbin directories, where nft and mkfs.btrfs live; vessel-shim runs with no PATH at all.
+    private static readonly string[] AlwaysSearched = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 
     /// <param name="root">Directory that stands for "/".</param>
     /// <param name="path">Colon-separated program search path (host paths, looked up under

@@ -44,19 +44,45 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         return subnets;
     }
 
+    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets()
+    {
+        var routes = Json(HostCommand.RunCheckedAsync(Ip, ["-6", "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
+        var subnets = new List<Ipv6Cidr>();
+        foreach (var route in routes.EnumerateArray())
+        {
+            var destination = route.TryGetProperty("dst", out var dst) ? dst.GetString() : null;
+            if (destination is null or "default")
+                continue;
+            if (Ipv6Cidr.TryParse(destination.Contains('/', StringComparison.Ordinal) ? destination : destination + "/128", out var cidr))
+                subnets.Add(cidr);
+        }
+        return subnets;
+    }
+
     public async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)
     {
-        var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show"], cancellationToken: cancellationToken));
         var addresses = new List<uint>();
-        foreach (var link in links.EnumerateArray())
+        foreach (var (local, _) in Addresses(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show"], cancellationToken: cancellationToken)))
         {
-            foreach (var info in link.GetProperty("addr_info").EnumerateArray())
-            {
-                if (info.TryGetProperty("local", out var local) && Ipv4Cidr.TryParseAddress(local.GetString() ?? "", out var address))
-                    addresses.Add(address);
-            }
+            if (Ipv4Cidr.TryParseAddress(local, out var address))
+                addresses.Add(address);
         }
         return addresses;
+    }
+
+    /// <summary>The addresses in `ip -json addr show` output; ip writes an empty object for each one its filters leave out.</summary>
+    private static IEnumerable<(string Local, int PrefixLength)> Addresses(string json)
+    {
+        foreach (var link in Json(json).EnumerateArray())
+        {
+            if (!link.TryGetProperty("addr_info", out var infos))
+                continue;
+            foreach (var info in infos.EnumerateArray())
+            {
+                if (info.TryGetProperty("local", out var local) && info.TryGetProperty("prefixlen", out var length))
+                    yield return (local.GetString()!, length.GetInt32());
+            }
+        }
     }
 
     public bool InterfaceExists(string name) => NetworkInterfaces.Exists(name);
@@ -79,9 +105,15 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
                 await HostCommand.RunCheckedAsync(Ip, ["link", "add", name, "type", "bridge"], cancellationToken: cancellationToken);
             await HostCommand.RunCheckedAsync(Ip, ["link", "set", name, "address", BridgeMac(name), "mtu",
                 NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
-            await SetAddressAsync(name, address, cancellationToken);
+            var address6 = NetworkConfigSchema.Address6(network.Config);
+            await SetAddressesAsync(name, "-4", address?.ToString(), cancellationToken);
+            await SetAddressesAsync(name, "-6", address6?.ToString(), cancellationToken);
             if (NetworkConfigSchema.Routes(network.Config))
+            {
                 await File.WriteAllTextAsync("/proc/sys/net/ipv4/ip_forward", "1\n", cancellationToken);
+                if (address6 is not null)
+                    await EnableIpv6ForwardingAsync(cancellationToken);
+            }
         }
         if (last.Rules != rules)
             await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], rules, cancellationToken);
@@ -89,25 +121,45 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         _applied[name] = (config, rules);
     }
 
-    /// <summary>Gives the bridge exactly the configured address, removing any other IPv4 address it has.</summary>
-    private static async Task SetAddressAsync(string bridge, Ipv4Cidr? address, CancellationToken cancellationToken)
+    /// <summary>Gives the bridge exactly the configured global address of one family (-4 or -6), removing any other it has.</summary>
+    private static async Task SetAddressesAsync(string bridge, string family, string? wanted, CancellationToken cancellationToken)
     {
-        var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "addr", "show", "dev", bridge], cancellationToken: cancellationToken));
-        var wanted = address?.ToString();
         var present = false;
-        foreach (var link in links.EnumerateArray())
+        var json = await HostCommand.RunCheckedAsync(Ip, [family, "-json", "addr", "show", "dev", bridge, "scope", "global"], cancellationToken: cancellationToken);
+        foreach (var (local, length) in Addresses(json))
         {
-            foreach (var info in link.GetProperty("addr_info").EnumerateArray())
-            {
-                var current = $"{info.GetProperty("local").GetString()}/{info.GetProperty("prefixlen").GetInt32()}";
-                if (current == wanted)
-                    present = true;
-                else
-                    await HostCommand.RunCheckedAsync(Ip, ["addr", "del", current, "dev", bridge], cancellationToken: cancellationToken);
-            }
+            var current = $"{local}/{length}";
+            if (wanted is not null && Same(current, wanted))
+                present = true;
+            else
+                await HostCommand.RunCheckedAsync(Ip, [family, "addr", "del", current, "dev", bridge], cancellationToken: cancellationToken);
         }
         if (wanted is not null && !present)
-            await HostCommand.RunCheckedAsync(Ip, ["addr", "add", wanted, "dev", bridge], cancellationToken: cancellationToken);
+            await HostCommand.RunCheckedAsync(Ip, family == "-6" ? [family, "addr", "add", wanted, "dev", bridge, "nodad"] : [family, "addr", "add", wanted, "dev", bridge],
+                cancellationToken: cancellationToken);
+    }
+
+    private static bool Same(string a, string b) =>
+        Ipv6Cidr.TryParse(a, out var x) && Ipv6Cidr.TryParse(b, out var y) ? x == y : a == b;
+
+    /// <summary>
+    /// Turns IPv6 forwarding on. With forwarding on, Linux ignores router advertisements on interfaces whose
+    /// accept_ra is 1, and a host that learns its own IPv6 route that way would lose it: such interfaces get 2 first.
+    /// </summary>
+    private static async Task EnableIpv6ForwardingAsync(CancellationToken cancellationToken)
+    {
+        const string conf = "/proc/sys/net/ipv6/conf";
+        if (!Directory.Exists(conf))
+            throw new Vessel.Core.NotSupportedYetException("ipv6.address: IPv6 is disabled on this host");
+        if ((await File.ReadAllTextAsync($"{conf}/all/forwarding", cancellationToken)).Trim() == "1")
+            return;
+        foreach (var directory in Directory.EnumerateDirectories(conf))
+        {
+            var acceptRa = Path.Combine(directory, "accept_ra");
+            if (File.Exists(acceptRa) && (await File.ReadAllTextAsync(acceptRa, cancellationToken)).Trim() == "1")
+                await File.WriteAllTextAsync(acceptRa, "2\n", cancellationToken);
+        }
+        await File.WriteAllTextAsync($"{conf}/all/forwarding", "1\n", cancellationToken);
     }
 
     private async Task ApplyDnsmasqAsync(NetworkPlan plan, Ipv4Cidr? address, CancellationToken cancellationToken)

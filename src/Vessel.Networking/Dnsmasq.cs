@@ -46,6 +46,14 @@ internal sealed record Dnsmasq(string Network, string StateDirectory, string Run
             if (!NetworkConfigSchema.Routes(config))
                 arguments.Add("--dhcp-option=option:router"); // no default route: nothing lies beyond this network
         }
+        if (NetworkConfigSchema.Address6(config) is not null)
+        {
+            // Router advertisements for SLAAC (a nic's address follows from its MAC, as Vessel computes it too).
+            arguments.Add("--enable-ra");
+            arguments.Add($"--dhcp-range=::,constructor:{network.Name},ra-stateless,64,1h");
+            if (!NetworkConfigSchema.Routes(config))
+                arguments.Add($"--ra-param={network.Name},60,0"); // router lifetime 0: not a default router
+        }
         return arguments;
     }
 
@@ -55,5 +63,6 @@ internal sealed record Dnsmasq(string Network, string StateDirectory, string Run
 
     /// <summary>hosts lines: every instance's name resolves to its address, with or without the domain (--expand-hosts).</summary>
     public static string Hosts(IEnumerable<NetworkMember> members) =>
-        string.Concat(members.GroupBy(m => m.Instance).Select(g => $"{Ipv4Cidr.FormatAddress(g.First().Ipv4)} {g.Key}\n"));
+        string.Concat(members.GroupBy(m => m.Instance).Select(g =>
+            $"{Ipv4Cidr.FormatAddress(g.First().Ipv4)} {g.Key}\n" + (g.First().Ipv6 is { } v6 ? $"{Ipv6Cidr.FormatAddress(v6)} {g.Key}\n" : "")));
 }

@@ -33,6 +33,8 @@ internal static class NftRuleset
         {
             rules["in"].Add($"iifname {bridge} udp dport {{ 53, 67 }} accept");
             rules["in"].Add($"iifname {bridge} tcp dport 53 accept");
+            rules["in"].Add($"iifname {bridge} udp dport 547 accept");
+            rules["in"].Add($"iifname {bridge} icmpv6 type {{ nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit }} accept");
             rules["in"].Add($"iifname {bridge} ct state established,related accept");
             rules["in"].Add($"iifname {bridge} drop");
         }
@@ -45,6 +47,8 @@ internal static class NftRuleset
         }
         if (NetworkConfigSchema.Address(config) is { } address && NetworkConfigSchema.Masquerades(config))
             rules["snat"].Add($"ip saddr {address.Subnet} ip daddr != {address.Subnet} masquerade");
+        if (NetworkConfigSchema.Address6(config) is { } address6 && NetworkConfigSchema.MasqueradesIpv6(config))
+            rules["snat"].Add($"ip6 saddr {address6.Subnet} ip6 daddr != {address6.Subnet} masquerade");
         foreach (var forward in plan.Forwards)
         {
             var match = $"ip daddr {Ipv4Cidr.FormatAddress(forward.ListenAddress)} {forward.Protocol} dport {forward.ListenPort}";

@@ -20,6 +20,9 @@ public sealed class NetworkConfigSchemaTests
     [InlineData("ipv4.routing", "false")]
     [InlineData("ipv4.dhcp", "false")]
     [InlineData("ipv6.address", "none")]
+    [InlineData("ipv6.address", "auto")]
+    [InlineData("ipv6.address", "fd42:7:7:7::1/64")]
+    [InlineData("ipv6.nat", "false")]
     [InlineData("security.isolated", "true")]
     [InlineData("dns.domain", "lab")]
     [InlineData("bridge.mtu", "576")]
@@ -33,7 +36,7 @@ public sealed class NetworkConfigSchemaTests
         var e = Assert.Throws<BadRequestException>(() => NetworkConfigSchema.ValidateKey("bridge.stp", "true"));
 
         Assert.Equal("bridge.stp: unknown network config key (known: bridge.mtu, dns.domain, ipv4.address, ipv4.dhcp, ipv4.nat, " +
-            "ipv4.routing, ipv6.address, security.isolated, and user.*)", e.Message);
+            "ipv4.routing, ipv6.address, ipv6.nat, security.isolated, and user.*)", e.Message);
     }
 
     [Theory]
@@ -69,15 +72,15 @@ public sealed class NetworkConfigSchemaTests
     }
 
     [Theory]
-    [InlineData("auto")]
-    [InlineData("fd42::1/64")]
-    [InlineData("")]
-    public void ValidateKey_Ipv6OtherThanNone_Is501NotSupportedYet(string value)
+    [InlineData("fd42:7:7:7::1/48", "a /48 subnet is not supported; IPv6 networks are /64 (SLAAC needs it)")]
+    [InlineData("fd42:7:7:7::/64", "fd42:7:7:7:: is the subnet's own address, not a host address")]
+    [InlineData("fd42::zz/64", "\"fd42::zz/64\" is not an IPv6 address with a prefix length, such as fd42:7:7:7::1/64")]
+    [InlineData("10.0.0.1/24", "\"10.0.0.1/24\" is not an IPv6 address with a prefix length, such as fd42:7:7:7::1/64")]
+    public void ValidateKey_BadIpv6Address_IsRefusedWithTheReason(string value, string reason)
     {
-        var e = Assert.Throws<NotSupportedYetException>(() => NetworkConfigSchema.ValidateKey("ipv6.address", value));
+        var e = Assert.Throws<BadRequestException>(() => NetworkConfigSchema.ValidateKey("ipv6.address", value));
 
-        Assert.Equal(501, e.StatusCode);
-        Assert.Equal("ipv6.address: IPv6 networks are not supported yet; use none", e.Message);
+        Assert.Equal($"ipv6.address: {reason}", e.Message);
     }
 
     [Fact]

@@ -23,6 +23,10 @@ public sealed class FakeNetworkDriver : INetworkDriver
     public Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<uint>>([.. HostAddresses]);
 
+    public List<Ipv6Cidr> Ipv6Routes { get; } = [];
+
+    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets() => [.. Ipv6Routes];
+
     public bool InterfaceExists(string name) => HostInterfaces.Contains(name) || Applied.ContainsKey(name) || Plugged.ContainsKey(name);
 
     public Task ApplyAsync(NetworkPlan plan, CancellationToken cancellationToken)

@@ -169,12 +169,28 @@ public sealed class NetworksApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Create_WithIpv6_Answers501()
+    public async Task Create_WithIpv6Auto_PicksAUniqueLocal64_AndNicsGetTheirSlaacAddress()
     {
-        var message = await TestDaemon.ErrorAsync(await PostNetworkAsync("""{"name": "n1", "config": {"ipv6.address": "auto"}}"""), (HttpStatusCode)501);
+        var view = await CreateNetworkAsync("n1", moreConfig: """, "ipv6.address": "auto" """);
 
-        Assert.Equal("ipv6.address: IPv6 networks are not supported yet; use none", message);
-        Assert.Empty(Host.Applied);
+        Assert.True(Ipv6Cidr.TryParse(view.Network.Config["ipv6.address"], out var prefix), view.Network.Config["ipv6.address"]);
+        Assert.Equal(64, prefix.PrefixLength);
+        Assert.Equal(0xfd, (byte)(prefix.Address >> 120));
+        var web1 = await LaunchOnAsync("web1", "n1");
+        var member = Assert.Single(Host.Applied["n1"].Members);
+        Assert.Equal(prefix.Eui64(HwaddrOf(web1)), member.Ipv6);
+        Assert.Equal(new Ipv6Cidr(prefix.Eui64(HwaddrOf(web1)), 64), Assert.Single(Host.Plugged).Value.Ipv6);
+    }
+
+    [Fact]
+    public async Task Create_WithAnIpv6SubnetOfAnotherNetwork_Answers400()
+    {
+        await CreateNetworkAsync("n1", moreConfig: """, "ipv6.address": "fd42:1:2:3::1/64" """);
+
+        var message = await TestDaemon.ErrorAsync(await PostNetworkAsync(
+            """{"name": "n2", "config": {"ipv4.address": "10.60.0.1/24", "ipv6.address": "fd42:1:2:3::9/64"}}"""), HttpStatusCode.BadRequest);
+
+        Assert.Equal("ipv6.address: fd42:1:2:3::/64 overlaps network \"n1\" (fd42:1:2:3::/64)", message);
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public sealed class NetworkTests : IDisposable
 {
     private static readonly string Suffix = Guid.NewGuid().ToString("N")[..6];
     private readonly string _inside = $"vit-in-{Suffix}", _outside = $"vit-out-{Suffix}";
-    private const string Uplink = "198.51.100.1", World = "198.51.100.2";
+    private const string Uplink = "198.51.100.1", World = "198.51.100.2", World6 = "2001:db8:5::2";
     private readonly Host _host = new();
 
     public NetworkTests()
@@ -26,7 +26,8 @@ public sealed class NetworkTests : IDisposable
         Shell($"ip netns add {_inside} && ip netns add {_outside}",
             $"ip link add vit-up-{Suffix} netns {_inside} type veth peer name vit-w-{Suffix} netns {_outside}",
             $"ip -n {_inside} link set lo up && ip -n {_inside} addr add {Uplink}/24 dev vit-up-{Suffix} && ip -n {_inside} link set vit-up-{Suffix} up",
-            $"ip -n {_outside} link set lo up && ip -n {_outside} addr add {World}/24 dev vit-w-{Suffix} && ip -n {_outside} link set vit-w-{Suffix} up");
+            $"ip -n {_outside} link set lo up && ip -n {_outside} addr add {World}/24 dev vit-w-{Suffix} && ip -n {_outside} link set vit-w-{Suffix} up",
+            $"ip -n {_inside} addr add 2001:db8:5::1/64 dev vit-up-{Suffix} nodad && ip -n {_outside} addr add {World6}/64 dev vit-w-{Suffix} nodad");
         _host.NetworkNamespace = _inside;
         _host.StartDaemon();
     }
@@ -78,7 +79,7 @@ public sealed class NetworkTests : IDisposable
     [Fact]
     public void ContainersAndAVm_OnOneNetwork_ReachAndResolveEachOther_ThroughNatToTheOutside_AndAcrossADaemonRestart()
     {
-        Ok(_host.Vessel("network", "create", "vnat", "ipv4.address=10.77.0.1/24"));
+        Ok(_host.Vessel("network", "create", "vnat", "ipv4.address=10.77.0.1/24", "ipv6.address=fd42:0:77::1/64"));
         Ok(_host.Vessel("launch", "busybox", "c1", "--network", "vnat"));
         Ok(_host.Vessel("launch", "busybox", "c2", "--network", "vnat"));
         Ok(_host.Vessel("launch", "busybox", "vm1", "--vm", "--network", "vnat", "-c", "limits.memory=256MiB"));
@@ -91,6 +92,13 @@ public sealed class NetworkTests : IDisposable
 
         // Out through NAT: the outside namespace has no route to 10.77.0.0/24, so only a masqueraded ping is answered.
         Ok(Exec("c1", "ping", "-c", "1", "-W", "2", World));
+
+        // IPv6: every nic has its SLAAC address (a VM makes its own from the router advertisements), names have
+        // AAAA records, and NAT66 takes the packets out.
+        Assert.Contains("inet6 fd42:0:77:0:", Exec("c1", "ip", "-6", "addr", "show", "eth0", "scope", "global").Stdout);
+        Ok(Exec("c1", "ping", "-6", "-c", "1", "-W", "2", "c2"));
+        WaitUntil(() => Exec("c1", "ping", "-6", "-c", "1", "-W", "1", "vm1").ExitCode == 0, "c1 reaching vm1 over IPv6");
+        Ok(Exec("c1", "ping", "-6", "-c", "1", "-W", "2", World6));
 
         _host.KillDaemon(9);
         _host.StartDaemon();

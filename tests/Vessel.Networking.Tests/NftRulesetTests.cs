@@ -94,12 +94,24 @@ public sealed class NftRulesetTests
         [
             "iifname \"iso\" udp dport { 53, 67 } accept",
             "iifname \"iso\" tcp dport 53 accept",
+            "iifname \"iso\" udp dport 547 accept",
+            "iifname \"iso\" icmpv6 type { nd-neighbor-solicit, nd-neighbor-advert, nd-router-solicit } accept",
             "iifname \"iso\" ct state established,related accept",
             "iifname \"iso\" drop",
         ], Rules(script, "in.iso"));
         Assert.Equal(["iifname \"iso\" oifname != \"iso\" drop", "oifname \"iso\" iifname != \"iso\" drop"], Rules(script, "fwd.iso"));
         Assert.Empty(Rules(script, "snat.iso"));
         Assert.DoesNotContain(AllRules(script, "iso"), r => r.Contains("masquerade", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Apply_WithIpv6_MasqueradesItsPrefix_UnlessIpv6NatIsOff()
+    {
+        var script = NftRuleset.Apply(Plan("n6", ("ipv4.address", "10.1.2.1/24"), ("ipv6.address", "fd42:1:2:3::1/64")));
+        var withoutNat = NftRuleset.Apply(Plan("n6", ("ipv4.address", "10.1.2.1/24"), ("ipv6.address", "fd42:1:2:3::1/64"), ("ipv6.nat", "false")));
+
+        Assert.Contains("ip6 saddr fd42:1:2:3::/64 ip6 daddr != fd42:1:2:3::/64 masquerade", Rules(script, "snat.n6"));
+        Assert.DoesNotContain(Rules(withoutNat, "snat.n6"), r => r.StartsWith("ip6", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -14,6 +14,9 @@ public interface INetworkDriver
     /// <summary>The IPv4 subnets the host already has routes or addresses in, which a new network must not overlap.</summary>
     IReadOnlyList<Ipv4Cidr> HostSubnets();
 
+    /// <summary>The IPv6 subnets the host already routes (default routes left out).</summary>
+    IReadOnlyList<Ipv6Cidr> HostIpv6Subnets();
+
     /// <summary>The IPv4 addresses of the host's interfaces, which a port forward may listen on.</summary>
     Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken);
 
@@ -36,8 +39,11 @@ public interface INetworkDriver
 /// <summary>What one network needs on the host: its record, the nics on it and its port forwards with their targets' addresses.</summary>
 public sealed record NetworkPlan(Network Network, IReadOnlyList<NetworkMember> Members, IReadOnlyList<ForwardRule> Forwards);
 
-/// <summary>An instance nic on the network: DHCP gives Ipv4 to Hwaddr, DNS answers Instance with Ipv4.</summary>
-public sealed record NetworkMember(string Instance, string Device, string Hwaddr, uint Ipv4);
+/// <summary>An instance nic on the network: DHCP gives Ipv4 to Hwaddr, DNS answers Instance with Ipv4 (and Ipv6, its SLAAC address).</summary>
+public sealed record NetworkMember(string Instance, string Device, string Hwaddr, uint Ipv4)
+{
+    public UInt128? Ipv6 { get; init; }
+}
 
 public sealed record ForwardRule(uint ListenAddress, int ListenPort, string Protocol, uint TargetAddress, int TargetPort);
 
@@ -53,6 +59,9 @@ public sealed record NicAttachment(string Device, string Name, string Network, s
     public string? EgressLimit { get; init; }
     public Ipv4Cidr? Ipv4 { get; init; }
     public uint? Gateway { get; init; }
+    /// <summary>The nic's SLAAC address with the network's /64, and the bridge as its IPv6 router.</summary>
+    public Ipv6Cidr? Ipv6 { get; init; }
+    public UInt128? Gateway6 { get; init; }
     public uint? Nameserver { get; init; }
     public string? Domain { get; init; }
 }

@@ -73,6 +73,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
             throw new ConflictException($"name: the host already has an interface named \"{request.Name}\"");
         var address = await ChooseAddressAsync(request.Name!, config.GetValueOrDefault(NetworkConfigSchema.Ipv4Address, "auto"), cancellationToken);
         config[NetworkConfigSchema.Ipv4Address] = address.Length > 0 ? address : "none";
+        config[NetworkConfigSchema.Ipv6Address] = await ChooseIpv6AddressAsync(request.Name!, config.GetValueOrDefault(NetworkConfigSchema.Ipv6Address, "none"), cancellationToken);
         var network = new Network { Name = request.Name!, Description = request.Description ?? "", Config = config, CreatedAt = DateTimeOffset.UtcNow };
 
         await using var revert = new Reverter();
@@ -108,6 +109,31 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         return wanted.ToString();
     }
 
+    /// <summary>The /64 for ipv6.address: a random unique local one for auto, the given one when it overlaps nothing, or none.</summary>
+    private async Task<string> ChooseIpv6AddressAsync(string name, string value, CancellationToken cancellationToken)
+    {
+        if (value == "none")
+            return value;
+        var taken = (await store.ListNetworksAsync(cancellationToken)).Where(n => !n.Name.Equals(name, StringComparison.OrdinalIgnoreCase))
+            .Select(n => (n.Name, Address: NetworkConfigSchema.Address6(n.Config))).Where(n => n.Address is not null).ToList();
+        if (value == "auto")
+        {
+            while (true)
+            {
+                var candidate = Ipv6Cidr.RandomUniqueLocal(Random.Shared);
+                if (!taken.Any(t => t.Address!.Value.Overlaps(candidate)))
+                    return candidate.ToString();
+            }
+        }
+        var wanted = Ipv6Cidr.ParseHost(NetworkConfigSchema.Ipv6Address, value);
+        foreach (var (other, address) in taken.Where(t => t.Address!.Value.Overlaps(wanted)))
+            throw new BadRequestException($"{NetworkConfigSchema.Ipv6Address}: {wanted.Subnet} overlaps network \"{other}\" ({address!.Value.Subnet})");
+        var ours = taken.Select(t => t.Address!.Value.Subnet).ToHashSet();
+        foreach (var subnet in driver.HostIpv6Subnets().Where(s => !ours.Contains(s.Subnet) && s.PrefixLength < 128 && s.Overlaps(wanted)))
+            throw new BadRequestException($"{NetworkConfigSchema.Ipv6Address}: {wanted.Subnet} overlaps {subnet.Subnet}, which the host already routes");
+        return wanted.ToString();
+    }
+
     public async Task<Network> UpdateAsync(string name, NetworkPatch patch, CancellationToken cancellationToken)
     {
         await using var _ = await LockAsync(cancellationToken);
@@ -130,6 +156,13 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
                 throw new ConflictException($"{NetworkConfigSchema.Ipv4Address}: network \"{name}\" has nics on it; their addresses would no longer fit");
             var address = await ChooseAddressAsync(name, newAddress, cancellationToken);
             config[NetworkConfigSchema.Ipv4Address] = address.Length > 0 ? address : "none";
+        }
+        var newAddress6 = config.GetValueOrDefault(NetworkConfigSchema.Ipv6Address, "none");
+        if (newAddress6 != network.Config.GetValueOrDefault(NetworkConfigSchema.Ipv6Address, "none"))
+        {
+            if (Members(name, instances).Count > 0)
+                throw new ConflictException($"{NetworkConfigSchema.Ipv6Address}: network \"{name}\" has nics on it; their addresses would no longer fit");
+            config[NetworkConfigSchema.Ipv6Address] = await ChooseIpv6AddressAsync(name, newAddress6, cancellationToken);
         }
         var updated = network with { Config = config, Description = patch.Description ?? network.Description };
         CheckForwardsAllowed(updated);
@@ -304,6 +337,9 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
                 EgressLimit = settings.GetValueOrDefault("limits.egress"),
                 Ipv4 = subnet is { } s && address is not null ? new Ipv4Cidr(Ipv4Cidr.ParseAddress(Ipv4Key(device), address), s.PrefixLength) : null,
                 Gateway = subnet is { } g && NetworkConfigSchema.Routes(network.Config) ? g.Address : null,
+                Ipv6 = NetworkConfigSchema.Address6(network.Config) is { } prefix && (settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device))) is { } mac
+                    ? new Ipv6Cidr(prefix.Eui64(mac), prefix.PrefixLength) : null,
+                Gateway6 = NetworkConfigSchema.Address6(network.Config) is { } router && NetworkConfigSchema.Routes(network.Config) ? router.Address : null,
                 Nameserver = subnet?.Address,
                 Domain = NetworkConfigSchema.Domain(network.Config),
             });
@@ -386,7 +422,8 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
 
     private static NetworkPlan Plan(Network network, IReadOnlyList<Instance> instances)
     {
-        var members = Members(network.Name, instances);
+        var prefix = NetworkConfigSchema.Address6(network.Config);
+        var members = Members(network.Name, instances).Select(m => prefix is { } p ? m with { Ipv6 = p.Eui64(m.Hwaddr) } : m).ToList();
         var forwards = new List<ForwardRule>();
         foreach (var forward in network.Forwards)
         {

@@ -74,34 +74,25 @@ public static class ContainerInit
 
         ProcessSetup.SetHostname(spec.Name);
         NetworkInterfaces.Up("lo");
-        ConfigureNics(spec.Nics);
+        WriteResolvConf(spec.Nics);
         ProcessSetup.SetNoNewPrivileges();
         ProcessSetup.LimitCapabilities(DefaultCapabilities);
         ProcessSetup.InstallSeccomp(DockerDefault.Filter());
     }
 
     /// <summary>
-    /// Gives the nics the addresses Vessel chose for them, as DHCP would: the container's processes may not do
-    /// it themselves (they lack CAP_NET_ADMIN). Runs after pivot_root, so /etc/resolv.conf is the container's.
+    /// Points /etc/resolv.conf at the networks' DNS (the shim has configured the nics, as DHCP would: the
+    /// container's processes lack CAP_NET_ADMIN). Runs after pivot_root, so the file is the container's own;
+    /// an image whose resolv.conf is a link (systemd-resolved's stub) manages it itself.
     /// </summary>
-    private static void ConfigureNics(IReadOnlyList<ContainerNic> nics)
+    private static void WriteResolvConf(IReadOnlyList<ContainerNic> nics)
     {
-        foreach (var nic in nics)
-        {
-            if (nic.Address is { } address)
-                NetworkInterfaces.SetAddress(nic.Name, address, nic.PrefixLength);
-            NetworkInterfaces.Up(nic.Name);
-        }
-        if (nics.FirstOrDefault(n => n.Gateway is not null)?.Gateway is { } gateway)
-            NetworkInterfaces.AddDefaultRoute(gateway);
         var servers = nics.Where(n => n.Nameserver is not null).ToList();
-        // An image whose resolv.conf is a link (systemd-resolved's stub) manages it itself.
-        if (servers.Count > 0 && new FileInfo("/etc/resolv.conf") is { LinkTarget: null } && Directory.Exists("/etc"))
-        {
-            var domains = string.Join(' ', servers.Select(n => n.Domain).OfType<string>().Distinct());
-            File.WriteAllText("/etc/resolv.conf", (domains.Length > 0 ? $"search {domains}\n" : "") +
-                string.Concat(servers.Select(n => $"nameserver {Vessel.Core.Model.Ipv4Cidr.FormatAddress(n.Nameserver!.Value)}\n").Distinct()));
-        }
+        if (servers.Count == 0 || !Directory.Exists("/etc") || new FileInfo("/etc/resolv.conf").LinkTarget is not null)
+            return;
+        var domains = string.Join(' ', servers.Select(n => n.Domain).OfType<string>().Distinct());
+        File.WriteAllText("/etc/resolv.conf", (domains.Length > 0 ? $"search {domains}\n" : "") +
+            string.Concat(servers.Select(n => $"nameserver {n.Nameserver}\n").Distinct()));
     }
 
     private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
