@@ -29,34 +29,21 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
             : new DriverInfo("bridge", "", false, $"missing programs: {string.Join(", ", missing)} (run ./scripts/install.sh)");
     }
 
-    public IReadOnlyList<Ipv4Cidr> HostSubnets()
-    {
-        var routes = Json(HostCommand.RunCheckedAsync(Ip, ["-4", "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
-        var subnets = new List<Ipv4Cidr>();
-        foreach (var route in routes.EnumerateArray())
-        {
-            var destination = route.TryGetProperty("dst", out var dst) ? dst.GetString() : null;
-            if (destination is null or "default")
-                continue;
-            if (Ipv4Cidr.TryParse(destination, out var cidr) || (Ipv4Cidr.TryParseAddress(destination, out var host) && (cidr = new Ipv4Cidr(host, 32)) == cidr))
-                subnets.Add(cidr);
-        }
-        return subnets;
-    }
+    public IReadOnlyList<Ipv4Cidr> HostSubnets() =>
+        [.. RouteDestinations("-4", 32).Select(d => Ipv4Cidr.TryParse(d, out var cidr) ? cidr : (Ipv4Cidr?)null).OfType<Ipv4Cidr>()];
 
-    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets()
+    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets() =>
+        [.. RouteDestinations("-6", 128).Select(d => Ipv6Cidr.TryParse(d, out var cidr) ? cidr : (Ipv6Cidr?)null).OfType<Ipv6Cidr>()];
+
+    /// <summary>Where the host's routes of a family lead, in every table, as PREFIX/LENGTH (a host route gets the full length).</summary>
+    private static IEnumerable<string> RouteDestinations(string family, int hostLength)
     {
-        var routes = Json(HostCommand.RunCheckedAsync(Ip, ["-6", "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
-        var subnets = new List<Ipv6Cidr>();
+        var routes = Json(HostCommand.RunCheckedAsync(Ip, [family, "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
         foreach (var route in routes.EnumerateArray())
         {
-            var destination = route.TryGetProperty("dst", out var dst) ? dst.GetString() : null;
-            if (destination is null or "default")
-                continue;
-            if (Ipv6Cidr.TryParse(destination.Contains('/', StringComparison.Ordinal) ? destination : destination + "/128", out var cidr))
-                subnets.Add(cidr);
+            if (route.TryGetProperty("dst", out var dst) && dst.GetString() is { } destination && destination != "default")
+                yield return destination.Contains('/', StringComparison.Ordinal) ? destination : $"{destination}/{hostLength}";
         }
-        return subnets;
     }
 
     public async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)
