@@ -9,6 +9,13 @@ namespace Vessel.Engines.Qemu;
 /// </summary>
 public static class QemuCommandLine
 {
+    /// <summary>PCIe root ports for nics: one each, so that the guest can take any of them in or out while it runs.</summary>
+    public const int HotplugPorts = 8;
+
+    public static string PortId(int index) => $"hotplug{index.ToString(CultureInfo.InvariantCulture)}";
+    public static string NicId(Vessel.Core.Drivers.NicAttachment nic) => $"nic-{nic.Device}";
+    public static string NetdevId(Vessel.Core.Drivers.NicAttachment nic) => $"net-{nic.Device}";
+
     public static IReadOnlyList<string> Build(QemuLaunch launch)
     {
         ArgumentNullException.ThrowIfNull(launch);
@@ -45,13 +52,16 @@ public static class QemuCommandLine
             "-device", "virtio-serial-pci,id=serial0",
             "-device", "virtserialport,bus=serial0.0,chardev=qga,name=org.qemu.guest_agent.0",
         ]);
-        foreach (var nic in launch.Nics)
+        for (var port = 0; port < HotplugPorts; port++)
+            args.AddRange(["-device", $"pcie-root-port,id={PortId(port)},chassis={(port + 1).ToString(CultureInfo.InvariantCulture)}"]);
+        foreach (var (nic, index) in launch.Nics.Select((n, i) => (n, i)))
         {
-            var id = $"net-{nic.Device}";
+            var bus = index < HotplugPorts ? $",bus={PortId(index)}" : "";
             args.AddRange(
             [
-                "-netdev", $"tap,id={Escape(id)},ifname={nic.HostInterface},script=no,downscript=no",
-                "-device", $"virtio-net-pci,netdev={Escape(id)},mac={nic.Hwaddr},host_mtu={nic.Mtu.ToString(CultureInfo.InvariantCulture)}",
+                "-netdev", $"tap,id={Escape(NetdevId(nic))},ifname={nic.HostInterface},script=no,downscript=no",
+                "-device", $"virtio-net-pci,id={Escape(NicId(nic))},netdev={Escape(NetdevId(nic))},mac={nic.Hwaddr}," +
+                    $"host_mtu={nic.Mtu.ToString(CultureInfo.InvariantCulture)}{bus}",
             ]);
         }
         switch (launch.Boot)

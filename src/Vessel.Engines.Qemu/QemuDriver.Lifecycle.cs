@@ -108,12 +108,6 @@ public sealed partial class QemuDriver
 
     // Config
 
-    public Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException("adding a nic to a running virtual machine is not supported yet (it needs PCIe root ports for hotplug); stop it first");
-
-    public Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException("removing a nic from a running virtual machine is not supported yet; stop it first");
-
     public async Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken)
     {
         var config = context.Instance.Config;

@@ -100,6 +100,13 @@ public sealed class NetworkTests : IDisposable
         WaitUntil(() => Exec("c1", "ping", "-6", "-c", "1", "-W", "1", "vm1").ExitCode == 0, "c1 reaching vm1 over IPv6");
         Ok(Exec("c1", "ping", "-6", "-c", "1", "-W", "2", World6));
 
+        // A nic hotplugged into the running VM: QEMU opens its tap (carrier up), and the guest lets it go again.
+        Ok(_host.Vessel("config", "device", "add", "vm1", "eth1", "nic", "network=vnat"));
+        Assert.Contains("LOWER_UP", Inside("ip -o link show master vnat | grep \" vt\""));
+        Assert.Equal(2, Inside("ip -o link show master vnat").Split('\n').Count(l => l.Contains(": vt", StringComparison.Ordinal)));
+        Ok(_host.Vessel("config", "device", "remove", "vm1", "eth1"));
+        Assert.Equal(1, Inside("ip -o link show master vnat").Split('\n').Count(l => l.Contains(": vt", StringComparison.Ordinal)));
+
         _host.KillDaemon(9);
         _host.StartDaemon();
         Ok(Exec("c2", "ping", "-c", "1", "-W", "2", "c1"));

@@ -1,0 +1,76 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+
+namespace Vessel.Engines.Qemu;
+
+/// <summary>
+/// Nic hotplug over QMP. Every nic sits on a PCIe root port of its own (QemuCommandLine makes
+/// <see cref="QemuCommandLine.HotplugPorts"/> of them), which is what lets the guest's pciehp take one in or out.
+/// </summary>
+public sealed partial class QemuDriver
+{
+    private static readonly TimeSpan UnplugWait = TimeSpan.FromSeconds(15);
+
+    public async Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        var port = await FreePortAsync(vm, cancellationToken)
+            ?? throw new NotSupportedYetException($"all {QemuCommandLine.HotplugPorts} hotplug ports of {context.Instance.Name} are in use; stop it to add more nics");
+        await vm.Monitor.ExecuteAsync("netdev_add", new JsonObject
+        {
+            ["type"] = "tap", ["id"] = QemuCommandLine.NetdevId(nic), ["ifname"] = nic.HostInterface, ["script"] = "no", ["downscript"] = "no",
+        }, cancellationToken: cancellationToken);
+        try
+        {
+            await vm.Monitor.ExecuteAsync("device_add", new JsonObject
+            {
+                ["driver"] = "virtio-net-pci", ["id"] = QemuCommandLine.NicId(nic), ["netdev"] = QemuCommandLine.NetdevId(nic), ["mac"] = nic.Hwaddr,
+                ["host_mtu"] = nic.Mtu, ["bus"] = port,
+            }, cancellationToken: cancellationToken);
+        }
+        catch
+        {
+            await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>Asks the guest to release the nic (PCIe hot-unplug) and waits until QEMU has removed it.</summary>
+    public async Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        var id = QemuCommandLine.NicId(nic);
+        await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
+        var deadline = DateTime.UtcNow + UnplugWait;
+        while (await HasPeripheralAsync(vm, id, cancellationToken))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new VesselException(409, $"the guest in {context.Instance.Name} did not release {nic.Device} within {UnplugWait.TotalSeconds:0} s");
+            await Task.Delay(100, cancellationToken);
+        }
+        await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
+    }
+
+    private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)
+    {
+        var children = await vm.Monitor.ExecuteAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, cancellationToken: cancellationToken);
+        return children.EnumerateArray().Any(c => c.GetProperty("name").GetString() == id);
+    }
+
+    /// <summary>The first hotplug root port with no device behind it, from query-pci.</summary>
+    private static async Task<string?> FreePortAsync(Vm vm, CancellationToken cancellationToken)
+    {
+        var buses = await vm.Monitor.ExecuteAsync("query-pci", cancellationToken: cancellationToken);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var device in buses.EnumerateArray().SelectMany(b => b.GetProperty("devices").EnumerateArray()))
+        {
+            if (device.TryGetProperty("qdev_id", out var qdev) && qdev.GetString() is { } port &&
+                device.TryGetProperty("pci_bridge", out var bridge) && bridge.TryGetProperty("devices", out var behind) && behind.GetArrayLength() > 0)
+                used.Add(port);
+        }
+        return Enumerable.Range(0, QemuCommandLine.HotplugPorts).Select(QemuCommandLine.PortId).FirstOrDefault(p => !used.Contains(p));
+    }
+}
