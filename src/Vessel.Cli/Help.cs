@@ -15,6 +15,9 @@ internal static class Help
           vessel delete NAME... [--force] [--no-wait]
           vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
           vessel config device list NAME | add NAME DEVICE TYPE [KEY=VALUE]... | remove NAME DEVICE
+        Snapshots:
+          vessel snapshot create NAME [SNAP] [--stateful] [--description TEXT]   (SNAP defaults to snap0, snap1, …)
+          vessel snapshot list NAME [--format table|json|csv] | show NAME SNAP | restore NAME SNAP | delete NAME SNAP
         Images:
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]

@@ -18,6 +18,7 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["image"] = ImageCommands.RunAsync,
     ["storage"] = StorageCommands.RunAsync,
     ["network"] = NetworkCommands.RunAsync,
+    ["snapshot"] = SnapshotCommands.RunAsync,
     ["operation"] = OperationCommands.RunAsync,
     ["monitor"] = OperationCommands.MonitorAsync,
     ["doctor"] = DoctorCommand.RunAsync,

@@ -58,6 +58,7 @@ public static class DaemonHost
         var api = app.MapGroup("/1.0");
         ServerApi.Map(api);
         InstancesApi.Map(api);
+        SnapshotsApi.Map(api);
         ExecApi.Map(api);
         ConsoleApi.Map(api);
         ImagesApi.Map(api);

@@ -74,5 +74,15 @@ internal static class Schema
             created_at TEXT NOT NULL
         );
         """,
+        """
+        CREATE TABLE snapshots (
+            instance TEXT NOT NULL COLLATE NOCASE,
+            name TEXT NOT NULL COLLATE NOCASE,
+            stateful INTEGER NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (instance, name)
+        );
+        """,
     ];
 }

@@ -120,6 +120,7 @@ public sealed partial class SqliteStateStore
         {
             if (Execute(c, t, "DELETE FROM instances WHERE name = $name", ("$name", name)) == 0)
                 throw new NotFoundException($"instance \"{name}\" not found");
+            Execute(c, t, "DELETE FROM snapshots WHERE instance = $name", ("$name", name));
         }, cancellationToken);
 
     private static Dictionary<string, string> ToDictionary(IReadOnlyDictionary<string, string> map) => new(map);

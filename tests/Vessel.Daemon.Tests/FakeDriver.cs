@@ -74,6 +74,29 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
         Task.FromResult($"console of {context.Instance.Name}\n");
 
     public List<string> AttachedNics { get; } = [];
+    public List<string> Snapshots { get; } = [];
+    public List<string> Restored { get; } = [];
+
+    public Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    {
+        lock (Snapshots)
+            Snapshots.Add($"{context.Instance.Name}/{snapshot}");
+        return Task.CompletedTask;
+    }
+
+    public Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        lock (Restored)
+            Restored.Add($"{context.Instance.Name}/{snapshot}");
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        lock (Snapshots)
+            Snapshots.Remove($"{context.Instance.Name}/{snapshot}");
+        return Task.CompletedTask;
+    }
 
     public Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
     {

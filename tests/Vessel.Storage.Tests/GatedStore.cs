@@ -38,6 +38,9 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task CreateNetworkAsync(Network network, CancellationToken cancellationToken = default) => inner.CreateNetworkAsync(network, cancellationToken);
     public Task UpdateNetworkAsync(Network network, CancellationToken cancellationToken = default) => inner.UpdateNetworkAsync(network, cancellationToken);
     public Task DeleteNetworkAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteNetworkAsync(name, cancellationToken);
+    public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string instance, CancellationToken cancellationToken = default) => inner.ListSnapshotsAsync(instance, cancellationToken);
+    public Task CreateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) => inner.CreateSnapshotAsync(snapshot, cancellationToken);
+    public Task DeleteSnapshotAsync(string instance, string name, CancellationToken cancellationToken = default) => inner.DeleteSnapshotAsync(instance, name, cancellationToken);
     public Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken = default) => inner.ListImagesAsync(cancellationToken);
     public Task CreateImageAsync(Image image, CancellationToken cancellationToken = default) => inner.CreateImageAsync(image, cancellationToken);
     public Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default) => inner.DeleteImageAsync(fingerprint, cancellationToken);

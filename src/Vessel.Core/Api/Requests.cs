@@ -100,3 +100,6 @@ public sealed record NetworkForwardPost
     public int TargetPort { get; init; }
     public string? Description { get; init; }
 }
+
+/// <summary>POST /1.0/instances/{name}/snapshots.</summary>
+public sealed record SnapshotsPost(string? Name, bool Stateful = false, string? Description = null);

@@ -44,6 +44,15 @@ public interface IInstanceDriver
     /// <summary>Takes a nic out of the running instance.</summary>
     Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken);
 
+    // Snapshots
+    /// <summary>Takes a consistent snapshot of the instance's root (and with stateful, of a VM's memory and devices).</summary>
+    Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken);
+
+    /// <summary>Puts the instance back to the snapshot; the caller has stopped it unless the snapshot is stateful.</summary>
+    Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken);
+
+    Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken);
+
     // State
     /// <summary>What is really running, asked on daemon start (re-adoption) and for usage.</summary>
     Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);

@@ -50,6 +50,12 @@ public interface IStateStore : IDisposable
     /// <summary>Throws ConflictException while an instance has a nic on the network.</summary>
     Task DeleteNetworkAsync(string name, CancellationToken cancellationToken = default);
 
+    // Snapshots (deleted with their instance)
+    Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string instance, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the instance has a snapshot of that name, NotFoundException when the instance is gone.</summary>
+    Task CreateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default);
+    Task DeleteSnapshotAsync(string instance, string name, CancellationToken cancellationToken = default);
+
     // Daemon settings (small facts the daemon keeps between runs, such as the boot id it last ran under)
     Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default);
     Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default);

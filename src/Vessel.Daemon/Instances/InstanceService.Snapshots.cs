@@ -1,0 +1,103 @@
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+
+namespace Vessel.Daemon.Instances;
+
+public sealed partial class InstanceService
+{
+    public static string SnapshotPath(string instance, string snapshot) => $"{Path(instance)}/snapshots/{snapshot}";
+
+    public async Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string name, CancellationToken cancellationToken)
+    {
+        await GetAsync(name, cancellationToken);
+        return await store.ListSnapshotsAsync(name, cancellationToken);
+    }
+
+    public async Task<Snapshot> GetSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken) =>
+        (await ListSnapshotsAsync(name, cancellationToken)).FirstOrDefault(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase))
+        ?? throw new NotFoundException($"instance \"{name}\" has no snapshot \"{snapshot}\"");
+
+    public async Task<Operation> CreateSnapshotAsync(string name, SnapshotsPost request, CancellationToken cancellationToken)
+    {
+        var instance = await ReadyAsync(name, cancellationToken);
+        var existing = await store.ListSnapshotsAsync(name, cancellationToken);
+        var snapshot = request.Name ?? NextSnapshotName(existing);
+        Names.ValidateLabel("name", snapshot);
+        if (existing.Any(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase)))
+            throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
+        var driver = drivers.Get(instance.Type);
+        return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
+        {
+            var context = await ContextAsync(await GetAsync(name, ct), ct);
+            await using var revert = new Reverter();
+            await driver.CreateSnapshotAsync(context, snapshot, request.Stateful, ct);
+            revert.Add(() => driver.DeleteSnapshotAsync(context, snapshot, CancellationToken.None));
+            await store.CreateSnapshotAsync(new Snapshot
+            {
+                Instance = name, Name = snapshot, Stateful = request.Stateful, Description = request.Description ?? "", CreatedAt = DateTimeOffset.UtcNow,
+            }, ct);
+            revert.Success();
+            events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));
+        }, CancellationToken.None);
+    }
+
+    /// <summary>As Incus names them: snap0, snap1, … the first number not taken.</summary>
+    private static string NextSnapshotName(IReadOnlyList<Snapshot> existing)
+    {
+        for (var n = 0; ; n++)
+        {
+            var candidate = $"snap{n}";
+            if (!existing.Any(s => s.Name.Equals(candidate, StringComparison.OrdinalIgnoreCase)))
+                return candidate;
+        }
+    }
+
+    /// <summary>
+    /// Puts the instance back to the snapshot. A snapshot without memory restores a stopped instance: a running
+    /// one is stopped first and started again after; a stateful one resumes the guest where it was.
+    /// </summary>
+    public async Task<Operation> RestoreSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken)
+    {
+        var instance = await ReadyAsync(name, cancellationToken);
+        var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
+        var driver = drivers.Get(instance.Type);
+        return await operations.StartAsync($"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
+        {
+            var current = await GetAsync(name, ct);
+            var wasRunning = current.Status is InstanceStatus.Running or InstanceStatus.Frozen;
+            if (wasRunning && !found.Stateful)
+                await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
+            await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
+            if (wasRunning && !found.Stateful)
+                await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
+            if (found.Stateful)
+                await store.SetStatusAsync(name, (await driver.GetStateAsync(await ContextAsync(current, ct), ct)).Status, null, ct);
+            events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
+        }, CancellationToken.None);
+    }
+
+    public async Task<Operation> DeleteSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken)
+    {
+        var instance = await ReadyAsync(name, cancellationToken);
+        var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
+        var driver = drivers.Get(instance.Type);
+        return await operations.StartAsync($"Deleting snapshot {found.Name} of instance {name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
+        {
+            await driver.DeleteSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), found.Name, ct);
+            await store.DeleteSnapshotAsync(name, found.Name, ct);
+            events.Lifecycle("instance-snapshot-deleted", SnapshotPath(name, found.Name));
+        }, CancellationToken.None);
+    }
+
+    /// <summary>The instance, when its engine is here and its creation has finished.</summary>
+    private async Task<Instance> ReadyAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        drivers.Get(instance.Type);
+        if (instance.StatusReason == Creating)
+            throw new ConflictException($"instance \"{name}\" is still being created");
+        return instance;
+    }
+}

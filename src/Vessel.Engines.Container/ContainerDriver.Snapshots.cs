@@ -1,0 +1,90 @@
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Linux;
+
+namespace Vessel.Engines.Container;
+
+/// <summary>
+/// Snapshots of a container are copies of its overlay's upper directory (all it changed over its image) in
+/// VOLUME/snapshots/NAME, made while the container is frozen so the copy is one moment. cp --reflink=auto makes
+/// the copy share blocks where the pool's filesystem can (btrfs, xfs).
+/// </summary>
+public sealed partial class ContainerDriver
+{
+    private const string Snapshots = "snapshots";
+    private static readonly string Cp = new HostFiles().FindProgram("cp") ?? "cp";
+
+    private static string SnapshotDirectory(InstanceContext context, string snapshot) => Path.Combine(context.RootVolumePath, Snapshots, snapshot);
+
+    public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    {
+        if (stateful)
+            throw new NotSupportedYetException("stateful snapshots of containers need checkpointing (CRIU), which is not supported yet");
+        var target = SnapshotDirectory(context, snapshot);
+        if (Directory.Exists(target))
+            throw new ConflictException($"container {context.Instance.Name} already has snapshot data for \"{snapshot}\"");
+        var partial = target + ".partial";
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var cgroup = CgroupOf(context);
+        var freeze = RunningState(context) is not null && !cgroup.IsFrozen;
+        if (freeze)
+            cgroup.Freeze();
+        try
+        {
+            RemoveTree(partial);
+            Directory.CreateDirectory(partial);
+            await CopyTreeAsync(Path.Combine(context.RootVolumePath, Upper), Path.Combine(partial, Upper), cancellationToken);
+            Directory.Move(partial, target);
+        }
+        catch
+        {
+            RemoveTree(partial);
+            throw;
+        }
+        finally
+        {
+            if (freeze)
+                cgroup.Thaw();
+        }
+    }
+
+    public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        if (RunningState(context) is not null)
+            throw new ConflictException($"container {context.Instance.Name} is running; it is restored stopped");
+        var source = Path.Combine(SnapshotDirectory(context, snapshot), Upper);
+        if (!Directory.Exists(source))
+            throw new NotFoundException($"container {context.Instance.Name} has no data for snapshot \"{snapshot}\"");
+        var upper = Path.Combine(context.RootVolumePath, Upper);
+        var previous = $"{upper}.before-restore";
+        RemoveTree(previous);
+        Directory.Move(upper, previous);
+        try
+        {
+            await CopyTreeAsync(source, upper, cancellationToken);
+        }
+        catch
+        {
+            RemoveTree(upper);
+            Directory.Move(previous, upper);
+            throw;
+        }
+        RemoveTree(previous);
+    }
+
+    public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        RemoveTree(SnapshotDirectory(context, snapshot));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Copies a tree with owners, modes, xattrs (overlay's whiteout and opaque marks) and device nodes.</summary>
+    private static Task CopyTreeAsync(string source, string target, CancellationToken cancellationToken) =>
+        HostCommand.RunCheckedAsync(Cp, ["-a", "--reflink=auto", "--", source, target], cancellationToken: cancellationToken);
+
+    private static void RemoveTree(string path)
+    {
+        if (Directory.Exists(path))
+            Directory.Delete(path, recursive: true);
+    }
+}

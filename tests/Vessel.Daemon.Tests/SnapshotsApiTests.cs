@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+
+namespace Vessel.Daemon.Tests;
+
+/// <summary>/1.0/instances/{name}/snapshots against a real daemon with a test engine.</summary>
+public sealed class SnapshotsApiTests : IAsyncLifetime
+{
+    private readonly FakeDriver _engine = new(InstanceType.Container);
+    private TestDaemon _daemon = null!;
+
+    public async Task InitializeAsync()
+    {
+        _daemon = await TestDaemon.StartAsync(_engine);
+        await _daemon.ImportTarAsync("base");
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"))).Status);
+    }
+
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
+
+    private Task<HttpResponseMessage> SnapshotAsync(string instance, string json = "{}") =>
+        _daemon.SendJsonAsync(HttpMethod.Post, $"/1.0/instances/{instance}/snapshots", json);
+
+    private async Task<List<Snapshot>> ListAsync(string instance) =>
+        JsonSerializer.Deserialize(await _daemon.Http.GetStringAsync($"/1.0/instances/{instance}/snapshots"), VesselJson.Wire.ListSnapshot)!;
+
+    [Fact]
+    public async Task Create_WithoutAName_TakesSnap0ThenSnap1()
+    {
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await SnapshotAsync("web1"))).Status);
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await SnapshotAsync("web1"))).Status);
+
+        Assert.Equal(["snap0", "snap1"], (await ListAsync("web1")).Select(s => s.Name));
+        Assert.Equal(["web1/snap0", "web1/snap1"], _engine.Snapshots);
+    }
+
+    [Fact]
+    public async Task Create_WithATakenName_Answers409_AndKeepsTheFirst()
+    {
+        await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "before", "description": "first"}"""));
+
+        var message = await TestDaemon.ErrorAsync(await SnapshotAsync("web1", """{"name": "BEFORE"}"""), HttpStatusCode.Conflict);
+
+        Assert.Equal("instance \"web1\" already has a snapshot named \"BEFORE\"", message);
+        Assert.Equal("first", Assert.Single(await ListAsync("web1")).Description);
+    }
+
+    [Theory]
+    [InlineData("""{"name": "no/slash"}""", "name: \"no/slash\" may hold only letters, digits and dashes, not '/'")]
+    [InlineData("""{"name": "9lives"}""", "name: \"9lives\" must start with a letter")]
+    public async Task Create_WithABadName_Answers400(string json, string expected) =>
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(await SnapshotAsync("web1", json), HttpStatusCode.BadRequest));
+
+    [Fact]
+    public async Task SnapshotsOfAMissingInstance_Answer404() =>
+        Assert.Equal("instance \"nobody\" not found", await TestDaemon.ErrorAsync(await SnapshotAsync("nobody"), HttpStatusCode.NotFound));
+
+    [Fact]
+    public async Task Restore_OfAnotherInstancesSnapshot_Answers404_AndChangesNothing()
+    {
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("web2", "base"))).Status);
+        await _daemon.WaitAsync(await SnapshotAsync("web2", """{"name": "only-web2"}"""));
+
+        var message = await TestDaemon.ErrorAsync(await _daemon.Http.PostAsync("/1.0/instances/web1/snapshots/only-web2/restore", null), HttpStatusCode.NotFound);
+
+        Assert.Equal("instance \"web1\" has no snapshot \"only-web2\"", message);
+        Assert.Empty(_engine.Restored);
+    }
+
+    [Fact]
+    public async Task Restore_OfARunningInstance_StopsRestoresAndStartsIt()
+    {
+        await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "s"}"""));
+
+        var restore = await _daemon.WaitAsync(await _daemon.Http.PostAsync("/1.0/instances/web1/snapshots/s/restore", null));
+
+        Assert.Equal(OperationStatus.Success, restore.Status);
+        Assert.Equal(["web1/s"], _engine.Restored);
+        Assert.Equal(InstanceStatus.Running, (await _daemon.GetInstanceAsync("web1")).Status);
+    }
+
+    [Fact]
+    public async Task Delete_RemovesTheSnapshot_AndDeletingTheInstanceRemovesTheRest()
+    {
+        await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "a"}"""));
+        await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "b"}"""));
+
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.Http.DeleteAsync("/1.0/instances/web1/snapshots/a"))).Status);
+        Assert.Equal(["b"], (await ListAsync("web1")).Select(s => s.Name));
+        Assert.Equal(HttpStatusCode.NotFound, (await _daemon.Http.DeleteAsync("/1.0/instances/web1/snapshots/a")).StatusCode);
+
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.Http.DeleteAsync("/1.0/instances/web1?force=1"))).Status);
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"))).Status);
+        Assert.Empty(await ListAsync("web1"));
+    }
+}

@@ -1,0 +1,61 @@
+using System.Globalization;
+
+namespace Vessel.IntegrationTests;
+
+/// <summary>Snapshots of real containers: taken frozen, restored with their files, deleted with the container.</summary>
+public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.BusyboxHost>
+{
+    private readonly Host _host;
+
+    public ContainerSnapshotTests(ContainerTests.BusyboxHost fixture) => _host = fixture.Host;
+
+    private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
+
+    private CliResult Exec(string name, string script) => _host.Vessel("exec", name, "--", "sh", "-c", script);
+
+    [Fact]
+    public void FileChangedAfterASnapshot_IsBackAfterRestore_AndTheContainerRunsAgain()
+    {
+        Ok(_host.Vessel("launch", "busybox", "snapc", "--network", "none"));
+        Ok(Exec("snapc", "echo before > /root/data && rm /etc/hostname && mkdir -p /srv/new"));
+        Ok(_host.Vessel("snapshot", "create", "snapc", "s1"));
+        Ok(Exec("snapc", "echo after > /root/data && echo again > /etc/hostname && rm -r /srv/new && echo extra > /root/extra"));
+
+        Ok(_host.Vessel("snapshot", "restore", "snapc", "s1"));
+
+        Assert.Equal("before\n", Exec("snapc", "cat /root/data").Stdout);
+        Assert.NotEqual(0, Exec("snapc", "test -e /etc/hostname").ExitCode); // the deletion (an overlay whiteout) came back too
+        Ok(Exec("snapc", "test -d /srv/new"));
+        Assert.NotEqual(0, Exec("snapc", "test -e /root/extra").ExitCode);
+        Assert.Contains("RUNNING", _host.Vessel("list").Stdout.Split('\n').Single(l => l.Contains("snapc", StringComparison.Ordinal)));
+
+        var taken = _host.Vessel("snapshot", "create", "snapc", "s1");
+        Assert.Equal(1, taken.ExitCode);
+        Assert.Contains("already has a snapshot named \"s1\"", taken.Stderr);
+        Assert.Contains("s1", _host.Vessel("snapshot", "list", "snapc").Stdout);
+        Ok(_host.Vessel("snapshot", "delete", "snapc", "s1"));
+        Assert.DoesNotContain("s1", _host.Vessel("snapshot", "list", "snapc").Stdout);
+        Ok(_host.Vessel("delete", "--force", "snapc"));
+    }
+
+    [Fact]
+    public void SnapshotUnderWriteLoad_IsOneMoment()
+    {
+        Ok(_host.Vessel("launch", "busybox", "snapw", "--network", "none"));
+        // The writer appends i to a log, then puts i alone in another file (whole, by rename): at any one moment
+        // "last" is the log's last line or the one before it.
+        Ok(Exec("snapw", "setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i >> /root/log; echo $i > /root/next; mv /root/next /root/last; done' " +
+            "</dev/null >/dev/null 2>&1 &"));
+        Thread.Sleep(500);
+        Ok(_host.Vessel("snapshot", "create", "snapw", "busy"));
+        Ok(_host.Vessel("stop", "snapw", "--force"));
+        Ok(_host.Vessel("snapshot", "restore", "snapw", "busy"));
+        Ok(_host.Vessel("start", "snapw"));
+
+        var lastLine = long.Parse(Exec("snapw", "tail -n 1 /root/log").Stdout.Trim(), CultureInfo.InvariantCulture);
+        var last = long.Parse(Exec("snapw", "cat /root/last").Stdout.Trim(), CultureInfo.InvariantCulture);
+        Assert.True(lastLine > 0);
+        Assert.True(last == lastLine || last == lastLine - 1, $"last {last}, log ends at {lastLine}");
+        Ok(_host.Vessel("delete", "--force", "snapw"));
+    }
+}
