@@ -20,8 +20,11 @@ internal static class ContainerNics
         HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands).GetAwaiter().GetResult();
     }
 
-    /// <summary>Gives the moved nics their addresses and brings them up; the first with a router gets the default route.</summary>
-    public static async Task ConfigureAsync(int pid, IReadOnlyList<ContainerNic> nics, CancellationToken cancellationToken)
+    /// <summary>
+    /// Gives the moved nics their addresses and brings them up; the first with a router gets the default route. At
+    /// start (<paramref name="atStart"/>) that is one ip batch; a nic added later keeps a default route that exists.
+    /// </summary>
+    public static async Task ConfigureAsync(int pid, IReadOnlyList<ContainerNic> nics, bool atStart, CancellationToken cancellationToken)
     {
         if (nics.Count == 0)
             return;
@@ -34,13 +37,19 @@ internal static class ContainerNics
                 commands.Append(CultureInfo.InvariantCulture, $"addr add {address6} dev {nic.Name} nodad\n");
             commands.Append(CultureInfo.InvariantCulture, $"link set {nic.Name} up\n");
         }
-        await InNamespaceAsync(pid, commands.ToString(), cancellationToken);
-        // A default route the container has already (a nic added later) stays: -force goes on past "File exists".
         var routes = new StringBuilder();
+        var verb = atStart ? "replace" : "add";
         if (nics.FirstOrDefault(n => n.Gateway is not null) is { } v4)
-            routes.Append(CultureInfo.InvariantCulture, $"route add default via {v4.Gateway} dev {v4.Name}\n");
+            routes.Append(CultureInfo.InvariantCulture, $"route {verb} default via {v4.Gateway} dev {v4.Name}\n");
         if (nics.FirstOrDefault(n => n.Gateway6 is not null) is { } v6)
-            routes.Append(CultureInfo.InvariantCulture, $"route add ::/0 via {v6.Gateway6} dev {v6.Name}\n");
+            routes.Append(CultureInfo.InvariantCulture, $"route {verb} ::/0 via {v6.Gateway6} dev {v6.Name}\n");
+        if (atStart)
+        {
+            await InNamespaceAsync(pid, commands.Append(routes).ToString(), cancellationToken);
+            return;
+        }
+        await InNamespaceAsync(pid, commands.ToString(), cancellationToken);
+        // A default route the container has already stays: -force goes on past "File exists".
         if (routes.Length > 0)
             await HostCommand.RunAsync(Nsenter, ["-t", pid.ToString(CultureInfo.InvariantCulture), "-n", Ip, "-force", "-batch", "-"], routes.ToString(),
                 cancellationToken: cancellationToken);
@@ -51,7 +60,7 @@ internal static class ContainerNics
     {
         var inside = ContainerNic.From(nic);
         MoveInto(pid, [inside]);
-        return ConfigureAsync(pid, [inside], cancellationToken);
+        return ConfigureAsync(pid, [inside], atStart: false, cancellationToken);
     }
 
     /// <summary>Deletes the nic inside the container, which takes its host end with it.</summary>

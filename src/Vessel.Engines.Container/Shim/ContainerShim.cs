@@ -85,7 +85,7 @@ public static class ContainerShim
                 }
                 Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect()).AddProcess(child.Pid);
                 ContainerNics.MoveInto(child.Pid, spec.Nics);
-                ContainerNics.ConfigureAsync(child.Pid, spec.Nics, CancellationToken.None).GetAwaiter().GetResult();
+                ContainerNics.ConfigureAsync(child.Pid, spec.Nics, atStart: true, CancellationToken.None).GetAwaiter().GetResult();
             }
             catch
             {
