@@ -35,7 +35,7 @@ internal static class ContainerNics
                 commands.Append(CultureInfo.InvariantCulture, $"addr add {address} dev {nic.Name}\n");
             if (nic.Address6 is { } address6)
                 commands.Append(CultureInfo.InvariantCulture, $"addr add {address6} dev {nic.Name} nodad\n");
-            commands.Append(CultureInfo.InvariantCulture, $"link set {nic.Name} up\n");
+            commands.Append(CultureInfo.InvariantCulture, $"link set dev {nic.Name} up\n");
         }
         var routes = new StringBuilder();
         var verb = atStart ? "replace" : "add";
@@ -65,7 +65,7 @@ internal static class ContainerNics
 
     /// <summary>Deletes the nic inside the container, which takes its host end with it.</summary>
     public static Task DetachAsync(int pid, NicAttachment nic, CancellationToken cancellationToken) =>
-        InNamespaceAsync(pid, $"link del {nic.Name}\n", cancellationToken);
+        InNamespaceAsync(pid, $"link del dev {nic.Name}\n", cancellationToken);
 
     private static Task InNamespaceAsync(int pid, string commands, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(Nsenter, ["-t", pid.ToString(CultureInfo.InvariantCulture), "-n", Ip, "-batch", "-"], commands, cancellationToken);

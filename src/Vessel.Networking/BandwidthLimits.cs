@@ -25,7 +25,7 @@ internal static class BandwidthLimits
         {
             var (rate, burst) = Parse("limits.egress", egress);
             var ifb = InterfaceNames.Ifb(device);
-            await HostCommand.RunCheckedAsync(ip, ["-batch", "-"], $"link add {ifb} type ifb\nlink set {ifb} up\n", cancellationToken);
+            await HostCommand.RunCheckedAsync(ip, ["-batch", "-"], $"link add name {ifb} type ifb\nlink set dev {ifb} up\n", cancellationToken);
             await HostCommand.RunCheckedAsync(tc, ["qdisc", "replace", "dev", ifb, "root", "tbf", "rate", rate, "burst", burst, "latency", "50ms"],
                 cancellationToken: cancellationToken);
             await HostCommand.RunCheckedAsync(tc, ["qdisc", "replace", "dev", device, "handle", "ffff:", "ingress"], cancellationToken: cancellationToken);

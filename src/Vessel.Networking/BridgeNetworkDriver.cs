@@ -89,8 +89,8 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         if (last.Config != config || !NetworkInterfaces.Exists(name))
         {
             if (!NetworkInterfaces.Exists(name))
-                await HostCommand.RunCheckedAsync(Ip, ["link", "add", name, "type", "bridge"], cancellationToken: cancellationToken);
-            await HostCommand.RunCheckedAsync(Ip, ["link", "set", name, "address", BridgeMac(name), "mtu",
+                await HostCommand.RunCheckedAsync(Ip, ["link", "add", "name", name, "type", "bridge"], cancellationToken: cancellationToken);
+            await HostCommand.RunCheckedAsync(Ip, ["link", "set", "dev", name, "address", BridgeMac(name), "mtu",
                 NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
             var address6 = NetworkConfigSchema.Address6(network.Config);
             await SetAddressesAsync(name, "-4", address?.ToString(), cancellationToken);
@@ -237,7 +237,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         await Step(async () =>
         {
             if (NetworkInterfaces.Exists(name))
-                await HostCommand.RunCheckedAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
+                await HostCommand.RunCheckedAsync(Ip, ["link", "del", "dev", name], cancellationToken: cancellationToken);
         });
         await Step(async () =>
         {
@@ -273,14 +273,14 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         var commands = new StringBuilder();
         if (type == InstanceType.Container)
         {
-            commands.Append($"link add {nic.HostInterface} mtu {mtu} type veth peer name {nic.PeerInterface} address {nic.Hwaddr} mtu {mtu}\n");
+            commands.Append($"link add name {nic.HostInterface} mtu {mtu} type veth peer name {nic.PeerInterface} address {nic.Hwaddr} mtu {mtu}\n");
         }
         else
         {
             commands.Append($"tuntap add dev {nic.HostInterface} mode tap\n");
-            commands.Append($"link set {nic.HostInterface} mtu {mtu}\n");
+            commands.Append($"link set dev {nic.HostInterface} mtu {mtu}\n");
         }
-        commands.Append($"link set {nic.HostInterface} master {nic.Network} up\n");
+        commands.Append($"link set dev {nic.HostInterface} master {nic.Network} up\n");
         try
         {
             await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands.ToString(), cancellationToken);
@@ -298,7 +298,7 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         foreach (var name in new[] { nic.HostInterface, nic.PeerInterface, InterfaceNames.Ifb(nic.HostInterface) })
         {
             if (NetworkInterfaces.Exists(name))
-                await HostCommand.RunAsync(Ip, ["link", "del", name], cancellationToken: cancellationToken);
+                await HostCommand.RunAsync(Ip, ["link", "del", "dev", name], cancellationToken: cancellationToken);
         }
     }
 
