@@ -5,19 +5,21 @@ using Vessel.Linux;
 
 namespace Vessel.Engines.Container;
 
-/// <summary>Moves veth ends into a container's network namespace and, for a running container, configures them there.</summary>
+/// <summary>Makes a container's veth pairs, one end inside it, and configures that end there.</summary>
 internal static class ContainerNics
 {
     private static readonly HostFiles Host = new();
     private static readonly string Ip = Host.FindProgram("ip") ?? "ip", Nsenter = Host.FindProgram("nsenter") ?? "nsenter";
 
-    /// <summary>Moves each nic's veth end into the namespace of the process and renames it, in one ip batch.</summary>
-    public static void MoveInto(int pid, IReadOnlyList<ContainerNic> nics)
+    /// <summary>Makes each nic's veth pair with one end already in the namespace of the process, the other on its bridge, in one ip batch.</summary>
+    public static async Task CreateAsync(int pid, IReadOnlyList<ContainerNic> nics, CancellationToken cancellationToken)
     {
         if (nics.Count == 0)
             return;
-        var commands = string.Concat(nics.Select(n => $"link set dev {n.Peer} netns {pid} name {n.Name}\n"));
-        HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands).GetAwaiter().GetResult();
+        var commands = string.Concat(nics.Select(n =>
+            $"link add name {n.Host} mtu {n.Mtu} type veth peer name {n.Name} address {n.Hwaddr} mtu {n.Mtu} netns {pid}\n" +
+            $"link set dev {n.Host} master {n.Bridge} up\n"));
+        await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands, cancellationToken);
     }
 
     /// <summary>
@@ -56,11 +58,11 @@ internal static class ContainerNics
     }
 
     /// <summary>Adds a nic to a running container.</summary>
-    public static Task AttachAsync(int pid, NicAttachment nic, CancellationToken cancellationToken)
+    public static async Task AttachAsync(int pid, NicAttachment nic, CancellationToken cancellationToken)
     {
         var inside = ContainerNic.From(nic);
-        MoveInto(pid, [inside]);
-        return ConfigureAsync(pid, [inside], atStart: false, cancellationToken);
+        await CreateAsync(pid, [inside], cancellationToken);
+        await ConfigureAsync(pid, [inside], atStart: false, cancellationToken);
     }
 
     /// <summary>Deletes the nic inside the container, which takes its host end with it.</summary>

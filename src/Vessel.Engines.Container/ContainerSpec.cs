@@ -24,15 +24,15 @@ public sealed record ContainerSpec
     /// <summary>The signal that asks this container's init to shut down cleanly.</summary>
     public int StopSignal { get; init; } = Signals.Pwr;
     public required string ConsoleLog { get; init; }
-    /// <summary>veth ends the shim moves into the container's network namespace before its init runs.</summary>
+    /// <summary>veth pairs the shim makes, one end in the container's network namespace, before its init runs.</summary>
     public IReadOnlyList<ContainerNic> Nics { get; init; } = [];
 }
 
 /// <summary>
-/// The host-side name of a veth end (Peer), the name it takes inside the container and what it is given
-/// there: addresses with their prefix (10.42.7.2/24, fd42::…/64), routers, and the nameserver for resolv.conf.
+/// A veth pair: Host on the Bridge, Name inside the container with its MAC and what it is given there:
+/// addresses with their prefix (10.42.7.2/24, fd42::…/64), routers, and the nameserver for resolv.conf.
 /// </summary>
-public sealed record ContainerNic(string Peer, string Name)
+public sealed record ContainerNic(string Host, string Bridge, string Name, string Hwaddr, int Mtu)
 {
     public string? Address { get; init; }
     public string? Gateway { get; init; }
@@ -41,7 +41,7 @@ public sealed record ContainerNic(string Peer, string Name)
     public string? Nameserver { get; init; }
     public string? Domain { get; init; }
 
-    public static ContainerNic From(Vessel.Core.Drivers.NicAttachment nic) => new(nic.PeerInterface, nic.Name)
+    public static ContainerNic From(Vessel.Core.Drivers.NicAttachment nic) => new(nic.HostInterface, nic.Network, nic.Name, nic.Hwaddr, nic.Mtu)
     {
         Address = nic.Ipv4?.ToString(),
         Gateway = nic.Gateway is { } gateway ? Vessel.Core.Model.Ipv4Cidr.FormatAddress(gateway) : null,

@@ -269,22 +269,13 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
     public async Task PlugAsync(NicAttachment nic, InstanceType type, CancellationToken cancellationToken)
     {
         await UnplugAsync(nic, cancellationToken); // a leftover of a start that crashed
-        var mtu = nic.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var commands = new StringBuilder();
         if (type == InstanceType.Container)
-        {
-            commands.Append($"link add name {nic.HostInterface} mtu {mtu} type veth peer name {nic.PeerInterface} address {nic.Hwaddr} mtu {mtu}\n");
-        }
-        else
-        {
-            commands.Append($"tuntap add dev {nic.HostInterface} mode tap\n");
-            commands.Append($"link set dev {nic.HostInterface} mtu {mtu}\n");
-        }
-        commands.Append($"link set dev {nic.HostInterface} master {nic.Network} up\n");
+            return;
+        var mtu = nic.Mtu.ToString(System.Globalization.CultureInfo.InvariantCulture);
         try
         {
-            await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"], commands.ToString(), cancellationToken);
-            await BandwidthLimits.ApplyAsync(Tc, Ip, nic, cancellationToken);
+            await HostCommand.RunCheckedAsync(Ip, ["-batch", "-"],
+                $"tuntap add dev {nic.HostInterface} mode tap\nlink set dev {nic.HostInterface} mtu {mtu} master {nic.Network} up\n", cancellationToken);
         }
         catch
         {
@@ -293,9 +284,11 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         }
     }
 
+    public Task LimitAsync(NicAttachment nic, CancellationToken cancellationToken) => BandwidthLimits.ApplyAsync(Tc, Ip, nic, cancellationToken);
+
     public async Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken)
     {
-        foreach (var name in new[] { nic.HostInterface, nic.PeerInterface, InterfaceNames.Ifb(nic.HostInterface) })
+        foreach (var name in new[] { nic.HostInterface, InterfaceNames.Ifb(nic.HostInterface) })
         {
             if (NetworkInterfaces.Exists(name))
                 await HostCommand.RunAsync(Ip, ["link", "del", "dev", name], cancellationToken: cancellationToken);

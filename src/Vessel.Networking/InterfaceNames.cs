@@ -12,9 +12,6 @@ public static class InterfaceNames
     /// <summary>The host end of a container's veth pair, on the bridge.</summary>
     public static string VethHost(string instance, string device) => "vs" + Hash(instance, device);
 
-    /// <summary>The container end of the veth pair until it moves into the container.</summary>
-    public static string VethPeer(string instance, string device) => "vp" + Hash(instance, device);
-
     public static string Tap(string instance, string device) => "vt" + Hash(instance, device);
 
     /// <summary>The ifb device that shapes what the instance sends through the nic whose host end is given.</summary>

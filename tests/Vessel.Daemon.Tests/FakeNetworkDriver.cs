@@ -50,6 +50,15 @@ public sealed class FakeNetworkDriver : INetworkDriver
         return Task.CompletedTask;
     }
 
+    public List<string> Limited { get; } = [];
+
+    public Task LimitAsync(NicAttachment nic, CancellationToken cancellationToken)
+    {
+        lock (Limited)
+            Limited.Add(nic.HostInterface);
+        return Task.CompletedTask;
+    }
+
     public Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken)
     {
         Plugged.TryRemove(nic.HostInterface, out _);

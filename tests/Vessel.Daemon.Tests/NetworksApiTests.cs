@@ -507,7 +507,7 @@ public sealed class NetworksApiTests : IAsyncLifetime
         var host = InterfaceNames.VethHost("web1", "eth0");
 
         var plugged = Assert.Single(Host.Plugged).Value;
-        Assert.Equal(new NicAttachment("eth0", "eth0", "n1", HwaddrOf(web1), 1500, host, InterfaceNames.VethPeer("web1", "eth0"))
+        Assert.Equal(new NicAttachment("eth0", "eth0", "n1", HwaddrOf(web1), 1500, host)
         {
             Ipv4 = new Ipv4Cidr(Address("10.50.0.2"), 24),
             Gateway = Address("10.50.0.1"),
@@ -548,7 +548,6 @@ public sealed class NetworksApiTests : IAsyncLifetime
         Assert.True(operation.Status == OperationStatus.Success, operation.Error);
         var nic = Assert.Single(Host.Plugged.Values);
         Assert.Equal(InterfaceNames.Tap("vm1", "eth0"), nic.HostInterface);
-        Assert.Equal("", nic.PeerInterface);
         Assert.Equal("10.50.0.2", Ipv4Of(await _daemon.GetInstanceAsync("vm1")));
     }
 

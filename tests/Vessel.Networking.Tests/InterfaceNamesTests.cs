@@ -14,7 +14,7 @@ public sealed class InterfaceNamesTests
     [MemberData(nameof(Names))]
     public void EveryName_FitsLinuxsFifteenCharacters_InLowerHex(string instance, string device)
     {
-        foreach (var name in new[] { InterfaceNames.VethHost(instance, device), InterfaceNames.VethPeer(instance, device), InterfaceNames.Tap(instance, device) })
+        foreach (var name in new[] { InterfaceNames.VethHost(instance, device), InterfaceNames.Tap(instance, device) })
         {
             Assert.InRange(name.Length, 1, 15);
             Assert.Matches("^v[spt][0-9a-f]{12}$", name);
@@ -26,7 +26,6 @@ public sealed class InterfaceNamesTests
     {
         // A leftover of a crash is found again by name, also by a newer vesseld: the derivation must not change.
         Assert.Equal("vs86e1a2dbe508", InterfaceNames.VethHost("web1", "eth0"));
-        Assert.Equal("vp86e1a2dbe508", InterfaceNames.VethPeer("web1", "eth0"));
         Assert.Equal("vt86e1a2dbe508", InterfaceNames.Tap("web1", "eth0"));
         Assert.Equal("vsa5257f134785", InterfaceNames.VethHost("web1", "eth1"));
         Assert.Equal("vs9f9ec976af03", InterfaceNames.VethHost("web2", "eth0"));
@@ -50,9 +49,10 @@ public sealed class InterfaceNamesTests
     }
 
     [Fact]
-    public void TheThreeKinds_DifferForOneNic()
+    public void TheKinds_DifferForOneNic()
     {
-        var names = new[] { InterfaceNames.VethHost("web1", "eth0"), InterfaceNames.VethPeer("web1", "eth0"), InterfaceNames.Tap("web1", "eth0") };
+        var host = InterfaceNames.VethHost("web1", "eth0");
+        var names = new[] { host, InterfaceNames.Tap("web1", "eth0"), InterfaceNames.Ifb(host) };
 
         Assert.Equal(3, names.Distinct().Count());
     }
@@ -61,7 +61,6 @@ public sealed class InterfaceNamesTests
     public void InstanceName_IsCaseInsensitive()
     {
         Assert.Equal(InterfaceNames.VethHost("web1", "eth0"), InterfaceNames.VethHost("WEB1", "eth0"));
-        Assert.Equal(InterfaceNames.VethPeer("web1", "eth0"), InterfaceNames.VethPeer("Web1", "eth0"));
         Assert.Equal(InterfaceNames.Tap("web1", "eth0"), InterfaceNames.Tap("wEb1", "eth0"));
     }
 }

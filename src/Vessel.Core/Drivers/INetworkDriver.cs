@@ -29,8 +29,15 @@ public interface INetworkDriver
     /// <summary>Removes everything the network has on the host; what is already gone is skipped. The last network also takes the firewall table.</summary>
     Task DeleteAsync(string name, bool lastNetwork, CancellationToken cancellationToken);
 
-    /// <summary>Makes the host end of a nic on its network's bridge: a veth pair for a container, a tap for a VM.</summary>
+    /// <summary>
+    /// Readies a nic before its instance starts: a VM's tap is made on the bridge; a container's veth pair is made
+    /// by its runtime with one end already inside it (moving an end between namespaces costs the kernel ~20 ms),
+    /// so here only a leftover of a crashed start is cleared.
+    /// </summary>
     Task PlugAsync(NicAttachment nic, InstanceType type, CancellationToken cancellationToken);
+
+    /// <summary>Applies limits.ingress and limits.egress to the host end, once it exists (after the start).</summary>
+    Task LimitAsync(NicAttachment nic, CancellationToken cancellationToken);
 
     /// <summary>Removes the host end of a nic, if it is still there.</summary>
     Task UnplugAsync(NicAttachment nic, CancellationToken cancellationToken);
@@ -48,12 +55,12 @@ public sealed record NetworkMember(string Instance, string Device, string Hwaddr
 public sealed record ForwardRule(uint ListenAddress, int ListenPort, string Protocol, uint TargetAddress, int TargetPort);
 
 /// <summary>
-/// One nic of an instance as the engines see it. A container's nic is a veth pair: HostInterface stays on the
-/// bridge, PeerInterface moves into the container and is renamed Name. A VM's nic is the tap HostInterface.
+/// One nic of an instance as the engines see it. A container's nic is a veth pair: HostInterface on the bridge
+/// (Network), the other end inside the container, called Name. A VM's nic is the tap HostInterface.
 /// Ipv4 (with the network's prefix), Gateway and Nameserver are what DHCP would give: a container gets them
 /// set by its runtime, as its processes may not configure their network (no CAP_NET_ADMIN).
 /// </summary>
-public sealed record NicAttachment(string Device, string Name, string Network, string Hwaddr, int Mtu, string HostInterface, string PeerInterface)
+public sealed record NicAttachment(string Device, string Name, string Network, string Hwaddr, int Mtu, string HostInterface)
 {
     public string? IngressLimit { get; init; }
     public string? EgressLimit { get; init; }

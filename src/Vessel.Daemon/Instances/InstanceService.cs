@@ -177,6 +177,7 @@ public sealed partial class InstanceService(
         try
         {
             await driver.StartAsync(context, cancellationToken);
+            await networks.LimitAsync(context.Nics, cancellationToken);
         }
         catch
         {
@@ -336,6 +337,7 @@ public sealed partial class InstanceService(
                 revert.Add(() => networks.UnplugAsync([nic]));
                 await driver.AttachNicAsync(after, nic, cancellationToken);
                 revert.Add(() => driver.DetachNicAsync(after, nic, CancellationToken.None));
+                await networks.LimitAsync([nic], cancellationToken);
             }
             revert.Success();
         }

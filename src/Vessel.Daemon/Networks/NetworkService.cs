@@ -330,8 +330,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
                     ?? throw new InvalidOperationException($"instance {instance.Name} has no MAC for {device}"),
                 int.Parse(settings.GetValueOrDefault("mtu") ?? NetworkConfigSchema.BridgeMtu(network.Config).ToString(CultureInfo.InvariantCulture),
                     CultureInfo.InvariantCulture),
-                isContainer ? InterfaceNames.VethHost(instance.Name, device) : InterfaceNames.Tap(instance.Name, device),
-                isContainer ? InterfaceNames.VethPeer(instance.Name, device) : "")
+                isContainer ? InterfaceNames.VethHost(instance.Name, device) : InterfaceNames.Tap(instance.Name, device))
             {
                 IngressLimit = settings.GetValueOrDefault("limits.ingress"),
                 EgressLimit = settings.GetValueOrDefault("limits.egress"),
@@ -362,6 +361,13 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
             revert.Add(() => driver.UnplugAsync(nic, CancellationToken.None));
         }
         revert.Success();
+    }
+
+    /// <summary>Applies the nics' bandwidth limits once their host ends exist.</summary>
+    public async Task LimitAsync(IReadOnlyList<NicAttachment> nics, CancellationToken cancellationToken)
+    {
+        foreach (var nic in nics.Where(n => n.IngressLimit is not null || n.EgressLimit is not null))
+            await driver.LimitAsync(nic, cancellationToken);
     }
 
     public async Task UnplugAsync(IReadOnlyList<NicAttachment> nics)

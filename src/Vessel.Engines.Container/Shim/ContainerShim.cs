@@ -84,7 +84,7 @@ public static class ContainerShim
                     File.WriteAllText($"/proc/{child.Pid}/gid_map", spec.Idmap.MapLine);
                 }
                 Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect()).AddProcess(child.Pid);
-                ContainerNics.MoveInto(child.Pid, spec.Nics);
+                ContainerNics.CreateAsync(child.Pid, spec.Nics, CancellationToken.None).GetAwaiter().GetResult();
                 ContainerNics.ConfigureAsync(child.Pid, spec.Nics, atStart: true, CancellationToken.None).GetAwaiter().GetResult();
             }
             catch
