@@ -41,7 +41,7 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 /// <summary>POST /1.0/storage-pools.</summary>
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
 
-/// <summary>POST /1.0/images/build: make a known image on this host: busybox (container or VM) or debian (container).</summary>
+/// <summary>POST /1.0/images/build: make a known image on this host: busybox or debian, each as a container or a VM image.</summary>
 public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null)
 {
     /// <summary>The alias the built image gets: debian/12 for Debian bookworm as in design.md, else the name.</summary>
