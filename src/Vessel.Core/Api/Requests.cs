@@ -73,7 +73,11 @@ public sealed record ExecPost
 /// </summary>
 public sealed record ExecControl
 {
-    /// <summary>exit (with Code), resize (with Columns and Rows), or error (with Error and ErrorCode).</summary>
+    /// <summary>
+    /// exit (with Code), resize (with Columns and Rows), error (with Error and ErrorCode), or input-at-start: the command
+    /// starts once stdin has ended and gets all of it then (a VM's guest agent cannot stream it), so a client with nothing
+    /// to send ends stdin at once.
+    /// </summary>
     public required string Type { get; init; }
     public int? Code { get; init; }
     public int? Columns { get; init; }

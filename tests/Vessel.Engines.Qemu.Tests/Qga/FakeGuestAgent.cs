@@ -7,7 +7,7 @@ namespace Vessel.Engines.Qemu.Tests.Qga;
 /// <summary>
 /// A guest-agent peer on a temporary unix socket, speaking as qemu-ga does: a 0xFF byte drops the line read so far,
 /// guest-sync-delimited is answered with 0xFF and {"return": id}, every other command goes to a handler that writes
-/// the raw text it wants sent back (each char one byte, so "\xff" is the byte 0xFF). <see cref="BeforeSync"/> is sent
+/// the raw text it wants sent back (in UTF-8, but "\xff" is the byte 0xFF). <see cref="BeforeSync"/> is sent
 /// ahead of the sync answer, as stale data in the channel would be. Records every line it received, and every byte.
 /// </summary>
 internal sealed class FakeGuestAgent : FakeSocketPeer
@@ -27,6 +27,9 @@ internal sealed class FakeGuestAgent : FakeSocketPeer
 
     public MemoryStream Raw { get; } = new();
 
+    private static byte[] Bytes(string text) =>
+        [.. text.Split('\xff').Select(part => Encoding.UTF8.GetBytes(part)).Aggregate((all, part) => [.. all, 0xFF, .. part])];
+
     protected override async Task ServeAsync(NetworkStream stream)
     {
         var gate = new SemaphoreSlim(1, 1);
@@ -35,7 +38,7 @@ internal sealed class FakeGuestAgent : FakeSocketPeer
             await gate.WaitAsync();
             try
             {
-                await stream.WriteAsync(Encoding.Latin1.GetBytes(text));
+                await stream.WriteAsync(Bytes(text));
             }
             finally
             {
