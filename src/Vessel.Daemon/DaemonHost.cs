@@ -57,6 +57,7 @@ public static class DaemonHost
         InstancesApi.Map(api);
         ExecApi.Map(api);
         ConsoleApi.Map(api);
+        FilesApi.Map(api);
         ImagesApi.Map(api);
         StoragePoolsApi.Map(api);
         OperationsApi.Map(api);
