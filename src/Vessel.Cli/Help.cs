@@ -11,6 +11,7 @@ internal static class Help
           vessel info NAME
           vessel console NAME [--show-log]          (Ctrl+a q detaches)
           vessel exec NAME [-t] [--env K=V]... [--cwd DIR] [--user UID] [--group GID] -- CMD...
+          vessel file push LOCAL NAME/PATH [--mode MODE] [--uid UID] [--gid GID] | pull NAME/PATH LOCAL   ("-": stdin/stdout)
           vessel start|stop|restart|pause|resume NAME... [--force] [--timeout SECONDS] [--no-wait]
           vessel delete NAME... [--force] [--no-wait]
           vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
@@ -22,7 +23,7 @@ internal static class Help
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]
           vessel image import FILE [--alias ALIAS] [--vm] [--arch x86_64|aarch64] [--description TEXT]
-          vessel image build busybox [--vm] | debian [--suite SUITE] [--include PKG,...]
+          vessel image build busybox [--vm] | debian [--vm] [--suite SUITE] [--include PKG,...]
           vessel image delete IMAGE [--vm]
           vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]
         Storage:

@@ -5,6 +5,7 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
 {
     ["console"] = ConsoleCommand.RunAsync,
     ["exec"] = async (api, a) => Environment.ExitCode = await ExecCommand.RunAsync(api, a),
+    ["file"] = FileCommands.RunAsync,
     ["launch"] = InstanceCommands.LaunchAsync,
     ["list"] = InstanceCommands.ListAsync,
     ["info"] = InstanceCommands.InfoAsync,

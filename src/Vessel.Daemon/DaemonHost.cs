@@ -61,6 +61,7 @@ public static class DaemonHost
         SnapshotsApi.Map(api);
         ExecApi.Map(api);
         ConsoleApi.Map(api);
+        FilesApi.Map(api);
         ImagesApi.Map(api);
         StoragePoolsApi.Map(api);
         NetworksApi.Map(api);

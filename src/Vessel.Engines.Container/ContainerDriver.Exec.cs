@@ -14,8 +14,6 @@ public sealed partial class ContainerDriver
     // User first: joining the others needs the capabilities that joining the container's user namespace gives.
     private static readonly string[] Namespaces = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup"];
 
-    private static readonly string[] SearchPath = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
-
     public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken)
     {
         var name = context.Instance.Name;
@@ -75,7 +73,7 @@ public sealed partial class ContainerDriver
             {
                 Path = program,
                 Arguments = request.Command,
-                Environment = [.. DefaultEnvironment(request)],
+                Environment = [.. request.FullEnvironment(ContainerEnvironment)],
                 JoinNamespaces = [.. namespaces.Select(Fds.Number)],
                 ForkAfterJoin = true,
                 WaitForRelease = true,
@@ -129,19 +127,7 @@ public sealed partial class ContainerDriver
         }
     }
 
-    private static IEnumerable<string> DefaultEnvironment(ExecRequest request)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["PATH"] = string.Join(':', SearchPath),
-            ["HOME"] = request.User == 0 ? "/root" : "/",
-            ["TERM"] = request.Terminal ? "xterm-256color" : "dumb",
-            ["container"] = "vessel",
-        };
-        foreach (var (key, value) in request.Environment)
-            environment[key] = value;
-        return environment.Select(e => $"{e.Key}={e.Value}");
-    }
+    private static readonly Dictionary<string, string> ContainerEnvironment = new() { ["container"] = "vessel" };
 
     /// <summary>The program's path inside the container: as given when it has a slash, else found on the default PATH.</summary>
     private static string? Resolve(string root, string program)
@@ -149,7 +135,7 @@ public sealed partial class ContainerDriver
         if (program.Contains('/', StringComparison.Ordinal))
             return program;
         // Looked at through /proc/PID/root: an entry that is a symlink counts even if its target resolves only inside.
-        return SearchPath.Select(dir => $"{dir}/{program}")
+        return ExecRequest.SearchPath.Select(dir => $"{dir}/{program}")
             .FirstOrDefault(candidate => new FileInfo(root + candidate) is { } file && (file.Exists || file.LinkTarget is not null));
     }
 

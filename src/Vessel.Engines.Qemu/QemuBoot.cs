@@ -6,5 +6,5 @@ public abstract record QemuBoot;
 /// <summary>A virtio-blk root disk; <paramref name="Format"/> is qcow2 or raw.</summary>
 public sealed record DiskBoot(string Path, string Format) : QemuBoot;
 
-/// <summary>Direct kernel boot (-kernel/-initrd/-append), no disk.</summary>
-public sealed record KernelBoot(string Kernel, string Initrd, string CommandLine) : QemuBoot;
+/// <summary>Direct kernel boot (-kernel/-initrd/-append), with a qcow2 root disk (/dev/vda) when the image has one.</summary>
+public sealed record KernelBoot(string Kernel, string Initrd, string CommandLine, string? RootDisk = null) : QemuBoot;

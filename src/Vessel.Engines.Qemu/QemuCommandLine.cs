@@ -67,14 +67,12 @@ public static class QemuCommandLine
         switch (launch.Boot)
         {
             case DiskBoot disk:
-                args.AddRange(
-                [
-                    "-drive", $"file={Escape(disk.Path)},format={disk.Format},if=none,id=root,discard=unmap",
-                    "-device", "virtio-blk-pci,drive=root,bootindex=0",
-                ]);
+                args.AddRange(RootDrive(disk.Path, disk.Format, ",bootindex=0"));
                 break;
             case KernelBoot kernel:
                 args.AddRange(["-kernel", kernel.Kernel, "-initrd", kernel.Initrd, "-append", kernel.CommandLine]);
+                if (kernel.RootDisk is not null)
+                    args.AddRange(RootDrive(kernel.RootDisk, "qcow2", "")); // -kernel holds boot index 0
                 break;
             default:
                 throw new ArgumentException($"unknown boot {launch.Boot.GetType().Name}", nameof(launch));
@@ -82,6 +80,13 @@ public static class QemuCommandLine
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }
+
+    /// <summary>The root disk: the first virtio-blk device, /dev/vda in a Linux guest.</summary>
+    private static string[] RootDrive(string path, string format, string bootIndex) =>
+    [
+        "-drive", $"file={Escape(path)},format={format},if=none,id=root,discard=unmap",
+        "-device", $"virtio-blk-pci,drive=root{bootIndex}",
+    ];
 
     /// <summary>A value inside a QEMU option list: a comma is written twice.</summary>
     internal static string Escape(string value) => value.Replace(",", ",,", StringComparison.Ordinal);

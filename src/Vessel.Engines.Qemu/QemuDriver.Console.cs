@@ -35,7 +35,4 @@ public sealed partial class QemuDriver
         using var reader = new StreamReader(log);
         return await reader.ReadToEndAsync(cancellationToken);
     }
-
-    public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException("exec in virtual machines needs the guest agent, not supported yet");
 }

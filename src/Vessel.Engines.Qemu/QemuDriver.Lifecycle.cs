@@ -58,6 +58,7 @@ public sealed partial class QemuDriver
         }
         if (ProcStat.IsAlive(state.Pid, state.StartTime))
             await KillAndWaitAsync(state);
+        await ReleaseAgentAsync(name);
         RemoveRunFiles(paths);
     }
 

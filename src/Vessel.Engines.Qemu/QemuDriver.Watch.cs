@@ -72,11 +72,12 @@ public sealed partial class QemuDriver
         return await AdoptAsync(context.Instance.Name, paths, state, cancellationToken);
     }
 
-    /// <summary>Forgets a VM without raising Stopped (a stop this driver was asked for) and closes its monitor.</summary>
+    /// <summary>Forgets a VM without raising Stopped (a stop this driver was asked for) and closes its monitor and agent connections.</summary>
     internal async Task ReleaseAsync(string name)
     {
         if (_vms.TryRemove(name, out var vm))
             await vm.Monitor.DisposeAsync();
+        await ReleaseAgentAsync(name);
     }
 
     private async Task WatchEventsAsync(Vm vm)
@@ -108,6 +109,7 @@ public sealed partial class QemuDriver
         if (!_vms.TryRemove(new KeyValuePair<string, Vm>(vm.Name, vm)))
             return;
         _ = vm.Monitor.DisposeAsync().AsTask();
+        _ = ReleaseAgentAsync(vm.Name);
         RemoveRunFiles(vm.Paths);
         var reason = vm.LastShutdown switch
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
@@ -47,21 +46,18 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
         var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
         if (!File.Exists(image))
             throw new BadRequestException($"the image file {image} is missing");
-        if (VmImages.DiskFormat(image) is { } format)
+        // A kernel image is unpacked here: a broken one fails the create, not the first start.
+        if (await VmImages.BackingDiskAsync(image, cancellationToken) is (var backing, var format))
         {
             // A copy-on-write overlay: the instance writes its own blocks, the image stays shared and untouched.
             Directory.CreateDirectory(context.RootVolumePath);
             var disk = VmImages.RootDiskPath(context.RootVolumePath);
-            var (code, output) = await RunAsync(qemuImgBinary, ["create", "-q", "-f", "qcow2", "-b", image, "-F", format, disk], cancellationToken);
+            var (code, output) = await RunAsync(qemuImgBinary, ["create", "-q", "-f", "qcow2", "-b", backing, "-F", format, disk], cancellationToken);
             if (code != 0)
             {
                 File.Delete(disk);
                 throw new BadRequestException($"the image's disk cannot back an instance disk: {output.Trim()}");
             }
-        }
-        else
-        {
-            await VmImages.UnpackAsync(image, cancellationToken); // a broken image fails the create, not the first start
         }
     }
 
@@ -126,42 +122,15 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
     private static async Task<(int Code, string Output)> RunAsync(string program, IReadOnlyList<string> arguments, CancellationToken cancellationToken,
         TimeSpan? timeout = null)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        Process process;
         try
         {
-            process = Process.Start(start) ?? throw new VesselException(500, $"{program} did not start");
+            // The daemonized QEMU gives its inherited stdout and stderr up for /dev/null, so these end when its parent exits.
+            var result = await HostCommand.RunAsync(program, arguments, timeout: timeout ?? StartTimeout, cancellationToken: cancellationToken);
+            return (result.Code, result.Output + result.Errors);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (HostCommandException e)
         {
             throw new NotSupportedYetException($"{program} cannot run: {e.Message}");
-        }
-        using (process)
-        {
-            process.StandardInput.Close();
-            // The daemonized QEMU gives its inherited stdout and stderr up for /dev/null, so these end when its parent exits.
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout ?? StartTimeout);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException($"{program} did not finish within {(timeout ?? StartTimeout).TotalSeconds:0} s");
-            }
-            return (process.ExitCode, (await output) + (await errors));
         }
     }
 }

@@ -21,7 +21,7 @@ public sealed record QemuLaunch
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
 
     /// <summary>
-    /// Reads limits.memory (default 512MiB, a percentage of the host's memory allowed, never more than the host has)
+    /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads limits.memory (default 512MiB, a percentage of the host's memory allowed, never more than the host has)
     /// and limits.cpu (a count, or a set whose size is the count; pinning comes later).
     /// </summary>
     /// <exception cref="Vessel.Core.BadRequestException">A limit breaks its rule; the message names the key.</exception>
@@ -34,7 +34,8 @@ public sealed record QemuLaunch
         {
             Name = name,
             Paths = paths,
-            Boot = boot,
+            // systemd names the guest after the instance (the busybox init ignores the parameter).
+            Boot = boot is KernelBoot kernel ? kernel with { CommandLine = $"{kernel.CommandLine} systemd.hostname={name}" } : boot,
             Accelerator = useKvm ? "kvm" : "tcg",
             MemoryBytes = MemoryFromConfig(config, host),
             Cpus = CpusFromConfig(config, host),

@@ -6,8 +6,9 @@ namespace Vessel.Engines.Qemu;
 
 /// <summary>
 /// What a VM image file is, from its name in the image store: disk.qcow2 or disk.raw (a disk with a bootloader,
-/// the backing file of each instance's qcow2 overlay) or kernel.tar (a kernel and an initramfs, unpacked once
-/// beside the image into kernel/, shared read-only by every instance).
+/// the backing file of each instance's qcow2 overlay) or kernel.tar (a kernel and an initramfs, maybe with the root
+/// disk they boot, unpacked once beside the image into kernel/ and shared read-only by every instance; the disk
+/// there backs each instance's overlay).
 /// </summary>
 public static class VmImages
 {
@@ -15,7 +16,7 @@ public static class VmImages
     private const string Unpacked = "kernel";
     private static readonly ConcurrentDictionary<string, SemaphoreSlim> Locks = new();
 
-    /// <summary>qcow2 or raw for a disk image; null for a kernel+initrd image.</summary>
+    /// <summary>qcow2 or raw for a disk image; null for a kernel image.</summary>
     /// <exception cref="BadRequestException">The file is not a VM image Vessel knows.</exception>
     public static string? DiskFormat(string imagePath) => Path.GetFileName(imagePath) switch
     {
@@ -27,22 +28,32 @@ public static class VmImages
 
     public static string RootDiskPath(string rootVolumePath) => Path.Combine(rootVolumePath, RootDisk);
 
-    /// <summary>How an instance boots: from its overlay disk, or from the image's kernel and initramfs.</summary>
+    /// <summary>The disk an instance's overlay is made on, with its format; null for a kernel image without a disk.</summary>
+    public static async Task<(string Path, string Format)?> BackingDiskAsync(string imagePath, CancellationToken cancellationToken)
+    {
+        if (DiskFormat(imagePath) is { } format)
+            return (imagePath, format);
+        return (await UnpackAsync(imagePath, cancellationToken)).Disk is { } disk ? (disk, "qcow2") : null;
+    }
+
+    /// <summary>How an instance boots: from its overlay disk, or from the image's kernel and initramfs (with the overlay as /dev/vda).</summary>
     public static async Task<QemuBoot> BootAsync(string imagePath, string rootVolumePath, CancellationToken cancellationToken)
     {
         if (DiskFormat(imagePath) is not null)
-        {
-            var disk = RootDiskPath(rootVolumePath);
-            if (!File.Exists(disk))
-                throw new VesselException(500, $"the root disk {disk} is missing; the instance was not created completely");
-            return new DiskBoot(disk, "qcow2");
-        }
-        var (kernel, initrd, metadata) = await UnpackAsync(imagePath, cancellationToken);
-        return new KernelBoot(kernel, initrd, File.Exists(metadata) ? KernelImageLayout.CommandLineOf(metadata) : "console=ttyS0");
+            return new DiskBoot(ExistingRootDisk(rootVolumePath), "qcow2");
+        var files = await UnpackAsync(imagePath, cancellationToken);
+        return new KernelBoot(files.Kernel, files.Initrd, files.Metadata is { } metadata ? KernelImageLayout.CommandLineOf(metadata) : "console=ttyS0",
+            files.Disk is null ? null : ExistingRootDisk(rootVolumePath));
     }
 
-    /// <summary>Unpacks a kernel+initrd image once, into a temporary directory renamed into place whole.</summary>
-    public static async Task<(string Kernel, string Initrd, string Metadata)> UnpackAsync(string imagePath, CancellationToken cancellationToken)
+    private static string ExistingRootDisk(string rootVolumePath)
+    {
+        var disk = RootDiskPath(rootVolumePath);
+        return File.Exists(disk) ? disk : throw new VesselException(500, $"the root disk {disk} is missing; the instance was not created completely");
+    }
+
+    /// <summary>Unpacks a kernel image once, into a temporary directory renamed into place whole.</summary>
+    public static async Task<KernelImageFiles> UnpackAsync(string imagePath, CancellationToken cancellationToken)
     {
         var imageDirectory = Path.GetDirectoryName(Path.GetFullPath(imagePath))!;
         var target = Path.Combine(imageDirectory, Unpacked);
@@ -66,8 +77,7 @@ public static class VmImages
                         Directory.Delete(temporary, recursive: true);
                 }
             }
-            return (Path.Combine(target, KernelImageLayout.Kernel), Path.Combine(target, KernelImageLayout.Initrd),
-                Path.Combine(target, KernelImageLayout.MetadataFile));
+            return KernelImageLayout.FilesIn(target);
         }
         finally
         {

@@ -5,7 +5,7 @@ namespace Vessel.Linux;
 /// <summary>File descriptors the runtime hands between processes.</summary>
 public static unsafe class Fds
 {
-    private const int OCloexec = 0x80000;
+    private const int ORdonly = 0, OWronly = 0x1, OCreat = 0x40, OTrunc = 0x200, ONonblock = 0x800, ODirectory = 0x10000, OPath = 0x200000, OCloexec = 0x80000;
 
     /// <summary>A close-on-exec pipe; pass an end to a spawned child through SpawnOptions.Fds.</summary>
     public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
@@ -24,12 +24,13 @@ public static unsafe class Fds
 
     /// <summary>
     /// Opens a path inside another root (e.g. a container's /proc/PID/root) with openat2 and RESOLVE_IN_ROOT: the
-    /// container's symlinks, absolute ones included, cannot lead the lookup out of its root to a host file.
+    /// container's symlinks, absolute ones included, cannot lead the lookup out of its root to a host file. A file that
+    /// O_CREAT makes gets <paramref name="createMode"/>.
     /// </summary>
-    public static SafeFileHandle OpenInRoot(string root, string relativePath, int flags)
+    public static SafeFileHandle OpenInRoot(string root, string relativePath, int flags, UnixFileMode createMode = 0)
     {
-        using var rootFd = Open(root, 0x200000 /* O_PATH */ | 0x10000 /* O_DIRECTORY */);
-        var how = stackalloc ulong[3] { (ulong)(flags | OCloexec), 0, 0x10 /* RESOLVE_IN_ROOT */ | 0x02 /* RESOLVE_NO_MAGICLINKS */ };
+        using var rootFd = Open(root, OPath | ODirectory);
+        var how = stackalloc ulong[3] { (ulong)(flags | OCloexec), (flags & OCreat) != 0 ? (ulong)createMode : 0, 0x10 /* RESOLVE_IN_ROOT */ | 0x02 /* RESOLVE_NO_MAGICLINKS */ };
         var path = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(relativePath);
         try
         {
@@ -42,6 +43,77 @@ public static unsafe class Fds
             System.Runtime.InteropServices.Marshal.FreeCoTaskMem(path);
         }
     }
+
+    /// <summary>
+    /// Opens a regular file inside another root (as <see cref="OpenInRoot"/>) to read it, or to write it: made with
+    /// <paramref name="createMode"/> when missing (also behind a dangling link), emptied when there. Whatever else is
+    /// there (a device node, a FIFO, a directory) is refused before it is opened for real: the path is first opened
+    /// O_PATH, which touches nothing, its type checked, and only then that very inode opened again through
+    /// /proc/self/fd. A file that is missing is opened O_CREAT and O_NONBLOCK (a FIFO made meanwhile does not block)
+    /// and checked after.
+    /// </summary>
+    /// <param name="creator">The host ids a new file is made as, for a root whose file system belongs to a user namespace
+    /// (an unprivileged container's overlay refuses, with EOVERFLOW, to make a file for a uid it does not map). This
+    /// thread takes them as its file-system ids while it makes the file, and with them the permissions of that user
+    /// without capabilities: the directory must be writable by it.</param>
+    /// <exception cref="LinuxException">The lookup failed (ENOENT: not there, or its directory is not).</exception>
+    /// <exception cref="IOException">It is not a regular file.</exception>
+    public static SafeFileHandle OpenRegularInRoot(string root, string relativePath, bool write, UnixFileMode createMode,
+        (uint Uid, uint Gid)? creator = null)
+    {
+        SafeFileHandle opened;
+        try
+        {
+            using var located = OpenInRoot(root, relativePath, OPath);
+            if (!IsRegularFile(located))
+                throw new IOException("not a regular file");
+            return Open($"/proc/self/fd/{Number(located)}", write ? OWronly | OTrunc : ORdonly);
+        }
+        catch (LinuxException e) when (e.Errno == Errno.ENOENT && write)
+        {
+            var flags = OWronly | OCreat | OTrunc | ONonblock;
+            if (creator is not { } ids)
+            {
+                opened = OpenInRoot(root, relativePath, flags, createMode);
+            }
+            else
+            {
+                var previousGid = Interop.Setfsgid(ids.Gid);
+                var previousUid = Interop.Setfsuid(ids.Uid);
+                try
+                {
+                    // setfsuid reports nothing but the old id; an invalid id (-1) changes nothing and tells the current one.
+                    if (Interop.Setfsuid(uint.MaxValue) != ids.Uid || Interop.Setfsgid(uint.MaxValue) != ids.Gid)
+                        throw new LinuxException($"setfsuid {ids.Uid} / setfsgid {ids.Gid}", Errno.EPERM);
+                    opened = OpenInRoot(root, relativePath, flags, createMode);
+                }
+                finally
+                {
+                    _ = Interop.Setfsuid((uint)previousUid); // back to 0 gives the file-system capabilities back
+                    _ = Interop.Setfsgid((uint)previousGid);
+                }
+            }
+        }
+        if (IsRegularFile(opened))
+            return opened;
+        opened.Dispose();
+        throw new IOException("not a regular file");
+    }
+
+    /// <summary>statx(2) on the fd itself: true for a regular file.</summary>
+    public static bool IsRegularFile(SafeFileHandle handle)
+    {
+        var buffer = stackalloc byte[256];
+        var empty = stackalloc byte[1] { 0 };
+        LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Statx, Number(handle), (nint)empty, 0x1000 /* AT_EMPTY_PATH */,
+            0x1 /* STATX_TYPE */, (nint)buffer), "statx");
+        var mode = *(ushort*)(buffer + 28); // stx_mode
+        return (mode & 0xF000) == 0x8000; // S_IFREG
+    }
+
+    /// <summary>Sets an open file's owner (fchown).</summary>
+    public static void Chown(SafeFileHandle handle, uint uid, uint gid) =>
+        LinuxException.ThrowIfFailed(Interop.Fchown(Number(handle), uid, gid), $"fchown {uid}:{gid}");
 
     public static int Number(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 }

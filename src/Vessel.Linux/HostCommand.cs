@@ -9,9 +9,13 @@ public static class HostCommand
 
     public sealed record Result(int Code, string Output, string Errors);
 
-    /// <summary>Runs the program; a program that cannot start throws <see cref="HostCommandException"/>, a nonzero exit does not.</summary>
+    /// <summary>
+    /// Runs the program (30 s at most unless <paramref name="timeout"/> says otherwise; Timeout.InfiniteTimeSpan for no
+    /// limit). A program that cannot start throws <see cref="HostCommandException"/>, one that runs late is killed with its
+    /// children and throws <see cref="TimeoutException"/>; a nonzero exit does not throw.
+    /// </summary>
     public static async Task<Result> RunAsync(string program, IReadOnlyList<string> arguments, string? input = null,
-        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+        TimeSpan? timeout = null, string? workingDirectory = null, CancellationToken cancellationToken = default)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -19,6 +23,7 @@ public static class HostCommand
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? "",
         };
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
@@ -47,9 +52,10 @@ public static class HostCommand
             catch (OperationCanceledException)
             {
                 process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(CancellationToken.None);
                 if (cancellationToken.IsCancellationRequested)
                     throw;
-                throw new HostCommandException($"{program} did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0} s");
+                throw new TimeoutException($"{program} did not finish within {(timeout ?? DefaultTimeout).TotalSeconds:0} s");
             }
             return new Result(process.ExitCode, await output, await errors);
         }

@@ -14,6 +14,7 @@ internal static class SyscallNumbers
     public static long Seccomp => Arm64 ? 277 : 317;
     public static long Capset => Arm64 ? 91 : 126;
     public static long Capget => Arm64 ? 90 : 125;
+    public static long Statx => Arm64 ? 291 : 332;
 
     // Used by the spawned child between clone3 and execve, where only raw system calls may run.
     public static long Read => Arm64 ? 63 : 0;

@@ -48,7 +48,9 @@ public sealed class ImageStore(string directory, IStateStore store)
             if (type == InstanceType.Container && await ArchiveInspector.InspectAsync(upload, format, cancellationToken) == ArchiveKind.OciLayout)
                 (format, filename) = (OciLayout.Format, OciLayout.Filename);
             if (format == KernelImageLayout.Format)
-                await KernelImageLayout.ValidateAsync(upload, cancellationToken);
+                format = await KernelImageLayout.ValidateAsync(upload, cancellationToken);
+            if (format == "qcow2")
+                ImageFormat.CheckStandaloneQcow2(header, "the disk");
             await Commit.WaitAsync(cancellationToken);
             committing = true;
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)

@@ -96,6 +96,44 @@ public sealed class BadInputTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("", "path: the absolute path of the file in the instance is required")]
+    [InlineData("?path=etc/hosts", "path: \"etc/hosts\" is not absolute")]
+    [InlineData("?path=/etc/", "path: \"/etc/\" names a directory, not a file")]
+    public async Task Files_WithABadPath_Answer400(string query, string expected)
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(await _daemon.Http.GetAsync($"/1.0/instances/web1/files{query}"), HttpStatusCode.BadRequest));
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(
+            await _daemon.Http.PostAsync($"/1.0/instances/web1/files{query}", new ByteArrayContent([1])), HttpStatusCode.BadRequest));
+    }
+
+    [Theory]
+    [InlineData("X-Vessel-Mode", "999", "X-Vessel-Mode: \"999\" is not a file mode; use octal digits such as 644 or 0755")]
+    [InlineData("X-Vessel-Mode", "u+x", "X-Vessel-Mode: \"u+x\" is not a file mode; use octal digits such as 644 or 0755")]
+    [InlineData("X-Vessel-Uid", "-1", "X-Vessel-Uid: \"-1\" is not a numeric id")]
+    [InlineData("X-Vessel-Gid", "root", "X-Vessel-Gid: \"root\" is not a numeric id")]
+    public async Task FilePush_WithABadHeader_Answers400NamingIt(string header, string value, string expected)
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+        var content = new ByteArrayContent([1]);
+        content.Headers.Add(header, value);
+
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(await _daemon.Http.PostAsync("/1.0/instances/web1/files?path=/x", content), HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task Files_OfAStoppedInstance_Answer409()
+    {
+        await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", """{"name": "web1", "source": {"alias": "base"}}"""));
+
+        Assert.Equal("cannot read a file of instance \"web1\": it is Stopped",
+            await TestDaemon.ErrorAsync(await _daemon.Http.GetAsync("/1.0/instances/web1/files?path=/etc/hosts"), HttpStatusCode.Conflict));
+        Assert.Equal("cannot write a file in instance \"web1\": it is Stopped", await TestDaemon.ErrorAsync(
+            await _daemon.Http.PostAsync("/1.0/instances/web1/files?path=/etc/hosts", new ByteArrayContent([1])), HttpStatusCode.Conflict));
+    }
+
+    [Theory]
     [InlineData("""{"action": "explode"}""", "action: \"explode\" is not one of start, stop, restart, freeze, unfreeze")]
     [InlineData("""{"force": true}""", "action: required")]
     [InlineData("""{"action": "stop", "timeout": -5}""", "timeout: -5 is out of range")]

@@ -67,6 +67,12 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("the test engine cannot exec");
 
+    public Task<Stream> OpenFileAsync(InstanceContext context, string path, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("the test engine has no files");
+
+    public Task WriteFileAsync(InstanceContext context, string path, Stream content, InstanceFile file, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("the test engine has no files");
+
     public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("the test engine has no console");
 

@@ -34,6 +34,14 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void KernelBootWithRootDisk_TcgDefaults_MatchesGolden()
+    {
+        var kernel = Kernel with { CommandLine = "root=/dev/vda rw console=ttyS0 quiet", RootDisk = "/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2" };
+
+        AssertGolden("kernel-boot-root-disk-tcg", Launch([], kernel, kvm: false));
+    }
+
+    [Fact]
     public void DiskBoot_KvmTwoCpusOneGiB_MatchesGolden()
     {
         var disk = new DiskBoot("/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2", "qcow2");

@@ -158,13 +158,31 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
-    public async Task Exec_NotSupportedYet_SaysWhy()
+    public async Task Exec_InAGuestWithoutAnAgent_Answers503NamingTheAgent_InsteadOfHanging()
     {
         var driver = new QemuDriver();
-        var error = await Assert.ThrowsAsync<NotSupportedYetException>(() =>
-            driver.ExecAsync(fixture.Context("vm-exec"), new ExecRequest { Command = ["true"] }, CancellationToken.None));
+        var context = fixture.Context("vm-exec");
+        var stopped = await Assert.ThrowsAsync<ConflictException>(() => driver.ExecAsync(context, new ExecRequest { Command = ["true"] }, CancellationToken.None));
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        try
+        {
+            await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+            var terminal = await Assert.ThrowsAsync<NotSupportedYetException>(() =>
+                driver.ExecAsync(context, new ExecRequest { Command = ["true"], Terminal = true }, CancellationToken.None));
+            var clock = Stopwatch.StartNew();
+            var error = await Assert.ThrowsAsync<VesselException>(() => driver.ExecAsync(context, new ExecRequest { Command = ["true"] }, CancellationToken.None));
 
-        Assert.Contains("guest agent", error.Message, StringComparison.Ordinal);
+            Assert.Equal("virtual machine \"vm-exec\" is not running", stopped.Message);
+            Assert.StartsWith("exec -t in virtual machine \"vm-exec\" is not supported yet", terminal.Message, StringComparison.Ordinal);
+            Assert.Equal(503, error.StatusCode);
+            Assert.StartsWith("the guest agent of virtual machine \"vm-exec\" is unavailable: it did not answer within 10 s", error.Message, StringComparison.Ordinal);
+            Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(9), TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            await driver.StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
+        }
     }
 
     [Fact]

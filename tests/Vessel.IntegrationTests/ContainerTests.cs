@@ -69,6 +69,38 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
     }
 
     [Fact]
+    public void Files_PushAndPull_InsideTheContainerOnly_RegularFilesOnly()
+    {
+        var name = Launch();
+        var local = Path.Combine(_host.Root, $"{name}.txt");
+        File.WriteAllText(local, "pushed\n");
+
+        Ok(_host.Vessel("file", "push", local, $"{name}/root/new.txt", "--mode", "640", "--uid", "1000", "--gid", "100"));
+        Ok(_host.Vessel("file", "push", local, $"{name}/etc/hostname"));
+        Assert.Equal("640 1000 100\npushed\n", Exec(name, "stat -c '%a %u %g' /root/new.txt; cat /root/new.txt").Stdout);
+        Assert.Equal("pushed\n", Exec(name, "cat /etc/hostname").Stdout);
+        var back = Path.Combine(_host.Root, $"{name}.back");
+        Ok(_host.Vessel("file", "pull", $"{name}/root/new.txt", back));
+        Assert.Equal("pushed\n", File.ReadAllText(back));
+
+        // A link to an absolute path resolves inside the container's root, not the host's.
+        var hostOnly = Path.Combine(_host.Root, "host-only");
+        File.WriteAllText(hostOnly, "host\n");
+        Ok(Exec(name, $"ln -s {hostOnly} /root/link && mkfifo /root/fifo"));
+        var outside = _host.Vessel("file", "pull", $"{name}/root/link", back);
+        Assert.Equal(1, outside.ExitCode);
+        Assert.Equal($"Error: /root/link: no such file in container \"{name}\"\n", outside.Stderr);
+        foreach (var special in new[] { "/root/fifo", "/dev/null" })
+        {
+            var refused = _host.Vessel("file", "pull", $"{name}{special}", back);
+            Assert.Equal($"Error: {special} in container \"{name}\": not a regular file\n", refused.Stderr);
+        }
+        var tooHigh = _host.Vessel("file", "push", local, $"{name}/root/x", "--uid", "70000");
+        Assert.StartsWith($"Error: uid and gid: 70000:0 is outside container \"{name}\"'s ids", tooHigh.Stderr, StringComparison.Ordinal);
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
     public void UnprivilegedContainer_RunsAsAMappedUser_WithDefaultCapabilitiesAndSeccomp()
     {
         var name = Launch();

@@ -86,19 +86,27 @@ public sealed class Host : IDisposable
 
     public CliResult Vessel(params string[] args) => Run(Binaries.Vessel, args);
 
-    public CliResult Run(string program, params string[] args)
+    /// <summary>The CLI with <paramref name="stdin"/> as its whole stdin, allowed <paramref name="timeout"/>.</summary>
+    public CliResult VesselWith(string stdin, TimeSpan timeout, params string[] args) => Run(Binaries.Vessel, args, stdin, timeout);
+
+    public CliResult Run(string program, params string[] args) => Run(program, args, "", TimeSpan.FromSeconds(60));
+
+    /// <summary>Runs a program to its end; its stdin holds <paramref name="stdin"/> and then ends (never the test runner's stdin).</summary>
+    private CliResult Run(string program, string[] args, string stdin, TimeSpan timeout)
     {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(program) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)
             start.ArgumentList.Add(arg);
         Environment(start);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
+        process.StandardInput.Write(stdin);
+        process.StandardInput.Close();
+        if (!process.WaitForExit(timeout))
         {
             process.Kill();
-            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit");
+            throw new TimeoutException($"{program} {string.Join(' ', args)} did not exit within {timeout.TotalSeconds} s");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }

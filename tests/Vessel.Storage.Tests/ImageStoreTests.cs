@@ -281,6 +281,67 @@ public sealed class ImageStoreTests : IDisposable
         await AssertNothingImportedAsync();
     }
 
+    /// <summary>A real qcow2 header from qemu-img: alone, over a backing file, or with its data in an external file.</summary>
+    private byte[] Qcow2(string options = "")
+    {
+        var path = _temp.Combine($"disk-{Guid.NewGuid():N}.qcow2");
+        var arguments = new List<string> { "create", "-q", "-f", "qcow2" };
+        if (options.Length > 0)
+            arguments.AddRange(["-o", options]);
+        arguments.AddRange([path, "64M"]);
+        using (var process = System.Diagnostics.Process.Start("qemu-img", arguments)!)
+        {
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        return File.ReadAllBytes(path);
+    }
+
+    private static byte[] KernelTar(byte[]? disk)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new System.Formats.Tar.TarWriter(stream, System.Formats.Tar.TarEntryFormat.Ustar, leaveOpen: true))
+        {
+            foreach (var (name, data) in new[] { ("vmlinuz", "kernel"u8.ToArray()), ("initrd.img", "initrd"u8.ToArray()), ("disk.qcow2", disk) })
+            {
+                if (data is not null)
+                    writer.WriteEntry(new System.Formats.Tar.UstarTarEntry(System.Formats.Tar.TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data) });
+            }
+        }
+        return stream.ToArray();
+    }
+
+    [Fact]
+    public async Task Import_KernelTarWithADisk_IsAKernelInitrdDiskImage()
+    {
+        var image = await ImportAsync(KernelTar(Qcow2()), Request(type: InstanceType.VirtualMachine));
+
+        Assert.Equal("kernel+initrd+disk", image.Format);
+        Assert.Equal("kernel.tar", image.Filename);
+        Assert.Equal("kernel+initrd", (await ImportAsync(KernelTar(null), Request(type: InstanceType.VirtualMachine))).Format);
+    }
+
+    [Theory]
+    [InlineData("backing_file=/etc/shadow,backing_fmt=raw", "disk.qcow2 names a backing file")]
+    [InlineData("data_file=/dev/sda", "disk.qcow2 keeps its data in an external file")]
+    public async Task Import_KernelTarWhoseDiskNamesAHostFile_IsRefusedAndLeavesNothing(string options, string message)
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(KernelTar(Qcow2(options)), Request(type: InstanceType.VirtualMachine)));
+
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_Qcow2OverABackingFile_IsRefusedAndLeavesNothing()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(Qcow2("backing_file=/etc/shadow,backing_fmt=raw")));
+
+        Assert.Equal("the disk names a backing file; import a qcow2 that stands alone (qemu-img convert -O qcow2)", e.Message);
+        await AssertNothingImportedAsync();
+        Assert.Equal("qcow2", (await ImportAsync(Qcow2())).Format);
+    }
+
     [Fact]
     public async Task Import_NotAnImage_IsRefusedAndLeavesNothing()
     {

@@ -30,7 +30,8 @@ internal static class ExecCommand
         // With -t the remote terminal does the echoing and line editing: ours passes every key through as typed.
         using var terminal = request.Terminal ? Vessel.Linux.RawTerminal.Enter(0) : null;
         await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request, VesselJson.Wire.ExecPost), WebSocketMessageType.Text, true, CancellationToken.None);
-        _ = SendInputAsync(socket);
+        using var input = new InputSender(socket);
+        _ = input.RunAsync();
 
         var stdout = Console.OpenStandardOutput();
         var stderr = Console.OpenStandardError();
@@ -61,6 +62,8 @@ internal static class ExecCommand
                     throw new ApiException(control.Error ?? "exec failed", control.ErrorCode ?? 0);
                 if (control.Type == "exit")
                     return control.Code ?? 1;
+                if (control.Type == "input-at-start")
+                    await input.EndIfInteractiveAsync();
                 continue;
             }
             var target = bytes.Length > 0 && bytes[0] == 2 ? stderr : stdout;
@@ -75,22 +78,59 @@ internal static class ExecCommand
         : throw new UsageException($"{option}: \"{text}\" is not a numeric id");
 
     /// <summary>Streams our stdin to the command; an empty stdin message says end-of-file.</summary>
-    private static async Task SendInputAsync(ClientWebSocket socket)
+    private sealed class InputSender(ClientWebSocket socket) : IDisposable
     {
-        var stdin = Console.OpenStandardInput();
-        var buffer = new byte[32768];
-        try
+        private readonly SemaphoreSlim _send = new(1, 1);
+        private bool _ended;
+
+        public async Task RunAsync()
         {
-            int read;
-            while ((read = await stdin.ReadAsync(buffer.AsMemory(1))) > 0)
+            var stdin = Console.OpenStandardInput();
+            var buffer = new byte[32768];
+            try
             {
-                buffer[0] = 0;
-                await socket.SendAsync(buffer.AsMemory(0, read + 1), WebSocketMessageType.Binary, true, CancellationToken.None);
+                int read;
+                while ((read = await stdin.ReadAsync(buffer.AsMemory(1))) > 0)
+                {
+                    buffer[0] = 0;
+                    if (!await SendAsync(buffer.AsMemory(0, read + 1)))
+                        return;
+                }
+                await SendAsync(new byte[] { 0 });
             }
-            await socket.SendAsync(new byte[] { 0 }, WebSocketMessageType.Binary, true, CancellationToken.None);
+            catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+            {
+            }
         }
-        catch (Exception e) when (e is WebSocketException or IOException or ObjectDisposedException)
+
+        /// <summary>
+        /// The command gets its whole stdin when it starts (input-at-start): a terminal has nothing ready, so stdin ends
+        /// now and the command starts; a pipe or a file is still read to its end.
+        /// </summary>
+        public async Task EndIfInteractiveAsync()
         {
+            if (!Console.IsInputRedirected)
+                await SendAsync(new byte[] { 0 });
         }
+
+        /// <summary>Sends one stdin message unless stdin has ended; false once it has (an empty message ends it).</summary>
+        private async Task<bool> SendAsync(ReadOnlyMemory<byte> message)
+        {
+            await _send.WaitAsync();
+            try
+            {
+                if (_ended)
+                    return false;
+                _ended = message.Length == 1;
+                await socket.SendAsync(message, WebSocketMessageType.Binary, true, CancellationToken.None);
+                return true;
+            }
+            finally
+            {
+                _send.Release();
+            }
+        }
+
+        public void Dispose() => _send.Dispose();
     }
 }

@@ -92,7 +92,7 @@ internal static class ImageCommands
         var operation = await api.SendAsync(HttpMethod.Post, "/1.0/images/build", ApiClient.Json(request, VesselJson.Wire.ImageBuildPost),
             VesselJson.Wire.Operation);
         await api.WaitAsync(operation);
-        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Alias)}{TypeQuery(a)}", VesselJson.Wire.Image);
+        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Alias)}?type={request.Type.Name()}", VesselJson.Wire.Image);
         Console.WriteLine($"Image {request.Alias} built: {image.Fingerprint}");
     }
 

@@ -43,7 +43,7 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 /// <summary>POST /1.0/storage-pools.</summary>
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
 
-/// <summary>POST /1.0/images/build: make a known image on this host: busybox (container or VM) or debian (container).</summary>
+/// <summary>POST /1.0/images/build: make a known image on this host: busybox or debian, each as a container or a VM image.</summary>
 public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null)
 {
     /// <summary>The alias the built image gets: debian/12 for Debian bookworm as in design.md, else the name.</summary>
@@ -75,7 +75,11 @@ public sealed record ExecPost
 /// </summary>
 public sealed record ExecControl
 {
-    /// <summary>exit (with Code), resize (with Columns and Rows), or error (with Error and ErrorCode).</summary>
+    /// <summary>
+    /// exit (with Code), resize (with Columns and Rows), error (with Error and ErrorCode), or input-at-start: the command
+    /// starts once stdin has ended and gets all of it then (a VM's guest agent cannot stream it), so a client with nothing
+    /// to send ends stdin at once.
+    /// </summary>
     public required string Type { get; init; }
     public int? Code { get; init; }
     public int? Columns { get; init; }

@@ -27,6 +27,14 @@ public interface IInstanceDriver
     /// <summary>Runs a command inside the running instance; the caller streams its input and output.</summary>
     Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken);
 
+    // Files
+    /// <summary>Opens a regular file of the running instance for reading; PATH is absolute, as the instance sees it.</summary>
+    /// <exception cref="NotFoundException">There is no such file.</exception>
+    Task<Stream> OpenFileAsync(InstanceContext context, string path, CancellationToken cancellationToken);
+
+    /// <summary>Writes CONTENT to a regular file of the running instance (made, or emptied first) with the given mode and owner.</summary>
+    Task WriteFileAsync(InstanceContext context, string path, Stream content, InstanceFile file, CancellationToken cancellationToken);
+
     // Console
     /// <summary>A two-way byte stream to the instance's console (a container's pty, a VM's serial port).</summary>
     Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken);

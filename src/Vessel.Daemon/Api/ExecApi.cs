@@ -38,6 +38,8 @@ internal static class ExecApi
             await using var session = await instances.ExecAsync(name, request, context.RequestAborted);
             if (post.Terminal && post.Columns > 0 && post.Rows > 0)
                 session.Resize(post.Columns, post.Rows);
+            if (session.InputAtStart)
+                await SendControlAsync(socket, new ExecControl { Type = "input-at-start" });
             await RelayAsync(socket, session);
         }
         catch (Exception e) when (socket.State == WebSocketState.Open)

@@ -88,24 +88,23 @@ internal static class ImagesApi
         return Http.Json(image, VesselJson.Wire.Image, 201);
     }
 
-    /// <summary>Builds a known image as an operation: busybox from the host's busybox-static.</summary>
+    /// <summary>Builds a known image as an operation: busybox from the host's busybox-static, debian with mmdebstrap.</summary>
     private static async Task<IResult> BuildAsync(HttpRequest request, ImageStore store, OperationManager operations, EventHub events,
         DaemonOptions daemon)
     {
         var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageBuildPost);
+        var debian = new DebianImageOptions
+        {
+            Suite = body.Suite ?? "bookworm",
+            Include = body.Include ?? [],
+            CacheDirectory = Path.Combine(daemon.StateDirectory, "cache", "debian"),
+        };
         Func<string, CancellationToken, Task<string>> build = (body.Name, body.Type) switch
         {
             ("busybox", InstanceType.Container) => BusyboxImage.BuildAsync,
             ("busybox", InstanceType.VirtualMachine) => BusyboxVmImage.BuildAsync,
-            ("debian", InstanceType.VirtualMachine) => throw new NotSupportedYetException(
-                "building the debian virtual-machine image is not supported yet"),
-            ("debian", InstanceType.Container) => (work, ct) => DebianImage.BuildAsync(work,
-                new DebianImageOptions
-                {
-                    Suite = body.Suite ?? "bookworm",
-                    Include = body.Include ?? [],
-                    CacheDirectory = Path.Combine(daemon.StateDirectory, "cache", "debian"),
-                }, ct),
+            ("debian", InstanceType.Container) => (work, ct) => DebianImage.BuildAsync(work, debian, ct),
+            ("debian", InstanceType.VirtualMachine) => (work, ct) => DebianVmImage.BuildAsync(work, debian, ct),
             _ => throw new BadRequestException($"name: \"{body.Name}\" is not an image Vessel can build (busybox, debian)"),
         };
         var operation = await operations.StartAsync($"Building image {body.Name}", ["/1.0/images"], mayCancel: true, async ct =>

@@ -376,11 +376,18 @@ public sealed partial class InstanceService(
 
     public async Task<IExecSession> ExecAsync(string name, ExecRequest request, CancellationToken cancellationToken)
     {
+        var (driver, context) = await RunningAsync(name, "exec in", cancellationToken);
+        return await driver.ExecAsync(context, request, cancellationToken);
+    }
+
+    /// <summary>The engine and context of an instance that has to be running for what is asked ("cannot VERB instance …").</summary>
+    private async Task<(IInstanceDriver Driver, InstanceContext Context)> RunningAsync(string name, string verb, CancellationToken cancellationToken)
+    {
         var instance = await GetAsync(name, cancellationToken);
         var driver = drivers.Get(instance.Type);
         if (instance.Status != InstanceStatus.Running)
-            throw new ConflictException($"cannot exec in instance \"{name}\": it is {instance.Status}");
-        return await driver.ExecAsync(await ContextAsync(instance, cancellationToken), request, cancellationToken);
+            throw new ConflictException($"cannot {verb} instance \"{name}\": it is {instance.Status}");
+        return (driver, await ContextAsync(instance, cancellationToken));
     }
 
     public async Task<Stream> AttachConsoleAsync(string name, CancellationToken cancellationToken)

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -54,36 +53,14 @@ public sealed class QmpClient : IAsyncDisposable
     /// <exception cref="SocketException">Nobody listens on the socket.</exception>
     public static async Task<QmpClient> ConnectAsync(string socketPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        QmpClient? client = null;
-        try
+        return await QapiWire.ConnectAsync(socketPath, timeout, socket => new QmpClient(socket), async (client, deadline) =>
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token);
-                client = new QmpClient(socket);
-                var greeting = await client._reader.ReadLineAsync(deadline.Token)
-                    ?? throw new QmpClosedException($"QEMU closed its monitor socket {socketPath} before greeting");
-                client.Version = ParseGreeting(greeting);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"QEMU's monitor {socketPath} did not greet within {timeout.TotalSeconds:0.#} s (is another client connected?)");
-            }
+            var greeting = await client._reader.ReadLineAsync(deadline)
+                ?? throw new QmpClosedException($"QEMU closed its monitor socket {socketPath} before greeting");
+            client.Version = ParseGreeting(greeting);
             client._readLoop = Task.Run(client.ReadLoopAsync, CancellationToken.None);
-            await client.ExecuteAsync("qmp_capabilities", null, timeout, cancellationToken);
-            return client;
-        }
-        catch
-        {
-            if (client is not null)
-                await client.DisposeAsync();
-            else
-                socket.Dispose();
-            throw;
-        }
+            await client.ExecuteAsync("qmp_capabilities", null, timeout, deadline);
+        }, $"QEMU's monitor {socketPath} did not greet within {timeout.TotalSeconds:0.#} s (is another client connected?)", cancellationToken);
     }
 
     internal static QmpVersion ParseGreeting(string line)
@@ -98,7 +75,7 @@ public sealed class QmpClient : IAsyncDisposable
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new IOException($"not a QMP greeting: {Truncate(line)}", e);
+            throw new IOException($"not a QMP greeting: {QapiWire.Truncate(line)}", e);
         }
     }
 
@@ -116,7 +93,7 @@ public sealed class QmpClient : IAsyncDisposable
         {
             if (_closed.Task.IsCompleted)
                 throw Closing(command);
-            var message = Encode(command, arguments, id);
+            var message = QapiWire.Encode(command, arguments, id);
             await _writeGate.WaitAsync(cancellationToken);
             try
             {
@@ -144,26 +121,6 @@ public sealed class QmpClient : IAsyncDisposable
         {
             _pending.TryRemove(id, out _);
         }
-    }
-
-    /// <summary>The bytes of one command: {"execute": …, "arguments": …, "id": …} and a newline.</summary>
-    internal static byte[] Encode(string command, JsonObject? arguments, long id)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("execute", command);
-            if (arguments is not null)
-            {
-                writer.WritePropertyName("arguments");
-                arguments.WriteTo(writer);
-            }
-            writer.WriteNumber("id", id);
-            writer.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
     }
 
     private async Task ReadLoopAsync()
@@ -206,7 +163,7 @@ public sealed class QmpClient : IAsyncDisposable
         }
         catch (JsonException e)
         {
-            throw new IOException($"QEMU sent a line that is not JSON: {Truncate(line)}", e);
+            throw new IOException($"QEMU sent a line that is not JSON: {QapiWire.Truncate(line)}", e);
         }
         if (message.ValueKind != JsonValueKind.Object)
             return;
@@ -219,13 +176,18 @@ public sealed class QmpClient : IAsyncDisposable
         if (!message.TryGetProperty("id", out var idElement) || !idElement.TryGetInt64(out var id) || !_pending.TryRemove(id, out var pending))
             return; // an answer nobody waits for any more (timed out), or one to a command without id
         if (message.TryGetProperty("return", out var result))
+        {
             pending.Answer.TrySetResult(result);
+        }
         else if (message.TryGetProperty("error", out var error))
-            pending.Answer.TrySetException(new QmpException(pending.Command,
-                error.TryGetProperty("class", out var errorClass) ? errorClass.GetString() ?? "" : "",
-                error.TryGetProperty("desc", out var description) ? description.GetString() ?? "" : Truncate(line)));
+        {
+            var (errorClass, description) = QapiWire.Error(error, line);
+            pending.Answer.TrySetException(new QmpException(pending.Command, errorClass, description));
+        }
         else
-            pending.Answer.TrySetException(new IOException($"QEMU answered QMP {pending.Command} with neither return nor error: {Truncate(line)}"));
+        {
+            pending.Answer.TrySetException(new IOException($"QEMU answered QMP {pending.Command} with neither return nor error: {QapiWire.Truncate(line)}"));
+        }
     }
 
     private static readonly JsonElement EmptyObject = JsonDocument.Parse("{}").RootElement.Clone();
@@ -237,8 +199,6 @@ public sealed class QmpClient : IAsyncDisposable
             return DateTimeOffset.FromUnixTimeSeconds(s).AddTicks(us * 10);
         return DateTimeOffset.UtcNow;
     }
-
-    private static string Truncate(string text) => text.Length <= 200 ? text : string.Create(CultureInfo.InvariantCulture, $"{text[..200]}…");
 
     public async ValueTask DisposeAsync()
     {

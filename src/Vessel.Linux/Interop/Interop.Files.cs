@@ -36,4 +36,14 @@ internal static partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "lchown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int Lchown(string path, int owner, int group);
+
+    [LibraryImport(Libc, EntryPoint = "fchown", SetLastError = true)]
+    internal static partial int Fchown(int fd, uint owner, uint group);
+
+    // Per thread: glibc does not carry setfsuid and setfsgid over to the other threads of the process.
+    [LibraryImport(Libc, EntryPoint = "setfsuid")]
+    internal static partial int Setfsuid(uint fsuid);
+
+    [LibraryImport(Libc, EntryPoint = "setfsgid")]
+    internal static partial int Setfsgid(uint fsgid);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
@@ -76,7 +75,7 @@ public static class BusyboxVmImage
             await WriteInitrdAsync(initrd, modulesDirectory, (await BusyboxImage.ListAppletsAsync(cancellationToken)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(), cancellationToken);
             var metadata = KernelImageLayout.Metadata(CommandLine, version, $"busybox VM (Debian cloud kernel {version}, busybox initramfs)");
             var path = Path.Combine(workDirectory, KernelImageLayout.Filename);
-            await KernelImageLayout.WriteAsync(path, kernel, initrd, metadata, cancellationToken);
+            await KernelImageLayout.WriteAsync(path, kernel, initrd, metadata, null, cancellationToken);
             return path;
         }
         finally
@@ -91,16 +90,16 @@ public static class BusyboxVmImage
         var downloads = Directory.CreateDirectory(Path.Combine(scratch, "debs")).FullName;
         // apt drops to its _apt user to download when it can; let it write here.
         File.SetUnixFileMode(downloads, (UnixFileMode)0b111_111_111);
-        await RunAsync("apt-get", ["download", KernelPackage], downloads, cancellationToken);
+        await HostProgram.RunAsync("apt-get", ["download", KernelPackage], downloads, cancellationToken);
         var meta = Directory.GetFiles(downloads, $"{KernelPackage}_*.deb").Single();
-        var depends = (await RunAsync("dpkg-deb", ["-f", meta, "Depends"], downloads, cancellationToken)).Trim();
+        var depends = (await HostProgram.RunAsync("dpkg-deb", ["-f", meta, "Depends"], downloads, cancellationToken)).Trim();
         var package = depends.Split([',', '|'], StringSplitOptions.TrimEntries)
             .Select(d => d.Split(' ')[0]).FirstOrDefault(d => d.StartsWith("linux-image-", StringComparison.Ordinal))
             ?? throw new IOException($"{KernelPackage} depends on no linux-image package (Depends: {depends})");
-        await RunAsync("apt-get", ["download", package], downloads, cancellationToken);
+        await HostProgram.RunAsync("apt-get", ["download", package], downloads, cancellationToken);
         var deb = Directory.GetFiles(downloads, $"{package}_*.deb").Single();
         var root = Path.Combine(scratch, "kernel");
-        await RunAsync("dpkg-deb", ["-x", deb, root], downloads, cancellationToken);
+        await HostProgram.RunAsync("dpkg-deb", ["-x", deb, root], downloads, cancellationToken);
         var version = package["linux-image-".Length..];
         var kernel = Path.Combine(root, "boot", $"vmlinuz-{version}");
         if (!File.Exists(kernel))
@@ -138,37 +137,6 @@ public static class BusyboxVmImage
     }
 
     private static byte[] Text(string text) => Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\n"));
-
-    private static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, string workingDirectory, CancellationToken cancellationToken)
-    {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        Process process;
-        try
-        {
-            process = Process.Start(start) ?? throw new IOException($"{program} did not start");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new NotSupportedYetException($"{program} is not available to build the busybox VM image: {e.Message}");
-        }
-        using (process)
-        {
-            var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-            await process.WaitForExitAsync(cancellationToken);
-            if (process.ExitCode != 0)
-                throw new IOException($"{program} {string.Join(' ', arguments)} failed with exit code {process.ExitCode}: {(await errors).Trim()}");
-            return await output;
-        }
-    }
 
     /// <summary>An initramfs archive: cpio "newc" (SVR4 without checksums), the format the kernel unpacks.</summary>
     private sealed class CpioNewcWriter : IDisposable

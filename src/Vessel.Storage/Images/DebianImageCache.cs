@@ -8,7 +8,7 @@ namespace Vessel.Storage.Images;
 
 /// <summary>What a cached tarball was built from, and when: CACHE/ENTRY/stamp.json.</summary>
 internal sealed record DebianImageStamp(int Format, string Suite, string Architecture, IReadOnlyList<string> Packages,
-    DateTimeOffset BuiltAt, double BuildSeconds);
+    DateTimeOffset BuiltAt, double BuildSeconds, bool VirtualMachine = false);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(DebianImageStamp))]
@@ -30,9 +30,9 @@ internal sealed class DebianImageCache(string directory, TimeSpan lifetime)
 
     public string EntryDirectory(DebianBuildRequest request)
     {
-        var key = $"{StampFormat}\n{request.Suite}\n{request.Architecture}\n{string.Join(' ', request.Packages)}";
+        var key = $"{StampFormat}\n{request.Suite}\n{request.Architecture}\n{string.Join(' ', request.Packages)}{(request.VirtualMachine ? "\nvm" : "")}";
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..12];
-        return Path.Combine(Path.GetFullPath(directory), $"{request.Suite}-{request.Architecture}-{hash}");
+        return Path.Combine(Path.GetFullPath(directory), $"{request.Suite}-{request.Architecture}{(request.VirtualMachine ? "-vm" : "")}-{hash}");
     }
 
     /// <summary>Holds the entry until disposed, so that two builds of it do not run side by side.</summary>
@@ -51,7 +51,7 @@ internal sealed class DebianImageCache(string directory, TimeSpan lifetime)
         if (ReadStamp(entry) is not { } stamp || !File.Exists(tarball))
             return null;
         var matches = stamp.Format == StampFormat && stamp.Suite == request.Suite && stamp.Architecture == request.Architecture
-            && stamp.Packages is { } packages && packages.SequenceEqual(request.Packages, StringComparer.Ordinal);
+            && stamp.VirtualMachine == request.VirtualMachine && stamp.Packages is { } packages && packages.SequenceEqual(request.Packages, StringComparer.Ordinal);
         return matches && IsYoung(stamp, now) ? tarball : null;
     }
 
@@ -80,7 +80,8 @@ internal sealed class DebianImageCache(string directory, TimeSpan lifetime)
         {
             File.Delete(incoming);
         }
-        var stamp = new DebianImageStamp(StampFormat, request.Suite, request.Architecture, request.Packages, builtAt, Math.Round(took.TotalSeconds, 1));
+        var stamp = new DebianImageStamp(StampFormat, request.Suite, request.Architecture, request.Packages, builtAt, Math.Round(took.TotalSeconds, 1),
+            request.VirtualMachine);
         var stampPath = Path.Combine(entry, StampName);
         var partialStamp = $"{stampPath}.{Guid.NewGuid():N}.partial";
         File.WriteAllBytes(partialStamp, JsonSerializer.SerializeToUtf8Bytes(stamp, DebianImageJson.Default.DebianImageStamp));

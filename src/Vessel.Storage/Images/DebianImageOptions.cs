@@ -14,6 +14,9 @@ public sealed record DebianImageOptions
     /// <summary>Packages installed besides <see cref="DebianImage.BasePackages"/>.</summary>
     public IReadOnlyList<string> Include { get; init; } = [];
 
+    /// <summary>The virtual-machine flavour (<see cref="DebianVmImage"/>): a kernel, udev, the guest agent, ssh; else a system container's rootfs.</summary>
+    public bool VirtualMachine { get; init; }
+
     /// <summary>A Debian architecture (amd64, arm64…) or Vessel's name for it (x86_64, aarch64); null for the host's.</summary>
     public string? Architecture { get; init; }
 
@@ -36,7 +39,7 @@ public sealed record DebianImageOptions
 }
 
 /// <summary>Options checked and put in one canonical form: the cache key and the command line come from this.</summary>
-internal sealed record DebianBuildRequest(string Suite, string Architecture, IReadOnlyList<string> Packages)
+internal sealed record DebianBuildRequest(string Suite, string Architecture, IReadOnlyList<string> Packages, bool VirtualMachine = false)
 {
     private static readonly Regex SuiteName = new("^[a-z0-9][a-z0-9.+-]{0,63}$", RegexOptions.CultureInvariant);
     private static readonly Regex PackageName = new("^[a-z0-9][a-z0-9.+-]{1,99}(:[a-z0-9-]{1,32})?$", RegexOptions.CultureInvariant);
@@ -60,8 +63,9 @@ internal sealed record DebianBuildRequest(string Suite, string Architecture, IRe
             var name when ArchitectureName.IsMatch(name) => name,
             var name => throw new BadRequestException($"architecture: \"{name}\" is not a Debian architecture name such as amd64 or arm64"),
         };
-        var packages = DebianImage.BasePackages.Concat(options.Include).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return new DebianBuildRequest(options.Suite, architecture, packages);
+        var basePackages = options.VirtualMachine ? DebianVmImage.Packages(architecture) : DebianImage.BasePackages;
+        var packages = basePackages.Concat(options.Include).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        return new DebianBuildRequest(options.Suite, architecture, packages, options.VirtualMachine);
     }
 
     /// <summary>The host's architecture as Debian names it.</summary>

@@ -8,28 +8,34 @@ using Vessel.Core;
 namespace Vessel.Storage.Images;
 
 /// <summary>
-/// A VM image made of a kernel and an initramfs: an uncompressed tarball (the kernel and initramfs are compressed
-/// already) holding metadata.json, vmlinuz and initrd.img, stored in the image store as kernel.tar with the format
-/// "kernel+initrd". The QEMU engine unpacks it beside the image on first use and boots it with -kernel/-initrd/-append.
+/// A VM image made of a kernel and an initramfs, and optionally the root disk they boot: an uncompressed tarball (the
+/// kernel, initramfs and a compressed qcow2 disk are compressed already) holding metadata.json, vmlinuz, initrd.img
+/// and disk.qcow2, stored in the image store as kernel.tar with the format "kernel+initrd" or, with a disk,
+/// "kernel+initrd+disk". The QEMU engine unpacks it beside the image on first use and boots it with
+/// -kernel/-initrd/-append; each instance's root disk is a qcow2 overlay on the unpacked disk.
 /// </summary>
 public static class KernelImageLayout
 {
     public const string Format = "kernel+initrd";
+    public const string FormatWithDisk = "kernel+initrd+disk";
     public const string Filename = "kernel.tar";
     public const string Kernel = "vmlinuz";
     public const string Initrd = "initrd.img";
+    public const string Disk = "disk.qcow2";
     public const string MetadataFile = "metadata.json";
 
     /// <summary>metadata.json: the kernel command line to boot with, the kernel version and a description.</summary>
-    public static byte[] Metadata(string commandLine, string kernelVersion, string description)
+    public static byte[] Metadata(string commandLine, string kernelVersion, string description, bool withDisk = false)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
         {
             writer.WriteStartObject();
-            writer.WriteString("format", Format);
+            writer.WriteString("format", withDisk ? FormatWithDisk : Format);
             writer.WriteString("kernel", Kernel);
             writer.WriteString("initrd", Initrd);
+            if (withDisk)
+                writer.WriteString("disk", Disk);
             writer.WriteString("cmdline", commandLine);
             writer.WriteString("kernel_version", kernelVersion);
             writer.WriteString("description", description);
@@ -46,7 +52,8 @@ public static class KernelImageLayout
         return document.RootElement.TryGetProperty("cmdline", out var line) && line.GetString() is { Length: > 0 } text ? text : "console=ttyS0";
     }
 
-    public static async Task WriteAsync(string path, string kernel, string initrd, byte[] metadata, CancellationToken cancellationToken)
+    /// <summary>Writes the tarball; <paramref name="disk"/>, when given, is a qcow2 file with no backing file.</summary>
+    public static async Task WriteAsync(string path, string kernel, string initrd, byte[] metadata, string? disk, CancellationToken cancellationToken)
     {
         var partial = $"{path}.{Guid.NewGuid():N}.partial";
         try
@@ -57,6 +64,8 @@ public static class KernelImageLayout
                 await WriteEntryAsync(writer, MetadataFile, new MemoryStream(metadata), cancellationToken);
                 await WriteEntryAsync(writer, Kernel, File.OpenRead(kernel), cancellationToken);
                 await WriteEntryAsync(writer, Initrd, File.OpenRead(initrd), cancellationToken);
+                if (disk is not null)
+                    await WriteEntryAsync(writer, Disk, File.OpenRead(disk), cancellationToken);
             }
             File.Move(partial, path, overwrite: true);
         }
@@ -82,9 +91,13 @@ public static class KernelImageLayout
         }
     }
 
-    /// <summary>Checks that a tarball is a kernel+initrd image (for the image store's import): it names its missing parts.</summary>
-    /// <exception cref="BadRequestException">vmlinuz or initrd.img is missing.</exception>
-    public static async Task ValidateAsync(string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks that a tarball is a kernel+initrd image (for the image store's import) and returns its format: with a disk.qcow2,
+    /// "kernel+initrd+disk". The disk must be a qcow2 that stands alone: a backing file or an external data file could name
+    /// any file of the host.
+    /// </summary>
+    /// <exception cref="BadRequestException">vmlinuz or initrd.img is missing, or the disk is not a qcow2 that stands alone.</exception>
+    public static async Task<string> ValidateAsync(string path, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -92,7 +105,16 @@ public static class KernelImageLayout
             await using var file = File.OpenRead(path);
             await using var reader = new TarReader(file);
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
-                names.Add(entry.Name.TrimStart('.', '/'));
+            {
+                var name = entry.Name.TrimStart('.', '/');
+                names.Add(name);
+                if (name == Disk && entry.DataStream is { } data)
+                {
+                    var header = new byte[ImageFormat.HeaderLength];
+                    await data.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
+                    ImageFormat.CheckStandaloneQcow2(header, Disk);
+                }
+            }
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException)
         {
@@ -101,10 +123,11 @@ public static class KernelImageLayout
         var missing = new[] { Kernel, Initrd }.Where(n => !names.Contains(n)).ToList();
         if (missing.Count > 0)
             throw new BadRequestException($"the tarball is not a kernel+initrd VM image: it has no {string.Join(" and no ", missing)}");
+        return names.Contains(Disk) ? FormatWithDisk : Format;
     }
 
-    /// <summary>Unpacks the image into DIRECTORY (a fresh one) and returns (kernel, initrd, metadata) paths.</summary>
-    public static async Task<(string Kernel, string Initrd, string Metadata)> ExtractAsync(string path, string directory, CancellationToken cancellationToken)
+    /// <summary>Unpacks the image into DIRECTORY (a fresh one) and returns the paths of what it holds.</summary>
+    public static async Task<KernelImageFiles> ExtractAsync(string path, string directory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         await using (var file = File.OpenRead(path))
@@ -113,16 +136,26 @@ public static class KernelImageLayout
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
                 var name = entry.Name.TrimStart('.', '/');
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && name is Kernel or Initrd or MetadataFile)
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile && name is Kernel or Initrd or Disk or MetadataFile)
                     await entry.ExtractToFileAsync(Path.Combine(directory, name), overwrite: true, cancellationToken);
             }
         }
-        var result = (Path.Combine(directory, Kernel), Path.Combine(directory, Initrd), Path.Combine(directory, MetadataFile));
-        foreach (var required in new[] { result.Item1, result.Item2 })
+        var files = FilesIn(directory);
+        foreach (var required in new[] { files.Kernel, files.Initrd })
         {
             if (!File.Exists(required))
                 throw new BadRequestException($"the VM image {path} has no {Path.GetFileName(required)}");
         }
-        return result;
+        return files;
+    }
+
+    /// <summary>The files of an image unpacked in DIRECTORY; Disk and Metadata are null when the image has none.</summary>
+    public static KernelImageFiles FilesIn(string directory)
+    {
+        string? Optional(string name) => File.Exists(Path.Combine(directory, name)) ? Path.Combine(directory, name) : null;
+        return new KernelImageFiles(Path.Combine(directory, Kernel), Path.Combine(directory, Initrd), Optional(MetadataFile), Optional(Disk));
     }
 }
+
+/// <summary>The files of an unpacked kernel image: a kernel, an initramfs, maybe its metadata.json and a root disk (qcow2).</summary>
+public sealed record KernelImageFiles(string Kernel, string Initrd, string? Metadata, string? Disk);

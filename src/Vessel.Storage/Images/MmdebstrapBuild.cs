@@ -42,7 +42,8 @@ internal sealed class MmdebstrapBuild(string scratch, string tarball, DebianBuil
         $"--include={string.Join(',', request.Packages)}",
         // No device nodes in the tarball: the runtime makes /dev. (This leaves out the directory too.)
         "--skip=output/dev",
-        .. CustomizeHooks.Select(hook => $"--customize-hook={hook}"),
+        .. (request.VirtualMachine ? DebianVmImage.EssentialHooks : []).Select(hook => $"--essential-hook={hook}"),
+        .. CustomizeHooks.Concat(request.VirtualMachine ? DebianVmImage.CustomizeHooks : []).Select(hook => $"--customize-hook={hook}"),
         "--",
         request.Suite,
         tarball,

@@ -13,7 +13,7 @@ public sealed class QmpClientTests
     [Fact]
     public void Encode_CommandWithArguments_WritesOneLineWithId()
     {
-        var bytes = QmpClient.Encode("balloon", new JsonObject { ["value"] = 268435456L }, 7);
+        var bytes = QapiWire.Encode("balloon", new JsonObject { ["value"] = 268435456L }, 7);
 
         Assert.Equal("{\"execute\":\"balloon\",\"arguments\":{\"value\":268435456},\"id\":7}\n", System.Text.Encoding.UTF8.GetString(bytes));
     }
@@ -21,7 +21,7 @@ public sealed class QmpClientTests
     [Fact]
     public void Encode_CommandWithoutArguments_LeavesArgumentsOut()
     {
-        Assert.Equal("{\"execute\":\"query-status\",\"id\":1}\n", System.Text.Encoding.UTF8.GetString(QmpClient.Encode("query-status", null, 1)));
+        Assert.Equal("{\"execute\":\"query-status\",\"id\":1}\n", System.Text.Encoding.UTF8.GetString(QapiWire.Encode("query-status", null, 1)));
     }
 
     [Fact]

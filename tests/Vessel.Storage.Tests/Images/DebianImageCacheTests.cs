@@ -62,6 +62,18 @@ public sealed class DebianImageCacheTests : IDisposable
     }
 
     [Fact]
+    public void Fresh_VirtualMachineFlavour_IsAnEntryOfItsOwn_EvenWithTheSamePackages()
+    {
+        var vm = DebianBuildRequest.From(new DebianImageOptions { Architecture = "amd64", VirtualMachine = true });
+        var container = DebianBuildRequest.From(new DebianImageOptions { Architecture = "amd64", Include = [.. vm.Packages] });
+        Commit(container, Now);
+
+        Assert.Null(Cache.Fresh(vm, Now));
+        Assert.Contains("-vm-", Path.GetFileName(Cache.EntryDirectory(vm)), StringComparison.Ordinal);
+        Assert.NotEqual(Cache.EntryDirectory(container), Cache.EntryDirectory(vm));
+    }
+
+    [Fact]
     public void Stamp_SaysWhatWasBuiltAndWhen()
     {
         var committed = Commit(Bookworm, Now);
