@@ -12,6 +12,9 @@ public static class QemuCommandLine
     /// <summary>PCIe root ports for nics: one each, so that the guest can take any of them in or out while it runs.</summary>
     public const int HotplugPorts = 8;
 
+    /// <summary>The id of the root disk's drive, which QMP commands name.</summary>
+    public const string RootDrive = "root";
+
     public static string PortId(int index) => $"hotplug{index.ToString(CultureInfo.InvariantCulture)}";
     public static string NicId(Vessel.Core.Drivers.NicAttachment nic) => $"nic-{nic.Device}";
     public static string NetdevId(Vessel.Core.Drivers.NicAttachment nic) => $"net-{nic.Device}";
@@ -67,12 +70,12 @@ public static class QemuCommandLine
         switch (launch.Boot)
         {
             case DiskBoot disk:
-                args.AddRange(RootDrive(disk.Path, disk.Format, ",bootindex=0"));
+                args.AddRange(RootDriveArguments(disk.Path, disk.Format, ",bootindex=0"));
                 break;
             case KernelBoot kernel:
                 args.AddRange(["-kernel", kernel.Kernel, "-initrd", kernel.Initrd, "-append", kernel.CommandLine]);
                 if (kernel.RootDisk is not null)
-                    args.AddRange(RootDrive(kernel.RootDisk, "qcow2", "")); // -kernel holds boot index 0
+                    args.AddRange(RootDriveArguments(kernel.RootDisk, "qcow2", "")); // -kernel holds boot index 0
                 break;
             default:
                 throw new ArgumentException($"unknown boot {launch.Boot.GetType().Name}", nameof(launch));
@@ -82,10 +85,10 @@ public static class QemuCommandLine
     }
 
     /// <summary>The root disk: the first virtio-blk device, /dev/vda in a Linux guest.</summary>
-    private static string[] RootDrive(string path, string format, string bootIndex) =>
+    private static string[] RootDriveArguments(string path, string format, string bootIndex) =>
     [
-        "-drive", $"file={Escape(path)},format={format},if=none,id=root,discard=unmap",
-        "-device", $"virtio-blk-pci,drive=root{bootIndex}",
+        "-drive", $"file={Escape(path)},format={format},if=none,id={RootDrive},discard=unmap",
+        "-device", $"virtio-blk-pci,drive={RootDrive}{bootIndex}",
     ];
 
     /// <summary>A value inside a QEMU option list: a comma is written twice.</summary>

@@ -1,18 +1,121 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Engines.Qemu.Qmp;
 
 namespace Vessel.Engines.Qemu;
 
+/// <summary>
+/// VM snapshots live inside the instance's qcow2 root disk as internal snapshots: QMP takes them from a running VM
+/// (blockdev-snapshot-internal-sync; with memory and device state, the snapshot-save job, which writes the VM's state
+/// into the same disk), qemu-img from a stopped one. A VM without a disk (a kernel image) has nowhere to keep them.
+/// </summary>
 public sealed partial class QemuDriver
 {
-    private const string SnapshotsLater = "snapshots of virtual machines are not supported yet (qcow2 internal snapshots come next)";
+    private static readonly TimeSpan SnapshotJobTimeout = TimeSpan.FromMinutes(10);
 
-    public Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException(SnapshotsLater);
+    private static string RootDiskOf(InstanceContext context)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        return File.Exists(disk)
+            ? disk
+            : throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk to keep snapshots in (its image is a kernel only)");
+    }
 
-    public Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException(SnapshotsLater);
+    public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    {
+        var disk = RootDiskOf(context);
+        if (RunningState(PathsOf(context)) is null)
+        {
+            if (stateful)
+                throw new ConflictException($"virtual machine {context.Instance.Name} is stopped: a stateful snapshot needs it running");
+            await QemuImgAsync(["snapshot", "-c", snapshot, disk], cancellationToken);
+            return;
+        }
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        if (!stateful)
+        {
+            await vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot },
+                cancellationToken: cancellationToken);
+            return;
+        }
+        await RunSnapshotJobAsync(vm, "snapshot-save", snapshot, cancellationToken);
+    }
 
-    public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken) =>
-        throw new NotSupportedYetException(SnapshotsLater);
+    public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        var disk = RootDiskOf(context);
+        if (RunningState(PathsOf(context)) is null)
+        {
+            await QemuImgAsync(["snapshot", "-a", snapshot, disk], cancellationToken);
+            return;
+        }
+        // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
+        if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
+            await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
+    }
+
+    public async Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            return;
+        if (RunningState(PathsOf(context)) is null)
+        {
+            await QemuImgAsync(["snapshot", "-d", snapshot, disk], cancellationToken);
+            return;
+        }
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        await vm.Monitor.ExecuteAsync("blockdev-snapshot-delete-internal-sync", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot },
+            cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
+    private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, CancellationToken cancellationToken)
+    {
+        var node = await RootNodeAsync(vm, cancellationToken);
+        var job = $"{command}-{Guid.NewGuid():N}";
+        await vm.Monitor.ExecuteAsync(command, new JsonObject
+        {
+            ["job-id"] = job, ["tag"] = snapshot, ["vmstate"] = node, ["devices"] = new JsonArray(node),
+        }, cancellationToken: cancellationToken);
+        var deadline = DateTime.UtcNow + SnapshotJobTimeout;
+        while (true)
+        {
+            var state = (await vm.Monitor.ExecuteAsync("query-jobs", cancellationToken: cancellationToken)).EnumerateArray()
+                .FirstOrDefault(j => j.GetProperty("id").GetString() == job);
+            if (state.ValueKind == JsonValueKind.Object && state.GetProperty("status").GetString() == "concluded")
+            {
+                await vm.Monitor.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = job }, cancellationToken: cancellationToken);
+                if (state.TryGetProperty("error", out var error))
+                    throw new VesselException(500, $"{command} of \"{snapshot}\" failed: {error.GetString()}");
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{command} of \"{snapshot}\" did not end within {SnapshotJobTimeout.TotalMinutes:0} minutes");
+            await Task.Delay(50, cancellationToken);
+        }
+    }
+
+    /// <summary>The block node behind the root drive, which snapshot-save and -load name.</summary>
+    private static async Task<string> RootNodeAsync(Vm vm, CancellationToken cancellationToken)
+    {
+        foreach (var device in (await vm.Monitor.ExecuteAsync("query-block", cancellationToken: cancellationToken)).EnumerateArray())
+        {
+            if (device.GetProperty("device").GetString() == QemuCommandLine.RootDrive && device.TryGetProperty("inserted", out var inserted))
+                return inserted.GetProperty("node-name").GetString()!;
+        }
+        throw new QmpException("query-block", "DeviceNotFound", "QEMU has no root drive");
+    }
+
+    private async Task QemuImgAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    {
+        var (code, output) = await RunAsync(qemuImgBinary, arguments, cancellationToken);
+        if (code != 0)
+            throw new VesselException(output.Contains("not found", StringComparison.OrdinalIgnoreCase) ? 404 : 500,
+                $"qemu-img {string.Join(' ', arguments.Take(3))}: {output.Trim()}");
+    }
 }

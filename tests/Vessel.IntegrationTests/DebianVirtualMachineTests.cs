@@ -31,6 +31,62 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
 
     private CliResult Exec(params string[] command) => _host.Vessel(["exec", "deb1", "--", .. command]);
 
+    /// <summary>The guest's counter; right after a restore its agent may need a moment to answer again.</summary>
+    private long Counter()
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var read = Exec("cat", "/run/counter");
+            if (read.ExitCode == 0 && long.TryParse(read.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture, out var value))
+                return value;
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"no counter in the guest: {read}");
+            output.WriteLine($"counter not readable yet: {read}");
+            Thread.Sleep(200);
+        }
+    }
+
+    private void WaitForAgent()
+    {
+        var clock = Stopwatch.StartNew();
+        while (Exec("true").ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, "the guest agent did not answer again");
+    }
+
+    /// <summary>A disk-only snapshot of the running VM comes back after a restore (a restart); a stateful one resumes the guest.</summary>
+    private void Snapshots(Stopwatch clock)
+    {
+        Ok(Exec("sh", "-c", "echo one > /root/mark && sync"));
+        clock.Restart();
+        Ok(_host.Vessel("snapshot", "create", "deb1", "disk1"));
+        output.WriteLine($"disk-only snapshot of the running VM: {clock.Elapsed.TotalMilliseconds:0} ms");
+        Ok(Exec("sh", "-c", "echo two > /root/mark && sync"));
+
+        Ok(Exec("sh", "-c", "setsid sh -c 'i=0; while :; do i=$((i+1)); echo $i > /run/next; mv /run/next /run/counter; sleep 0.1; done' </dev/null >/dev/null 2>&1 &"));
+        Thread.Sleep(1000);
+        clock.Restart();
+        Ok(_host.Vessel("snapshot", "create", "deb1", "live1", "--stateful"));
+        output.WriteLine($"stateful snapshot (512 MiB guest): {clock.Elapsed.TotalMilliseconds:0} ms");
+        var saved = Counter();
+        Thread.Sleep(3000);
+        var later = Counter();
+        Assert.True(later > saved + 10, $"the counter does not run: {saved} then {later}");
+        clock.Restart();
+        Ok(_host.Vessel("snapshot", "restore", "deb1", "live1"));
+        output.WriteLine($"stateful restore: {clock.Elapsed.TotalMilliseconds:0} ms");
+        var resumed = Counter();
+        Assert.True(resumed >= saved - 5 && resumed < later, $"after the restore the counter is {resumed}; saved about {saved}, {later} before the restore");
+        Assert.Equal("two\n", Exec("cat", "/root/mark").Stdout);
+
+        clock.Restart();
+        Ok(_host.Vessel("snapshot", "restore", "deb1", "disk1"));
+        WaitForAgent();
+        output.WriteLine($"disk-only restore of the running VM, until its agent answers again: {clock.Elapsed.TotalSeconds:0.0} s");
+        Assert.Equal("one\n", Exec("cat", "/root/mark").Stdout);
+        Ok(_host.Vessel("snapshot", "delete", "deb1", "disk1"));
+        Assert.DoesNotContain("disk1", _host.Vessel("snapshot", "list", "deb1").Stdout, StringComparison.Ordinal);
+    }
+
     [GeneratedRegex(@"^\d+\.\d+\.\d+-\d+-cloud-amd64\n$")]
     private static partial Regex CloudKernelRelease();
 
@@ -87,6 +143,8 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         var missing = _host.Vessel("file", "pull", "deb1/nope", back);
         Assert.Equal(1, missing.ExitCode);
         Assert.StartsWith("Error: /nope: no such file in virtual machine \"deb1\"", missing.Stderr, StringComparison.Ordinal);
+
+        Snapshots(clock);
 
         clock.Restart();
         Ok(_host.Vessel("stop", "deb1", "--timeout", "60"));

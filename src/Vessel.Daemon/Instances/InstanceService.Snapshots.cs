@@ -56,7 +56,8 @@ public sealed partial class InstanceService
 
     /// <summary>
     /// Puts the instance back to the snapshot. A snapshot without memory restores a stopped instance: a running
-    /// one is stopped first and started again after; a stateful one resumes the guest where it was.
+    /// one is stopped first and started again after; a stateful one is loaded into the running VM (a stopped one is
+    /// started first), which goes on from the moment it was taken.
     /// </summary>
     public async Task<Operation> RestoreSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken)
     {
@@ -69,6 +70,8 @@ public sealed partial class InstanceService
             var wasRunning = current.Status is InstanceStatus.Running or InstanceStatus.Frozen;
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
+            if (!wasRunning && found.Stateful)
+                await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct); // the saved state is loaded into a running VM
             await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
