@@ -7,6 +7,7 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["exec"] = async (api, a) => Environment.ExitCode = await ExecCommand.RunAsync(api, a),
     ["file"] = FileCommands.RunAsync,
     ["launch"] = InstanceCommands.LaunchAsync,
+    ["copy"] = InstanceCommands.CopyAsync,
     ["list"] = InstanceCommands.ListAsync,
     ["info"] = InstanceCommands.InfoAsync,
     ["start"] = (api, a) => InstanceCommands.ChangeStateAsync(api, "start", a),

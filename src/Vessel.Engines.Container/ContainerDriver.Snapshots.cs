@@ -25,15 +25,11 @@ public sealed partial class ContainerDriver
             throw new ConflictException($"container {context.Instance.Name} already has snapshot data for \"{snapshot}\"");
         var partial = target + ".partial";
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-        var cgroup = CgroupOf(context);
-        var freeze = RunningState(context) is not null && !cgroup.IsFrozen;
-        if (freeze)
-            cgroup.Freeze();
         try
         {
             RemoveTree(partial);
             Directory.CreateDirectory(partial);
-            await CopyTreeAsync(Path.Combine(context.RootVolumePath, Upper), Path.Combine(partial, Upper), cancellationToken);
+            await CopyUpperAsync(context, Path.Combine(partial, Upper), cancellationToken);
             Directory.Move(partial, target);
         }
         catch
@@ -41,11 +37,39 @@ public sealed partial class ContainerDriver
             RemoveTree(partial);
             throw;
         }
+    }
+
+    /// <summary>Copies the container's upper directory as it is at one moment: a running container is frozen meanwhile.</summary>
+    private async Task CopyUpperAsync(InstanceContext context, string target, CancellationToken cancellationToken)
+    {
+        var cgroup = CgroupOf(context);
+        var freeze = RunningState(context) is not null && !cgroup.IsFrozen;
+        if (freeze)
+            cgroup.Freeze();
+        try
+        {
+            await CopyTreeAsync(Path.Combine(context.RootVolumePath, Upper), target, cancellationToken);
+        }
         finally
         {
             if (freeze)
                 cgroup.Thaw();
         }
+    }
+
+    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
+    {
+        await CreateAsync(context, cancellationToken);
+        var upper = Path.Combine(context.RootVolumePath, Upper);
+        Directory.Delete(upper);
+        if (snapshot is not null)
+            await CopyTreeAsync(Path.Combine(SnapshotDirectory(source, snapshot), Upper), upper, cancellationToken);
+        else
+            await CopyUpperAsync(source, upper, cancellationToken);
+        // An empty machine-id makes systemd give the copy an identity of its own at its first boot.
+        var machineId = new FileInfo(Path.Combine(upper, "etc", "machine-id"));
+        if (machineId is { Exists: true, LinkTarget: null } && machineId.Length > 0)
+            File.WriteAllBytes(machineId.FullName, []);
     }
 
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)

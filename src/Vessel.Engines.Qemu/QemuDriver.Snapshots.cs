@@ -73,6 +73,38 @@ public sealed partial class QemuDriver
             cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// A VM's copy is a copy of its qcow2 disk, an overlay over the image that holds only what the VM wrote
+    /// (cp --reflink=auto shares even that where the filesystem can); the source's snapshots stay behind.
+    /// </summary>
+    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot is not null)
+            throw new NotSupportedYetException("copying a virtual machine from a snapshot is not supported yet; copy the stopped machine");
+        var disk = VmImages.RootDiskPath(source.RootVolumePath);
+        if (!File.Exists(disk))
+        {
+            await CreateAsync(context, cancellationToken); // a kernel-only VM has nothing of its own to copy
+            return;
+        }
+        if (RunningState(PathsOf(source)) is not null)
+            throw new ConflictException($"virtual machine {source.Instance.Name} is running; stop it to copy it");
+        Directory.CreateDirectory(context.RootVolumePath);
+        var copy = VmImages.RootDiskPath(context.RootVolumePath);
+        var (code, output) = await RunAsync(Cp, ["--reflink=auto", "--sparse=always", "--", disk, copy], cancellationToken);
+        if (code != 0)
+            throw new VesselException(500, $"copying the disk of {source.Instance.Name} failed: {output.Trim()}");
+        var (_, info) = await RunAsync(qemuImgBinary, ["info", "--output=json", copy], cancellationToken);
+        using var json = JsonDocument.Parse(info);
+        if (json.RootElement.TryGetProperty("snapshots", out var snapshots))
+        {
+            foreach (var name in snapshots.EnumerateArray().Select(s => s.GetProperty("name").GetString()!))
+                await QemuImgAsync(["snapshot", "-d", name, copy], cancellationToken);
+        }
+    }
+
+    private static readonly string Cp = new Vessel.Linux.HostFiles().FindProgram("cp") ?? "cp";
+
     /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
     private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, CancellationToken cancellationToken)
     {

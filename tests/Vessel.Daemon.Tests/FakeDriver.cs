@@ -81,6 +81,14 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public List<string> AttachedNics { get; } = [];
     public List<string> Snapshots { get; } = [];
+    public List<string> Copies { get; } = [];
+
+    public Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
+    {
+        lock (Copies)
+            Copies.Add($"{source.Instance.Name}{(snapshot is null ? "" : "/" + snapshot)} -> {context.Instance.Name}");
+        return CreateAsync(context, cancellationToken);
+    }
     public List<string> Restored { get; } = [];
 
     public Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)

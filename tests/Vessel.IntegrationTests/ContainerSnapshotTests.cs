@@ -39,6 +39,27 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
     }
 
     [Fact]
+    public void CopyOfARunningContainer_AndOfASnapshot_HaveTheFiles_AndTheirOwnIdentity()
+    {
+        Ok(_host.Vessel("launch", "busybox", "origin", "--network", "none"));
+        Ok(Exec("origin", "echo first > /root/data && echo 0123456789abcdef0123456789abcdef > /etc/machine-id"));
+        Ok(_host.Vessel("snapshot", "create", "origin", "s1"));
+        Ok(Exec("origin", "echo second > /root/data"));
+
+        Ok(_host.Vessel("copy", "origin", "twin"));
+        Ok(_host.Vessel("copy", "origin/s1", "older"));
+        Ok(_host.Vessel("start", "twin"));
+        Ok(_host.Vessel("start", "older"));
+
+        Assert.Equal("second\n", Exec("twin", "cat /root/data").Stdout);
+        Assert.Equal("first\n", Exec("older", "cat /root/data").Stdout);
+        Assert.Equal("twin\n", Exec("twin", "hostname").Stdout);
+        Assert.Equal("", Exec("twin", "cat /etc/machine-id").Stdout); // systemd would make a new one
+        Assert.Equal("second\n", Exec("origin", "cat /root/data").Stdout);
+        Ok(_host.Vessel("delete", "--force", "origin", "twin", "older"));
+    }
+
+    [Fact]
     public void SnapshotUnderWriteLoad_IsOneMoment()
     {
         Ok(_host.Vessel("launch", "busybox", "snapw", "--network", "none"));

@@ -153,6 +153,17 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
             JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Single().Status);
         // systemd powered the guest off (logind saw the ACPI power button), not the kill after the timeout.
         Assert.Contains("reboot: Power down", _host.Vessel("console", "deb1", "--show-log").Stdout, StringComparison.Ordinal);
+
+        // A copy of the stopped VM boots with its disk (the mark written before) under its own name.
+        Ok(_host.Vessel("copy", "deb1", "deb2"));
+        Ok(_host.Vessel("start", "deb2"));
+        clock.Restart();
+        CliResult mark;
+        while ((mark = _host.Vessel("exec", "deb2", "--", "cat", "/root/mark")).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"the copy's agent did not answer: {mark}");
+        Assert.Equal("one\n", mark.Stdout);
+        Assert.Equal("deb2\n", _host.Vessel("exec", "deb2", "--", "hostname").Stdout);
+        Ok(_host.Vessel("delete", "--force", "deb2"));
         Ok(_host.Vessel("delete", "deb1"));
     }
 }

@@ -35,6 +35,23 @@ internal static class InstanceCommands
         Console.WriteLine($"Launched {request.Name}");
     }
 
+    /// <summary>vessel copy SRC[/SNAP] DST: a new instance from another's root (or one of its snapshots), with new MACs and addresses.</summary>
+    public static async Task CopyAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], ["-c", "--config", "--storage", "-s"]);
+        a.ExpectPositionals(2, 2, "vessel copy SRC[/SNAP] DST [-c key=value]... [--storage POOL]");
+        var source = a.Positionals[0].Split('/', 2);
+        var request = new InstancesPost
+        {
+            Name = a.Positionals[1],
+            Source = new InstanceSource(Instance: source[0], Snapshot: source.Length > 1 ? source[1] : null),
+            Config = a.Options("-c").Concat(a.Options("--config")).Select(Arguments.KeyValue).ToDictionary(),
+            Pool = a.Option("--storage") ?? a.Option("-s"),
+        };
+        await api.WaitAsync(await api.SendAsync(HttpMethod.Post, "/1.0/instances", ApiClient.Json(request, VesselJson.Wire.InstancesPost),
+            VesselJson.Wire.Operation));
+    }
+
     public static async Task ListAsync(ApiClient api, string[] args)
     {
         var a = Arguments.Parse(args, [], ["--format", "-f"]);

@@ -36,6 +36,9 @@ public sealed partial class InstanceService(
     public async Task<Operation> CreateAsync(InstancesPost request, CancellationToken cancellationToken)
     {
         Names.ValidateLabel("name", request.Name);
+        var copyOf = request.Source?.Instance is { } sourceName ? await GetAsync(sourceName, cancellationToken) : null;
+        if (copyOf is not null)
+            request = await CopyRequestAsync(request, copyOf, cancellationToken);
         var name = request.Name!;
         var config = request.Config ?? [];
         InstanceConfigSchema.Validate(config, request.Type, HostResources.Current);
@@ -75,7 +78,7 @@ public sealed partial class InstanceService(
         await store.CreateInstanceAsync(instance, cancellationToken);
         await networkLock.DisposeAsync();
 
-        var verb = request.Start ? "Launching" : "Creating";
+        var verb = copyOf is not null ? "Copying" : request.Start ? "Launching" : "Creating";
         return await operations.StartAsync($"{verb} instance {name}", [Path(name)], mayCancel: false, async ct =>
         {
             await using (var revert = new Reverter())
@@ -87,7 +90,10 @@ public sealed partial class InstanceService(
                 revert.Add(() => storage.DeleteVolumeAsync(pool, volume, CancellationToken.None));
                 var context = Context(instance, pool, image);
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
-                await driver.CreateAsync(context, ct);
+                if (copyOf is not null)
+                    await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, ct);
+                else
+                    await driver.CreateAsync(context, ct);
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
                 await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();
@@ -184,6 +190,34 @@ public sealed partial class InstanceService(
             await networks.UnplugAsync(context.Nics);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A copy is the source's type, image, config and devices, with the request's config and devices on top. What
+    /// makes the source itself on a network goes: volatile keys and the nics' own MAC and address, so the copy gets new ones.
+    /// </summary>
+    private async Task<InstancesPost> CopyRequestAsync(InstancesPost request, Instance source, CancellationToken cancellationToken)
+    {
+        if (source.StatusReason == Creating)
+            throw new ConflictException($"instance \"{source.Name}\" is still being created");
+        if (request.Source!.Snapshot is { } snapshot)
+            await GetSnapshotAsync(source.Name, snapshot, cancellationToken);
+        var config = source.Config.Where(c => !c.Key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal)).ToDictionary();
+        foreach (var (key, value) in request.Config ?? [])
+            config[key] = value;
+        var devices = source.Devices.ToDictionary(d => d.Key, d => d.Value.GetValueOrDefault("type") == "nic"
+            ? d.Value.Where(s => s.Key is not ("hwaddr" or "ipv4.address")).ToDictionary()
+            : d.Value.ToDictionary());
+        foreach (var (device, settings) in request.Devices ?? [])
+            devices[device] = settings;
+        return request with
+        {
+            Type = source.Type,
+            Source = request.Source with { Fingerprint = source.Image ?? throw new BadRequestException($"instance \"{source.Name}\" has no image to copy from") },
+            Config = config,
+            Devices = devices,
+            Network = "none", // the source's nics come along
+        };
     }
 
     /// <summary>A request without a nic gets eth0 on the network it names, or on vsbr0 when it names none and vsbr0 exists.</summary>
