@@ -81,18 +81,23 @@ public sealed partial class ContainerDriver
             throw new NotFoundException($"container {context.Instance.Name} has no data for snapshot \"{snapshot}\"");
         var upper = Path.Combine(context.RootVolumePath, Upper);
         var previous = $"{upper}.before-restore";
+        var incoming = $"{upper}.restoring";
+        // A restore that a daemon stop cut off between the two renames: the previous upper is the whole one.
+        if (!Directory.Exists(upper) && Directory.Exists(previous))
+            Directory.Move(previous, upper);
         RemoveTree(previous);
-        Directory.Move(upper, previous);
+        RemoveTree(incoming);
         try
         {
-            await CopyTreeAsync(source, upper, cancellationToken);
+            await CopyTreeAsync(source, incoming, cancellationToken);
         }
         catch
         {
-            RemoveTree(upper);
-            Directory.Move(previous, upper);
+            RemoveTree(incoming);
             throw;
         }
+        Directory.Move(upper, previous);
+        Directory.Move(incoming, upper);
         RemoveTree(previous);
     }
 

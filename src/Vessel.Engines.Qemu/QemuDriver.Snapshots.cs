@@ -30,9 +30,11 @@ public sealed partial class QemuDriver
         {
             if (stateful)
                 throw new ConflictException($"virtual machine {context.Instance.Name} is stopped: a stateful snapshot needs it running");
+            await DeleteSnapshotAsync(context, snapshot, cancellationToken); // an orphan of a crash; the store has reserved the name
             await QemuImgAsync(["snapshot", "-c", snapshot, disk], cancellationToken);
             return;
         }
+        await DeleteSnapshotAsync(context, snapshot, cancellationToken);
         var vm = await MonitorOfAsync(context, cancellationToken);
         if (!stateful)
         {
@@ -58,6 +60,7 @@ public sealed partial class QemuDriver
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
     }
 
+    /// <summary>Deletes the snapshot from the disk; one that is not there (a crash came between disk and store) is no error.</summary>
     public async Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
@@ -65,12 +68,20 @@ public sealed partial class QemuDriver
             return;
         if (RunningState(PathsOf(context)) is null)
         {
-            await QemuImgAsync(["snapshot", "-d", snapshot, disk], cancellationToken);
+            var (code, output) = await RunAsync(qemuImgBinary, ["snapshot", "-d", snapshot, disk], cancellationToken);
+            if (code != 0 && !output.Contains("not found", StringComparison.OrdinalIgnoreCase))
+                throw new VesselException(500, $"qemu-img snapshot -d {snapshot}: {output.Trim()}");
             return;
         }
         var vm = await MonitorOfAsync(context, cancellationToken);
-        await vm.Monitor.ExecuteAsync("blockdev-snapshot-delete-internal-sync", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot },
-            cancellationToken: cancellationToken);
+        try
+        {
+            await vm.Monitor.ExecuteAsync("blockdev-snapshot-delete-internal-sync", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot },
+                cancellationToken: cancellationToken);
+        }
+        catch (QmpException e) when (e.Description.Contains("does not exist", StringComparison.OrdinalIgnoreCase))
+        {
+        }
     }
 
     /// <summary>

@@ -90,6 +90,8 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
         {
             if (!NetworkInterfaces.Exists(name))
                 await HostCommand.RunCheckedAsync(Ip, ["link", "add", "name", name, "type", "bridge"], cancellationToken: cancellationToken);
+            else if (!await IsBridgeAsync(name, cancellationToken))
+                throw new HostCommandException($"the host has an interface named {name} that is not a bridge; Vessel leaves it alone");
             await HostCommand.RunCheckedAsync(Ip, ["link", "set", "dev", name, "address", BridgeMac(name), "mtu",
                 NetworkConfigSchema.BridgeMtu(network.Config).ToString(System.Globalization.CultureInfo.InvariantCulture), "up"], cancellationToken: cancellationToken);
             var address6 = NetworkConfigSchema.Address6(network.Config);
@@ -106,6 +108,13 @@ public sealed class BridgeNetworkDriver(string stateDirectory, string runDirecto
             await HostCommand.RunCheckedAsync(Nft, ["-f", "-"], rules, cancellationToken);
         await ApplyDnsmasqAsync(plan, address, cancellationToken);
         _applied[name] = (config, rules);
+    }
+
+    private static async Task<bool> IsBridgeAsync(string name, CancellationToken cancellationToken)
+    {
+        var links = Json(await HostCommand.RunCheckedAsync(Ip, ["-d", "-json", "link", "show", "dev", name], cancellationToken: cancellationToken));
+        return links.EnumerateArray().Any(l => l.TryGetProperty("linkinfo", out var info) && info.TryGetProperty("info_kind", out var kind) &&
+            kind.GetString() == "bridge");
     }
 
     /// <summary>Gives the bridge exactly the configured global address of one family (-4 or -6), removing any other it has.</summary>

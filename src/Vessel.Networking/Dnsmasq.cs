@@ -46,6 +46,8 @@ internal sealed record Dnsmasq(string Network, string StateDirectory, string Run
             if (!NetworkConfigSchema.Routes(config))
                 arguments.Add("--dhcp-option=option:router"); // no default route: nothing lies beyond this network
         }
+        if (!NetworkConfigSchema.Routes(config))
+            arguments.Add("--no-resolv"); // nor through DNS: names beyond the network stay unknown
         if (NetworkConfigSchema.Address6(config) is not null)
         {
             // Router advertisements for SLAAC (a nic's address follows from its MAC, as Vessel computes it too).

@@ -125,9 +125,18 @@ public sealed class DeviceSchemaTests
     [InlineData("eth:0")]
     [InlineData("eth 0")]
     [InlineData("eth\t0")]
-    public void NicName_ThatLinuxRefuses_IsRefused(string name) =>
-        Assert.Equal($"devices.n.name: \"{name}\" is not an interface name (1 to 15 characters, no '/', ':' or spaces)",
+    [InlineData("eth#0")]
+    [InlineData("eth\"0")]
+    public void NicName_ThatLinuxOrIpRefuses_IsRefused(string name) =>
+        Assert.Equal($"devices.n.name: \"{name}\" is not an interface name (1 to 15 letters, digits, '-', '_' or '.')",
             Refused("n", ("type", "nic"), ("network", "br0"), ("name", name)));
+
+    [Theory]
+    [InlineData("01:16:3e:00:00:01")]
+    [InlineData("00:00:00:00:00:00")]
+    public void Hwaddr_MulticastOrZero_IsRefused(string mac) =>
+        Assert.Equal($"devices.n.hwaddr: {mac} is a multicast or all-zero MAC address; a nic needs a unicast one",
+            Refused("n", ("type", "nic"), ("network", "br0"), ("hwaddr", mac)));
 
     [Theory]
     [InlineData("10.0.0.5")]

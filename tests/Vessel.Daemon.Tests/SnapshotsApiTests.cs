@@ -95,4 +95,25 @@ public sealed class SnapshotsApiTests : IAsyncLifetime
         Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"))).Status);
         Assert.Empty(await ListAsync("web1"));
     }
+
+    [Fact]
+    public async Task Restore_OfARunningEphemeralInstance_Answers409_AndKeepsIt()
+    {
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("temp", "base", """, "ephemeral": true"""))).Status);
+        await _daemon.WaitAsync(await SnapshotAsync("temp", """{"name": "s"}"""));
+
+        var message = await TestDaemon.ErrorAsync(await _daemon.Http.PostAsync("/1.0/instances/temp/snapshots/s/restore", null), HttpStatusCode.Conflict);
+
+        Assert.Equal("instance \"temp\" is ephemeral: stopping it for the restore would delete it", message);
+        Assert.Equal(InstanceStatus.Running, (await _daemon.GetInstanceAsync("temp")).Status);
+    }
+
+    [Fact]
+    public async Task Unsetting_AVolatileKey_Answers400()
+    {
+        var response = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"config": {"volatile.eth0.hwaddr": null}}""");
+
+        Assert.Equal("volatile.eth0.hwaddr: volatile.* keys are set by Vessel itself and cannot be unset",
+            await TestDaemon.ErrorAsync(response, HttpStatusCode.BadRequest));
+    }
 }

@@ -18,6 +18,8 @@ public static class BitRates
                 var rate = n * factor;
                 if (rate < 8_000)
                     throw new BadRequestException($"{field}: {value} is below the smallest rate, 8kbit");
+                if (rate > 100_000_000_000)
+                    throw new BadRequestException($"{field}: {value} is above the largest rate, 100Gbit");
                 return rate;
             }
         }

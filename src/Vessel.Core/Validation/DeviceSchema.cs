@@ -51,8 +51,10 @@ public static partial class DeviceSchema
             case "pool" or "network":
                 Names.ValidateLabel(field, value);
                 break;
-            case "name" when value.Length is 0 or > 15 || value is "." or ".." || value.Any(c => c is '/' or ':' || char.IsWhiteSpace(c) || char.IsControl(c)):
-                throw new BadRequestException($"{field}: \"{value}\" is not an interface name (1 to 15 characters, no '/', ':' or spaces)");
+            case "name" when value.Length is 0 or > 15 || value is "." or ".." || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'):
+                throw new BadRequestException($"{field}: \"{value}\" is not an interface name (1 to 15 letters, digits, '-', '_' or '.')");
+            case "hwaddr" when MacAddress().IsMatch(value) && ((Convert.ToByte(value[..2], 16) & 1) == 1 || value.All(c => c is '0' or ':')):
+                throw new BadRequestException($"{field}: {value} is a multicast or all-zero MAC address; a nic needs a unicast one");
             case "hwaddr" when !MacAddress().IsMatch(value):
                 throw new BadRequestException($"{field}: \"{value}\" is not a MAC address such as 00:16:3e:12:34:56");
             case "limits.ingress" or "limits.egress":

@@ -21,11 +21,12 @@ public sealed partial class InstanceService
             var instance = await store.GetInstanceAsync(e.Name);
             if (instance is null || instance.Status is not (InstanceStatus.Running or InstanceStatus.Frozen))
                 return;
+            // Unplugged while the status still says running, so that no start can plug new ends in between.
+            var context = await ContextAsync(instance, CancellationToken.None);
+            await networks.UnplugAsync(context.Nics);
             if (!await store.TryTransitionAsync(e.Name, instance.Status, InstanceStatus.Stopped, e.Reason))
                 return;
             events.Lifecycle("instance-stopped", Path(e.Name));
-            var context = await ContextAsync(instance, CancellationToken.None);
-            await networks.UnplugAsync(context.Nics);
             if (instance.Ephemeral)
                 await RemoveAsync(context, driver, CancellationToken.None);
         }

@@ -28,17 +28,22 @@ public sealed partial class InstanceService
         if (existing.Any(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase)))
             throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
         var driver = drivers.Get(instance.Type);
+        // The record comes first and reserves the name: a second request for it is refused before anything is copied.
+        await store.CreateSnapshotAsync(new Snapshot
+        {
+            Instance = name, Name = snapshot, Stateful = request.Stateful, Description = request.Description ?? "", CreatedAt = DateTimeOffset.UtcNow,
+        }, cancellationToken);
         return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
         {
-            var context = await ContextAsync(await GetAsync(name, ct), ct);
-            await using var revert = new Reverter();
-            await driver.CreateSnapshotAsync(context, snapshot, request.Stateful, ct);
-            revert.Add(() => driver.DeleteSnapshotAsync(context, snapshot, CancellationToken.None));
-            await store.CreateSnapshotAsync(new Snapshot
+            try
             {
-                Instance = name, Name = snapshot, Stateful = request.Stateful, Description = request.Description ?? "", CreatedAt = DateTimeOffset.UtcNow,
-            }, ct);
-            revert.Success();
+                await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, request.Stateful, ct);
+            }
+            catch
+            {
+                await store.DeleteSnapshotAsync(name, snapshot, CancellationToken.None);
+                throw;
+            }
             events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));
         }, CancellationToken.None);
     }
@@ -64,6 +69,8 @@ public sealed partial class InstanceService
         var instance = await ReadyAsync(name, cancellationToken);
         var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
         var driver = drivers.Get(instance.Type);
+        if (instance.Ephemeral && !found.Stateful && instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
+            throw new ConflictException($"instance \"{name}\" is ephemeral: stopping it for the restore would delete it");
         return await operations.StartAsync($"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             var current = await GetAsync(name, ct);

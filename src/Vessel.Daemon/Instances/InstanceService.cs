@@ -180,13 +180,17 @@ public sealed partial class InstanceService(
     private async Task StartWithNicsAsync(IInstanceDriver driver, InstanceContext context, CancellationToken cancellationToken)
     {
         await networks.PlugAsync(context.Nics, context.Instance.Type, cancellationToken);
+        var started = false;
         try
         {
             await driver.StartAsync(context, cancellationToken);
+            started = true;
             await networks.LimitAsync(context.Nics, cancellationToken);
         }
         catch
         {
+            if (started) // an instance whose nics are taken away must not go on running without them
+                await driver.StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
             await networks.UnplugAsync(context.Nics);
             throw;
         }
@@ -200,8 +204,7 @@ public sealed partial class InstanceService(
     {
         if (source.StatusReason == Creating)
             throw new ConflictException($"instance \"{source.Name}\" is still being created");
-        if (request.Source!.Snapshot is { } snapshot)
-            await GetSnapshotAsync(source.Name, snapshot, cancellationToken);
+        var snapshot = request.Source!.Snapshot is { } wanted ? (await GetSnapshotAsync(source.Name, wanted, cancellationToken)).Name : null;
         var config = source.Config.Where(c => !c.Key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal)).ToDictionary();
         foreach (var (key, value) in request.Config ?? [])
             config[key] = value;
@@ -213,7 +216,7 @@ public sealed partial class InstanceService(
         return request with
         {
             Type = source.Type,
-            Source = request.Source with { Fingerprint = source.Image ?? throw new BadRequestException($"instance \"{source.Name}\" has no image to copy from") },
+            Source = request.Source with { Snapshot = snapshot, Fingerprint = source.Image ?? throw new BadRequestException($"instance \"{source.Name}\" has no image to copy from") },
             Config = config,
             Devices = devices,
             Network = "none", // the source's nics come along
@@ -292,12 +295,16 @@ public sealed partial class InstanceService(
 
     public async Task<Instance> UpdateAsync(string name, InstancePatch patch, CancellationToken cancellationToken)
     {
+        // Held from the read to the write, so that two changes of one instance cannot undo each other.
+        await using var networkLock = await networks.LockAsync(cancellationToken);
         var instance = await GetAsync(name, cancellationToken);
         var config = new Dictionary<string, string>(instance.Config);
         foreach (var (key, value) in patch.Config ?? [])
         {
             if (value is null)
             {
+                if (key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal))
+                    throw new BadRequestException($"{key}: volatile.* keys are set by Vessel itself and cannot be unset");
                 if (!config.Remove(key))
                     throw new BadRequestException($"{key}: not set on instance \"{name}\"");
                 continue;
@@ -331,7 +338,6 @@ public sealed partial class InstanceService(
                         changedDevices.Any(d => !(IsNic(instance.Devices.GetValueOrDefault(d)) ^ IsNic(devices.GetValueOrDefault(d))))))
             throw new NotSupportedYetException("of a running instance's devices only nics can be added or removed yet; stop it for other changes");
 
-        await using var networkLock = await networks.LockAsync(cancellationToken);
         if (devicesChanged)
             config = await networks.AssignAsync(name, devices, config, cancellationToken);
         var updated = instance with { Config = config, Devices = devices };
@@ -357,29 +363,27 @@ public sealed partial class InstanceService(
         a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
     /// <summary>
-    /// Adds the new nics to the running instance, then removes the dropped ones; a failed addition takes back
-    /// what it plugged, so the instance keeps the nics its stored record names.
+    /// Removes the dropped nics from the running instance, then adds the new ones; a failed addition takes back what
+    /// it plugged, so no nic runs that the stored record does not name.
     /// </summary>
     private async Task HotplugNicsAsync(IInstanceDriver driver, InstanceContext before, InstanceContext after, IReadOnlyList<string> changed,
         CancellationToken cancellationToken)
     {
-        await using (var revert = new Reverter())
-        {
-            foreach (var nic in after.Nics.Where(n => changed.Contains(n.Device)))
-            {
-                await networks.PlugAsync([nic], after.Instance.Type, cancellationToken);
-                revert.Add(() => networks.UnplugAsync([nic]));
-                await driver.AttachNicAsync(after, nic, cancellationToken);
-                revert.Add(() => driver.DetachNicAsync(after, nic, CancellationToken.None));
-                await networks.LimitAsync([nic], cancellationToken);
-            }
-            revert.Success();
-        }
         foreach (var nic in before.Nics.Where(n => changed.Contains(n.Device)))
         {
             await driver.DetachNicAsync(before, nic, cancellationToken);
             await networks.UnplugAsync([nic]);
         }
+        await using var revert = new Reverter();
+        foreach (var nic in after.Nics.Where(n => changed.Contains(n.Device)))
+        {
+            await networks.PlugAsync([nic], after.Instance.Type, cancellationToken);
+            revert.Add(() => networks.UnplugAsync([nic]));
+            await driver.AttachNicAsync(after, nic, cancellationToken);
+            revert.Add(() => driver.DetachNicAsync(after, nic, CancellationToken.None));
+            await networks.LimitAsync([nic], cancellationToken);
+        }
+        revert.Success();
     }
 
     /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>

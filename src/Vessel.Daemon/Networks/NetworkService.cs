@@ -175,7 +175,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         await using var _ = await LockAsync(cancellationToken);
-        await GetAsync(name, cancellationToken);
+        name = (await GetAsync(name, cancellationToken)).Name; // the bridge, its files and chains have the stored spelling
         var users = Members(name, await store.ListInstancesAsync(cancellationToken)).Select(m => m.Instance).Distinct().ToList();
         if (users.Count > 0)
             throw new ConflictException($"network \"{name}\" is used by instance(s) {string.Join(", ", users)}");
@@ -309,7 +309,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
     private static string DeviceOfVolatile(string key)
     {
         var rest = key[InstanceConfigSchema.VolatilePrefix.Length..];
-        return rest[..rest.IndexOf('.', StringComparison.Ordinal)];
+        return rest[..^(rest.EndsWith(".hwaddr", StringComparison.Ordinal) ? ".hwaddr".Length : ".ipv4.address".Length)];
     }
 
     /// <summary>The nics of the instance as the engines see them.</summary>
