@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# VM latency and overhead through the CLI, against raw qemu-system-x86_64 with the very argument list Vessel used
+# (read back from the running QEMU, paths moved to a scratch directory), in the same run, under TCG here:
+#   start: `vessel launch busybox NAME --vm` until the guest's init prints its marker on the serial console, vs the
+#          same QEMU started by hand until the same line;
+#   stop:  `vessel stop` (ACPI power button, guest powers off) vs system_powerdown over QMP until QEMU exits;
+#   memory: QEMU's proportional set size for a 256 MiB guest, both ways;
+#   stateful snapshot and restore of a 512 MiB Debian VM (`vessel snapshot create --stateful` / `restore`) vs
+#          snapshot-save / snapshot-load jobs sent over QMP by hand to the same QEMU.
+# libvirt is not measured: its daemon wants systemd, which this machine does not run as PID 1.
+# RUNS=N (default 5). Prints figures and ratios; asserts nothing.
+. "$(dirname "$0")/common.sh"
+ensure_packages socat
+
+runs=${RUNS:-5}
+snapshot_binaries
+cleanup_hooks+=(remove_all_instances)
+start_daemon
+"$vessel" image build busybox --vm >/dev/null
+marker="vessel-busybox-vm: init reached"
+
+# A QMP session held open by socat: qmp_open SOCKET, then qmp_call JSON prints the command's answer (events are skipped).
+qmp_open() {
+    coproc QMP { socat - "UNIX-CONNECT:$1"; }
+    read -r _ <&"${QMP[0]}"
+    qmp_call '{"execute":"qmp_capabilities"}' >/dev/null
+}
+qmp_call() {
+    local line
+    echo "$1" >&"${QMP[1]}"
+    while read -r line <&"${QMP[0]}"; do
+        case "$line" in *'"return"'* | *'"error"'*) echo "$line"; return ;; esac
+    done
+}
+# (bash forgets QMP_PID and QMP's fds once socat has ended, e.g. after QEMU exited)
+qmp_close() { local pid=${QMP_PID:-}; [ -z "$pid" ] || { eval "exec ${QMP[1]}>&-"; wait "$pid" 2>/dev/null || true; }; }
+pss_kib() { awk '/^Pss:/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"; }
+ms_since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
+wait_for_text() { for _ in $(seq 3000); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
+
+v_start=$work/v_start v_stop=$work/v_stop q_start=$work/q_start q_stop=$work/q_stop
+for i in $(seq "$runs"); do
+    t0=${EPOCHREALTIME/./}
+    "$vessel" launch busybox "vm$i" --vm -c limits.memory=256MiB >/dev/null
+    wait_for_text "$VESSEL_LOG_DIR/vm$i/console.log" "$marker"
+    ms_since "$t0" >>"$v_start"
+    qemu_pid=$(cat "$VESSEL_RUN_DIR/instances/vm$i/qemu.pid")
+    [ "$i" = 1 ] && { v_pss=$(pss_kib "$qemu_pid"); tr '\0' '\n' <"/proc/$qemu_pid/cmdline" >"$work/args"; }
+    t0=${EPOCHREALTIME/./}
+    "$vessel" stop "vm$i" >/dev/null
+    ms_since "$t0" >>"$v_stop"
+    "$vessel" delete "vm$i" >/dev/null
+
+    # The same QEMU by hand: Vessel's argument list with its run and log paths moved to a scratch directory.
+    raw=$work/raw$i
+    mkdir -p "$raw"
+    mapfile -t args < <(sed -e "s|$VESSEL_RUN_DIR/instances/vm1|$raw|g" -e "s|$VESSEL_LOG_DIR/vm1|$raw|g" "$work/args")
+    t0=${EPOCHREALTIME/./}
+    "${args[@]}"
+    wait_for_text "$raw/console.log" "$marker"
+    ms_since "$t0" >>"$q_start"
+    raw_pid=$(cat "$raw/qemu.pid")
+    [ "$i" = 1 ] && q_pss=$(pss_kib "$raw_pid")
+    qmp_open "$raw/qmp.sock"
+    t0=${EPOCHREALTIME/./}
+    qmp_call '{"execute":"system_powerdown"}' >/dev/null
+    # Gone or a zombie: PID 1 here reaps orphans late, and kill -0 still succeeds on a zombie.
+    while [ -e "/proc/$raw_pid" ] && [ "$(awk '{ print $3 }' "/proc/$raw_pid/stat" 2>/dev/null)" != Z ]; do sleep 0.005; done
+    ms_since "$t0" >>"$q_stop"
+    qmp_close
+done
+ratio() { awk -v a="$(percentile "$1" 50)" -v b="$(percentile "$2" 50)" 'BEGIN { printf "%.2f", a / b }'; }
+echo "start to guest init: vessel p50 $(percentile "$v_start" 50) ms, raw qemu p50 $(percentile "$q_start" 50) ms, ratio $(ratio "$v_start" "$q_start")"
+echo "stop (ACPI, guest powers off): vessel p50 $(percentile "$v_stop" 50) ms, raw qemu p50 $(percentile "$q_stop" 50) ms, ratio $(ratio "$v_stop" "$q_stop")"
+echo "QEMU Pss with a 256 MiB guest: vessel $((v_pss / 1024)) MiB, raw qemu $((q_pss / 1024)) MiB"
+
+echo "== stateful snapshots of a 512 MiB Debian VM"
+"$vessel" image build debian --vm >/dev/null
+"$vessel" launch debian/12 deb --vm -c limits.memory=512MiB >/dev/null
+for _ in $(seq 600); do "$vessel" exec deb -- true >/dev/null 2>&1 && break; sleep 0.2; done
+t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb s1 --stateful; v_save=$(ms_since "$t0")
+t0=${EPOCHREALTIME/./}; "$vessel" snapshot restore deb s1; v_load=$(ms_since "$t0")
+# By hand on the same QEMU: vesseld holds the monitor, so it is stopped meanwhile (the VM keeps running); HMP's
+# savevm/loadvm through QMP answer when they are done.
+stop_daemon
+qmp_open "$VESSEL_RUN_DIR/instances/deb/qmp.sock"
+t0=${EPOCHREALTIME/./}; qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"savevm raw1"}}' >/dev/null; q_save=$(ms_since "$t0")
+t0=${EPOCHREALTIME/./}; qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"loadvm raw1"}}' >/dev/null; q_load=$(ms_since "$t0")
+qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"delvm raw1"}}' >/dev/null
+qmp_close
+start_daemon
+echo "stateful snapshot: vessel $v_save ms, savevm by hand $q_save ms, ratio $(awk -v a="$v_save" -v b="$q_save" 'BEGIN { printf "%.2f", a / b }')"
+echo "stateful restore: vessel $v_load ms, loadvm by hand $q_load ms, ratio $(awk -v a="$v_load" -v b="$q_load" 'BEGIN { printf "%.2f", a / b }')"
