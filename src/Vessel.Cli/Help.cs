@@ -8,6 +8,8 @@ internal static class Help
         Instances:
           vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral] [--no-wait]
           vessel copy SRC[/SNAP] DST [-c key=value]... [--storage POOL]   (new MACs and addresses; snapshots stay)
+          vessel export NAME FILE [--instance-only] [--compression zstd|none]   (a stopped instance, its image and snapshots)
+          vessel import FILE [NAME] [--storage POOL]
           vessel list [--format table|json|csv]
           vessel info NAME
           vessel console NAME [--show-log]          (Ctrl+a q detaches)

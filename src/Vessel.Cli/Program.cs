@@ -8,6 +8,8 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["file"] = FileCommands.RunAsync,
     ["launch"] = InstanceCommands.LaunchAsync,
     ["copy"] = InstanceCommands.CopyAsync,
+    ["export"] = InstanceCommands.ExportAsync,
+    ["import"] = InstanceCommands.ImportAsync,
     ["list"] = InstanceCommands.ListAsync,
     ["info"] = InstanceCommands.InfoAsync,
     ["start"] = (api, a) => InstanceCommands.ChangeStateAsync(api, "start", a),

@@ -59,6 +59,7 @@ public static class DaemonHost
         ServerApi.Map(api);
         InstancesApi.Map(api);
         SnapshotsApi.Map(api);
+        BackupsApi.Map(api);
         ExecApi.Map(api);
         ConsoleApi.Map(api);
         FilesApi.Map(api);

@@ -105,12 +105,18 @@ public sealed partial class QemuDriver
         var (code, output) = await RunAsync(Cp, ["--reflink=auto", "--sparse=always", "--", disk, copy], cancellationToken);
         if (code != 0)
             throw new VesselException(500, $"copying the disk of {source.Instance.Name} failed: {output.Trim()}");
-        var (_, info) = await RunAsync(qemuImgBinary, ["info", "--output=json", copy], cancellationToken);
+        await DropInternalSnapshotsAsync(copy, cancellationToken);
+    }
+
+    /// <summary>Deletes every internal snapshot of a qcow2 file (a copy's or an import's that the store does not know).</summary>
+    private async Task DropInternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
+    {
+        var (_, info) = await RunAsync(qemuImgBinary, ["info", "-U", "--output=json", disk], cancellationToken);
         using var json = JsonDocument.Parse(info);
         if (json.RootElement.TryGetProperty("snapshots", out var snapshots))
         {
             foreach (var name in snapshots.EnumerateArray().Select(s => s.GetProperty("name").GetString()!))
-                await QemuImgAsync(["snapshot", "-d", name, copy], cancellationToken);
+                await QemuImgAsync(["snapshot", "-d", name, disk], cancellationToken);
         }
     }
 

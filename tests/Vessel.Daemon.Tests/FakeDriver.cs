@@ -83,6 +83,25 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public List<string> Snapshots { get; } = [];
     public List<string> Copies { get; } = [];
 
+    /// <summary>The "archive" is a file naming the instance, so that an import can be told apart.</summary>
+    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken) =>
+        ExportRefusal is { } refusal
+            ? throw new Vessel.Core.ConflictException(refusal)
+            : File.WriteAllTextAsync(archive, $"fake root of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
+
+    /// <summary>When set, an export is refused with this 409, as a real engine refuses a running instance.</summary>
+    public string? ExportRefusal { get; set; }
+
+    public List<string> Imported { get; } = [];
+
+    public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
+    {
+        var content = await File.ReadAllTextAsync(archive, cancellationToken);
+        lock (Imported)
+            Imported.Add($"{context.Instance.Name}: {content}");
+        await CreateAsync(context, cancellationToken);
+    }
+
     public Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
     {
         lock (Copies)

@@ -60,6 +60,35 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
     }
 
     [Fact]
+    public void ExportDeleteImport_GivesTheContainerBackWithItsDataAndSnapshots_AndADamagedFileIsRefused()
+    {
+        Ok(_host.Vessel("launch", "busybox", "saved", "--network", "none"));
+        Ok(Exec("saved", "echo precious > /root/data && rm /etc/hostname"));
+        Ok(_host.Vessel("snapshot", "create", "saved", "s1"));
+        Ok(Exec("saved", "echo newer > /root/data"));
+        Ok(_host.Vessel("stop", "saved"));
+        var file = Path.Combine(_host.Root, "saved.backup");
+        Ok(_host.Vessel("export", "saved", file));
+        Ok(_host.Vessel("delete", "saved"));
+
+        var damaged = Path.Combine(_host.Root, "damaged.backup");
+        var bytes = File.ReadAllBytes(file);
+        bytes[bytes.Length / 2] ^= 0xff;
+        File.WriteAllBytes(damaged, bytes);
+        var refused = _host.Vessel("import", damaged, "broken");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.DoesNotContain("broken", _host.Vessel("list").Stdout, StringComparison.Ordinal);
+
+        Ok(_host.Vessel("import", file));
+        Ok(_host.Vessel("start", "saved"));
+        Assert.Equal("newer\n", Exec("saved", "cat /root/data").Stdout);
+        Assert.NotEqual(0, Exec("saved", "test -e /etc/hostname").ExitCode);
+        Ok(_host.Vessel("snapshot", "restore", "saved", "s1"));
+        Assert.Equal("precious\n", Exec("saved", "cat /root/data").Stdout);
+        Ok(_host.Vessel("delete", "--force", "saved"));
+    }
+
+    [Fact]
     public void SnapshotUnderWriteLoad_IsOneMoment()
     {
         Ok(_host.Vessel("launch", "busybox", "snapw", "--network", "none"));

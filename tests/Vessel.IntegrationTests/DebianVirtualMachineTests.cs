@@ -163,6 +163,22 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
             Assert.True(clock.Elapsed < AgentTimeout, $"the copy's agent did not answer: {mark}");
         Assert.Equal("one\n", mark.Stdout);
         Assert.Equal("deb2\n", _host.Vessel("exec", "deb2", "--", "hostname").Stdout);
+
+        // Exported, deleted and imported again, the copy boots with its disk.
+        Ok(_host.Vessel("stop", "deb2", "--timeout", "60"));
+        var backup = Path.Combine(_host.Root, "deb2.backup");
+        clock.Restart();
+        Ok(_host.Vessel("export", "deb2", backup));
+        output.WriteLine($"export of the stopped VM: {clock.Elapsed.TotalSeconds:0.0} s, {new FileInfo(backup).Length / 1048576.0:0.0} MiB");
+        Ok(_host.Vessel("delete", "deb2"));
+        clock.Restart();
+        Ok(_host.Vessel("import", backup));
+        output.WriteLine($"import: {clock.Elapsed.TotalSeconds:0.0} s");
+        Ok(_host.Vessel("start", "deb2"));
+        clock.Restart();
+        while ((mark = _host.Vessel("exec", "deb2", "--", "cat", "/root/mark")).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"the imported VM's agent did not answer: {mark}");
+        Assert.Equal("one\n", mark.Stdout);
         Ok(_host.Vessel("delete", "--force", "deb2"));
         Ok(_host.Vessel("delete", "deb1"));
     }

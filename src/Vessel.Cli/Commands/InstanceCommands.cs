@@ -52,6 +52,49 @@ internal static class InstanceCommands
             VesselJson.Wire.Operation));
     }
 
+    /// <summary>vessel export NAME FILE: the stopped instance, its image and snapshots as one file (written whole or not at all).</summary>
+    public static async Task ExportAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, ["--instance-only"], ["--compression"]);
+        a.ExpectPositionals(2, 2, "vessel export NAME FILE [--instance-only] [--compression zstd|none]");
+        var compression = a.Option("--compression") ?? "zstd";
+        var query = $"?compression={Uri.EscapeDataString(compression)}{(a.Flag("--instance-only") ? "&instance-only=1" : "")}";
+        using var response = await api.SendRawAsync(HttpMethod.Get, $"/1.0/instances/{a.Positionals[0]}/backup{query}", null,
+            HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var file = a.Positionals[1];
+        var partial = $"{file}.{Guid.NewGuid():N}.partial";
+        try
+        {
+            await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
+                await body.CopyToAsync(output);
+            File.Move(partial, file, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(partial);
+        }
+        Console.WriteLine($"Exported {a.Positionals[0]} to {file} ({Sizes.Format(new FileInfo(file).Length)})");
+    }
+
+    /// <summary>vessel import FILE [NAME]: an instance back from a backup file, stopped.</summary>
+    public static async Task ImportAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], ["--storage", "-s"]);
+        a.ExpectPositionals(1, 2, "vessel import FILE [NAME] [--storage POOL]");
+        await using var input = new FileStream(a.Positionals[0], FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        using var content = new StreamContent(input, 1 << 20);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        var query = new List<string>();
+        if (a.Positionals.Count > 1)
+            query.Add($"name={Uri.EscapeDataString(a.Positionals[1])}");
+        if ((a.Option("--storage") ?? a.Option("-s")) is { } pool)
+            query.Add($"pool={Uri.EscapeDataString(pool)}");
+        var instance = await api.SendAsync(HttpMethod.Post, $"/1.0/instances/import{(query.Count > 0 ? "?" + string.Join('&', query) : "")}", content,
+            VesselJson.Wire.Instance);
+        Console.WriteLine($"Imported {instance.Name}");
+    }
+
     public static async Task ListAsync(ApiClient api, string[] args)
     {
         var a = Arguments.Parse(args, [], ["--format", "-f"]);

@@ -33,6 +33,7 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(StoragePoolPost))]
 [JsonSerializable(typeof(Network))]
 [JsonSerializable(typeof(Snapshot))]
+[JsonSerializable(typeof(BackupIndex))]
 [JsonSerializable(typeof(List<Snapshot>))]
 [JsonSerializable(typeof(SnapshotsPost))]
 [JsonSerializable(typeof(List<NetworkForward>))]

@@ -54,6 +54,13 @@ public interface IInstanceDriver
     /// <summary>Takes a nic out of the running instance.</summary>
     Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken);
 
+    // Backups
+    /// <summary>Writes the stopped instance's root (with its snapshots' data unless told not to) as one tar file.</summary>
+    Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
+
+    /// <summary>Makes the instance's root from an archive of <see cref="ExportAsync"/>, in the prepared root volume.</summary>
+    Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
+
     // Snapshots
     /// <summary>Takes a consistent snapshot of the instance's root (and with stateful, of a VM's memory and devices).</summary>
     Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken);

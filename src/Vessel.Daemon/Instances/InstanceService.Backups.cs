@@ -1,0 +1,182 @@
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Vessel.Core;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Daemon.Networks;
+using Vessel.Storage;
+using ZstdSharp;
+
+namespace Vessel.Daemon.Instances;
+
+/// <summary>
+/// Backups: one tar file (zstd-compressed unless asked not to) holding index.json, the instance's image and its
+/// root as volume.tar. Parts are staged and hashed first, so the index can name every part's sha256; an import
+/// checks them all before it makes anything, and undoes what it made when a later step fails.
+/// </summary>
+public sealed partial class InstanceService
+{
+    private const string IndexEntry = "index.json", VolumeEntry = "volume.tar", ImagePrefix = "image/";
+    private static readonly byte[] ZstdMagic = [0x28, 0xb5, 0x2f, 0xfd];
+
+    public async Task ExportAsync(string name, bool instanceOnly, bool compress, Stream output, CancellationToken cancellationToken)
+    {
+        var instance = await ReadyAsync(name, cancellationToken);
+        var driver = drivers.Get(instance.Type);
+        var image = instance.Image is { } fingerprint ? await store.GetImageAsync(fingerprint, cancellationToken) : null;
+        if (image is null)
+            throw new ConflictException($"instance \"{name}\" has no image to put in its backup");
+        var work = images.NewWorkDirectory();
+        try
+        {
+            var volume = System.IO.Path.Combine(work, VolumeEntry);
+            await driver.ExportAsync(await ContextAsync(instance, cancellationToken), volume, !instanceOnly, cancellationToken);
+            var imageFile = images.ImagePath(image);
+            var index = new BackupIndex
+            {
+                Instance = instance,
+                Image = image with { Aliases = [] },
+                Snapshots = instanceOnly ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
+                Parts = [await PartAsync(ImagePrefix + image.Filename, imageFile, cancellationToken), await PartAsync(VolumeEntry, volume, cancellationToken)],
+            };
+            // Written whole into the work directory first: a failure then reaches the client as an error, not as a cut file.
+            var backup = System.IO.Path.Combine(work, "backup");
+            await using (var file = File.Create(backup))
+            await using (var compressed = compress ? new CompressionStream(file, 3, leaveOpen: true) : null)
+            await using (var tar = new TarWriter(compressed ?? (Stream)file, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, IndexEntry)
+                {
+                    DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
+                };
+                await tar.WriteEntryAsync(entry, cancellationToken);
+                await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
+                await tar.WriteEntryAsync(volume, VolumeEntry, cancellationToken);
+            }
+            await using (var file = File.OpenRead(backup))
+                await file.CopyToAsync(output, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
+    {
+        await using var file = File.OpenRead(path);
+        return new BackupPart(name, Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken)), file.Length);
+    }
+
+    /// <summary>Makes an instance (named <paramref name="newName"/>, else as in the backup) from a backup file, stopped.</summary>
+    public async Task<Instance> ImportAsync(Stream content, string? newName, string? poolName, CancellationToken cancellationToken)
+    {
+        var work = images.NewWorkDirectory();
+        try
+        {
+            var backup = System.IO.Path.Combine(work, "backup");
+            await using (var file = File.Create(backup))
+                await content.CopyToAsync(file, cancellationToken);
+            var index = await UnpackBackupAsync(backup, work, cancellationToken);
+            var name = newName ?? index.Instance.Name;
+            Names.ValidateLabel("name", name);
+            if (await store.GetInstanceAsync(name, cancellationToken) is not null)
+                throw new ConflictException($"instance \"{name}\" already exists");
+            var driver = drivers.Get(index.Instance.Type);
+            var pool = await pools.GetAsync(poolName ?? index.Instance.Pool, cancellationToken);
+            var source = index.Image;
+            var image = await images.ImportBuiltAsync(System.IO.Path.Combine(work, ImagePrefix + source.Filename),
+                new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
+
+            await using var revert = new Reverter();
+            Instance instance;
+            await using (var networkLock = await networks.LockAsync(cancellationToken))
+            {
+                var config = await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken);
+                var now = DateTimeOffset.UtcNow;
+                instance = index.Instance with
+                {
+                    Name = name, Status = InstanceStatus.Stopped, StatusReason = Creating, Config = config, Image = image.Fingerprint, Pool = pool.Name,
+                    CreatedAt = now, StatusChangedAt = now,
+                };
+                await store.CreateInstanceAsync(instance, cancellationToken);
+            }
+            revert.Add(() => store.DeleteInstanceAsync(name, CancellationToken.None));
+            var storage = pools.Driver(pool);
+            await storage.CreateVolumeAsync(pool, VolumeOf(instance), cancellationToken);
+            revert.Add(() => storage.DeleteVolumeAsync(pool, VolumeOf(instance), CancellationToken.None));
+            var context = Context(instance, pool, image);
+            revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
+            await driver.ImportAsync(context, System.IO.Path.Combine(work, VolumeEntry), index.Snapshots.Count > 0, cancellationToken);
+            foreach (var snapshot in index.Snapshots)
+                await store.CreateSnapshotAsync(snapshot with { Instance = name }, cancellationToken);
+            await store.SetStatusAsync(name, InstanceStatus.Stopped, null, cancellationToken);
+            await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices), cancellationToken);
+            revert.Success();
+            events.Lifecycle("instance-created", Path(name));
+            return await GetAsync(name, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Unpacks the backup's parts into the work directory and checks them against the index.</summary>
+    private static async Task<BackupIndex> UnpackBackupAsync(string backup, string work, CancellationToken cancellationToken)
+    {
+        await using var body = File.OpenRead(backup);
+        var head = new byte[4];
+        var read = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read == 0)
+            throw new BadRequestException("the backup file is empty");
+        body.Position = 0;
+        await using Stream tarStream = head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(body, leaveOpen: true) : body;
+        BackupIndex? index = null;
+        try
+        {
+            await using var tar = new TarReader(tarStream);
+            while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) ||
+                    !(entry.Name is IndexEntry or VolumeEntry || (entry.Name.StartsWith(ImagePrefix, StringComparison.Ordinal) &&
+                      !entry.Name[ImagePrefix.Length..].Contains('/', StringComparison.Ordinal) && entry.Name.Length > ImagePrefix.Length && !entry.Name.Contains("..", StringComparison.Ordinal))))
+                    throw new BadRequestException($"the backup holds \"{entry.Name}\", which no Vessel backup has");
+                if (entry.Name == IndexEntry)
+                {
+                    index = await JsonSerializer.DeserializeAsync(entry.DataStream!, VesselJson.Lenient.BackupIndex, cancellationToken)
+                        ?? throw new BadRequestException("the backup's index.json is empty");
+                    continue;
+                }
+                var target = System.IO.Path.Combine(work, entry.Name);
+                Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+                await using var file = File.Create(target);
+                if (entry.DataStream is not null)
+                    await entry.DataStream.CopyToAsync(file, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or JsonException or ZstdException)
+        {
+            throw new BadRequestException($"the backup file is cut short or is not a Vessel backup: {e.Message}");
+        }
+        if (index is null)
+            throw new BadRequestException("the backup file has no index.json: it is not a Vessel backup");
+        if (index.Format != BackupIndex.CurrentFormat)
+            throw new BadRequestException($"the backup is of format {index.Format}; this vesseld reads format {BackupIndex.CurrentFormat}");
+        foreach (var part in index.Parts)
+        {
+            var path = System.IO.Path.Combine(work, part.Name);
+            if (!File.Exists(path))
+                throw new BadRequestException($"the backup lacks its part {part.Name}: it is cut short");
+            var actual = await PartAsync(part.Name, path, cancellationToken);
+            if (actual != part)
+                throw new BadRequestException($"the backup's part {part.Name} does not match its index (sha256 {actual.Sha256[..12]}, {actual.Size} bytes; " +
+                    $"expected {part.Sha256[..Math.Min(12, part.Sha256.Length)]}, {part.Size} bytes): the file is damaged");
+        }
+        if (!index.Parts.Any(p => p.Name == VolumeEntry) || !index.Parts.Any(p => p.Name == ImagePrefix + index.Image.Filename))
+            throw new BadRequestException("the backup's index names no volume or no image");
+        return index;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using Vessel.Core.Model;
+
+namespace Vessel.Daemon.Tests;
+
+/// <summary>GET /1.0/instances/{name}/backup and POST /1.0/instances/import against a real daemon with a test engine.</summary>
+public sealed class BackupsApiTests : IAsyncLifetime
+{
+    private readonly FakeDriver _engine = new(InstanceType.Container);
+    private TestDaemon _daemon = null!;
+
+    public async Task InitializeAsync()
+    {
+        _daemon = await TestDaemon.StartAsync(_engine);
+        await _daemon.ImportTarAsync("base");
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base", """, "config": {"user.note": "keep"} """))).Status);
+        await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances/web1/snapshots", """{"name": "s1"}"""));
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.ActAsync("web1", "stop"))).Status);
+    }
+
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
+
+    private async Task<byte[]> ExportAsync(string query = "")
+    {
+        var response = await _daemon.Http.GetAsync($"/1.0/instances/web1/backup{query}");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    private Task<HttpResponseMessage> ImportAsync(byte[] backup, string name) =>
+        _daemon.Http.PostAsync($"/1.0/instances/import?name={name}", new ByteArrayContent(backup));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("?compression=none")]
+    public async Task ExportThenImport_MakesTheInstanceAgain_WithConfigSnapshotsAndItsRoot(string query)
+    {
+        var backup = await ExportAsync(query);
+
+        var response = await ImportAsync(backup, "web2");
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var copy = await _daemon.GetInstanceAsync("web2");
+        Assert.Equal(InstanceStatus.Stopped, copy.Status);
+        Assert.Null(copy.StatusReason);
+        Assert.Equal("keep", copy.Config["user.note"]);
+        Assert.Equal(["web2: fake root of web1, snapshots True"], _engine.Imported);
+        Assert.Contains("\"s1\"", await _daemon.Http.GetStringAsync("/1.0/instances/web2/snapshots"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task InstanceOnly_LeavesTheSnapshotsOut()
+    {
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(await ExportAsync("?instance-only=1"), "web3")).StatusCode);
+
+        Assert.Equal(["web3: fake root of web1, snapshots False"], _engine.Imported);
+        Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/instances/web3/snapshots"));
+    }
+
+    [Fact]
+    public async Task DamagedOrCutBackups_AreRefused_AndNothingIsHalfMade()
+    {
+        var backup = await ExportAsync("?compression=none");
+        var damaged = (byte[])backup.Clone();
+        var at = Array.LastIndexOf(damaged, (byte)'f'); // inside the fake root's text, the last part
+        damaged[at] = (byte)'F';
+
+        Assert.Contains("does not match its index", await TestDaemon.ErrorAsync(await ImportAsync(damaged, "bad1"), HttpStatusCode.BadRequest),
+            StringComparison.Ordinal);
+        Assert.Contains("cut short", await TestDaemon.ErrorAsync(await ImportAsync(backup[..(backup.Length / 2)], "bad2"), HttpStatusCode.BadRequest),
+            StringComparison.Ordinal);
+        Assert.Equal("the backup file is empty", await TestDaemon.ErrorAsync(await ImportAsync([], "bad3"), HttpStatusCode.BadRequest));
+        Assert.Empty(_engine.Imported);
+        Assert.DoesNotContain("bad", await _daemon.Http.GetStringAsync("/1.0/instances"), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_daemon.Options.StateDirectory, "images", ".staging")));
+    }
+
+    [Fact]
+    public async Task Import_UnderATakenName_Answers409_AndExportOfARunningInstance_Answers409()
+    {
+        Assert.Equal("instance \"web1\" already exists", await TestDaemon.ErrorAsync(await ImportAsync(await ExportAsync(), "web1"), HttpStatusCode.Conflict));
+
+        await _daemon.WaitAsync(await _daemon.ActAsync("web1", "start"));
+        _engine.ExportRefusal = "container web1 is running; stop it to export it";
+        Assert.Equal("container web1 is running; stop it to export it",
+            await TestDaemon.ErrorAsync(await _daemon.Http.GetAsync("/1.0/instances/web1/backup"), HttpStatusCode.Conflict));
+    }
+}
