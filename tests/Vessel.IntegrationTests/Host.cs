@@ -133,6 +133,12 @@ public sealed class Host : IDisposable
                 foreach (var instance in JsonSerializer.Deserialize(list.Stdout, VesselJson.Wire.ListInstance)!)
                     Vessel("delete", "--force", instance.Name);
             }
+            var networks = Vessel("network", "list", "--format", "json");
+            if (networks.ExitCode == 0)
+            {
+                foreach (var network in JsonSerializer.Deserialize(networks.Stdout, VesselJson.Wire.ListNetworkView)!)
+                    Vessel("network", "delete", network.Network.Name);
+            }
             KillDaemon(15);
         }
         foreach (var hierarchy in System.IO.Directory.EnumerateDirectories("/sys/fs/cgroup"))

@@ -34,7 +34,20 @@ public sealed class NetworkTests : IDisposable
 
     public void Dispose()
     {
+        // A test that failed half-way may have left a network, whose dnsmasq would outlive the namespace.
+        var run = _host.RunDirectory;
         _host.Dispose();
+        foreach (var dnsmasq in Process.GetProcessesByName("dnsmasq"))
+        {
+            try
+            {
+                if (File.ReadAllText($"/proc/{dnsmasq.Id}/cmdline").Contains(run, StringComparison.Ordinal))
+                    dnsmasq.Kill();
+            }
+            catch (Exception e) when (e is IOException or InvalidOperationException or System.ComponentModel.Win32Exception)
+            {
+            }
+        }
         Shell($"ip netns del {_inside}; ip netns del {_outside}; true");
     }
 
