@@ -12,7 +12,7 @@ namespace Vessel.Engines.Container;
 public sealed partial class ContainerDriver
 {
     private const string Snapshots = "snapshots";
-    private static readonly string Cp = new HostFiles().FindProgram("cp") ?? "cp";
+    private static readonly string Cp = HostCommand.Resolve("cp");
 
     private static string SnapshotDirectory(InstanceContext context, string snapshot) => Path.Combine(context.RootVolumePath, Snapshots, snapshot);
 

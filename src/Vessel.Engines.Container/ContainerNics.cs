@@ -8,8 +8,7 @@ namespace Vessel.Engines.Container;
 /// <summary>Makes a container's veth pairs, one end inside it, and configures that end there.</summary>
 internal static class ContainerNics
 {
-    private static readonly HostFiles Host = new();
-    private static readonly string Ip = Host.FindProgram("ip") ?? "ip", Nsenter = Host.FindProgram("nsenter") ?? "nsenter";
+    private static readonly string Ip = HostCommand.Resolve("ip"), Nsenter = HostCommand.Resolve("nsenter");
 
     /// <summary>Makes each nic's veth pair with one end already in the namespace of the process, the other on its bridge, in one ip batch.</summary>
     public static async Task CreateAsync(int pid, IReadOnlyList<ContainerNic> nics, CancellationToken cancellationToken)

@@ -120,7 +120,7 @@ public sealed partial class QemuDriver
         }
     }
 
-    private static readonly string Cp = new Vessel.Linux.HostFiles().FindProgram("cp") ?? "cp";
+    private static readonly string Cp = Vessel.Linux.HostCommand.Resolve("cp");
 
     /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
     private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, CancellationToken cancellationToken)

@@ -6,6 +6,13 @@ namespace Vessel.Linux;
 public static class HostCommand
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+    private static readonly HostFiles Host = new();
+
+    /// <summary>
+    /// The full path of a host program, searched also where root's PATH (or vessel-shim's none) does not look; its bare
+    /// name when it is missing, so that running it says it cannot start.
+    /// </summary>
+    public static string Resolve(string name) => Host.FindProgram(name) ?? name;
 
     public sealed record Result(int Code, string Output, string Errors);
 

@@ -6,7 +6,7 @@ namespace Vessel.Linux;
 /// </summary>
 public static class VolumeArchive
 {
-    private static readonly string Tar = new HostFiles().FindProgram("tar") ?? "tar";
+    private static readonly string Tar = HostCommand.Resolve("tar");
     private static readonly string[] Attributes = ["--xattrs", "--xattrs-include=*", "--numeric-owner", "--sparse"];
 
     public static Task WriteAsync(string directory, string archive, IEnumerable<string> excluded, CancellationToken cancellationToken) =>

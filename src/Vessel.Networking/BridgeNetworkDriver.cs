@@ -15,35 +15,35 @@ namespace Vessel.Networking;
 /// </summary>
 public sealed class BridgeNetworkDriver(string stateDirectory, string runDirectory) : INetworkDriver
 {
-    // Full paths: root's PATH often lacks the sbin directories these live in.
-    private static readonly HostFiles Host = new();
-    private static readonly string Ip = Host.FindProgram("ip") ?? "ip", Nft = Host.FindProgram("nft") ?? "nft",
-        Tc = Host.FindProgram("tc") ?? "tc", DnsmasqProgram = Host.FindProgram("dnsmasq") ?? "dnsmasq";
+    private static readonly string Ip = HostCommand.Resolve("ip"), Nft = HostCommand.Resolve("nft"), Tc = HostCommand.Resolve("tc"),
+        DnsmasqProgram = HostCommand.Resolve("dnsmasq");
     private static readonly string[] RequiredPrograms = ["ip", "nft", "dnsmasq", "tc"];
 
     public DriverInfo Probe()
     {
-        var missing = RequiredPrograms.Where(p => Host.FindProgram(p) is null).ToList();
+        var missing = RequiredPrograms.Where(p => !Path.IsPathRooted(HostCommand.Resolve(p))).ToList();
         return missing.Count == 0
             ? new DriverInfo("bridge", "", true, "Linux bridges, nftables, dnsmasq")
             : new DriverInfo("bridge", "", false, $"missing programs: {string.Join(", ", missing)} (run ./scripts/install.sh)");
     }
 
-    public IReadOnlyList<Ipv4Cidr> HostSubnets() =>
-        [.. RouteDestinations("-4", 32).Select(d => Ipv4Cidr.TryParse(d, out var cidr) ? cidr : (Ipv4Cidr?)null).OfType<Ipv4Cidr>()];
+    public async Task<IReadOnlyList<Ipv4Cidr>> HostSubnetsAsync(CancellationToken cancellationToken) =>
+        [.. (await RouteDestinationsAsync("-4", 32, cancellationToken)).Select(d => Ipv4Cidr.TryParse(d, out var cidr) ? cidr : (Ipv4Cidr?)null).OfType<Ipv4Cidr>()];
 
-    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets() =>
-        [.. RouteDestinations("-6", 128).Select(d => Ipv6Cidr.TryParse(d, out var cidr) ? cidr : (Ipv6Cidr?)null).OfType<Ipv6Cidr>()];
+    public async Task<IReadOnlyList<Ipv6Cidr>> HostIpv6SubnetsAsync(CancellationToken cancellationToken) =>
+        [.. (await RouteDestinationsAsync("-6", 128, cancellationToken)).Select(d => Ipv6Cidr.TryParse(d, out var cidr) ? cidr : (Ipv6Cidr?)null).OfType<Ipv6Cidr>()];
 
     /// <summary>Where the host's routes of a family lead, in every table, as PREFIX/LENGTH (a host route gets the full length).</summary>
-    private static IEnumerable<string> RouteDestinations(string family, int hostLength)
+    private static async Task<List<string>> RouteDestinationsAsync(string family, int hostLength, CancellationToken cancellationToken)
     {
-        var routes = Json(HostCommand.RunCheckedAsync(Ip, [family, "-json", "route", "show", "table", "all"]).GetAwaiter().GetResult());
+        var routes = Json(await HostCommand.RunCheckedAsync(Ip, [family, "-json", "route", "show", "table", "all"], cancellationToken: cancellationToken));
+        var destinations = new List<string>();
         foreach (var route in routes.EnumerateArray())
         {
             if (route.TryGetProperty("dst", out var dst) && dst.GetString() is { } destination && destination != "default")
-                yield return destination.Contains('/', StringComparison.Ordinal) ? destination : $"{destination}/{hostLength}";
+                destinations.Add(destination.Contains('/', StringComparison.Ordinal) ? destination : $"{destination}/{hostLength}");
         }
+        return destinations;
     }
 
     public async Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken)

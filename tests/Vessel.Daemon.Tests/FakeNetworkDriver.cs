@@ -17,15 +17,16 @@ public sealed class FakeNetworkDriver : INetworkDriver
 
     public DriverInfo Probe() => new("fake", "1", true, "in memory");
 
-    public IReadOnlyList<Ipv4Cidr> HostSubnets() => [.. Routes, .. Applied.Values.Select(p => Vessel.Core.Validation.NetworkConfigSchema.Address(p.Network.Config))
-        .Where(a => a is not null).Select(a => a!.Value.Subnet)];
+    public Task<IReadOnlyList<Ipv4Cidr>> HostSubnetsAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Ipv4Cidr>>([.. Routes, .. Applied.Values.Select(p => Vessel.Core.Validation.NetworkConfigSchema.Address(p.Network.Config))
+            .Where(a => a is not null).Select(a => a!.Value.Subnet)]);
 
     public Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<uint>>([.. HostAddresses]);
 
     public List<Ipv6Cidr> Ipv6Routes { get; } = [];
 
-    public IReadOnlyList<Ipv6Cidr> HostIpv6Subnets() => [.. Ipv6Routes];
+    public Task<IReadOnlyList<Ipv6Cidr>> HostIpv6SubnetsAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Ipv6Cidr>>([.. Ipv6Routes]);
 
     public bool InterfaceExists(string name) => HostInterfaces.Contains(name) || Applied.ContainsKey(name) || Plugged.ContainsKey(name);
 

@@ -12,10 +12,10 @@ public interface INetworkDriver
     DriverInfo Probe();
 
     /// <summary>The IPv4 subnets the host already has routes or addresses in, which a new network must not overlap.</summary>
-    IReadOnlyList<Ipv4Cidr> HostSubnets();
+    Task<IReadOnlyList<Ipv4Cidr>> HostSubnetsAsync(CancellationToken cancellationToken);
 
     /// <summary>The IPv6 subnets the host already routes (default routes left out).</summary>
-    IReadOnlyList<Ipv6Cidr> HostIpv6Subnets();
+    Task<IReadOnlyList<Ipv6Cidr>> HostIpv6SubnetsAsync(CancellationToken cancellationToken);
 
     /// <summary>The IPv4 addresses of the host's interfaces, which a port forward may listen on.</summary>
     Task<IReadOnlyList<uint>> HostAddressesAsync(CancellationToken cancellationToken);

@@ -22,7 +22,7 @@ public sealed partial class InstanceService
             if (instance is null || instance.Status is not (InstanceStatus.Running or InstanceStatus.Frozen))
                 return;
             // Unplugged while the status still says running, so that no start can plug new ends in between.
-            var context = await ContextAsync(instance, CancellationToken.None);
+            var context = await WithNicsAsync(await ContextAsync(instance, CancellationToken.None), CancellationToken.None);
             await networks.UnplugAsync(context.Nics);
             if (!await store.TryTransitionAsync(e.Name, instance.Status, InstanceStatus.Stopped, e.Reason))
                 return;
@@ -120,7 +120,7 @@ public sealed partial class InstanceService
         var context = await ContextAsync(instance, cancellationToken);
         var state = await driver.GetStateAsync(context, cancellationToken);
         if (state.Status == InstanceStatus.Stopped)
-            await networks.UnplugAsync(context.Nics); // a VM that ended while no daemon ran leaves its tap
+            await networks.UnplugAsync((await WithNicsAsync(context, cancellationToken)).Nics); // a VM that ended while no daemon ran leaves its tap
         if (state.Status != instance.Status)
         {
             Log.InstanceReconciled(logger, instance.Name, instance.Status.ToString(), state.Status.ToString());

@@ -135,7 +135,7 @@ public sealed partial class InstanceService(
     /// <summary>Runs the engine's half of an action whose transitional status is already stored, and settles the status.</summary>
     private async Task PerformAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
-        var context = await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken);
+        var context = await WithNicsAsync(await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken), cancellationToken);
         var driver = drivers.Get(context.Instance.Type);
         try
         {
@@ -286,7 +286,7 @@ public sealed partial class InstanceService(
         if (driver is not null)
             await driver.DeleteAsync(context, cancellationToken);
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
-        await networks.UnplugAsync(context.Nics);
+        await networks.UnplugAsync((await WithNicsAsync(context, cancellationToken)).Nics);
         await pools.Driver(pool).DeleteVolumeAsync(pool, VolumeOf(instance), cancellationToken);
         await store.DeleteInstanceAsync(instance.Name, cancellationToken);
         await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices), cancellationToken);
@@ -347,7 +347,8 @@ public sealed partial class InstanceService(
             var context = await ContextAsync(updated, cancellationToken);
             await driver.ApplyConfigAsync(context, instance.Config, cancellationToken);
             if (hotplug)
-                await HotplugNicsAsync(driver, await ContextAsync(instance, cancellationToken), context, changedDevices, cancellationToken);
+                await HotplugNicsAsync(driver, await WithNicsAsync(await ContextAsync(instance, cancellationToken), cancellationToken),
+                    await WithNicsAsync(context, cancellationToken), changedDevices, cancellationToken);
         }
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
         await networkLock.DisposeAsync();
@@ -454,6 +455,10 @@ public sealed partial class InstanceService(
     {
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         var image = instance.Image is null ? null : await store.GetImageAsync(instance.Image, cancellationToken);
-        return Context(instance, pool, image) with { Nics = await networks.AttachmentsAsync(instance, cancellationToken) };
+        return Context(instance, pool, image);
     }
+
+    /// <summary>The context with the instance's nics, which starts, stops and nic changes need (the store is read for them).</summary>
+    private async Task<InstanceContext> WithNicsAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        context with { Nics = await networks.AttachmentsAsync(context.Instance, cancellationToken) };
 }

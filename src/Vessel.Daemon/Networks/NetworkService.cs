@@ -94,7 +94,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         var all = (await store.ListNetworksAsync(cancellationToken))
             .Select(n => (n.Name, Address: NetworkConfigSchema.Address(n.Config))).Where(n => n.Address is not null).ToList();
         // The host routes every network's subnet through its bridge, this one's too: those routes are Vessel's, not the host's.
-        var hostSubnets = driver.HostSubnets().Where(s => !all.Any(n => n.Address!.Value.Subnet == s.Subnet) && s.PrefixLength < 32).ToList();
+        var hostSubnets = (await driver.HostSubnetsAsync(cancellationToken)).Where(s => !all.Any(n => n.Address!.Value.Subnet == s.Subnet) && s.PrefixLength < 32).ToList();
         var networks = all.Where(n => !n.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList();
         if (value == "auto")
             return Ipam.ChooseSubnet([.. hostSubnets, .. networks.Select(n => n.Address!.Value)], Random.Shared).ToString();
@@ -129,7 +129,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         foreach (var (other, address) in taken.Where(t => t.Address!.Value.Overlaps(wanted)))
             throw new BadRequestException($"{NetworkConfigSchema.Ipv6Address}: {wanted.Subnet} overlaps network \"{other}\" ({address!.Value.Subnet})");
         var ours = taken.Select(t => t.Address!.Value.Subnet).ToHashSet();
-        foreach (var subnet in driver.HostIpv6Subnets().Where(s => !ours.Contains(s.Subnet) && s.PrefixLength < 128 && s.Overlaps(wanted)))
+        foreach (var subnet in (await driver.HostIpv6SubnetsAsync(cancellationToken)).Where(s => !ours.Contains(s.Subnet) && s.PrefixLength < 128 && s.Overlaps(wanted)))
             throw new BadRequestException($"{NetworkConfigSchema.Ipv6Address}: {wanted.Subnet} overlaps {subnet.Subnet}, which the host already routes");
         return wanted.ToString();
     }
@@ -271,8 +271,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
             var network = await GetAsync(networkName, cancellationToken);
             var subnet = NetworkConfigSchema.Address(network.Config)
                 ?? throw new BadRequestException($"{field}.network: network \"{networkName}\" has no IPv4 address to give the nic");
-            var taken = Members(networkName, others).Concat(MembersOf(new Instance { Name = instance, Type = InstanceType.Container, Pool = "", Config = result, Devices = devices }, networkName)
-                .Where(m => m.Device != device)).ToList();
+            var taken = Members(networkName, others).Concat(MembersOf(instance, devices, result, networkName).Where(m => m.Device != device)).ToList();
 
             var hwaddr = settings.GetValueOrDefault("hwaddr")?.ToLowerInvariant() ?? result.GetValueOrDefault(HwaddrKey(device)) ?? Ipam.RandomMac(Random.Shared);
             if (taken.Any(m => m.Hwaddr == hwaddr))
@@ -321,13 +320,14 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
             var network = await GetAsync(settings["network"], cancellationToken);
             var isContainer = instance.Type == InstanceType.Container;
             var subnet = NetworkConfigSchema.Address(network.Config);
-            var address = settings.GetValueOrDefault("ipv4.address") ?? instance.Config.GetValueOrDefault(Ipv4Key(device));
+            var prefix6 = NetworkConfigSchema.Address6(network.Config);
+            var routes = NetworkConfigSchema.Routes(network.Config);
+            var (hwaddr, address) = Identity(device, settings, instance.Config);
             nics.Add(new NicAttachment(
                 device,
                 settings.GetValueOrDefault("name") ?? device,
                 network.Name,
-                settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device))
-                    ?? throw new InvalidOperationException($"instance {instance.Name} has no MAC for {device}"),
+                hwaddr ?? throw new InvalidOperationException($"instance {instance.Name} has no MAC for {device}"),
                 int.Parse(settings.GetValueOrDefault("mtu") ?? NetworkConfigSchema.BridgeMtu(network.Config).ToString(CultureInfo.InvariantCulture),
                     CultureInfo.InvariantCulture),
                 isContainer ? InterfaceNames.VethHost(instance.Name, device) : InterfaceNames.Tap(instance.Name, device))
@@ -335,10 +335,9 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
                 IngressLimit = settings.GetValueOrDefault("limits.ingress"),
                 EgressLimit = settings.GetValueOrDefault("limits.egress"),
                 Ipv4 = subnet is { } s && address is not null ? new Ipv4Cidr(Ipv4Cidr.ParseAddress(Ipv4Key(device), address), s.PrefixLength) : null,
-                Gateway = subnet is { } g && NetworkConfigSchema.Routes(network.Config) ? g.Address : null,
-                Ipv6 = NetworkConfigSchema.Address6(network.Config) is { } prefix && (settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device))) is { } mac
-                    ? new Ipv6Cidr(prefix.Eui64(mac), prefix.PrefixLength) : null,
-                Gateway6 = NetworkConfigSchema.Address6(network.Config) is { } router && NetworkConfigSchema.Routes(network.Config) ? router.Address : null,
+                Gateway = routes ? subnet?.Address : null,
+                Ipv6 = prefix6 is { } prefix ? new Ipv6Cidr(prefix.Eui64(hwaddr), prefix.PrefixLength) : null,
+                Gateway6 = routes ? prefix6?.Address : null,
                 Nameserver = subnet?.Address,
                 Domain = NetworkConfigSchema.Domain(network.Config),
             });
@@ -400,9 +399,9 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         var networks = await store.ListNetworksAsync(cancellationToken);
         if (networks.Count == 0)
             return;
-        if (!driver.Probe().Operational)
+        if (driver.Probe() is { Operational: false } probe)
         {
-            Log.NetworkProblem(logger, "*", $"cannot restore networks: {driver.Probe().Detail}");
+            Log.NetworkProblem(logger, "*", $"cannot restore networks: {probe.Detail}");
             return;
         }
         var instances = await store.ListInstancesAsync(cancellationToken);
@@ -443,18 +442,23 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
     }
 
     private static List<NetworkMember> Members(string network, IEnumerable<Instance> instances) =>
-        [.. instances.SelectMany(i => MembersOf(i, network))];
+        [.. instances.SelectMany(i => MembersOf(i.Name, i.Devices, i.Config, network))];
 
-    private static IEnumerable<NetworkMember> MembersOf(Instance instance, string network)
+    private static IEnumerable<NetworkMember> MembersOf(string instance, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices,
+        IReadOnlyDictionary<string, string> config, string network)
     {
-        foreach (var (device, settings) in instance.Devices.OrderBy(d => d.Key, StringComparer.Ordinal))
+        foreach (var (device, settings) in devices.OrderBy(d => d.Key, StringComparer.Ordinal))
         {
             if (settings.GetValueOrDefault("type") != "nic" || !string.Equals(settings.GetValueOrDefault("network"), network, StringComparison.OrdinalIgnoreCase))
                 continue;
-            var hwaddr = settings.GetValueOrDefault("hwaddr") ?? instance.Config.GetValueOrDefault(HwaddrKey(device));
-            var ipv4 = settings.GetValueOrDefault("ipv4.address") ?? instance.Config.GetValueOrDefault(Ipv4Key(device));
+            var (hwaddr, ipv4) = Identity(device, settings, config);
             if (hwaddr is not null && ipv4 is not null && Ipv4Cidr.TryParseAddress(ipv4, out var address))
-                yield return new NetworkMember(instance.Name, device, hwaddr.ToLowerInvariant(), address);
+                yield return new NetworkMember(instance, device, hwaddr.ToLowerInvariant(), address);
         }
     }
+
+    /// <summary>A nic's MAC and IPv4 address: its own settings when given, else what Vessel chose (the volatile keys).</summary>
+    private static (string? Hwaddr, string? Ipv4) Identity(string device, IReadOnlyDictionary<string, string> settings, IReadOnlyDictionary<string, string> config) =>
+        (settings.GetValueOrDefault("hwaddr") ?? config.GetValueOrDefault(HwaddrKey(device)),
+         settings.GetValueOrDefault("ipv4.address") ?? config.GetValueOrDefault(Ipv4Key(device)));
 }

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Vessel.Linux;
 using System.Formats.Tar;
 using System.Text;
 using Vessel.Core;
@@ -131,20 +131,7 @@ public static class BusyboxImage
     /// <summary>The applets' paths from <c>busybox --list-full</c> (bin/sh, usr/bin/env, …) under the usual directories.</summary>
     internal static async Task<IReadOnlyList<string>> ListAppletsAsync(CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo(BusyboxPath)
-        {
-            ArgumentList = { "--list-full" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new IOException($"{BusyboxPath} --list-full did not start");
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-            throw new IOException($"{BusyboxPath} --list-full failed with exit code {process.ExitCode}: {(await errors).Trim()}");
-        var applets = (await output)
+        var applets = (await HostCommand.RunCheckedAsync(BusyboxPath, ["--list-full"], cancellationToken: cancellationToken))
             .Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Where(a => AppletDirectories.Any(d => a.StartsWith(d, StringComparison.Ordinal)) && EntryPath.Normalize(a) == a && a != "bin/busybox")
             .ToList();
