@@ -25,6 +25,8 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["snapshot"] = SnapshotCommands.RunAsync,
     ["operation"] = OperationCommands.RunAsync,
     ["monitor"] = OperationCommands.MonitorAsync,
+    ["server"] = ServerCommands.RunAsync,
+    ["auth"] = AuthCommands.RunAsync,
     ["doctor"] = DoctorCommand.RunAsync,
     ["version"] = DoctorCommand.VersionAsync,
 };

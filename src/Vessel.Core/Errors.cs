@@ -8,6 +8,9 @@ public class VesselException(int statusCode, string message, Exception? inner = 
 
 public sealed class BadRequestException(string message) : VesselException(400, message);
 
+/// <summary>A TCP client that did not prove who it is (no valid token, no trusted certificate).</summary>
+public sealed class UnauthorizedException(string message) : VesselException(401, message);
+
 public sealed class NotFoundException(string message) : VesselException(404, message);
 
 public sealed class ConflictException(string message) : VesselException(409, message);

@@ -2,7 +2,9 @@ using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.State;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Vessel.Daemon.Api;
+using Vessel.Daemon.Auth;
 using Vessel.Daemon.Events;
 using Vessel.Daemon.Instances;
 using Vessel.Daemon.Networks;
@@ -22,16 +24,28 @@ public static class DaemonHost
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(LogLevel.Information);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        var certificate = ServerCertificate.LoadOrCreate(options.StateDirectory);
+        var https = new HttpsListener(certificate);
+        builder.WebHost.UseKestrelHttpsConfiguration(); // the slim builder leaves HTTPS endpoints from configuration out
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
             kestrel.ListenUnixSocket(options.SocketPath);
             if (options.TcpEndpoint is { } tcp)
                 kestrel.Listen(tcp);
+            kestrel.ConfigureHttpsDefaults(tls =>
+            {
+                // Any client certificate is let through TLS; AuthMiddleware trusts only the ones on its list.
+                tls.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                tls.AllowAnyClientCertificate();
+            });
+            kestrel.Configure(https.Configuration, reloadOnChange: true);
         });
 
         var services = builder.Services;
         services.AddSingleton(options);
+        services.AddSingleton(certificate);
+        services.AddSingleton(https);
         services.AddSingleton<IStateStore>(_ => new SqliteStateStore(options.DatabasePath));
         services.AddSingleton(sp => new ImageStore(options.ImagesDirectory, sp.GetRequiredService<IStateStore>()));
         services.AddSingleton<IStorageDriver, DirStorageDriver>();
@@ -54,9 +68,12 @@ public static class DaemonHost
             context.RequestServices.GetRequiredService<RequestCounters>().Count(context.Response.StatusCode);
         });
         app.UseMiddleware<ErrorMiddleware>();
+        app.UseMiddleware<AuthMiddleware>();
         app.UseWebSockets();
+        WebUi.Map(app, options.UiDirectory);
         var api = app.MapGroup("/1.0");
         ServerApi.Map(api);
+        AuthApi.Map(api);
         InstancesApi.Map(api);
         SnapshotsApi.Map(api);
         BackupsApi.Map(api);
@@ -98,6 +115,7 @@ public static class DaemonHost
         var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
         var lastBootId = await store.GetSettingAsync(BootIdSetting, cancellationToken);
         await services.GetRequiredService<NetworkService>().RestoreAsync(logger, cancellationToken);
+        await services.GetRequiredService<HttpsListener>().RestoreAsync(store, logger, cancellationToken);
         var instances = services.GetRequiredService<InstanceService>();
         instances.WatchEngines(logger);
         await instances.ReconcileAsync(logger, hostRebooted: lastBootId is not null && lastBootId != bootId, cancellationToken);

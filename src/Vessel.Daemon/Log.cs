@@ -32,4 +32,7 @@ internal static partial class Log
 
     [LoggerMessage(10, LogLevel.Warning, "network {Name}: {Problem}")]
     public static partial void NetworkProblem(ILogger logger, string name, string problem);
+
+    [LoggerMessage(11, LogLevel.Warning, "no HTTPS listener: {Problem}")]
+    public static partial void HttpsUnavailable(ILogger logger, string problem);
 }

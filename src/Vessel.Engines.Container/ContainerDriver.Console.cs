@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Engines.Container.Shim;
+using Vessel.Linux;
 
 namespace Vessel.Engines.Container;
 
@@ -25,6 +26,19 @@ public sealed partial class ContainerDriver
                 $"does not answer ({e.Message}); restart the container to get it back");
         }
     }
+
+    public Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken)
+    {
+        if (RunningState(context)?.ConsolePath is { } path)
+        {
+            using var terminal = Pty.OpenSlave(path);
+            Pty.Resize(terminal, columns, rows);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        throw new BadRequestException($"container \"{context.Instance.Name}\" has no graphical console, only a text one (vessel console)");
 
     public async Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken)
     {

@@ -7,22 +7,31 @@ namespace Vessel.Engines.Qemu;
 public sealed partial class QemuDriver
 {
     /// <summary>The serial console (ttyS0) socket. QEMU serves one client at a time: a second one waits until the first leaves.</summary>
-    public async Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken)
+    public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ConnectAsync(context, PathsOf(context).Console, "serial console", cancellationToken);
+
+    /// <summary>A serial line has no size to set; the guest learns it only if told (stty), as with any serial console.</summary>
+    public Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>QEMU's VNC server on its unix socket; the daemon's own authentication guards it, so it has no VNC password.</summary>
+    public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ConnectAsync(context, PathsOf(context).Vnc, "graphical console", cancellationToken);
+
+    private static async Task<Stream> ConnectAsync(InstanceContext context, string path, string what, CancellationToken cancellationToken)
     {
         var name = context.Instance.Name;
-        var paths = PathsOf(context);
-        if (RunningState(paths) is null)
-            throw new ConflictException($"virtual machine \"{name}\" is not running; vessel console --show-log prints what its console printed");
+        if (RunningState(PathsOf(context)) is null)
+            throw new ConflictException($"virtual machine \"{name}\" is not running, so its {what} is closed");
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(paths.Console), cancellationToken);
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(path), cancellationToken);
             return new NetworkStream(socket, ownsSocket: true);
         }
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new ConflictException($"the serial console of virtual machine \"{name}\" is unavailable ({e.Message})");
+            throw new ConflictException($"the {what} of virtual machine \"{name}\" is unavailable ({e.Message})");
         }
     }
 

@@ -84,5 +84,20 @@ internal static class Schema
             PRIMARY KEY (instance, name)
         );
         """,
+        """
+        CREATE TABLE auth_tokens (
+            id TEXT PRIMARY KEY,
+            hash TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            expires_at TEXT
+        );
+        CREATE TABLE trusted_certificates (
+            fingerprint TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            certificate TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        """,
     ];
 }

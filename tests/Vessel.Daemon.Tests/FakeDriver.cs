@@ -76,6 +76,11 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("the test engine has no console");
 
+    public Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("the test engine has no display");
+
     public Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken) =>
         Task.FromResult($"console of {context.Instance.Name}\n");
 

@@ -24,7 +24,7 @@ public sealed class TestDaemon : IAsyncDisposable
     private TestDaemon(string root)
     {
         Root = root;
-        Options = new DaemonOptions(Path.Combine(root, "state"), Path.Combine(root, "run"), Path.Combine(root, "log"), null);
+        Options = new DaemonOptions(Path.Combine(root, "state"), Path.Combine(root, "run"), Path.Combine(root, "log"), null, Path.Combine(root, "ui"));
     }
 
     public static async Task<TestDaemon> StartAsync(params IInstanceDriver[] engines)

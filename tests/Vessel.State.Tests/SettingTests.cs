@@ -16,4 +16,13 @@ public sealed class SettingTests : IDisposable
 
         Assert.Equal("two", await _db.Store.GetSettingAsync("host.boot_id"));
     }
+
+    [Fact]
+    public async Task Setting_Deleted_IsNullAgain()
+    {
+        await _db.Store.SetSettingAsync("core.https_address", "127.0.0.1:8443");
+        await _db.Store.DeleteSettingAsync("core.https_address");
+        await _db.Store.DeleteSettingAsync("core.https_address");
+        Assert.Null(await _db.Store.GetSettingAsync("core.https_address"));
+    }
 }

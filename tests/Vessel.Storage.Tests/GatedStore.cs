@@ -61,6 +61,18 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task PruneOperationsAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => inner.PruneOperationsAsync(cutoff, cancellationToken);
     public Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default) => inner.GetSettingAsync(key, cancellationToken);
     public Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default) => inner.SetSettingAsync(key, value, cancellationToken);
+    public Task DeleteSettingAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteSettingAsync(key, cancellationToken);
+    public Task<IReadOnlyList<AuthToken>> ListTokensAsync(CancellationToken cancellationToken = default) => inner.ListTokensAsync(cancellationToken);
+    public Task<AuthToken?> FindTokenAsync(string hash, CancellationToken cancellationToken = default) => inner.FindTokenAsync(hash, cancellationToken);
+    public Task CreateTokenAsync(AuthToken token, CancellationToken cancellationToken = default) => inner.CreateTokenAsync(token, cancellationToken);
+    public Task DeleteTokenAsync(string id, CancellationToken cancellationToken = default) => inner.DeleteTokenAsync(id, cancellationToken);
+    public Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default) => inner.ListCertificatesAsync(cancellationToken);
+    public Task<TrustedCertificate?> GetCertificateAsync(string fingerprint, CancellationToken cancellationToken = default) =>
+        inner.GetCertificateAsync(fingerprint, cancellationToken);
+    public Task AddCertificateAsync(TrustedCertificate certificate, CancellationToken cancellationToken = default) =>
+        inner.AddCertificateAsync(certificate, cancellationToken);
+    public Task DeleteCertificateAsync(string fingerprint, CancellationToken cancellationToken = default) =>
+        inner.DeleteCertificateAsync(fingerprint, cancellationToken);
 
     public void Dispose()
     {

@@ -108,3 +108,15 @@ public sealed record NetworkForwardPost
 
 /// <summary>POST /1.0/instances/{name}/snapshots.</summary>
 public sealed record SnapshotsPost(string? Name, bool Stateful = false, string? Description = null);
+
+/// <summary>POST /1.0/auth/login: a token, exchanged for a session cookie.</summary>
+public sealed record LoginPost(string? Token);
+
+/// <param name="Expiry">How long the token works, e.g. 30d, 12h, 90m; null or empty for no end.</param>
+public sealed record TokensPost(string? Description = null, string? Expiry = null);
+
+/// <param name="Certificate">The client certificate in PEM.</param>
+public sealed record CertificatesPost(string? Name, string? Certificate);
+
+/// <summary>PATCH /1.0: server settings to change; a null value unsets the key.</summary>
+public sealed record ServerPatch(Dictionary<string, string?>? Config = null);

@@ -20,7 +20,24 @@ public sealed record ServerInfo
     public required long MemoryBytes { get; init; }
     public required string VmAcceleration { get; init; }
     public required IReadOnlyList<EngineView> Engines { get; init; }
+    /// <summary>The server's settings, such as core.https_address.</summary>
+    public required IReadOnlyDictionary<string, string> Config { get; init; }
+    /// <summary>SHA-256 of the HTTPS certificate, for clients to pin.</summary>
+    public required string CertificateFingerprint { get; init; }
 }
+
+/// <param name="Method">How this client proved who it is: unix (the root-only socket), token, certificate, or
+/// unauthenticated-tcp (the benchmark listener).</param>
+public sealed record AuthView(bool Authenticated, string Method, string? TokenId = null, string? CertificateFingerprint = null,
+    DateTimeOffset? ExpiresAt = null);
+
+/// <summary>A token as listed: never its secret nor its hash.</summary>
+public sealed record TokenView(string Id, string Description, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt, bool Expired);
+
+/// <summary>A token just made: the only time its secret is shown.</summary>
+public sealed record TokenCreated(string Id, string Token, string Description, DateTimeOffset? ExpiresAt);
+
+public sealed record CertificateView(string Fingerprint, string Name, string Subject, DateTimeOffset NotAfter, DateTimeOffset CreatedAt);
 
 public sealed record EngineView(string Type, string Name, string Version, bool Operational, string Detail);
 

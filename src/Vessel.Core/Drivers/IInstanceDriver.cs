@@ -41,6 +41,12 @@ public interface IInstanceDriver
     /// <summary>A two-way byte stream to the instance's console (a container's pty, a VM's serial port).</summary>
     Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken);
 
+    /// <summary>Tells the console's terminal its size in characters, where the console is a terminal (a container's pty).</summary>
+    Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken);
+
+    /// <summary>A two-way byte stream to the instance's graphical display, spoken in RFB (VNC), for remote desktops.</summary>
+    Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken);
+
     /// <summary>What the console printed lately (the log the engine keeps), empty when there is none.</summary>
     Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken);
 

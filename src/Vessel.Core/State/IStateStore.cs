@@ -59,6 +59,20 @@ public interface IStateStore : IDisposable
     // Daemon settings (small facts the daemon keeps between runs, such as the boot id it last ran under)
     Task<string?> GetSettingAsync(string key, CancellationToken cancellationToken = default);
     Task SetSettingAsync(string key, string value, CancellationToken cancellationToken = default);
+    Task DeleteSettingAsync(string key, CancellationToken cancellationToken = default);
+
+    // Who may use the API over TCP: tokens (only their hashes are kept) and trusted client certificates
+    Task<IReadOnlyList<AuthToken>> ListTokensAsync(CancellationToken cancellationToken = default);
+    Task<AuthToken?> FindTokenAsync(string hash, CancellationToken cancellationToken = default);
+    Task CreateTokenAsync(AuthToken token, CancellationToken cancellationToken = default);
+    /// <summary>Throws NotFoundException when there is no token with that id.</summary>
+    Task DeleteTokenAsync(string id, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default);
+    Task<TrustedCertificate?> GetCertificateAsync(string fingerprint, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the certificate is already trusted.</summary>
+    Task AddCertificateAsync(TrustedCertificate certificate, CancellationToken cancellationToken = default);
+    /// <summary>Throws NotFoundException when no trusted certificate has that fingerprint.</summary>
+    Task DeleteCertificateAsync(string fingerprint, CancellationToken cancellationToken = default);
 
     // Operations
     Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default);

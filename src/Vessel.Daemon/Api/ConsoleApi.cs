@@ -1,12 +1,16 @@
 using System.Net.WebSockets;
+using System.Text.Json;
 using Vessel.Core;
+using Vessel.Core.Api;
 using Vessel.Daemon.Instances;
 
 namespace Vessel.Daemon.Api;
 
 /// <summary>
-/// /1.0/instances/{name}/console: a WebSocket whose binary messages are the console's bytes both ways;
-/// /1.0/instances/{name}/console/log: what the console printed lately, as text.
+/// /1.0/instances/{name}/console: a WebSocket whose binary messages are the console's bytes both ways, and whose text
+/// messages {"type":"resize","columns":C,"rows":R} set the terminal's size;
+/// /1.0/instances/{name}/console/log: what the console printed lately, as text;
+/// /1.0/instances/{name}/vnc: a WebSocket carrying the graphical display's RFB bytes both ways, as noVNC speaks it.
 /// </summary>
 internal static class ConsoleApi
 {
@@ -15,29 +19,42 @@ internal static class ConsoleApi
         api.MapGet("/instances/{name}/console/log", async (string name, InstanceService instances, CancellationToken ct) =>
             Results.Text(await instances.ReadConsoleLogAsync(name, ct), "text/plain; charset=utf-8"));
 
-        api.MapGet("/instances/{name}/console", async (string name, HttpContext context, InstanceService instances) =>
-        {
-            if (!context.WebSockets.IsWebSocketRequest)
-                throw new BadRequestException("the console needs a WebSocket connection");
-            await using var console = await instances.AttachConsoleAsync(name, context.RequestAborted); // errors before the upgrade
-            using var socket = await context.WebSockets.AcceptWebSocketAsync();
-            using var done = new CancellationTokenSource();
-            var toClient = CopyToSocketAsync(console, socket, done.Token);
-            var fromClient = CopyFromSocketAsync(socket, console, done.Token);
-            await Task.WhenAny(toClient, fromClient);
-            await done.CancelAsync();
-            if (socket.State == WebSocketState.Open)
-                await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
-        });
+        api.MapGet("/instances/{name}/console", (string name, HttpContext context, InstanceService instances) =>
+            RelayAsync(context, "the console", ct => instances.AttachConsoleAsync(name, ct), control =>
+            {
+                if (control is { Type: "resize", Columns: > 0 and var columns, Rows: > 0 and var rows })
+                    return instances.ResizeConsoleAsync(name, columns, rows, CancellationToken.None);
+                return Task.CompletedTask;
+            }));
+
+        api.MapGet("/instances/{name}/vnc", (string name, HttpContext context, InstanceService instances) =>
+            RelayAsync(context, "the graphical console", ct => instances.AttachDisplayAsync(name, ct), _ => Task.CompletedTask));
     }
 
-    private static async Task CopyToSocketAsync(Stream console, WebSocket socket, CancellationToken ct)
+    private static async Task RelayAsync(HttpContext context, string what, Func<CancellationToken, Task<Stream>> attach, Func<ExecControl, Task> onControl)
     {
-        var buffer = new byte[16384];
+        if (!context.WebSockets.IsWebSocketRequest)
+            throw new BadRequestException($"{what} needs a WebSocket connection");
+        await using var stream = await attach(context.RequestAborted); // errors answer the upgrade request itself
+        // noVNC asks for the "binary" subprotocol; a browser drops a socket whose server ignores the one it asked for.
+        var protocol = context.WebSockets.WebSocketRequestedProtocols.Contains("binary") ? "binary" : null;
+        using var socket = await context.WebSockets.AcceptWebSocketAsync(protocol);
+        using var done = new CancellationTokenSource();
+        var toClient = CopyToSocketAsync(stream, socket, done.Token);
+        var fromClient = CopyFromSocketAsync(socket, stream, onControl, done.Token);
+        await Task.WhenAny(toClient, fromClient);
+        await done.CancelAsync();
+        if (socket.State == WebSocketState.Open)
+            await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+    }
+
+    private static async Task CopyToSocketAsync(Stream from, WebSocket socket, CancellationToken ct)
+    {
+        var buffer = new byte[65536];
         try
         {
             int read;
-            while ((read = await console.ReadAsync(buffer, ct)) > 0)
+            while ((read = await from.ReadAsync(buffer, ct)) > 0)
                 await socket.SendAsync(buffer.AsMemory(0, read), WebSocketMessageType.Binary, true, ct);
         }
         catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException)
@@ -45,9 +62,10 @@ internal static class ConsoleApi
         }
     }
 
-    private static async Task CopyFromSocketAsync(WebSocket socket, Stream console, CancellationToken ct)
+    private static async Task CopyFromSocketAsync(WebSocket socket, Stream to, Func<ExecControl, Task> onControl, CancellationToken ct)
     {
-        var buffer = new byte[16384];
+        var buffer = new byte[65536];
+        var text = new MemoryStream();
         try
         {
             while (true)
@@ -55,7 +73,24 @@ internal static class ConsoleApi
                 var result = await socket.ReceiveAsync(buffer, ct);
                 if (result.MessageType == WebSocketMessageType.Close)
                     return;
-                await console.WriteAsync(buffer.AsMemory(0, result.Count), ct);
+                if (result.MessageType == WebSocketMessageType.Binary)
+                {
+                    await to.WriteAsync(buffer.AsMemory(0, result.Count), ct);
+                    continue;
+                }
+                text.Write(buffer, 0, result.Count);
+                if (!result.EndOfMessage)
+                    continue;
+                try
+                {
+                    if (JsonSerializer.Deserialize(text.ToArray(), VesselJson.Wire.ExecControl) is { } control)
+                        await onControl(control);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A control message that cannot be read or applied (a terminal that went away) does not end the session.
+                }
+                text.SetLength(0);
             }
         }
         catch (Exception e) when (e is IOException or WebSocketException or OperationCanceledException)

@@ -435,6 +435,18 @@ public sealed partial class InstanceService(
         return await drivers.Get(instance.Type).AttachConsoleAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
     }
 
+    public async Task ResizeConsoleAsync(string name, int columns, int rows, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        await drivers.Get(instance.Type).ResizeConsoleAsync(await ContextAsync(instance, cancellationToken), columns, rows, cancellationToken);
+    }
+
+    public async Task<Stream> AttachDisplayAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        return await drivers.Get(instance.Type).AttachDisplayAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+    }
+
     public async Task<string> ReadConsoleLogAsync(string name, CancellationToken cancellationToken)
     {
         var instance = await GetAsync(name, cancellationToken);

@@ -31,7 +31,10 @@ public static class ContainerShim
                 Ownership.Set(slavePath, (int)spec.Idmap.Base, (int)spec.Idmap.Base + TtyGroup);
             using var slave = Pty.OpenSlave(slavePath);
             var (initPid, startTime) = StartInit(spec, runDirectory, slave);
-            WriteState(statePath, new ShimState { ShimPid = Environment.ProcessId, InitPid = initPid, InitStartTime = startTime, Running = true });
+            WriteState(statePath, new ShimState
+            {
+                ShimPid = Environment.ProcessId, InitPid = initPid, InitStartTime = startTime, Running = true, ConsolePath = slavePath,
+            });
 
             using var console = new ConsoleRelay(master, spec.ConsoleLog, ConsoleLogLimit);
             console.Start(Path.Combine(runDirectory, ConsoleSocket));

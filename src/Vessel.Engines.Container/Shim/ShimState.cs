@@ -11,6 +11,8 @@ public sealed record ShimState
     /// <summary>The init's start time in clock ticks since boot (/proc/PID/stat field 22), against pid reuse.</summary>
     public long InitStartTime { get; init; }
     public bool Running { get; init; }
+    /// <summary>The console pty's slave on the host, e.g. /dev/pts/7, through which its size is set.</summary>
+    public string? ConsolePath { get; init; }
     public int? ExitCode { get; init; }
     public string? Error { get; init; }
 }

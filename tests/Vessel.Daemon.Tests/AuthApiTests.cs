@@ -1,0 +1,186 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Vessel.Core.Api;
+
+namespace Vessel.Daemon.Tests;
+
+/// <summary>The HTTPS listener (core.https_address), tokens, login cookies, client certificates and the web UI's files.</summary>
+public sealed class AuthApiTests : IAsyncLifetime
+{
+    private TestDaemon _daemon = null!;
+    private int _port;
+
+    public async Task InitializeAsync()
+    {
+        _daemon = await TestDaemon.StartAsync(new FakeDriver());
+        _port = FreePort();
+        Assert.Equal(HttpStatusCode.OK, (await ListenAsync($"127.0.0.1:{_port}")).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private Task<HttpResponseMessage> ListenAsync(string? address) =>
+        _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0", address is null ? """{"config": {"core.https_address": null}}"""
+            : $$$"""{"config": {"core.https_address": "{{{address}}}"}}""");
+
+    private HttpClient Https(string? token = null, X509Certificate2? certificate = null, CookieContainer? cookies = null)
+    {
+        var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true, UseCookies = cookies is not null };
+        if (cookies is not null)
+            handler.CookieContainer = cookies;
+        if (certificate is not null)
+            handler.ClientCertificates.Add(certificate);
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"https://127.0.0.1:{_port}") };
+        if (token is not null)
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    private async Task<TokenCreated> CreateTokenAsync(string json = "{}")
+    {
+        var response = await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/tokens", json);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await TestDaemon.ReadAsync(response, VesselJson.Wire.TokenCreated);
+    }
+
+    [Fact]
+    public async Task Tcp_WithoutCredentials_Answers401_WhileTheUnixSocketNeedsNone()
+    {
+        using var anonymous = Https();
+        Assert.Contains("not logged in", await TestDaemon.ErrorAsync(await anonymous.GetAsync("/1.0/instances"), HttpStatusCode.Unauthorized));
+        var unix = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/auth"), VesselJson.Wire.AuthView);
+        Assert.Equal("unix", unix.Method);
+    }
+
+    [Fact]
+    public async Task BearerToken_IsAccepted_UntilItIsDeleted()
+    {
+        var token = await CreateTokenAsync("""{"description": "ci"}""");
+        Assert.StartsWith("vessel_", token.Token, StringComparison.Ordinal);
+        using var client = Https(token.Token);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/1.0/instances")).StatusCode);
+        var listed = JsonSerializer.Deserialize(await _daemon.Http.GetStringAsync("/1.0/auth/tokens"), VesselJson.Wire.ListTokenView)!;
+        Assert.Equal("ci", Assert.Single(listed).Description);
+        Assert.DoesNotContain(token.Token, await _daemon.Http.GetStringAsync("/1.0/auth/tokens"), StringComparison.Ordinal);
+
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync($"/1.0/auth/tokens/{token.Id}")).StatusCode);
+        Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await client.GetAsync("/1.0/instances"), HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task WrongOrExpiredToken_IsRefused()
+    {
+        using var wrong = Https("vessel_wrong");
+        Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await wrong.GetAsync("/1.0"), HttpStatusCode.Unauthorized));
+
+        var shortLived = await CreateTokenAsync("""{"expiry": "1s"}""");
+        await Task.Delay(1100);
+        using var expired = Https(shortLived.Token);
+        Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await expired.GetAsync("/1.0"), HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task Login_SetsAnHttpOnlyStrictCookie_ThatOtherOriginsCannotUse()
+    {
+        var token = await CreateTokenAsync();
+        var cookies = new CookieContainer();
+        using var browser = Https(cookies: cookies);
+        Assert.Contains("not valid", await TestDaemon.ErrorAsync(
+            await browser.PostAsync("/1.0/auth/login", new StringContent("""{"token": "vessel_nope"}""")), HttpStatusCode.Unauthorized));
+
+        var login = await browser.PostAsync("/1.0/auth/login", new StringContent($$"""{"token": "{{token.Token}}"}"""));
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        var setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        foreach (var attribute in new[] { "httponly", "secure", "samesite=strict", "path=/" })
+            Assert.Contains(attribute, setCookie.ToLowerInvariant());
+
+        var me = await TestDaemon.ReadAsync(await browser.GetAsync("/1.0/auth"), VesselJson.Wire.AuthView);
+        Assert.Equal(("token", token.Id), (me.Method, me.TokenId));
+
+        var forged = new HttpRequestMessage(HttpMethod.Get, "/1.0/instances");
+        forged.Headers.Add("Origin", "https://elsewhere.example");
+        Assert.Contains("may not use this server's login cookie", await TestDaemon.ErrorAsync(await browser.SendAsync(forged), HttpStatusCode.Forbidden));
+
+        Assert.Equal(HttpStatusCode.OK, (await browser.PostAsync("/1.0/auth/logout", null)).StatusCode);
+        await TestDaemon.ErrorAsync(await browser.GetAsync("/1.0/auth"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task TrustedClientCertificate_NeedsNoToken_AndAnUntrustedOneIsRefused()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var certificate = new CertificateRequest("CN=laptop", key, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var client = Https(certificate: certificate);
+        await TestDaemon.ErrorAsync(await client.GetAsync("/1.0"), HttpStatusCode.Unauthorized);
+
+        var added = await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/certificates",
+            JsonSerializer.Serialize(new CertificatesPost("laptop", certificate.ExportCertificatePem()), VesselJson.Wire.CertificatesPost));
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        using var trusted = Https(certificate: certificate); // a new TLS session, so the certificate is sent again
+        var me = await TestDaemon.ReadAsync(await trusted.GetAsync("/1.0/auth"), VesselJson.Wire.AuthView);
+        Assert.Equal("certificate", me.Method);
+
+        Assert.Contains("trusted already", await TestDaemon.ErrorAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/certificates",
+            JsonSerializer.Serialize(new CertificatesPost("again", certificate.ExportCertificatePem()), VesselJson.Wire.CertificatesPost)),
+            HttpStatusCode.Conflict));
+        Assert.Contains("not a PEM certificate", await TestDaemon.ErrorAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/certificates",
+            """{"name": "junk", "certificate": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----"}"""), HttpStatusCode.BadRequest));
+    }
+
+    [Fact]
+    public async Task HttpsAddress_MovesAndCloses_Live_AndComesBackAfterARestart()
+    {
+        var token = await CreateTokenAsync();
+        var second = FreePort();
+        Assert.Equal(HttpStatusCode.OK, (await ListenAsync($"127.0.0.1:{second}")).StatusCode);
+        _port = second;
+        using (var client = Https(token.Token))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/1.0")).StatusCode);
+
+        await _daemon.RestartAsync(new FakeDriver());
+        using (var client = Https(token.Token))
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/1.0")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await ListenAsync(null)).StatusCode);
+        using (var client = Https(token.Token))
+            await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync("/1.0"));
+        var server = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0"), VesselJson.Wire.ServerInfo);
+        Assert.Empty(server.Config);
+        Assert.Matches("^[0-9a-f]{64}$", server.CertificateFingerprint);
+    }
+
+    [Fact]
+    public async Task HttpsAddress_BadOrTaken_IsRefused_AndTheListenerStays()
+    {
+        Assert.Contains("not an address with a port", await TestDaemon.ErrorAsync(await ListenAsync("127.0.0.1"), HttpStatusCode.BadRequest));
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var takenPort = ((IPEndPoint)taken.LocalEndpoint).Port;
+        Assert.Contains("cannot listen on", await TestDaemon.ErrorAsync(await ListenAsync($"127.0.0.1:{takenPort}"), HttpStatusCode.Conflict));
+        Assert.Contains("unknown server config key", await TestDaemon.ErrorAsync(
+            await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0", """{"config": {"core.bogus": "1"}}"""), HttpStatusCode.BadRequest));
+
+        var server = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0"), VesselJson.Wire.ServerInfo);
+        Assert.Equal($"127.0.0.1:{_port}", server.Config["core.https_address"]);
+        using var client = Https();
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/1.0")).StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenExpiry_MustBeADuration()
+    {
+        Assert.Contains("not a duration", await TestDaemon.ErrorAsync(
+            await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/tokens", """{"expiry": "soon"}"""), HttpStatusCode.BadRequest));
+    }
+}

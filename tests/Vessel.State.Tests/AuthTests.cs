@@ -1,0 +1,41 @@
+using Vessel.Core;
+using Vessel.Core.Model;
+
+namespace Vessel.State.Tests;
+
+public sealed class AuthTests : IDisposable
+{
+    private readonly TempStore _db = new();
+
+    public void Dispose() => _db.Dispose();
+
+    [Fact]
+    public async Task Token_IsFoundByItsHash_KeepsItsExpiry_AndIsDeletedById()
+    {
+        var expires = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        await _db.Store.CreateTokenAsync(new AuthToken { Id = "a1", Hash = "h1", Description = "ci", CreatedAt = DateTimeOffset.UnixEpoch, ExpiresAt = expires });
+        await _db.Store.CreateTokenAsync(new AuthToken { Id = "b2", Hash = "h2", CreatedAt = DateTimeOffset.UnixEpoch });
+
+        var found = await _db.Store.FindTokenAsync("h1");
+        Assert.Equal(("a1", "ci", (DateTimeOffset?)expires), (found!.Id, found.Description, found.ExpiresAt));
+        Assert.Null((await _db.Store.FindTokenAsync("h2"))!.ExpiresAt);
+        Assert.Null(await _db.Store.FindTokenAsync("nope"));
+
+        await _db.Store.DeleteTokenAsync("a1");
+        Assert.Equal(["b2"], (await _db.Store.ListTokensAsync()).Select(t => t.Id));
+        await Assert.ThrowsAsync<NotFoundException>(() => _db.Store.DeleteTokenAsync("a1"));
+    }
+
+    [Fact]
+    public async Task Certificate_TrustedTwice_IsAConflict_AndDeletedByFingerprint()
+    {
+        var certificate = new TrustedCertificate { Fingerprint = "f00d", Name = "laptop", Certificate = "PEM", CreatedAt = DateTimeOffset.UnixEpoch };
+        await _db.Store.AddCertificateAsync(certificate);
+        await Assert.ThrowsAsync<ConflictException>(() => _db.Store.AddCertificateAsync(certificate with { Name = "again" }));
+        Assert.Equal("laptop", (await _db.Store.GetCertificateAsync("f00d"))!.Name);
+
+        await _db.Store.DeleteCertificateAsync("f00d");
+        Assert.Empty(await _db.Store.ListCertificatesAsync());
+        await Assert.ThrowsAsync<NotFoundException>(() => _db.Store.DeleteCertificateAsync("f00d"));
+    }
+}
