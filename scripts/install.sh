@@ -2,7 +2,8 @@
 # Installs Vessel on a Debian 12 machine and starts vesseld with its embedded defaults:
 # packages, build, /usr/local/bin/vessel and vesseld, the daemon (systemd unit where systemd runs,
 # else a background daemon with a pid file), the default storage pool and the default network vsbr0
-# (NAT, DHCP and DNS on a free 10.x.y.0/24, which instances join unless told otherwise). Safe to run again: an
+# (NAT, DHCP and DNS on a free 10.x.y.0/24, which instances join unless told otherwise), and the web UI with the
+# HTTPS API on 127.0.0.1:8443 (core.https_address). Safe to run again: an
 # unchanged checkout is not rebuilt and a running daemon is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,5 +77,11 @@ vessel version | grep -q "^Server version: [0-9]" || die "vesseld did not come u
 if ! vessel network show vsbr0 >/dev/null 2>&1; then
     vessel network create vsbr0 --description "The default network, made by install.sh"
 fi
+# The web UI and the HTTPS API: on loopback unless the administrator chooses otherwise (vessel server set).
+if ! vessel server show | grep -q "core.https_address:"; then
+    vessel server set core.https_address 127.0.0.1:8443 || echo "note: no HTTPS listener (127.0.0.1:8443 is taken); pick another with: vessel server set core.https_address 127.0.0.1:PORT"
+fi
+address=$(vessel server show | sed -n 's/^ *core.https_address: //p')
 echo "Vessel is installed and vesseld is running. Try: vessel doctor, vessel image list"
+[ -n "$address" ] && echo "Web UI: https://$address/ (self-signed certificate); log in with a token from: vessel auth token create"
 vessel list

@@ -5,6 +5,9 @@
 # btrfs tools, busybox for small images, iproute2; gcc links the NativeAOT CLI.
 RUNTIME_PACKAGES="qemu-system-x86 qemu-system-arm qemu-utils dnsmasq-base nftables mmdebstrap btrfs-progs busybox-static iproute2 curl gcc"
 
+# What only the tests need: Debian's Chromium, driven by Playwright for the web UI's end-to-end test.
+TEST_PACKAGES="chromium"
+
 die() { echo "error: $*" >&2; exit 1; }
 
 require_root() { [ "$(id -u)" = 0 ] || die "run this as root (Vessel manages namespaces, cgroups and devices)"; }
@@ -27,10 +30,30 @@ require_dotnet() {
     dotnet --list-sdks | grep -q '^10\.' || die "the .NET 10 SDK is needed; found: $(dotnet --list-sdks | tr '\n' ' ')"
 }
 
+# The web UI is built with the machine's Node.js (20 or newer, as Vite needs) from the npm registry.
+require_node() {
+    command -v node >/dev/null || ensure_packages nodejs npm
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed to build the web UI; found $(node --version)"
+}
+
+# build_ui OUT: the web UI's static files (ui/dist) in OUT; npm ci is skipped when the lock file has not changed.
+build_ui() {
+    local out=$1
+    require_node
+    if ! cmp -s ui/package-lock.json ui/node_modules/.vessel-installed-lock 2>/dev/null; then
+        (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.vessel-installed-lock)
+    fi
+    (cd ui && npm run --silent build >/dev/null)
+    rm -rf "$out" && cp -r ui/dist "$out"
+}
+
 # publish_binaries OUT: vesseld (framework-dependent) in OUT/daemon; vessel and vessel-shim (NativeAOT) in
-# OUT/cli and OUT/shim. The daemon finds the shim at ../shim/vessel-shim.
+# OUT/cli and OUT/shim; the web UI in OUT/ui. The daemon finds the shim at ../shim/vessel-shim and the UI at ../ui.
 publish_binaries() {
     local out=$1
+    build_ui "$out/ui"
     dotnet publish src/Vessel.Daemon -c Release -r linux-x64 --self-contained false -o "$out/daemon" --nologo -v quiet -p:DebugType=none
     dotnet publish src/Vessel.Cli -c Release -r linux-x64 -o "$out/cli" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
     dotnet publish src/Vessel.Shim -c Release -r linux-x64 -o "$out/shim" --nologo -v quiet -p:DebugType=none -p:StripSymbols=true
@@ -38,5 +61,5 @@ publish_binaries() {
 
 # A fingerprint of everything a build reads, to skip rebuilding what is already built.
 source_stamp() {
-    { git ls-files -s -- src Directory.Build.props Directory.Packages.props 2>/dev/null; git diff HEAD -- src 2>/dev/null; } | sha256sum | cut -c1-64
+    { git ls-files -s -- src ui Directory.Build.props Directory.Packages.props 2>/dev/null; git diff HEAD -- src ui 2>/dev/null; } | sha256sum | cut -c1-64
 }

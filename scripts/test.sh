@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib.sh
 require_root
-ensure_packages $RUNTIME_PACKAGES
+ensure_packages $RUNTIME_PACKAGES $TEST_PACKAGES
 require_dotnet
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
