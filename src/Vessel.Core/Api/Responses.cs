@@ -26,6 +26,13 @@ public sealed record ServerInfo
     public required string CertificateFingerprint { get; init; }
 }
 
+/// <summary>GET /1.0/instances?recursion=2: each instance with its state and usage.</summary>
+public sealed record InstanceWithState(Instance Instance, InstanceStateView State);
+
+/// <summary>GET /1.0/resources: the host's capacity and how busy it is now.</summary>
+public sealed record ResourcesView(int Cpus, double[] LoadAverage, long MemoryTotalBytes, long MemoryAvailableBytes, long SwapTotalBytes,
+    long SwapFreeBytes, double UptimeSeconds);
+
 /// <param name="Method">How this client proved who it is: unix (the root-only socket), token, certificate, or
 /// unauthenticated-tcp (the benchmark listener).</param>
 public sealed record AuthView(bool Authenticated, string Method, string? TokenId = null, string? CertificateFingerprint = null,

@@ -45,6 +45,8 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(ServerInfo))]
 [JsonSerializable(typeof(ServerPatch))]
+[JsonSerializable(typeof(List<InstanceWithState>))]
+[JsonSerializable(typeof(ResourcesView))]
 [JsonSerializable(typeof(AuthView))]
 [JsonSerializable(typeof(LoginPost))]
 [JsonSerializable(typeof(TokensPost))]

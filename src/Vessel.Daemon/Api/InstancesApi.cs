@@ -10,8 +10,10 @@ internal static class InstancesApi
     public static void Map(IEndpointRouteBuilder api)
     {
         var instances = api.MapGroup("/instances");
-        instances.MapGet("", async (HttpRequest request, IStateStore store, InstanceListJson json, CancellationToken ct) =>
-            Results.Bytes(json.Get(await store.ListInstancesAsync(ct), Http.Flag(request, "recursion")), "application/json"));
+        instances.MapGet("", async (HttpRequest request, IStateStore store, InstanceService service, InstanceListJson json, CancellationToken ct) =>
+            request.Query["recursion"] == "2"
+                ? Http.Json(await service.ListWithStateAsync(ct), VesselJson.Wire.ListInstanceWithState)
+                : Results.Bytes(json.Get(await store.ListInstancesAsync(ct), Http.Flag(request, "recursion")), "application/json"));
         instances.MapPost("", async (HttpRequest request, InstanceService service, CancellationToken ct) =>
             Http.Accepted(await service.CreateAsync(await Http.ReadJsonAsync(request, VesselJson.Wire.InstancesPost), ct)));
         instances.MapGet("/{name}", async (string name, InstanceService service, CancellationToken ct) =>

@@ -9,7 +9,7 @@ using Vessel.Storage;
 
 namespace Vessel.Daemon.Api;
 
-/// <summary>GET /1.0 (the daemon and its host), PATCH /1.0 (server settings) and GET /1.0/doctor (what this host can run, with fixes).</summary>
+/// <summary>GET /1.0 (the daemon and its host), PATCH /1.0 (server settings), GET /1.0/resources (how busy the host is) and GET /1.0/doctor (what this host can run, with fixes).</summary>
 internal static class ServerApi
 {
     public const string ApiVersion = "1.0";
@@ -62,6 +62,13 @@ internal static class ServerApi
                     await store.SetSettingAsync(key, value, ct);
             }
             return Http.Json(await ConfigAsync(store, ct), VesselJson.Wire.DictionaryStringString);
+        });
+
+        api.MapGet("/resources", () =>
+        {
+            var load = HostLoad.Read();
+            return Http.Json(new ResourcesView(HostResources.Current.CpuCount, load.LoadAverage, load.MemoryTotalBytes, load.MemoryAvailableBytes,
+                load.SwapTotalBytes, load.SwapFreeBytes, load.UptimeSeconds), VesselJson.Wire.ResourcesView);
         });
 
         api.MapGet("/doctor", (DriverRegistry drivers) =>

@@ -403,9 +403,25 @@ public sealed partial class InstanceService(
         }
     }
 
-    public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken)
+    public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken) =>
+        await StateOfAsync(await GetAsync(name, cancellationToken), cancellationToken);
+
+    /// <summary>Every instance with its state; the engines are asked only about the ones that run.</summary>
+    public async Task<List<InstanceWithState>> ListWithStateAsync(CancellationToken cancellationToken)
     {
-        var instance = await GetAsync(name, cancellationToken);
+        var list = new List<InstanceWithState>();
+        foreach (var instance in await store.ListInstancesAsync(cancellationToken))
+        {
+            var state = instance.Status is InstanceStatus.Running or InstanceStatus.Frozen
+                ? await StateOfAsync(instance, cancellationToken)
+                : new InstanceStateView(instance.Status, instance.StatusReason, null, null, null);
+            list.Add(new InstanceWithState(instance, state));
+        }
+        return list;
+    }
+
+    private async Task<InstanceStateView> StateOfAsync(Instance instance, CancellationToken cancellationToken)
+    {
         var driver = drivers.Find(instance.Type);
         if (driver is null)
             return new InstanceStateView(instance.Status, instance.StatusReason, null, null, drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail);
