@@ -143,6 +143,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             StopSignal = StopSignalOf(imageDirectory),
             ConsoleLog = context.ConsoleLog,
             Nics = [.. context.Nics.Select(ContainerNic.From)],
+            CloudInitSeed = Vessel.Core.CloudInitSeed.IsConfigured(instance) ? Vessel.Core.CloudInitSeed.Files(instance) : null,
         };
     }
 

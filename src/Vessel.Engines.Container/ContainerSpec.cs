@@ -26,6 +26,8 @@ public sealed record ContainerSpec
     public required string ConsoleLog { get; init; }
     /// <summary>veth pairs the shim makes, one end in the container's network namespace, before its init runs.</summary>
     public IReadOnlyList<ContainerNic> Nics { get; init; } = [];
+    /// <summary>cloud-init's NoCloud files by name, for /var/lib/cloud/seed/nocloud-net; null when no cloud-init.* key is set.</summary>
+    public IReadOnlyDictionary<string, string>? CloudInitSeed { get; init; }
 }
 
 /// <summary>

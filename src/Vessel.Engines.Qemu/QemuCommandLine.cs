@@ -80,6 +80,8 @@ public static class QemuCommandLine
             default:
                 throw new ArgumentException($"unknown boot {launch.Boot.GetType().Name}", nameof(launch));
         }
+        if (launch.Seed is not null) // after the root disk, so that the root stays /dev/vda
+            args.AddRange(["-drive", $"file={Escape(launch.Seed)},format=raw,if=none,id=seed,readonly=on", "-device", "virtio-blk-pci,drive=seed"]);
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }

@@ -69,9 +69,13 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
             throw new ConflictException($"virtual machine {instance.Name} is already running");
         var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
         var boot = await VmImages.BootAsync(image, context.RootVolumePath, cancellationToken);
+        // A disk-booted image (a cloud image) expects a seed at every boot; an image Vessel boots by its kernel gets one when
+        // the instance has cloud-init.* keys (without, Vessel's Debian image boots faster, cloud-init switched off).
+        var seeded = boot is DiskBoot || (boot is KernelBoot { RootDisk: not null } && CloudInitSeed.IsConfigured(instance));
         var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current) with
         {
             Nics = context.Nics,
+            Seed = seeded ? paths.Seed : null,
         };
 
         Directory.CreateDirectory(paths.RunDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
@@ -80,6 +84,8 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
 
         await using var revert = new Reverter();
         revert.Add(() => RemoveRunFiles(paths));
+        if (launch.Seed is not null)
+            await NoCloudSeed.WriteAsync(instance, launch.Seed, cancellationToken);
         var (code, output) = await RunAsync(qemuBinary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
         await File.WriteAllTextAsync(paths.StartLog, output, CancellationToken.None);
         var pid = ReadPid(paths);

@@ -17,6 +17,8 @@ public sealed record QemuLaunch
     public string Machine { get; init; } = "q35";
     public long MemoryBytes { get; init; } = DefaultMemoryBytes;
     public int Cpus { get; init; } = 1;
+    /// <summary>The cloud-init seed image, attached read-only after the root disk; null for none.</summary>
+    public string? Seed { get; init; }
     /// <summary>virtio-net nics on taps the network driver made.</summary>
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
 

@@ -12,7 +12,9 @@ public sealed record QemuPaths(string RunDirectory, string ConsoleLog)
     public string StartLog => Path.Combine(RunDirectory, "qemu.log");
     /// <summary>The running QEMU's pid, start time and boot memory (<see cref="QemuState"/>).</summary>
     public string StateFile => Path.Combine(RunDirectory, "qemu.json");
+    /// <summary>The cloud-init NoCloud seed (<see cref="NoCloudSeed"/>).</summary>
+    public string Seed => Path.Combine(RunDirectory, "seed.iso");
 
     /// <summary>Everything QEMU or the driver made in the run directory, for cleanup.</summary>
-    public IEnumerable<string> RunFiles => [Qmp, GuestAgent, Console, Vnc, PidFile, StartLog, StateFile];
+    public IEnumerable<string> RunFiles => [Qmp, GuestAgent, Console, Vnc, PidFile, StartLog, StateFile, Seed];
 }

@@ -14,6 +14,7 @@ public static partial class HostProbe
             Program(files, "qemu-system-x86_64", CheckStatus.Fail, "apt-get install qemu-system-x86 qemu-utils"),
             Program(files, "qemu-system-aarch64", CheckStatus.Warn, "apt-get install qemu-system-arm"),
             Program(files, "qemu-img", CheckStatus.Fail, "apt-get install qemu-system-x86 qemu-utils"),
+            Program(files, "genisoimage", CheckStatus.Warn, "apt-get install genisoimage"),
             Cgroups(files),
             UserNamespaces(files),
             Filesystem(files, "overlayfs", "overlay", "overlayfs", "modprobe overlay (kernel needs CONFIG_OVERLAY_FS)"),

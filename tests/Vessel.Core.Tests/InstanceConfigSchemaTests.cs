@@ -14,13 +14,41 @@ public sealed class InstanceConfigSchemaTests
     private static string Refused(string key, string value, InstanceType type = InstanceType.Container) =>
         Assert.Throws<BadRequestException>(() => InstanceConfigSchema.ValidateKey(key, value, type, Host)).Message;
 
+    [Theory]
+    [InlineData("cloud-init.user-data", "#cloud-config\nusers: []\n")]
+    [InlineData("cloud-init.user-data", "#!/bin/sh\necho hi\n")]
+    [InlineData("cloud-init.vendor-data", "Content-Type: multipart/mixed; boundary=x\n")]
+    [InlineData("cloud-init.network-config", "version: 2\nethernets:\n  eth0: {dhcp4: true}\n")]
+    [InlineData("cloud-init.network-config", "network:\n  version: 1\n")]
+    public void CloudInit_TakesWhatCloudInitReads(string key, string value)
+    {
+        Valid(key, value, InstanceType.VirtualMachine);
+        Valid(key, value, InstanceType.Container);
+    }
+
+    [Theory]
+    [InlineData("cloud-init.user-data", "users: []\n", "its first line must be a header such as #cloud-config")]
+    [InlineData("cloud-init.vendor-data", "", "its first line must be a header")]
+    [InlineData("cloud-init.network-config", "ethernets: {}\n", "no \"version: 1\" or \"version: 2\"")]
+    public void CloudInit_RefusesWhatCloudInitWouldIgnore(string key, string value, string message)
+    {
+        Assert.Contains(message, Refused(key, value, InstanceType.VirtualMachine), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CloudInit_UserDataOver256KiB_IsRefused()
+    {
+        Assert.Contains("at most 262144 are allowed", Refused("cloud-init.user-data", "#cloud-config\n" + new string('x', 256 * 1024)),
+            StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Known_ListsExactlyTheDocumentedKeys()
     {
         string[] expected =
         [
             "boot.autostart", "boot.autostart.delay", "boot.autostart.priority",
-            "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
+            "cloud-init.network-config", "cloud-init.user-data", "cloud-init.vendor-data", "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
             "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
         ];
 

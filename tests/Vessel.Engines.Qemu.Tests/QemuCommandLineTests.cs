@@ -42,6 +42,14 @@ public sealed class QemuCommandLineTests
     }
 
     [Fact]
+    public void CloudInitSeed_FollowsTheRootDisk_ReadOnly_MatchesGolden()
+    {
+        var kernel = Kernel with { CommandLine = "root=/dev/vda rw console=ttyS0 quiet", RootDisk = "/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2" };
+
+        AssertGolden("kernel-boot-root-disk-seed-tcg", Launch([], kernel, kvm: false) with { Seed = Paths.Seed });
+    }
+
+    [Fact]
     public void DiskBoot_KvmTwoCpusOneGiB_MatchesGolden()
     {
         var disk = new DiskBoot("/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2", "qcow2");

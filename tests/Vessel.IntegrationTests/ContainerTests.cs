@@ -69,6 +69,19 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
     }
 
     [Fact]
+    public void CloudInitKeys_BecomeTheNoCloudSeed_ReadableByTheContainersRootOnly()
+    {
+        var name = Launch("-c", "cloud-init.user-data=#cloud-config\nruncmd: [true]\n", "-c", "cloud-init.network-config=version: 2\n");
+
+        Assert.Equal("#cloud-config\nruncmd: [true]\n", Exec(name, "cat /var/lib/cloud/seed/nocloud-net/user-data").Stdout);
+        Assert.Contains($"local-hostname: {name}\n", Exec(name, "cat /var/lib/cloud/seed/nocloud-net/meta-data").Stdout, StringComparison.Ordinal);
+        Assert.Equal("600 0\n", Exec(name, "stat -c '%a %u' /var/lib/cloud/seed/nocloud-net/network-config").Stdout);
+        Assert.StartsWith("Error: cloud-init.user-data: cloud-init would ignore this",
+            _host.Vessel("config", "set", name, "cloud-init.user-data=runcmd: [true]").Stderr, StringComparison.Ordinal);
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
     public void Files_PushAndPull_InsideTheContainerOnly_RegularFilesOnly()
     {
         var name = Launch();

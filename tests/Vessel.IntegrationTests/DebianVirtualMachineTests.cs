@@ -87,6 +87,27 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.DoesNotContain("disk1", _host.Vessel("snapshot", "list", "deb1").Stdout, StringComparison.Ordinal);
     }
 
+    private const string UserData = """
+        #cloud-config
+        write_files:
+          - path: /root/from-cloud-init
+            content: "seeded\n"
+        runcmd:
+          - [sh, -c, "cloud-init query local_hostname > /root/seen-hostname"]
+
+        """;
+
+    /// <summary>cloud-init found the NoCloud seed: it wrote the user-data's file and ran its command with the seed's hostname.</summary>
+    private void CloudInitRan(string name)
+    {
+        var status = _host.Vessel("exec", name, "--", "cloud-init", "status", "--wait", "--long");
+        Ok(status);
+        Assert.Contains("status: done", status.Stdout, StringComparison.Ordinal);
+        Assert.Contains("DataSourceNoCloud", status.Stdout, StringComparison.Ordinal);
+        Assert.Equal("seeded\n", _host.Vessel("exec", name, "--", "cat", "/root/from-cloud-init").Stdout);
+        Assert.Equal($"{name}\n", _host.Vessel("exec", name, "--", "cat", "/root/seen-hostname").Stdout);
+    }
+
     [GeneratedRegex(@"^\d+\.\d+\.\d+-\d+-cloud-amd64\n$")]
     private static partial Regex CloudKernelRelease();
 
@@ -174,11 +195,15 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         clock.Restart();
         Ok(_host.Vessel("import", backup));
         output.WriteLine($"import: {clock.Elapsed.TotalSeconds:0.0} s");
+        // Its next boot runs cloud-init with the user data (before it, cloud-init was off: no keys, no seed).
+        Ok(_host.Vessel("config", "set", "deb2", $"cloud-init.user-data={UserData}"));
         Ok(_host.Vessel("start", "deb2"));
         clock.Restart();
         while ((mark = _host.Vessel("exec", "deb2", "--", "cat", "/root/mark")).ExitCode != 0)
             Assert.True(clock.Elapsed < AgentTimeout, $"the imported VM's agent did not answer: {mark}");
+        output.WriteLine($"start to agent with cloud-init (no nic: network-online waits its 10 s): {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal("one\n", mark.Stdout);
+        CloudInitRan("deb2");
         Ok(_host.Vessel("delete", "--force", "deb2"));
         Ok(_host.Vessel("delete", "deb1"));
     }

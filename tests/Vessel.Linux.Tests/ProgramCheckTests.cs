@@ -10,6 +10,7 @@ public sealed class ProgramCheckTests : IDisposable
     [InlineData("qemu-system-x86_64", CheckStatus.Fail, "apt-get install qemu-system-x86 qemu-utils")]
     [InlineData("qemu-img", CheckStatus.Fail, "apt-get install qemu-system-x86 qemu-utils")]
     [InlineData("qemu-system-aarch64", CheckStatus.Warn, "apt-get install qemu-system-arm")]
+    [InlineData("genisoimage", CheckStatus.Warn, "apt-get install genisoimage")]
     [InlineData("btrfs-progs", CheckStatus.Warn, "apt-get install btrfs-progs")]
     [InlineData("nftables", CheckStatus.Warn, "apt-get install nftables")]
     [InlineData("dnsmasq", CheckStatus.Warn, "apt-get install dnsmasq-base")]

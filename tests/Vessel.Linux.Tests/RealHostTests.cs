@@ -15,7 +15,7 @@ public sealed class RealHostTests(ITestOutputHelper output)
         }
 
         Assert.Equal(
-            ["hardware virtualization", "qemu-system-x86_64", "qemu-system-aarch64", "qemu-img", "cgroups", "user namespaces",
+            ["hardware virtualization", "qemu-system-x86_64", "qemu-system-aarch64", "qemu-img", "genisoimage", "cgroups", "user namespaces",
              "overlayfs", "btrfs", "btrfs-progs", "nftables", "bridge", "tun", "dnsmasq", "mmdebstrap", "systemd"],
             checks.Select(check => check.Name));
         Assert.All(checks, check =>

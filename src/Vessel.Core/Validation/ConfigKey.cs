@@ -16,11 +16,14 @@ public sealed record ConfigKey(string Name, string Rule, Action<string, string, 
     public static ConfigKey Integer(string name, long min, long max, string unit = "", bool containerOnly = false) =>
         new(name, $"{min} to {max}{unit}", (key, value, _) => ParseInteger(key, value, min, max, unit), containerOnly);
 
-    public static ConfigKey Text(string name) => new(name, "any text up to 4096 characters", (key, value, _) =>
+    public static ConfigKey Text(string name, int maxLength = 4096) => new(name, $"any text up to {maxLength} characters", (key, value, _) =>
+        CheckLength(key, value, maxLength));
+
+    public static void CheckLength(string key, string value, int maxLength)
     {
-        if (value.Length > 4096)
-            throw new BadRequestException($"{key}: the value is {value.Length} characters long; at most 4096 are allowed");
-    });
+        if (value.Length > maxLength)
+            throw new BadRequestException($"{key}: the value is {value.Length} characters long; at most {maxLength} are allowed");
+    }
 
     public static long ParseInteger(string key, string value, long min, long max, string unit = "")
     {

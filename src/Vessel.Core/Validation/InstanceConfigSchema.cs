@@ -21,6 +21,9 @@ public static class InstanceConfigSchema
         ConfigKey.Integer("boot.autostart.priority", 0, 1000),
         ConfigKey.Bool("security.privileged", containerOnly: true),
         ConfigKey.Bool("security.nesting", containerOnly: true),
+        new(CloudInit.UserData, "cloud-init user data: #cloud-config YAML, a #! script or another format cloud-init reads", CloudInit.CheckUserData),
+        new(CloudInit.VendorData, "cloud-init vendor data, in the formats of user data", CloudInit.CheckUserData),
+        new(CloudInit.NetworkConfig, "a cloud-init network config (version 1 or 2 YAML)", CloudInit.CheckNetworkConfig),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Prefixes whose keys are free text: image.* describes the source image, user.* and environment.* are the user's.</summary>

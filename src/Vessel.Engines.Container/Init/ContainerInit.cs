@@ -75,6 +75,7 @@ public static class ContainerInit
         ProcessSetup.SetHostname(spec.Name);
         NetworkInterfaces.Up("lo");
         WriteResolvConf(spec.Nics);
+        WriteCloudInitSeed(spec.CloudInitSeed);
         ProcessSetup.SetNoNewPrivileges();
         ProcessSetup.LimitCapabilities(DefaultCapabilities);
         ProcessSetup.InstallSeccomp(DockerDefault.Filter());
@@ -93,6 +94,28 @@ public static class ContainerInit
         var domains = string.Join(' ', servers.Select(n => n.Domain).OfType<string>().Distinct());
         File.WriteAllText("/etc/resolv.conf", (domains.Length > 0 ? $"search {domains}\n" : "") +
             string.Concat(servers.Select(n => $"nameserver {n.Nameserver}\n").Distinct()));
+    }
+
+    /// <summary>
+    /// Where cloud-init's NoCloud data source looks inside a container. Written after pivot_root as the container's root,
+    /// so that no link the container made can send the writes outside it; readable by root only (user data holds secrets).
+    /// </summary>
+    private static void WriteCloudInitSeed(IReadOnlyDictionary<string, string>? files)
+    {
+        if (files is null)
+            return;
+        const string seed = "/var/lib/cloud/seed/nocloud-net";
+        Directory.CreateDirectory(seed);
+        foreach (var (name, text) in files)
+        {
+            var path = Path.Combine(seed, name);
+            File.Delete(path);
+            using var file = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+            file.Write(Encoding.UTF8.GetBytes(text));
+        }
     }
 
     private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);

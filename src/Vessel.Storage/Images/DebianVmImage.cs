@@ -6,7 +6,8 @@ namespace Vessel.Storage.Images;
 /// The virtual-machine flavour of the Debian image. mmdebstrap's minbase with systemd, udev, dbus (so that logind turns
 /// the ACPI power button into a clean poweroff), Debian's cloud kernel with an initramfs of only the virtio disk modules,
 /// qemu-guest-agent (its udev rule starts it once the virtio port org.qemu.guest_agent.0 shows up), openssh-server (host
-/// keys made on each instance's first boot, never shared) and systemd-networkd asking DHCP on every ethernet link. The
+/// keys made on each instance's first boot, never shared), systemd-networkd asking DHCP on every ethernet link, and
+/// cloud-init reading only the NoCloud seed Vessel attaches (user-data, network-config rendered for networkd). The
 /// tree becomes an ext4 file system (mkfs.ext4 -d) in a compressed qcow2, packed with the kernel and initramfs as a
 /// <see cref="KernelImageLayout"/> image: the QEMU engine boots the kernel directly with root=/dev/vda, the fastest boot
 /// under TCG, and each instance's disk is a copy-on-write overlay on the image's.
@@ -33,6 +34,28 @@ public static class DebianVmImage
 
         """;
 
+    // Only local seeds: probing for clouds that are not there costs a TCG guest many seconds at every boot. With more than
+    // one source listed, ds-identify looks for them and turns cloud-init off for the boot when it finds none (no cloud-init.*
+    // keys, no seed); with just one it would run cloud-init at every boot.
+    private const string CloudInitConfig = """
+        datasource_list: [NoCloud, ConfigDrive, None]
+        # The image generates no locales; C.UTF-8 is glibc's own, so update-locale accepts it.
+        locale: C.UTF-8
+        system_info:
+          network:
+            renderers: [networkd]
+
+        """;
+
+    // cloud-init waits for network-online.target, and the whole boot waits for cloud-init: a VM without a nic (or whose DHCP
+    // is slow) would stall two minutes; any one link online is enough, and ten seconds is the most it waits.
+    private const string WaitOnlineDropIn = """
+        [Service]
+        ExecStart=
+        ExecStart=/lib/systemd/systemd-networkd-wait-online --any --timeout=10
+
+        """;
+
     private const string DhcpNetwork = """
         [Match]
         Type=ether
@@ -46,7 +69,7 @@ public static class DebianVmImage
     /// <exception cref="NotSupportedYetException">Debian has no cloud kernel for the architecture.</exception>
     public static IReadOnlyList<string> Packages(string architecture) =>
     [
-        .. DebianImage.BasePackages, "dbus", "udev", "initramfs-tools", "qemu-guest-agent", "openssh-server",
+        .. DebianImage.BasePackages, "dbus", "udev", "initramfs-tools", "qemu-guest-agent", "openssh-server", "cloud-init",
         architecture switch
         {
             "amd64" or "arm64" => $"linux-image-cloud-{architecture}",
@@ -66,6 +89,8 @@ public static class DebianVmImage
     [
         WriteFile("/etc/fstab", "/dev/vda / ext4 rw,discard,errors=remount-ro 0 1\n"),
         WriteFile("/etc/systemd/network/80-vessel-dhcp.network", DhcpNetwork),
+        WriteFile("/etc/cloud/cloud.cfg.d/90-vessel.cfg", CloudInitConfig),
+        WriteFile("/etc/systemd/system/systemd-networkd-wait-online.service.d/vessel.conf", WaitOnlineDropIn),
         "chroot \"$1\" systemctl enable systemd-networkd",
         "rm -f \"$1\"/etc/ssh/ssh_host_*",
         WriteFile("/etc/systemd/system/vessel-ssh-keygen.service", KeygenUnit),
@@ -104,7 +129,7 @@ public static class DebianVmImage
             File.Delete(raw);
             var path = Path.Combine(workDirectory, KernelImageLayout.Filename);
             var metadata = KernelImageLayout.Metadata(CommandLine, version,
-                $"Debian {options.Suite} virtual machine (cloud kernel {version}, systemd, qemu-guest-agent, openssh-server)", withDisk: true);
+                $"Debian {options.Suite} virtual machine (cloud kernel {version}, systemd, qemu-guest-agent, openssh-server, cloud-init)", withDisk: true);
             await KernelImageLayout.WriteAsync(path, kernel, initrd, metadata, disk, cancellationToken);
             return path;
         }
