@@ -1,6 +1,6 @@
 // Small shared pieces: data loading, actions with operation progress, errors, the error boundary, dialogs.
 import { Component, type ComponentChildren } from "preact";
-import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { wait, type Operation } from "./api";
 
 export function message(e: unknown): string {
@@ -122,37 +122,33 @@ const focusable = 'button:not([disabled]), [href], input:not([disabled]), select
 /** A modal dialog: focus moves in and stays in, Escape closes it, focus goes back where it was. */
 export function Dialog({ title, onClose, children }: { title: string; onClose: () => void; children: ComponentChildren }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     const node = ref.current!;
     (node.querySelector<HTMLElement>("[data-autofocus]") ?? node.querySelector<HTMLElement>(focusable))?.focus();
-    const key = (e: KeyboardEvent) => {
-      if (e.key === "Escape") {
-        e.preventDefault();
-        onClose();
-      } else if (e.key === "Tab") {
-        const items = [...node.querySelectorAll<HTMLElement>(focusable)];
-        if (items.length === 0) return;
-        const first = items[0];
-        const last = items[items.length - 1];
-        if (e.shiftKey && document.activeElement === first) {
-          e.preventDefault();
-          last.focus();
-        } else if (!e.shiftKey && document.activeElement === last) {
-          e.preventDefault();
-          first.focus();
-        }
-      }
-    };
-    node.addEventListener("keydown", key);
-    return () => {
-      node.removeEventListener("keydown", key);
-      before?.focus();
-    };
+    return () => before?.focus();
   }, []);
+  const key = (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      onClose();
+    } else if (e.key === "Tab") {
+      const items = [...ref.current!.querySelectorAll<HTMLElement>(focusable)];
+      if (items.length === 0) return;
+      const first = items[0];
+      const last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) {
+        e.preventDefault();
+        last.focus();
+      } else if (!e.shiftKey && document.activeElement === last) {
+        e.preventDefault();
+        first.focus();
+      }
+    }
+  };
   return (
     <div class="backdrop" onClick={(e) => e.target === e.currentTarget && onClose()}>
-      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" ref={ref}>
+      <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="dialog-title" ref={ref} onKeyDown={key}>
         <h2 id="dialog-title">{title}</h2>
         {children}
       </div>

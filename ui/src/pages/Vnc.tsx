@@ -31,7 +31,14 @@ export function Vnc({ name }: { name: string }) {
       }
       if (disposed) return;
       setPhase("connecting");
-      const client = new RFB(box.current!, socketUrl(`/instances/${enc(name)}/vnc`), { shared: true });
+      let client: RFB;
+      try {
+        client = new RFB(box.current!, socketUrl(`/instances/${enc(name)}/vnc`), { shared: true });
+      } catch (e) {
+        setError(`The graphical console could not be opened: ${message(e)}`);
+        setPhase("closed");
+        return;
+      }
       client.scaleViewport = true;
       client.background = "#1b1d21";
       rfb.current = client;
