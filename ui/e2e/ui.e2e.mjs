@@ -206,6 +206,23 @@ try {
     await run("cat /root/f", "orig");
   });
 
+  await step("config: a wrong value shows the API's message by the field, a right one is applied", async () => {
+    await go(`instances/${name}`);
+    await page.getByTestId("config-new-key").fill("limits.memory");
+    await page.getByTestId("config-new-value").fill("lots");
+    await page.getByTestId("config-new-submit").click();
+    const error = page.getByTestId("config-new-error");
+    await error.waitFor();
+    const text = (await error.textContent())?.trim() ?? "";
+    if (!text.includes("limits.memory")) throw new Error(`the message does not name the key: ${text}`);
+    await page.getByTestId("config-new-value").fill("256MiB");
+    await page.getByTestId("config-new-submit").click();
+    await page.getByTestId("config-limits.memory").waitFor();
+    const value = await page.getByTestId("config-limits.memory").inputValue();
+    if (value !== "256MiB") throw new Error(`limits.memory shows ${value}`);
+    return text;
+  });
+
   if (vm)
     await step(`graphical console of ${vm} shows a picture`, async () => {
       await go(`instances/${vm}/vnc`);
@@ -264,6 +281,18 @@ try {
     await page.getByTestId("nav-images").waitFor();
     await shot("phone");
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await step("stop from the page; its console says it is stopped", async () => {
+    await go(`instances/${name}`);
+    await page.getByTestId("action-stop").click();
+    await page.getByTestId("status").first().filter({ hasText: /^Stopped$/ }).waitFor({ timeout: 60000 });
+    await go(`instances/${name}/console`);
+    const error = page.getByTestId("console-error");
+    await error.waitFor();
+    const text = (await error.textContent())?.trim() ?? "";
+    if (!/stopped/i.test(text)) throw new Error(`the console says: ${text}`);
+    return text;
   });
 
   await step(`delete ${name} through the page`, async () => {

@@ -3,7 +3,7 @@
 import { Component } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, addresses, enc, get, instanceOf, instanceUsage, type Instance, type Usage } from "../api";
-import { ErrorText, Spinner, StatusBadge, message } from "../components";
+import { ErrorText, Spinner, message } from "../components";
 import { subscribe } from "../events";
 import { bytes } from "../format";
 import { href } from "../router";
@@ -198,7 +198,10 @@ class InstanceRow extends Component<{ row: Row }> {
         </td>
         <td>{instance.type === "virtual-machine" ? "VM" : "container"}</td>
         <td>
-          <StatusBadge status={instance.status} />
+          {/* StatusBadge's markup, inline: no component per row. */}
+          <span class={`badge status-${instance.status.toLowerCase()}`} data-testid="status">
+            {instance.status}
+          </span>
         </td>
         <td>{addresses(instance)}</td>
         <td>{cpuPercent !== undefined ? `${Math.max(0, cpuPercent).toFixed(1)} %` : usage?.cpu_seconds !== undefined ? `${usage.cpu_seconds.toFixed(1)} s` : ""}</td>
