@@ -310,6 +310,24 @@ try {
     created = false;
   });
 
+  if (login) {
+    await step("an expired session (any 401) goes back to the login page", async () => {
+      await go("instances");
+      await page.getByTestId("instance-count").waitFor();
+      await context.clearCookies();
+      await page.getByTestId("nav-images").click();
+      await page.getByTestId("login-token").waitFor();
+    });
+    await step("log in again, log out", async () => {
+      await page.getByTestId("login-token").fill(token);
+      await page.getByTestId("login-submit").click();
+      await page.getByTestId("logout").click();
+      await page.getByTestId("login-token").waitFor();
+      await page.reload();
+      await page.getByTestId("login-token").waitFor();
+    });
+  }
+
   if (pageErrors.length) throw new Error(`uncaught errors in the page: ${pageErrors.join("; ")}`);
   console.log(`passed: screenshots in ${artifacts}`);
 } catch (e) {
