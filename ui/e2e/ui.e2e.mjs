@@ -183,6 +183,17 @@ try {
     await shot("console");
   });
 
+  await step("console: reconnect", async () => {
+    await page.evaluate(() => (window.__vesselTerm.__old = true));
+    await page.getByTestId("console-reconnect").click();
+    await page.waitForFunction(() => window.__vesselTerm && !window.__vesselTerm.__old);
+    await page.getByTestId("console-state").filter({ hasText: /^connected$/ }).waitFor({ timeout: 20000 });
+    await page.getByTestId("console-terminal").click();
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(300);
+    await run("echo again", "again");
+  });
+
   await step("snapshot, change a file, restore, the file is back", async () => {
     await run("mkdir -p /root && echo orig > /root/f && cat /root/f", "orig");
     await go(`instances/${name}/snapshots`);
