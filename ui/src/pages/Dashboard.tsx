@@ -21,9 +21,11 @@ export function Dashboard() {
   const { value, error, reload } = useLoad(load);
   useEffect(() => {
     let timer = 0;
-    const unsubscribe = subscribe(() => {
+    const unsubscribe = subscribe((e) => {
+      // Lifecycle changes and operations that start or end; not every step in between.
+      if (e.type === "operation" && e.operation?.status !== "Running" && !["Success", "Failure", "Cancelled"].includes(e.operation?.status ?? "")) return;
       clearTimeout(timer);
-      timer = window.setTimeout(reload, 300);
+      timer = window.setTimeout(reload, 500);
     });
     return () => {
       unsubscribe();
