@@ -82,6 +82,7 @@ const server = createServer((req, res) => {
     const upstream = request({ socketPath, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode, answer.headers);
       answer.pipe(res);
+      answer.on("close", () => answer.complete || res.destroy()); // the daemon went away mid-answer (an event stream)
     });
     upstream.on("error", (e) => res.writeHead(502).end(e.message));
     req.pipe(upstream);

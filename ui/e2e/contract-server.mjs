@@ -63,6 +63,7 @@ const server = createServer(tls, (req, res) => {
     const upstream = request({ socketPath, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode, answer.headers);
       answer.pipe(res);
+      answer.on("close", () => answer.complete || res.destroy()); // the daemon went away mid-answer (an event stream)
     });
     upstream.on("error", (e) => json(res, 502, { error: e.message, error_code: 502 }));
     req.pipe(upstream);

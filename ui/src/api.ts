@@ -105,7 +105,8 @@ export interface ServerInfo {
 }
 
 export interface VesselEvent {
-  type: "operation" | "lifecycle";
+  /** resync is the UI's own: the stream reconnected after a gap, so events may have been missed. */
+  type: "operation" | "lifecycle" | "resync";
   timestamp: string;
   action?: string;
   source?: string;

@@ -83,6 +83,9 @@ export function App() {
   const section = route[0] ?? "";
   return (
     <div class="layout">
+      <a class="skip" href="#main" onClick={(e) => (e.preventDefault(), document.getElementById("main")?.focus())}>
+        Skip to content
+      </a>
       <header class="top">
         <a class="brand" href="#/">
           Vessel
@@ -107,7 +110,7 @@ export function App() {
           )}
         </nav>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <ErrorBoundary resetKey={route.join("/")}>
           <Page route={route} />
         </ErrorBoundary>

@@ -19,6 +19,11 @@ export function InstancePage({ name, tab }: { name: string; tab: string }) {
   useEffect(
     () =>
       subscribe((event) => {
+        if (event.type === "resync") {
+          instance.reload();
+          setSnapshotsVersion((v) => v + 1);
+          return;
+        }
         const sources = event.type === "operation" ? (event.operation?.resources ?? []) : [event.source ?? ""];
         if (!sources.some((s) => instanceOf(s) === name)) return;
         if (event.action === "instance-deleted") setGone(true);

@@ -86,6 +86,10 @@ export function Instances() {
       }
     };
     const unsubscribe = subscribe((event) => {
+      if (event.type === "resync") {
+        loadAll();
+        return;
+      }
       const names = event.type === "operation" ? (event.operation?.resources ?? []).map(instanceOf) : [instanceOf(event.source)];
       for (const name of names) if (name) pending.add(name);
       if (pending.size > 0 && !scheduled) {
@@ -99,16 +103,19 @@ export function Instances() {
       }
     });
 
-    (async () => {
+    // The whole list: at first, and again when the event stream had a gap.
+    const loadAll = async () => {
       try {
         const list = await get<Instance[]>("/instances?recursion=1", abort.signal);
         mark("instancesResponse");
-        setRows(new Map(list.map((instance) => [instance.name, { instance }])));
+        setRows((current) => new Map(list.map((instance) => [instance.name, { ...(current?.get(instance.name) ?? {}), instance }])));
+        setError(null);
         refreshUsage();
       } catch (e) {
         if (!abort.signal.aborted) setError(message(e));
       }
-    })();
+    };
+    loadAll();
     const timer = setInterval(refreshUsage, usageEvery);
     return () => {
       abort.abort();

@@ -7,7 +7,7 @@ export function useLiveReload(reload: () => void, concerns: (e: VesselEvent) => 
   useEffect(() => {
     let timer = 0;
     const unsubscribe = subscribe((e) => {
-      if (!concerns(e)) return;
+      if (e.type !== "resync" && !concerns(e)) return;
       clearTimeout(timer);
       timer = window.setTimeout(reload, 200);
     });
