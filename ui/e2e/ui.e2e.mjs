@@ -6,7 +6,7 @@
 // (default none), ARTIFACTS_DIR (screenshots), VESSEL_NAME_PREFIX (default e2e), VESSEL_E2E_HEADFUL=1 to watch.
 // Prints one line per step; exits 1 with the failing step's message.
 import { chromium } from "playwright-core";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -119,6 +119,7 @@ const pageErrors = [];
 page.on("pageerror", (e) => pageErrors.push(e.message));
 
 let created = false;
+const copies = [];
 try {
   await step("open the UI", async () => {
     await page.goto(url);
@@ -306,6 +307,32 @@ try {
     return text;
   });
 
+  await step("export downloads a backup file", async () => {
+    await go(`instances/${name}`);
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 60000 }), page.getByTestId("export").click()]);
+    const failure = await download.failure();
+    if (failure) throw new Error(`the download failed: ${failure}`);
+    const file = join(artifacts, "export.tmp");
+    await download.saveAs(file);
+    const size = statSync(file).size;
+    rmSync(file);
+    if (size < 1024) throw new Error(`the backup is only ${size} bytes`);
+    return `${download.suggestedFilename()}, ${size} bytes`;
+  });
+
+  await step("copy to a new name, then delete the copy", async () => {
+    const copy = `${name}-copy`;
+    await go(`instances/${name}`);
+    await page.getByTestId("copy-name").fill(copy);
+    await page.getByTestId("copy-submit").click();
+    copies.push(copy);
+    await page.waitForURL((u) => u.hash === `#/instances/${copy}`, { timeout: 60000 });
+    await page.getByTestId("action-delete").click();
+    await page.getByTestId("confirm").click();
+    await page.waitForURL((u) => u.hash === "#/instances", { timeout: 60000 });
+    copies.pop();
+  });
+
   await step(`delete ${name} through the page`, async () => {
     await go(`instances/${name}`);
     await page.getByTestId("action-delete").click();
@@ -345,15 +372,14 @@ try {
   if (!failed) console.error(`FAIL ${e?.message ?? e}`);
   failed = true;
 } finally {
-  if (created) {
-    // Leave nothing behind: delete the container through the API, from the logged-in page.
+  // Leave nothing behind: delete what the test made through the API, from the logged-in page.
+  for (const leftover of [...(created ? [name] : []), ...copies])
     await page
       .evaluate(async (n) => {
         const r = await fetch(`/1.0/instances/${encodeURIComponent(n)}?force=1`, { method: "DELETE" });
         if (r.status === 202) await fetch(`/1.0/operations/${(await r.json()).id}/wait?timeout=60`);
-      }, name)
+      }, leftover)
       .catch(() => {});
-  }
   await context.close();
   rmSync(profile, { recursive: true, force: true });
 }
