@@ -44,7 +44,7 @@ export function Instances() {
         const elapsed = (now - previousAt) / 1000;
         setRows((current) => {
           if (!current) return current;
-          const next = new Map(current);
+          let next: Map<string, Row> | null = null;
           for (const [name, row] of current) {
             const u = usage.get(name);
             const before = previous.get(name);
@@ -52,9 +52,9 @@ export function Instances() {
               u?.cpu_seconds !== undefined && before?.cpu_seconds !== undefined && previousAt > 0
                 ? (100 * (u.cpu_seconds - before.cpu_seconds)) / elapsed
                 : undefined;
-            if (u !== row.usage) next.set(name, { ...row, usage: u, cpuPercent });
+            if (u !== row.usage) (next ??= new Map(current)).set(name, { ...row, usage: u, cpuPercent });
           }
-          return next;
+          return next ?? current;
         });
         previous = usage;
         previousAt = now;
