@@ -1,0 +1,141 @@
+// Host figures the API gives (GET /1.0, /1.0/metrics, /1.0/storage-pools), instances by status, recent operations.
+import { useEffect } from "preact/hooks";
+import { get, instanceUsage, type Instance, type Operation, type ServerInfo, type StoragePoolView } from "../api";
+import { ErrorText, Spinner, StatusBadge, useLoad } from "../components";
+import { subscribe } from "../events";
+import { bytes, percent, time } from "../format";
+import { href } from "../router";
+
+async function load() {
+  const [server, instances, pools, operations, usage] = await Promise.all([
+    get<ServerInfo>(""),
+    get<Instance[]>("/instances?recursion=1"),
+    get<StoragePoolView[]>("/storage-pools"),
+    get<Operation[]>("/operations"),
+    instanceUsage(),
+  ]);
+  return { server, instances, pools, operations, usage };
+}
+
+export function Dashboard() {
+  const { value, error, reload } = useLoad(load);
+  useEffect(() => {
+    let timer = 0;
+    const unsubscribe = subscribe((e) => {
+      // Lifecycle changes and operations that start or end; not every step in between.
+      if (e.type === "operation" && e.operation?.status !== "Running" && !["Success", "Failure", "Cancelled"].includes(e.operation?.status ?? "")) return;
+      clearTimeout(timer);
+      timer = window.setTimeout(reload, 500);
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, []);
+
+  if (!value) return error ? <ErrorText error={error} /> : <Spinner label="Loading the dashboard" />;
+  const { server, instances, pools, operations, usage } = value;
+  const counts = new Map<string, number>();
+  for (const i of instances) counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
+  let memory = 0;
+  let cpu = 0;
+  for (const u of usage.values()) {
+    memory += u.memory_bytes ?? 0;
+    cpu += u.cpu_seconds ?? 0;
+  }
+  const recent = [...operations].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 10);
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <ErrorText error={error} />
+      <div class="cards">
+        <section class="panel" aria-labelledby="host-h">
+          <h2 id="host-h">Host</h2>
+          <dl>
+            <dt>CPUs</dt>
+            <dd data-testid="host-cpus">{server.cpus}</dd>
+            <dt>CPU time used by instances</dt>
+            <dd>{cpu.toFixed(1)} s</dd>
+            <dt>Memory</dt>
+            <dd>{bytes(server.memory_bytes)}</dd>
+            <dt>Memory used by instances</dt>
+            <dd>
+              {bytes(memory)} ({percent(memory, server.memory_bytes)})
+            </dd>
+            <dt>Kernel</dt>
+            <dd>
+              {server.kernel} ({server.architecture})
+            </dd>
+            <dt>VMs</dt>
+            <dd>{server.vm_acceleration}</dd>
+            <dt>Vessel</dt>
+            <dd>
+              {server.version} (API {server.api_version})
+            </dd>
+          </dl>
+        </section>
+        <section class="panel" aria-labelledby="disk-h">
+          <h2 id="disk-h">Disk</h2>
+          {pools.map((p) => (
+            <div key={p.pool.name} class="meter-row">
+              <span>
+                {p.pool.name}: {bytes(p.usage.used_bytes)} of {bytes(p.usage.total_bytes)}
+              </span>
+              <meter min={0} max={p.usage.total_bytes} value={p.usage.used_bytes} aria-label={`${p.pool.name} used`} />
+            </div>
+          ))}
+        </section>
+        <section class="panel" aria-labelledby="inst-h">
+          <h2 id="inst-h">Instances</h2>
+          <p>
+            <a href={href("instances")}>{instances.length} instances</a>
+          </p>
+          <ul class="plain" data-testid="status-counts">
+            {[...counts].map(([status, n]) => (
+              <li key={status}>
+                <StatusBadge status={status} /> {n}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+      <section class="panel" aria-labelledby="ops-h">
+        <h2 id="ops-h">Recent operations</h2>
+        <OperationTable operations={recent} />
+        <p>
+          <a href={href("operations")}>All operations</a>
+        </p>
+      </section>
+    </>
+  );
+}
+
+export function OperationTable({ operations }: { operations: Operation[] }) {
+  if (operations.length === 0) return <p>No operations yet.</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Description</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {operations.map((o) => (
+            <tr key={o.id}>
+              <td>{o.description}</td>
+              <td>
+                <StatusBadge status={o.status} />
+              </td>
+              <td>{time(o.created_at)}</td>
+              <td class="error-cell">{o.error ?? ""}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
