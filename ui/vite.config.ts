@@ -4,12 +4,7 @@ import preact from "@preact/preset-vite";
 // The daemon serves dist/ at / and the API at /1.0 on the same origin. In development the API comes from a
 // daemon of your own: VESSEL_DEV_API=http://127.0.0.1:18443 npm run dev (see README.md).
 const api = process.env.VESSEL_DEV_API ?? "http://127.0.0.1:18443";
-// A daemon without the /vnc endpoint: e2e/dev-vnc-bridge.mjs stands in for it (development only).
-const vncBridge = process.env.VESSEL_DEV_VNC_BRIDGE;
-const proxy = {
-  ...(vncBridge ? { "^/1\\.0/instances/[^/]+/vnc$": { target: vncBridge, ws: true } } : {}),
-  "/1.0": { target: api, ws: true, changeOrigin: true },
-};
+const proxy = { "/1.0": { target: api, ws: true, changeOrigin: true } };
 
 export default defineConfig({
   base: "./",

@@ -70,7 +70,7 @@ public sealed partial class ContainerDriver
             var state = ContainerShim.ReadState(context.RunDirectory);
             var shimPid = state?.ShimPid ?? 0;
             if (shimPid != 0)
-                Processes.TryReap(shimPid, out _);
+                TryReap(shimPid, out _);
             if (state is null || (!state.Running && (shimPid == 0 || !ProcStat.IsRunning(shimPid))))
             {
                 Untrack(context.Instance.Name);

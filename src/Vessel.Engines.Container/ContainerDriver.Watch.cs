@@ -12,25 +12,46 @@ public sealed partial class ContainerDriver
     private sealed record Watched(string RunDirectory, ShimState State);
 
     private readonly ConcurrentDictionary<string, Watched> _watched = new();
+    // Shims this daemon started are its children: every one is reaped (by the watch, or where a start or stop waits
+    // for it), so that none stays a zombie. Adopted shims belong to the daemon that started them, or to init.
+    private readonly ConcurrentDictionary<int, bool> _children = new();
     private Timer? _watch;
 
     /// <summary>Keeps an eye on a running container: when its init ends on its own, Stopped is raised once.</summary>
     private void Track(string name, string runDirectory, ShimState running)
     {
         _watched[name] = new Watched(runDirectory, running);
-        _watch ??= new Timer(_ => Poll(), null, WatchInterval, WatchInterval);
+        Watch();
+    }
+
+    private void Watch() => _watch ??= new Timer(_ => Poll(), null, WatchInterval, WatchInterval);
+
+    private void AddChild(int shimPid)
+    {
+        _children[shimPid] = true;
+        Watch();
+    }
+
+    private bool TryReap(int shimPid, out int exitCode)
+    {
+        if (!Processes.TryReap(shimPid, out exitCode))
+            return false;
+        _children.TryRemove(shimPid, out _);
+        return true;
     }
 
     private void Untrack(string name) => _watched.TryRemove(name, out _);
 
     private void Poll()
     {
+        foreach (var shimPid in _children.Keys)
+            TryReap(shimPid, out _);
         foreach (var (name, watched) in _watched)
         {
             // One read of /proc/PID/stat per container while it runs; the state file only once its init is gone.
             if (ProcStat.IsAlive(watched.State.InitPid, watched.State.InitStartTime))
                 continue;
-            Processes.TryReap(watched.State.ShimPid, out _); // our child when this daemon started it
+            TryReap(watched.State.ShimPid, out _);
             var state = ContainerShim.ReadState(watched.RunDirectory);
             if (state is { Running: true } && ProcStat.IsRunning(watched.State.ShimPid))
                 continue; // the shim is about to record how the init ended

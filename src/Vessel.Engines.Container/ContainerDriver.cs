@@ -94,6 +94,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
                 cgroup.Delegate((int)spec.Idmap.Base, (int)spec.Idmap.Base);
             cgroup.Apply(LimitsFromConfig.Parse(instance.Config, HostResources.Current));
             var shimPid = SpawnShim(context.RunDirectory);
+            AddChild(shimPid);
             var state = await WaitForStartAsync(context.RunDirectory, shimPid, cancellationToken);
             if (!state.Running)
             {
@@ -175,20 +176,20 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         return shim.Pid;
     }
 
-    private static async Task ReapAsync(int pid)
+    private async Task ReapAsync(int pid)
     {
-        for (var i = 0; i < 100 && !Processes.TryReap(pid, out _); i++)
+        for (var i = 0; i < 100 && !TryReap(pid, out _); i++)
             await Task.Delay(20);
     }
 
-    private static async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, CancellationToken cancellationToken)
+    private async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
         {
             if (ContainerShim.ReadState(runDirectory) is { } state)
                 return state;
-            if (Processes.TryReap(shimPid, out var code))
+            if (TryReap(shimPid, out var code))
                 return new ShimState { Error = $"vessel-shim exited with {code} before the container started; see {runDirectory}/shim.log" };
             await Task.Delay(10, cancellationToken);
         }

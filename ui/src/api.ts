@@ -191,18 +191,23 @@ export function socketUrl(path: string): string {
   return url.toString();
 }
 
-/** Per-instance CPU seconds and memory bytes from /1.0/metrics (the Prometheus text the daemon writes). */
+/** The running instances' usage (CPU seconds, memory, …), from GET /1.0/instances?recursion=2 (one request for all). */
 export async function instanceUsage(): Promise<Map<string, Usage>> {
-  const text = await get<string>("/metrics");
+  const list = await get<{ instance: Instance; state: InstanceState }[]>("/instances?recursion=2");
   const usage = new Map<string, Usage>();
-  const line = /^vessel_instance_(cpu_seconds_total|memory_bytes)\{name="([^"]+)"[^}]*\} (\S+)$/gm;
-  for (let m; (m = line.exec(text)); ) {
-    const entry = usage.get(m[2]) ?? {};
-    if (m[1] === "cpu_seconds_total") entry.cpu_seconds = Number(m[3]);
-    else entry.memory_bytes = Number(m[3]);
-    usage.set(m[2], entry);
-  }
+  for (const { instance, state } of list) if (state.usage) usage.set(instance.name, state.usage);
   return usage;
+}
+
+/** GET /1.0/resources: the host's load and memory now. */
+export interface Resources {
+  cpus: number;
+  load_average: number[];
+  memory_total_bytes: number;
+  memory_available_bytes: number;
+  swap_total_bytes: number;
+  swap_free_bytes: number;
+  uptime_seconds: number;
 }
 
 /** IPv4 addresses Vessel gave the instance's nics, as `vessel list` shows them. */

@@ -14,7 +14,7 @@ import { Networks } from "./pages/Networks";
 import { StoragePools } from "./pages/StoragePools";
 import { Operations } from "./pages/Operations";
 
-type Auth = "checking" | "in" | "out" | "none";
+type Auth = "checking" | "in" | "out";
 
 const pages: [string, string][] = [
   ["", "Dashboard"],
@@ -38,8 +38,6 @@ export function App() {
       () => setAuth("in"),
       (e) => {
         if (e instanceof ApiError && e.status === 401) setAuth("out");
-        // A development daemon has no auth endpoints yet; a production build never takes this branch.
-        else if (import.meta.env.DEV && e instanceof ApiError && e.status === 404) setAuth("none");
         else setError(message(e));
       },
     );

@@ -19,7 +19,7 @@ internal static class ConsoleApi
         api.MapGet("/instances/{name}/console/log", async (string name, InstanceService instances, CancellationToken ct) =>
             Results.Text(await instances.ReadConsoleLogAsync(name, ct), "text/plain; charset=utf-8"));
 
-        api.MapGet("/instances/{name}/console", (string name, HttpContext context, InstanceService instances) =>
+        api.MapMethods("/instances/{name}/console", Http.WebSocketMethods, (string name, HttpContext context, InstanceService instances) =>
             RelayAsync(context, "the console", ct => instances.AttachConsoleAsync(name, ct), control =>
             {
                 if (control is { Type: "resize", Columns: > 0 and var columns, Rows: > 0 and var rows })
@@ -27,7 +27,7 @@ internal static class ConsoleApi
                 return Task.CompletedTask;
             }));
 
-        api.MapGet("/instances/{name}/vnc", (string name, HttpContext context, InstanceService instances) =>
+        api.MapMethods("/instances/{name}/vnc", Http.WebSocketMethods, (string name, HttpContext context, InstanceService instances) =>
             RelayAsync(context, "the graphical console", ct => instances.AttachDisplayAsync(name, ct), _ => Task.CompletedTask));
     }
 

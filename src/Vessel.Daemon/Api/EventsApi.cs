@@ -10,13 +10,15 @@ internal static class EventsApi
 {
     private static readonly string[] Types = ["operation", "lifecycle"];
 
-    public static void Map(IEndpointRouteBuilder api) => api.MapGet("/events", async (HttpContext context, EventHub hub) =>
+    public static void Map(IEndpointRouteBuilder api) => api.MapGet("/events", async (HttpContext context, EventHub hub, IHostApplicationLifetime lifetime) =>
     {
         var wanted = context.Request.Query["type"].FirstOrDefault()?.Split(',') ?? Types;
         foreach (var type in wanted.Where(t => !Types.Contains(t)))
             throw new BadRequestException($"type: \"{type}\" is not an event type (operation, lifecycle)");
 
-        var ct = context.RequestAborted;
+        // A stream ends when its client leaves or the daemon stops (shutdown would otherwise wait for every open stream).
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
+        var ct = ended.Token;
         var events = hub.Subscribe(ct);
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";

@@ -15,7 +15,7 @@ internal static class ExecApi
 {
     private const byte Stdin = 0, Stdout = 1, Stderr = 2;
 
-    public static void Map(IEndpointRouteBuilder api) => api.MapGet("/instances/{name}/exec", async (string name, HttpContext context,
+    public static void Map(IEndpointRouteBuilder api) => api.MapMethods("/instances/{name}/exec", Http.WebSocketMethods, async (string name, HttpContext context,
         InstanceService instances, ILoggerFactory logs) =>
     {
         if (!context.WebSockets.IsWebSocketRequest)

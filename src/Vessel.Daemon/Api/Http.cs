@@ -46,6 +46,9 @@ internal static partial class Http
     public static IResult Accepted(Operation operation) =>
         new WithLocation(Results.Json(operation, VesselJson.Wire.Operation, statusCode: 202), $"/1.0/operations/{operation.Id}");
 
+    /// <summary>A WebSocket is opened by GET over HTTP/1.1 and by CONNECT over HTTP/2 (RFC 8441), as browsers do over TLS.</summary>
+    public static readonly string[] WebSocketMethods = ["GET", "CONNECT"];
+
     public static bool Flag(HttpRequest request, string name) =>
         request.Query.TryGetValue(name, out var value) && value.ToString() is "1" or "true" or "";
 

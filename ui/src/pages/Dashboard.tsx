@@ -1,20 +1,21 @@
-// Host figures the API gives (GET /1.0, /1.0/metrics, /1.0/storage-pools), instances by status, recent operations.
+// Host figures (GET /1.0, /1.0/resources, /1.0/storage-pools), instance usage (recursion=2), instances by status, recent operations.
 import { useEffect } from "preact/hooks";
-import { get, instanceUsage, type Instance, type Operation, type ServerInfo, type StoragePoolView } from "../api";
+import { get, instanceUsage, type Instance, type Resources, type Operation, type ServerInfo, type StoragePoolView } from "../api";
 import { ErrorText, Spinner, StatusBadge, useLoad } from "../components";
 import { subscribe } from "../events";
 import { bytes, percent, time } from "../format";
 import { href } from "../router";
 
 async function load() {
-  const [server, instances, pools, operations, usage] = await Promise.all([
+  const [server, resources, instances, pools, operations, usage] = await Promise.all([
     get<ServerInfo>(""),
+    get<Resources>("/resources"),
     get<Instance[]>("/instances?recursion=1"),
     get<StoragePoolView[]>("/storage-pools"),
     get<Operation[]>("/operations"),
     instanceUsage(),
   ]);
-  return { server, instances, pools, operations, usage };
+  return { server, resources, instances, pools, operations, usage };
 }
 
 export function Dashboard() {
@@ -34,7 +35,7 @@ export function Dashboard() {
   }, []);
 
   if (!value) return error ? <ErrorText error={error} /> : <Spinner label="Loading the dashboard" />;
-  const { server, instances, pools, operations, usage } = value;
+  const { server, resources, instances, pools, operations, usage } = value;
   const counts = new Map<string, number>();
   for (const i of instances) counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
   let memory = 0;
@@ -54,10 +55,18 @@ export function Dashboard() {
           <dl>
             <dt>CPUs</dt>
             <dd data-testid="host-cpus">{server.cpus}</dd>
+            <dt>Load (1, 5, 15 min)</dt>
+            <dd data-testid="host-load">
+              {resources.load_average.map((l) => l.toFixed(2)).join(", ")}{" "}
+              <meter min={0} max={resources.cpus} value={resources.load_average[0]} aria-label="load per CPU" />
+            </dd>
             <dt>CPU time used by instances</dt>
             <dd>{cpu.toFixed(1)} s</dd>
-            <dt>Memory</dt>
-            <dd>{bytes(server.memory_bytes)}</dd>
+            <dt>Memory in use</dt>
+            <dd data-testid="host-memory">
+              {bytes(resources.memory_total_bytes - resources.memory_available_bytes)} of {bytes(resources.memory_total_bytes)}{" "}
+              <meter min={0} max={resources.memory_total_bytes} value={resources.memory_total_bytes - resources.memory_available_bytes} aria-label="host memory in use" />
+            </dd>
             <dt>Memory used by instances</dt>
             <dd>
               {bytes(memory)} ({percent(memory, server.memory_bytes)})

@@ -1,5 +1,5 @@
 // The instance list: one GET /1.0/instances?recursion=1, then kept live by the event stream: an event re-fetches
-// only the instances it names. Usage comes from /1.0/metrics (one request for all), refreshed every 10 s.
+// only the instances it names. Usage comes from /1.0/instances?recursion=2 (one request for all), refreshed every 10 s.
 import { Component } from "preact";
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ApiError, addresses, enc, get, instanceOf, instanceUsage, type Instance, type Usage } from "../api";
