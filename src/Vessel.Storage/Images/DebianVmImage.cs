@@ -39,7 +39,7 @@ public static class DebianVmImage
     // keys, no seed); with just one it would run cloud-init at every boot.
     private const string CloudInitConfig = """
         datasource_list: [NoCloud, ConfigDrive, None]
-        # The image generates no locales; C.UTF-8 is glibc's own, so update-locale accepts it.
+        # The image generates no locales: C.UTF-8 is built into glibc, so update-locale accepts it.
         locale: C.UTF-8
         system_info:
           network:
@@ -100,8 +100,9 @@ public static class DebianVmImage
     ];
 
     /// <summary>A hook that writes TEXT to PATH in the chroot (TEXT has no single quote).</summary>
-    private static string WriteFile(string path, string text) =>
-        $"mkdir -p \"$1{Path.GetDirectoryName(path)}\" && printf '%s' '{text.ReplaceLineEndings("\n")}' > \"$1{path}\"";
+    private static string WriteFile(string path, string text) => text.Contains('\'', StringComparison.Ordinal)
+        ? throw new ArgumentException($"the text for {path} has a single quote, which the hook cannot carry", nameof(text))
+        : $"mkdir -p \"$1{Path.GetDirectoryName(path)}\" && printf '%s' '{text.ReplaceLineEndings("\n")}' > \"$1{path}\"";
 
     /// <summary>
     /// Returns WORK/kernel.tar, built from the (cached) mmdebstrap tarball of the VM flavour: the tree is unpacked, its
