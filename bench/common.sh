@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 require_root
 
 bin=$PWD/artifacts/bin
-if [ ! -x "$bin/cli/vessel" ] || [ ! -x "$bin/daemon/vesseld" ] || [ ! -x "$bin/shim/vessel-shim" ]; then
+if [ ! -x "$bin/cli/vessel" ] || [ ! -x "$bin/daemon/vesseld" ] || [ ! -x "$bin/shim/vessel-shim" ] || [ ! -f "$bin/ui/index.html" ]; then
     require_dotnet
     publish_binaries "$bin"
 fi
@@ -40,6 +40,9 @@ start_daemon() {
     cat "$work/vesseld.log" >&2
     die "vesseld did not start"
 }
+
+# A TCP port on loopback that nothing listens on now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 stop_daemon() { kill "$daemon_pid"; wait "$daemon_pid" || true; daemon_pid=; }
 

@@ -46,7 +46,7 @@ build_ui() {
         (cd ui && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.vessel-installed-lock)
     fi
     (cd ui && npm run --silent build >/dev/null)
-    rm -rf "$out" && cp -r ui/dist "$out"
+    rm -rf "$out" && mkdir -p "$(dirname "$out")" && cp -r ui/dist "$out"
 }
 
 # publish_binaries OUT: vesseld (framework-dependent) in OUT/daemon; vessel and vessel-shim (NativeAOT) in

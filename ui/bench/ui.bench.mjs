@@ -7,26 +7,27 @@
 //  2. a state change: from the action being sent (PUT /1.0/instances/NAME/state, as `vessel pause` does) to the
 //     row showing the new status, against the anchor: the operation's Success event reaching a bare EventSource
 //     in the same page.
-// It serves ui/dist and relays /1.0 to the daemon's unix socket (the root-only socket needs no login, so this
-// server answers GET /1.0/auth itself). Prints figures; asserts nothing.
+// The UI comes from the daemon itself over HTTPS (core.https_address), logged in with a token; the actions and
+// the anchor's rows go through the daemon's unix socket. Prints figures; asserts nothing.
 //
-// node ui.bench.mjs --socket PATH --dist DIR --instance NAME [--runs 7] [--changes 5] [--source "how the store was filled"]
+// node ui.bench.mjs --url https://127.0.0.1:PORT --token TOKEN --socket PATH --instance NAME [--runs 7] [--changes 5] [--source "…"]
 import { chromium } from "playwright-core";
-import { createServer, request } from "node:http";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { request } from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { extname, join, normalize } from "node:path";
+import { join } from "node:path";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((pairs, a, i, all) => (a.startsWith("--") ? [...pairs, [a.slice(2), all[i + 1]]] : pairs), []),
 );
+const origin = args.url?.replace(/\/$/, "");
+const token = args.token;
 const socketPath = args.socket;
-const dist = args.dist;
 const live = args.instance;
 const runs = Number(args.runs ?? 7);
 const changes = Number(args.changes ?? 5);
 const source = args.source ?? "a real GET /1.0/instances?recursion=1 of a daemon";
-if (!socketPath || !dist || !live) throw new Error("usage: ui.bench.mjs --socket PATH --dist DIR --instance NAME");
+if (!origin || !token || !socketPath || !live) throw new Error("usage: ui.bench.mjs --url URL --token TOKEN --socket PATH --instance NAME");
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -63,50 +64,19 @@ fetch("/anchor-rows").then((r) => r.text()).then((rows) => {
 });
 </script></body></html>`;
 
-const types = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".woff2": "font/woff2" };
-const server = createServer((req, res) => {
-  const url = new URL(req.url, "http://x");
-  if (url.pathname === "/1.0/auth") {
-    res.writeHead(200, { "content-type": "application/json" }).end('{"authenticated":true,"method":"unix-socket"}');
-    return;
-  }
-  if (url.pathname === "/anchor-rows") {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(anchorRows);
-    return;
-  }
-  if (url.pathname === "/anchor.html") {
-    res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(anchorHtml);
-    return;
-  }
-  if (url.pathname.startsWith("/1.0")) {
-    const upstream = request({ socketPath, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode, answer.headers);
-      answer.pipe(res);
-      answer.on("close", () => answer.complete || res.destroy()); // the daemon went away mid-answer (an event stream)
-    });
-    upstream.on("error", (e) => res.writeHead(502).end(e.message));
-    req.pipe(upstream);
-    res.on("close", () => upstream.destroy());
-    return;
-  }
-  const file = normalize(join(dist, url.pathname === "/" ? "index.html" : url.pathname));
-  try {
-    if (!file.startsWith(normalize(dist)) || !statSync(file).isFile()) throw new Error();
-    res.writeHead(200, { "content-type": types[extname(file)] ?? "application/octet-stream" }).end(readFileSync(file));
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-const origin = `http://127.0.0.1:${server.address().port}`;
-
 const profile = mkdtempSync(join(tmpdir(), "vessel-ui-bench-"));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   headless: true,
   args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   viewport: { width: 1280, height: 800 },
+  ignoreHTTPSErrors: true, // the daemon's certificate is self-signed
 });
+// The anchor's page and rows, answered by the browser itself on the daemon's origin.
+await context.route(`${origin}/anchor.html`, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: anchorHtml }));
+await context.route(`${origin}/anchor-rows`, (route) => route.fulfill({ contentType: "text/html; charset=utf-8", body: anchorRows }));
+const login = await context.request.post(`${origin}/1.0/auth/login`, { data: { token } });
+if (!login.ok()) throw new Error(`login: ${login.status()} ${await login.text()}`);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x) => `${x.toFixed(1)} ms`;
@@ -198,7 +168,5 @@ try {
   console.log(`  ratio UI / anchor: ${(median(total) / median(eventDelay)).toFixed(2)}`);
 } finally {
   await context.close();
-  server.close();
-  server.closeAllConnections?.();
   rmSync(profile, { recursive: true, force: true });
 }
