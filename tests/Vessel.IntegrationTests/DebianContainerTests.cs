@@ -16,7 +16,7 @@ public sealed class DebianContainerTests : IDisposable
     [Fact]
     public void DebianContainer_BootsSystemd_RunsCommands_AndStopsCleanly()
     {
-        Ok(_host.Vessel("image", "build", "debian"));
+        Ok(_host.VesselWith("", TimeSpan.FromMinutes(5), "image", "build", "debian")); // mmdebstrap: ~30 s here, more on a loaded machine
         Ok(_host.Vessel("launch", "debian/12", "deb1", "-c", "limits.memory=512MiB"));
 
         var clock = Stopwatch.StartNew();
