@@ -108,6 +108,31 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.Equal($"{name}\n", _host.Vessel("exec", name, "--", "cat", "/root/seen-hostname").Stdout);
     }
 
+    private long GuestMemTotalKiB() => long.Parse(Exec("sh", "-c", "awk '/^MemTotal:/ {print $2}' /proc/meminfo").Stdout.Trim(),
+        System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A live limits.memory change goes through the balloon: the guest sees its memory shrink and come back.</summary>
+    private void Balloon(Stopwatch clock)
+    {
+        var before = GuestMemTotalKiB();
+        clock.Restart();
+        Ok(_host.Vessel("config", "set", "deb1", "limits.memory=384MiB"));
+        long shrunk;
+        while ((shrunk = GuestMemTotalKiB()) > before - 100 * 1024)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"the guest still has {shrunk} KiB of {before} after the balloon asked for 128 MiB");
+            Thread.Sleep(200);
+        }
+        output.WriteLine($"balloon: MemTotal {before} KiB -> {shrunk} KiB in {clock.Elapsed.TotalSeconds:0.0} s");
+        Ok(_host.Vessel("config", "set", "deb1", "limits.memory=512MiB"));
+        clock.Restart();
+        while (GuestMemTotalKiB() < before - 8 * 1024)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the balloon did not give the guest its memory back");
+            Thread.Sleep(200);
+        }
+    }
+
     [GeneratedRegex(@"^\d+\.\d+\.\d+-\d+-cloud-amd64\n$")]
     private static partial Regex CloudKernelRelease();
 
@@ -137,6 +162,8 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Ok(uname);
         Assert.Matches(CloudKernelRelease(), uname.Stdout);
         Assert.Equal("deb1\n", Exec("hostname").Stdout);
+        Assert.Equal("../run/systemd/resolve/stub-resolv.conf\n", Exec("readlink", "/etc/resolv.conf").Stdout);
+        Balloon(clock);
 
         var failing = Exec("sh", "-c", "echo out; echo err >&2; exit 3");
         Assert.Equal(3, failing.ExitCode);

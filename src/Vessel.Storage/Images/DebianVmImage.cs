@@ -6,7 +6,8 @@ namespace Vessel.Storage.Images;
 /// The virtual-machine flavour of the Debian image. mmdebstrap's minbase with systemd, udev, dbus (so that logind turns
 /// the ACPI power button into a clean poweroff), Debian's cloud kernel with an initramfs of only the virtio disk modules,
 /// qemu-guest-agent (its udev rule starts it once the virtio port org.qemu.guest_agent.0 shows up), openssh-server (host
-/// keys made on each instance's first boot, never shared), systemd-networkd asking DHCP on every ethernet link, and
+/// keys made on each instance's first boot, never shared), systemd-networkd asking DHCP on every ethernet link (DNS through
+/// systemd-resolved), and
 /// cloud-init reading only the NoCloud seed Vessel attaches (user-data, network-config rendered for networkd). The
 /// tree becomes an ext4 file system (mkfs.ext4 -d) in a compressed qcow2, packed with the kernel and initramfs as a
 /// <see cref="KernelImageLayout"/> image: the QEMU engine boots the kernel directly with root=/dev/vda, the fastest boot
@@ -69,7 +70,7 @@ public static class DebianVmImage
     /// <exception cref="NotSupportedYetException">Debian has no cloud kernel for the architecture.</exception>
     public static IReadOnlyList<string> Packages(string architecture) =>
     [
-        .. DebianImage.BasePackages, "dbus", "udev", "initramfs-tools", "qemu-guest-agent", "openssh-server", "cloud-init",
+        .. DebianImage.BasePackages, "dbus", "udev", "initramfs-tools", "qemu-guest-agent", "openssh-server", "cloud-init", "systemd-resolved",
         architecture switch
         {
             "amd64" or "arm64" => $"linux-image-cloud-{architecture}",
@@ -88,6 +89,9 @@ public static class DebianVmImage
     public static readonly IReadOnlyList<string> CustomizeHooks =
     [
         WriteFile("/etc/fstab", "/dev/vda / ext4 rw,discard,errors=remount-ro 0 1\n"),
+        // The DNS servers DHCP hands systemd-networkd reach programs through systemd-resolved's stub (the container
+        // hooks left an empty file, which is the container runtime's to write).
+        "ln -sf ../run/systemd/resolve/stub-resolv.conf \"$1/etc/resolv.conf\"",
         WriteFile("/etc/systemd/network/80-vessel-dhcp.network", DhcpNetwork),
         WriteFile("/etc/cloud/cloud.cfg.d/90-vessel.cfg", CloudInitConfig),
         WriteFile("/etc/systemd/system/systemd-networkd-wait-online.service.d/vessel.conf", WaitOnlineDropIn),

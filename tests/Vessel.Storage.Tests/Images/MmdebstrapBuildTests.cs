@@ -48,9 +48,9 @@ public sealed class MmdebstrapBuildTests
         var request = DebianBuildRequest.From(new DebianImageOptions { Architecture = "amd64", VirtualMachine = true });
         var arguments = new MmdebstrapBuild("/w/.debian-1", "/w/rootfs.tar.1.partial", request, new DebianImageOptions()).Arguments();
 
-        Assert.Equal(["cloud-init", "dbus", "initramfs-tools", "iproute2", "linux-image-cloud-amd64", "openssh-server", "qemu-guest-agent", "systemd-sysv", "udev"],
+        Assert.Equal(["cloud-init", "dbus", "initramfs-tools", "iproute2", "linux-image-cloud-amd64", "openssh-server", "qemu-guest-agent", "systemd-resolved", "systemd-sysv", "udev"],
             request.Packages);
-        Assert.Contains("--include=cloud-init,dbus,initramfs-tools,iproute2,linux-image-cloud-amd64,openssh-server,qemu-guest-agent,systemd-sysv,udev", arguments);
+        Assert.Contains("--include=cloud-init,dbus,initramfs-tools,iproute2,linux-image-cloud-amd64,openssh-server,qemu-guest-agent,systemd-resolved,systemd-sysv,udev", arguments);
         Assert.Contains("--essential-hook=mkdir -p \"$1/etc/initramfs-tools/conf.d\" && printf '%s' 'MODULES=list\n' > \"$1/etc/initramfs-tools/conf.d/vessel.conf\"",
             arguments);
         Assert.Contains("--customize-hook=mkdir -p \"$1/etc\" && printf '%s' '/dev/vda / ext4 rw,discard,errors=remount-ro 0 1\n' > \"$1/etc/fstab\"", arguments);
