@@ -20,7 +20,8 @@ internal static class Help
           vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
           vessel config device list NAME | add NAME DEVICE TYPE [KEY=VALUE]... | remove NAME DEVICE
         Snapshots:
-          vessel snapshot create NAME [SNAP] [--stateful] [--description TEXT]   (SNAP defaults to snap0, snap1, …)
+          vessel snapshot create NAME [SNAP] [--stateful] [--description TEXT] [--expiry 3d | --no-expiry]
+                                            (SNAP defaults to snapshots.pattern: snap0, snap1, …; expiry units S M H d w m y)
           vessel snapshot list NAME [--format table|json|csv] | show NAME SNAP | restore NAME SNAP | delete NAME SNAP
         Images:
           vessel image list [--format table|json|csv]

@@ -17,7 +17,8 @@ namespace Vessel.Daemon;
 /// <summary>Wires the daemon together: services, API routes, and the reconciliation that runs before it serves.</summary>
 public static class DaemonHost
 {
-    public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines, INetworkDriver networkDriver)
+    /// <param name="time">The clock of scheduled snapshots and expiries; tests pass a fake one.</param>
+    public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines, INetworkDriver networkDriver, TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
@@ -58,6 +59,9 @@ public static class DaemonHost
         services.AddSingleton<DriverRegistry>();
         services.AddSingleton<StoragePools>();
         services.AddSingleton<InstanceService>();
+        services.AddSingleton(time ?? TimeProvider.System);
+        services.AddSingleton<SnapshotScheduler>();
+        services.AddHostedService(sp => sp.GetRequiredService<SnapshotScheduler>()); // started by app.StartAsync, after ReconcileAsync
         services.AddSingleton<RequestCounters>();
         services.AddSingleton<InstanceListJson>();
 

@@ -35,4 +35,13 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Warning, "no HTTPS listener: {Problem}")]
     public static partial void HttpsUnavailable(ILogger logger, string problem);
+
+    [LoggerMessage(12, LogLevel.Warning, "instance {Name}: no scheduled snapshot: {Problem}")]
+    public static partial void ScheduledSnapshotFailed(ILogger logger, string name, string problem);
+
+    [LoggerMessage(13, LogLevel.Warning, "instance {Name}: expired snapshot {Snapshot} not deleted: {Problem}")]
+    public static partial void ExpiredSnapshotNotDeleted(ILogger logger, string name, string snapshot, string problem);
+
+    [LoggerMessage(14, LogLevel.Error, "snapshot scheduler: the pass of {Minute} failed")]
+    public static partial void SchedulerPassFailed(ILogger logger, Exception exception, string minute);
 }

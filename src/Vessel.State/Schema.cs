@@ -99,5 +99,9 @@ internal static class Schema
             created_at TEXT NOT NULL
         );
         """,
+        """
+        ALTER TABLE snapshots ADD COLUMN expires_at TEXT;
+        CREATE INDEX snapshots_by_expiry ON snapshots(expires_at) WHERE expires_at IS NOT NULL;
+        """,
     ];
 }

@@ -6,7 +6,7 @@ namespace Vessel.State;
 
 public sealed partial class SqliteStateStore
 {
-    private const string SnapshotColumns = "instance, name, stateful, description, created_at";
+    private const string SnapshotColumns = "instance, name, stateful, description, created_at, expires_at";
 
     public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string instance, CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<Snapshot>>(c => Query(c, null, $"SELECT {SnapshotColumns} FROM snapshots WHERE instance = $i ORDER BY created_at, name",
@@ -19,15 +19,22 @@ public sealed partial class SqliteStateStore
         Stateful = r.GetInt64(2) != 0,
         Description = r.GetString(3),
         CreatedAt = Time(r, 4),
+        ExpiresAt = r.IsDBNull(5) ? null : Time(r, 5),
     };
+
+    public Task<IReadOnlyList<Snapshot>> ListExpiredSnapshotsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        ReadAsync<IReadOnlyList<Snapshot>>(c => Query(c, null,
+            $"SELECT {SnapshotColumns} FROM snapshots WHERE expires_at IS NOT NULL AND expires_at <= $now ORDER BY expires_at, instance, name",
+            ReadSnapshot, ("$now", Time(now))), cancellationToken);
 
     public Task CreateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>
         {
             if (Scalar(c, t, "SELECT 1 FROM instances WHERE name = $i", ("$i", snapshot.Instance)) is null)
                 throw new NotFoundException($"instance \"{snapshot.Instance}\" not found");
-            Execute(c, t, $"INSERT INTO snapshots ({SnapshotColumns}) VALUES ($i, $n, $s, $d, $c)", ("$i", snapshot.Instance), ("$n", snapshot.Name),
-                ("$s", snapshot.Stateful ? 1 : 0), ("$d", snapshot.Description), ("$c", Time(snapshot.CreatedAt)));
+            Execute(c, t, $"INSERT INTO snapshots ({SnapshotColumns}) VALUES ($i, $n, $s, $d, $c, $e)", ("$i", snapshot.Instance), ("$n", snapshot.Name),
+                ("$s", snapshot.Stateful ? 1 : 0), ("$d", snapshot.Description), ("$c", Time(snapshot.CreatedAt)),
+                ("$e", snapshot.ExpiresAt is { } e ? Time(e) : null));
         }, cancellationToken, () => $"instance \"{snapshot.Instance}\" already has a snapshot named \"{snapshot.Name}\"");
 
     public Task DeleteSnapshotAsync(string instance, string name, CancellationToken cancellationToken = default) =>

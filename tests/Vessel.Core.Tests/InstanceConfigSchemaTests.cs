@@ -15,6 +15,26 @@ public sealed class InstanceConfigSchemaTests
         Assert.Throws<BadRequestException>(() => InstanceConfigSchema.ValidateKey(key, value, type, Host)).Message;
 
     [Theory]
+    [InlineData("snapshots.schedule", "0 2 * * *")]
+    [InlineData("snapshots.schedule", "@daily, 30 */6 * * mon-fri")]
+    [InlineData("snapshots.schedule.stopped", "true")]
+    [InlineData("snapshots.pattern", "auto-{date:yyyyMMdd-HHmm}")]
+    [InlineData("snapshots.expiry", "1w 12H")]
+    public void Snapshots_KeysTakeTheirValues_ForEveryType(string key, string value)
+    {
+        Valid(key, value, InstanceType.VirtualMachine);
+        Valid(key, value, InstanceType.Container);
+    }
+
+    [Theory]
+    [InlineData("snapshots.schedule", "61 * * * *", "snapshots.schedule: minute field \"61\" is out of range 0-59")]
+    [InlineData("snapshots.schedule.stopped", "yes", "snapshots.schedule.stopped: \"yes\" is not true or false")]
+    [InlineData("snapshots.pattern", "9lives-%d", "snapshots.pattern: \"9lives-0\" must start with a letter")]
+    [InlineData("snapshots.expiry", "2 days", "snapshots.expiry: \"2\" is not a number and a unit such as 3d, 12H or 6m (units: S seconds, M minutes, H hours, d days, w weeks, m months, y years)")]
+    public void Snapshots_KeysRefuseBadValues(string key, string value, string message) =>
+        Assert.Equal(message, Refused(key, value));
+
+    [Theory]
     [InlineData("cloud-init.user-data", "#cloud-config\nusers: []\n")]
     [InlineData("cloud-init.user-data", "#!/bin/sh\necho hi\n")]
     [InlineData("cloud-init.vendor-data", "Content-Type: multipart/mixed; boundary=x\n")]
@@ -50,6 +70,7 @@ public sealed class InstanceConfigSchemaTests
             "boot.autostart", "boot.autostart.delay", "boot.autostart.priority",
             "cloud-init.network-config", "cloud-init.user-data", "cloud-init.vendor-data", "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
             "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
+            "snapshots.expiry", "snapshots.pattern", "snapshots.schedule", "snapshots.schedule.stopped",
         ];
 
         Assert.Equal(expected, InstanceConfigSchema.Known.Select(k => k.Name).Order(StringComparer.Ordinal));
@@ -177,7 +198,7 @@ public sealed class InstanceConfigSchemaTests
         var message = Refused(key, "x");
 
         Assert.StartsWith($"{key}: unknown config key (known: boot.autostart, ", message, StringComparison.Ordinal);
-        Assert.EndsWith("security.privileged, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
+        Assert.EndsWith("snapshots.schedule.stopped, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -14,6 +14,7 @@ namespace Vessel.Daemon.Tests;
 public sealed class TestDaemon : IAsyncDisposable
 {
     private WebApplication? _app;
+    private TimeProvider? _time;
 
     public string Root { get; }
     public DaemonOptions Options { get; }
@@ -27,12 +28,18 @@ public sealed class TestDaemon : IAsyncDisposable
         Options = new DaemonOptions(Path.Combine(root, "state"), Path.Combine(root, "run"), Path.Combine(root, "log"), null, Path.Combine(root, "ui"));
     }
 
-    public static async Task<TestDaemon> StartAsync(params IInstanceDriver[] engines)
+    public static Task<TestDaemon> StartAsync(params IInstanceDriver[] engines) => StartAsync(null, engines);
+
+    /// <summary>A daemon on the given clock (for scheduled snapshots and expiries), kept across restarts.</summary>
+    public static async Task<TestDaemon> StartAsync(TimeProvider? time, params IInstanceDriver[] engines)
     {
-        var daemon = new TestDaemon(Directory.CreateTempSubdirectory("vessel-daemon-test-").FullName);
+        var daemon = new TestDaemon(Directory.CreateTempSubdirectory("vessel-daemon-test-").FullName) { _time = time };
         await daemon.RestartAsync(engines);
         return daemon;
     }
+
+    /// <summary>The running daemon's services.</summary>
+    public IServiceProvider Services => _app!.Services;
 
     /// <summary>Stops this daemon (if running) and starts a new one on the same directories, as after a crash.</summary>
     public async Task RestartAsync(params IInstanceDriver[] engines)
@@ -40,7 +47,7 @@ public sealed class TestDaemon : IAsyncDisposable
         await StopAsync();
         Directory.CreateDirectory(Options.RunDirectory);
         Directory.CreateDirectory(Options.StateDirectory);
-        _app = DaemonHost.Build(Options, engines, Network);
+        _app = DaemonHost.Build(Options, engines, Network, _time);
         await DaemonHost.ReconcileAsync(_app, CancellationToken.None);
         await _app.StartAsync();
         Http = new HttpClient(new SocketsHttpHandler

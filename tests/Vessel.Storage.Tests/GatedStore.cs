@@ -39,6 +39,7 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task UpdateNetworkAsync(Network network, CancellationToken cancellationToken = default) => inner.UpdateNetworkAsync(network, cancellationToken);
     public Task DeleteNetworkAsync(string name, CancellationToken cancellationToken = default) => inner.DeleteNetworkAsync(name, cancellationToken);
     public Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string instance, CancellationToken cancellationToken = default) => inner.ListSnapshotsAsync(instance, cancellationToken);
+    public Task<IReadOnlyList<Snapshot>> ListExpiredSnapshotsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.ListExpiredSnapshotsAsync(now, cancellationToken);
     public Task CreateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default) => inner.CreateSnapshotAsync(snapshot, cancellationToken);
     public Task DeleteSnapshotAsync(string instance, string name, CancellationToken cancellationToken = default) => inner.DeleteSnapshotAsync(instance, name, cancellationToken);
     public Task<IReadOnlyList<Image>> ListImagesAsync(CancellationToken cancellationToken = default) => inner.ListImagesAsync(cancellationToken);

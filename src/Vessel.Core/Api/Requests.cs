@@ -107,7 +107,10 @@ public sealed record NetworkForwardPost
 }
 
 /// <summary>POST /1.0/instances/{name}/snapshots.</summary>
-public sealed record SnapshotsPost(string? Name, bool Stateful = false, string? Description = null);
+/// <param name="Name">Null for the next name by the instance's snapshots.pattern (snap0, snap1, … by default).</param>
+/// <param name="Expiry">How long to keep it, in snapshots.expiry's syntax (3d, "1w 12H"), or "never"; null for the instance's snapshots.expiry.</param>
+/// <param name="ExpiresAt">When to delete it, as Incus's expires_at; at most one of Expiry and ExpiresAt.</param>
+public sealed record SnapshotsPost(string? Name, bool Stateful = false, string? Description = null, string? Expiry = null, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>POST /1.0/auth/login: a token, exchanged for a session cookie.</summary>
 public sealed record LoginPost(string? Token);

@@ -8,4 +8,8 @@ public sealed record Snapshot
     public bool Stateful { get; init; }
     public string Description { get; init; } = "";
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the daemon deletes it by itself (snapshots.expiry, or the expiry it was taken with); null for never.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }

@@ -52,6 +52,8 @@ public interface IStateStore : IDisposable
 
     // Snapshots (deleted with their instance)
     Task<IReadOnlyList<Snapshot>> ListSnapshotsAsync(string instance, CancellationToken cancellationToken = default);
+    /// <summary>Every instance's snapshots whose expiry is at or before the time, the oldest expiry first.</summary>
+    Task<IReadOnlyList<Snapshot>> ListExpiredSnapshotsAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
     /// <summary>Throws ConflictException when the instance has a snapshot of that name, NotFoundException when the instance is gone.</summary>
     Task CreateSnapshotAsync(Snapshot snapshot, CancellationToken cancellationToken = default);
     Task DeleteSnapshotAsync(string instance, string name, CancellationToken cancellationToken = default);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Vessel.Core.Model;
+using Vessel.Core.Scheduling;
 
 namespace Vessel.Core.Validation;
 
@@ -24,6 +25,12 @@ public static class InstanceConfigSchema
         new(CloudInit.UserData, "cloud-init user data: #cloud-config YAML, a #! script or another format cloud-init reads", CloudInit.CheckUserData),
         new(CloudInit.VendorData, "cloud-init vendor data, in the formats of user data", CloudInit.CheckUserData),
         new(CloudInit.NetworkConfig, "a cloud-init network config (version 1 or 2 YAML)", CloudInit.CheckNetworkConfig),
+        new(SnapshotConfig.Schedule, "a cron schedule in UTC (minute hour day-of-month month day-of-week, or @hourly, @daily, @weekly, " +
+            "@monthly, @yearly, @never), several separated by \", \"", (key, value, _) => CronSchedule.Parse(key, value)),
+        ConfigKey.Bool(SnapshotConfig.ScheduleStopped),
+        new(SnapshotConfig.Pattern, "the name of scheduled and unnamed snapshots, with %d (the next number) or {date:yyyyMMdd-HHmm}",
+            (key, value, _) => SnapshotPattern.Validate(key, value)),
+        new(SnapshotConfig.Expiry, $"how long snapshots are kept, such as 3d or \"1w 12H\" ({Expiry.Units})", (key, value, _) => Expiry.Parse(key, value)),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Prefixes whose keys are free text: image.* describes the source image, user.* and environment.* are the user's.</summary>

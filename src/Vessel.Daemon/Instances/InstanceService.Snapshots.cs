@@ -1,6 +1,7 @@
 using Vessel.Core;
 using Vessel.Core.Api;
 using Vessel.Core.Model;
+using Vessel.Core.Scheduling;
 using Vessel.Core.Validation;
 
 namespace Vessel.Daemon.Instances;
@@ -19,11 +20,46 @@ public sealed partial class InstanceService
         (await ListSnapshotsAsync(name, cancellationToken)).FirstOrDefault(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase))
         ?? throw new NotFoundException($"instance \"{name}\" has no snapshot \"{snapshot}\"");
 
+    /// <summary>The request's expiry that keeps a snapshot however the instance's snapshots.expiry reads.</summary>
+    public const string NeverExpires = "never";
+
     public async Task<Operation> CreateSnapshotAsync(string name, SnapshotsPost request, CancellationToken cancellationToken)
     {
         var instance = await ReadyAsync(name, cancellationToken);
+        var now = time.GetUtcNow();
+        return await TakeSnapshotAsync(instance, request.Name, request.Stateful, request.Description ?? "", RequestedExpiry(instance, request, now), now, "",
+            cancellationToken);
+    }
+
+    /// <summary>The snapshot snapshots.schedule asks for: named by snapshots.pattern, kept for snapshots.expiry, without memory (as in Incus).</summary>
+    public async Task<Operation> CreateScheduledSnapshotAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await ReadyAsync(name, cancellationToken);
+        var now = time.GetUtcNow();
+        return await TakeSnapshotAsync(instance, null, stateful: false, "", SnapshotConfig.ExpiresAt(instance, now), now, " (scheduled)", cancellationToken);
+    }
+
+    /// <summary>As in Incus: the request's expires_at or expiry, else the instance's snapshots.expiry; "never" for none at all.</summary>
+    private static DateTimeOffset? RequestedExpiry(Instance instance, SnapshotsPost request, DateTimeOffset now)
+    {
+        if (request.Expiry is not null && request.ExpiresAt is not null)
+            throw new BadRequestException("expiry, expires_at: give one of them, not both");
+        if (request.ExpiresAt is { } at)
+            return at > now ? at.ToUniversalTime() : throw new BadRequestException($"expires_at: {at:O} has passed already");
+        return request.Expiry switch
+        {
+            null => SnapshotConfig.ExpiresAt(instance, now),
+            NeverExpires => null,
+            var span => Expiry.Parse("expiry", span).After(now),
+        };
+    }
+
+    private async Task<Operation> TakeSnapshotAsync(Instance instance, string? requestedName, bool stateful, string description, DateTimeOffset? expiresAt,
+        DateTimeOffset now, string why, CancellationToken cancellationToken)
+    {
+        var name = instance.Name;
         var existing = await store.ListSnapshotsAsync(name, cancellationToken);
-        var snapshot = request.Name ?? NextSnapshotName(existing);
+        var snapshot = requestedName ?? SnapshotPattern.NextName(SnapshotConfig.PatternOf(instance), now, existing.Select(s => s.Name));
         Names.ValidateLabel("name", snapshot);
         if (existing.Any(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase)))
             throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
@@ -31,13 +67,13 @@ public sealed partial class InstanceService
         // The record comes first and reserves the name: a second request for it is refused before anything is copied.
         await store.CreateSnapshotAsync(new Snapshot
         {
-            Instance = name, Name = snapshot, Stateful = request.Stateful, Description = request.Description ?? "", CreatedAt = DateTimeOffset.UtcNow,
+            Instance = name, Name = snapshot, Stateful = stateful, Description = description, CreatedAt = now, ExpiresAt = expiresAt,
         }, cancellationToken);
-        return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
+        return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
         {
             try
             {
-                await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, request.Stateful, ct);
+                await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, stateful, ct);
             }
             catch
             {
@@ -46,17 +82,6 @@ public sealed partial class InstanceService
             }
             events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));
         }, CancellationToken.None);
-    }
-
-    /// <summary>As Incus names them: snap0, snap1, … the first number not taken.</summary>
-    private static string NextSnapshotName(IReadOnlyList<Snapshot> existing)
-    {
-        for (var n = 0; ; n++)
-        {
-            var candidate = $"snap{n}";
-            if (!existing.Any(s => s.Name.Equals(candidate, StringComparison.OrdinalIgnoreCase)))
-                return candidate;
-        }
     }
 
     /// <summary>
@@ -88,12 +113,13 @@ public sealed partial class InstanceService
         }, CancellationToken.None);
     }
 
-    public async Task<Operation> DeleteSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken)
+    /// <param name="expired">Whether the daemon deletes it because its expiry has come (said in the operation's description).</param>
+    public async Task<Operation> DeleteSnapshotAsync(string name, string snapshot, CancellationToken cancellationToken, bool expired = false)
     {
         var instance = await ReadyAsync(name, cancellationToken);
         var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
         var driver = drivers.Get(instance.Type);
-        return await operations.StartAsync($"Deleting snapshot {found.Name} of instance {name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
+        return await operations.StartAsync($"Deleting {(expired ? "expired " : "")}snapshot {found.Name} of instance {name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             await driver.DeleteSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), found.Name, ct);
             await store.DeleteSnapshotAsync(name, found.Name, ct);

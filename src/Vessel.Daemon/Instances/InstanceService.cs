@@ -23,7 +23,8 @@ public sealed partial class InstanceService(
     OperationManager operations,
     EventHub events,
     NetworkService networks,
-    DaemonOptions options)
+    DaemonOptions options,
+    TimeProvider time)
 {
     /// <summary>Marks an instance whose creation has not finished; a daemon start removes such leftovers.</summary>
     private const string Creating = "creating";
