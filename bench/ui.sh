@@ -21,7 +21,7 @@ cleanup_hooks+=(remove_all_instances)
 "$vessel" launch busybox "$live" --network none >/dev/null
 port=$(free_port)
 "$vessel" server set core.https_address "127.0.0.1:$port"
-token=$("$vessel" auth token create --description "bench/ui.sh" --expiry 1h 2>/dev/null)
+token=$("$vessel" auth token create --description "bench/ui.sh" --expiry 1H 2>/dev/null)
 
 node ui/bench/ui.bench.mjs --url "https://127.0.0.1:$port" --token "$token" --socket "$socket" --instance "$live" \
     --runs "${RUNS:-7}" --changes "${CHANGES:-5}" \

@@ -43,7 +43,7 @@ internal static class Help
           vessel operation list [--format table|json|csv] | show ID | wait ID | cancel ID
           vessel monitor [--type operation,lifecycle]
           vessel server show | set KEY VALUE | unset KEY     (core.https_address=ADDRESS:PORT: the API and web UI over HTTPS)
-          vessel auth token create [--description TEXT] [--expiry 30d] | token list | token delete ID
+          vessel auth token create [--description TEXT] [--expiry 30d] | token list | token delete ID   (expiry as for snapshots)
           vessel auth certificate add NAME FILE.pem | certificate list | certificate delete FINGERPRINT
           vessel doctor
           vessel version

@@ -83,7 +83,7 @@ public sealed class AuthApiTests : IAsyncLifetime
         using var wrong = Https("vessel_wrong");
         Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await wrong.GetAsync("/1.0"), HttpStatusCode.Unauthorized));
 
-        var shortLived = await CreateTokenAsync("""{"expiry": "1s"}""");
+        var shortLived = await CreateTokenAsync("""{"expiry": "1S"}""");
         await Task.Delay(1100);
         using var expired = Https(shortLived.Token);
         Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await expired.GetAsync("/1.0"), HttpStatusCode.Unauthorized));
@@ -180,7 +180,7 @@ public sealed class AuthApiTests : IAsyncLifetime
     [Fact]
     public async Task TokenExpiry_MustBeADuration()
     {
-        Assert.Contains("not a duration", await TestDaemon.ErrorAsync(
+        Assert.Contains("is not a number and a unit", await TestDaemon.ErrorAsync(
             await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/tokens", """{"expiry": "soon"}"""), HttpStatusCode.BadRequest));
     }
 }

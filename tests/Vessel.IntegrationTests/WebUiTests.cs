@@ -38,7 +38,7 @@ public sealed class WebUiTests : IDisposable
         Ok(_host.Vessel("launch", "busybox", "uivm", "--vm", "--network", "none", "-c", "limits.memory=256MiB"));
         var port = FreePort();
         Ok(_host.Vessel("server", "set", "core.https_address", $"127.0.0.1:{port}"));
-        var token = Ok(_host.Vessel("auth", "token", "create", "--description", "browser test", "--expiry", "1h"));
+        var token = Ok(_host.Vessel("auth", "token", "create", "--description", "browser test", "--expiry", "1H"));
 
         var artifacts = Path.Combine(Binaries.Repository, "artifacts", "ui-e2e");
         Directory.CreateDirectory(artifacts);

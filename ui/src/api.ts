@@ -58,6 +58,7 @@ export interface Snapshot {
   stateful: boolean;
   description: string;
   created_at: string;
+  expires_at?: string;
 }
 
 export interface Image {

@@ -6,7 +6,7 @@ namespace Vessel.Cli.Commands;
 internal static class AuthCommands
 {
     private const string Usage = """
-        vessel auth token create [--description TEXT] [--expiry 30d]
+        vessel auth token create [--description TEXT] [--expiry 30d|12H|"1w 3d"]
                auth token list [--format table|json|csv] | token delete ID
                auth certificate add NAME FILE.pem | certificate list [--format ...] | certificate delete FINGERPRINT
         """;

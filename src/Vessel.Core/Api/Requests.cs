@@ -115,7 +115,7 @@ public sealed record SnapshotsPost(string? Name, bool Stateful = false, string? 
 /// <summary>POST /1.0/auth/login: a token, exchanged for a session cookie.</summary>
 public sealed record LoginPost(string? Token);
 
-/// <param name="Expiry">How long the token works, e.g. 30d, 12h, 90m; null or empty for no end.</param>
+/// <param name="Expiry">How long the token works, in the expiry syntax of snapshots (30d, 12H, "1w 3d"); null or empty for no end.</param>
 public sealed record TokensPost(string? Description = null, string? Expiry = null);
 
 /// <param name="Certificate">The client certificate in PEM.</param>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 
 namespace Vessel.Core.Validation;
@@ -28,25 +27,5 @@ public static class ServerConfigSchema
             || value.EndsWith(']'))
             throw new BadRequestException($"{key}: \"{value}\" is not an address with a port, such as 127.0.0.1:8443 or [::1]:8443");
         return endpoint;
-    }
-
-    /// <summary>A duration such as 90s, 30m, 12h, 30d or 1w; at least a second, at most ten years.</summary>
-    public static TimeSpan ParseDuration(string key, string value)
-    {
-        var unit = value.Length > 1 ? value[^1] : ' ';
-        TimeSpan? scale = unit switch
-        {
-            's' => TimeSpan.FromSeconds(1),
-            'm' => TimeSpan.FromMinutes(1),
-            'h' => TimeSpan.FromHours(1),
-            'd' => TimeSpan.FromDays(1),
-            'w' => TimeSpan.FromDays(7),
-            _ => null,
-        };
-        if (scale is null || !long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-            throw new BadRequestException($"{key}: \"{value}\" is not a duration such as 90s, 30m, 12h, 30d or 1w");
-        if (count < 1 || count > TimeSpan.FromDays(3653) / scale.Value)
-            throw new BadRequestException($"{key}: {value} is out of range; allowed is 1s to 10 years");
-        return scale.Value * count;
     }
 }

@@ -4,6 +4,7 @@ using Vessel.Core;
 using Vessel.Core.Api;
 using Vessel.Core.Model;
 using Vessel.Core.State;
+using Vessel.Core.Scheduling;
 using Vessel.Core.Validation;
 using Vessel.Daemon.Auth;
 
@@ -77,7 +78,7 @@ internal static class AuthApi
         if (description.Length > 256)
             throw new BadRequestException($"description: {description.Length} characters; at most 256 are allowed");
         var now = DateTimeOffset.UtcNow;
-        DateTimeOffset? expires = string.IsNullOrEmpty(post.Expiry) ? null : now + ServerConfigSchema.ParseDuration("expiry", post.Expiry);
+        DateTimeOffset? expires = string.IsNullOrEmpty(post.Expiry) ? null : Expiry.Parse("expiry", post.Expiry).After(now);
         var secret = Credentials.NewToken();
         var token = new AuthToken { Id = Credentials.NewTokenId(), Hash = Credentials.Hash(secret), Description = description, CreatedAt = now, ExpiresAt = expires };
         await store.CreateTokenAsync(token, request.HttpContext.RequestAborted);

@@ -27,12 +27,16 @@ public sealed class SnapshotScheduler(InstanceService instances, OperationManage
         await Task.Yield(); // the host's start goes on at once
         try
         {
+            var minute = Minute(time.GetUtcNow());
             while (true)
             {
-                var minute = Minute(time.GetUtcNow());
                 await PassAsync(minute, stoppingToken);
-                var wait = minute.AddMinutes(1) - time.GetUtcNow();
+                var next = minute.AddMinutes(1);
+                var wait = next - time.GetUtcNow();
                 await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, time, stoppingToken);
+                // A timer that wakes a hair early still handles the minute it waited for; one that wakes late, the minute it is.
+                var now = Minute(time.GetUtcNow());
+                minute = now > next ? now : next;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

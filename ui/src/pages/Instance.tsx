@@ -479,6 +479,7 @@ function Snapshots({ instance, version }: { instance: Instance; version: number 
                 <th scope="col">Name</th>
                 <th scope="col">Stateful</th>
                 <th scope="col">Created</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -488,6 +489,7 @@ function Snapshots({ instance, version }: { instance: Instance; version: number 
                   <td>{s.name}</td>
                   <td>{s.stateful ? "yes" : "no"}</td>
                   <td>{time(s.created_at)}</td>
+                  <td>{s.expires_at ? time(s.expires_at) : "never"}</td>
                   <td class="buttons">
                     <button type="button" disabled={busy !== null} onClick={() => setConfirm({ snapshot: s.name, action: "restore" })} data-testid={`snapshot-restore-${s.name}`}>
                       Restore
