@@ -10,6 +10,7 @@ var commands = new Dictionary<string, Func<ApiClient, string[], Task>>
     ["copy"] = InstanceCommands.CopyAsync,
     ["export"] = InstanceCommands.ExportAsync,
     ["import"] = InstanceCommands.ImportAsync,
+    ["publish"] = ImageCommands.PublishAsync,
     ["list"] = InstanceCommands.ListAsync,
     ["info"] = InstanceCommands.InfoAsync,
     ["start"] = (api, a) => InstanceCommands.ChangeStateAsync(api, "start", a),

@@ -160,9 +160,9 @@ public sealed partial class QemuDriver
         throw new QmpException("query-block", "DeviceNotFound", "QEMU has no root drive");
     }
 
-    private async Task QemuImgAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken)
+    private async Task QemuImgAsync(IReadOnlyList<string> arguments, CancellationToken cancellationToken, TimeSpan? timeout = null)
     {
-        var (code, output) = await RunAsync(qemuImgBinary, arguments, cancellationToken);
+        var (code, output) = await RunAsync(qemuImgBinary, arguments, cancellationToken, timeout);
         if (code != 0)
             throw new VesselException(output.Contains("not found", StringComparison.OrdinalIgnoreCase) ? 404 : 500,
                 $"qemu-img {string.Join(' ', arguments.Take(3))}: {output.Trim()}");

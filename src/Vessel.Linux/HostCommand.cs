@@ -69,10 +69,17 @@ public static class HostCommand
     }
 
     /// <summary>Runs the program and throws <see cref="HostCommandException"/> with its error output when it fails.</summary>
-    public static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, string? input = null,
-        CancellationToken cancellationToken = default)
+    public static Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, string? input = null,
+        CancellationToken cancellationToken = default) => RunCheckedAsync(program, arguments, input, null, cancellationToken);
+
+    /// <summary>As above, for as long as <paramref name="timeout"/> allows (Timeout.InfiniteTimeSpan: a tar of a whole volume).</summary>
+    public static Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, TimeSpan timeout, CancellationToken cancellationToken) =>
+        RunCheckedAsync(program, arguments, null, timeout, cancellationToken);
+
+    private static async Task<string> RunCheckedAsync(string program, IReadOnlyList<string> arguments, string? input, TimeSpan? timeout,
+        CancellationToken cancellationToken)
     {
-        var result = await RunAsync(program, arguments, input, cancellationToken: cancellationToken);
+        var result = await RunAsync(program, arguments, input, timeout, cancellationToken: cancellationToken);
         if (result.Code != 0)
             throw new HostCommandException($"{program} {string.Join(' ', arguments)}: {FirstLines(result.Errors + result.Output)}");
         return result.Output;

@@ -11,9 +11,38 @@ public static class VolumeArchive
 
     public static Task WriteAsync(string directory, string archive, IEnumerable<string> excluded, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, .. excluded.Select(e => $"--exclude=./{e}"), "-C", directory, "-cf", archive, "."],
-            cancellationToken: cancellationToken);
+            Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>
+    /// Writes the root filesystem that an overlay of LAYERS (topmost first, read-only) shows, as an image tarball whose
+    /// owners are the ones inside the container: for an unprivileged one, tar runs in a user namespace with its id map
+    /// (newuidmap, from uidmap), so host uid BASE+n is written as n. The overlay lives in a mount namespace of its own,
+    /// which ends with the command: no mount is ever left behind.
+    /// </summary>
+    public static Task WriteMergedAsync(IReadOnlyList<string> layers, bool userXattrs, (uint Base, uint Size)? idmap, string mountPoint, string archive,
+        CancellationToken cancellationToken)
+    {
+        var options = $"ro,lowerdir={string.Join(':', layers.Select(EscapeLayer))}{(userXattrs ? ",userxattr" : "")}";
+        string[] userNamespace = idmap is { } map
+            ?
+            [
+                HostCommand.Resolve("unshare"), "--user", $"--map-users={map.Base},0,{map.Size}", $"--map-groups={map.Base},0,{map.Size}",
+                "--setuid", "0", "--setgid", "0", "--",
+            ]
+            : [];
+        // Only the capability and user xattrs: overlay's own are hidden by the mount, trusted.* is not the container's.
+        const string script = "mount -t overlay -o \"$1\" overlay \"$2\" && cd \"$2\" && out=$3 && tar=$4 && shift 4 && " +
+            "exec \"$@\" \"$tar\" --create --file=- --xattrs --xattrs-include=security.capability --xattrs-include='user.*' --numeric-owner --sparse . > \"$out\"";
+        return HostCommand.RunCheckedAsync(HostCommand.Resolve("unshare"),
+            ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", options, mountPoint, archive, Tar, .. userNamespace],
+            Timeout.InfiniteTimeSpan, cancellationToken);
+    }
+
+    // Overlay's option parser splits lowerdir at ':' and the options at ','; a backslash escapes either.
+    private static string EscapeLayer(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal)
+        .Replace(":", "\\:", StringComparison.Ordinal).Replace(",", "\\,", StringComparison.Ordinal);
 
     public static Task ExtractAsync(string archive, string directory, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, "--same-owner", "--same-permissions", "-C", directory, "-xf", archive],
-            cancellationToken: cancellationToken);
+            Timeout.InfiniteTimeSpan, cancellationToken);
 }

@@ -76,6 +76,23 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("the test engine has no console");
 
+    public List<string> Published { get; } = [];
+
+    public async Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken)
+    {
+        var path = Path.Combine(workDirectory, "rootfs.tar");
+        await using (var file = File.Create(path))
+        await using (var tar = new System.Formats.Tar.TarWriter(file))
+        {
+            await tar.WriteEntryAsync(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/published")
+            {
+                DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"{context.Instance.Name}/{snapshot}")),
+            }, cancellationToken);
+        }
+        Published.Add(snapshot is null ? context.Instance.Name : $"{context.Instance.Name}/{snapshot}");
+        return path;
+    }
+
     public Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken) =>

@@ -82,6 +82,25 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
     }
 
     [Fact]
+    public void Publish_MakesAnImageOfWhatTheContainerSees_WithItsOwnOwners_AndItsDeletionsKept()
+    {
+        var name = Launch();
+        Ok(Exec(name, "echo published > /root/mark && chown 5:6 /root/mark && rm /bin/vi && mkdir -p /srv/new"));
+        Ok(_host.Vessel("stop", name, "--force"));
+        var alias = $"tpl-{name}";
+        Ok(_host.Vessel("publish", name, "--alias", alias));
+
+        var copy = "p" + name[1..];
+        Ok(_host.Vessel("launch", alias, copy));
+        Assert.Equal("published\n5 6\n", Exec(copy, "cat /root/mark && stat -c '%u %g' /root/mark").Stdout);
+        Assert.Equal("gone\n", Exec(copy, "test -e /bin/vi || echo gone").Stdout);
+        Assert.Equal("0 0\n", Exec(copy, "stat -c '%u %g' /srv/new").Stdout);
+        Assert.StartsWith("Error: instance \"" + copy + "\" is Running; stop it to publish it", _host.Vessel("publish", copy).Stderr, StringComparison.Ordinal);
+        Ok(_host.Vessel("delete", "--force", copy, name));
+        Ok(_host.Vessel("image", "delete", alias));
+    }
+
+    [Fact]
     public void Files_PushAndPull_InsideTheContainerOnly_RegularFilesOnly()
     {
         var name = Launch();

@@ -195,12 +195,24 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Snapshots(clock);
 
         clock.Restart();
-        Ok(_host.Vessel("stop", "deb1", "--timeout", "60"));
+        Ok(_host.VesselWith("", TimeSpan.FromMinutes(2), "stop", "deb1", "--timeout", "60"));
         output.WriteLine($"stop: {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(InstanceStatus.Stopped,
             JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Single().Status);
         // systemd powered the guest off (logind saw the ACPI power button), not the kill after the timeout.
         Assert.Contains("reboot: Power down", _host.Vessel("console", "deb1", "--show-log").Stdout, StringComparison.Ordinal);
+
+        // Published, the stopped VM is an image: a new instance of it boots with the mark written before.
+        clock.Restart();
+        Ok(_host.VesselWith("", TimeSpan.FromMinutes(3), "publish", "deb1", "--alias", "deb-template"));
+        output.WriteLine($"publish of the stopped VM (qemu-img convert -c): {clock.Elapsed.TotalSeconds:0.0} s");
+        Ok(_host.Vessel("launch", "deb-template", "deb3", "--vm"));
+        clock.Restart();
+        CliResult published;
+        while ((published = _host.Vessel("exec", "deb3", "--", "cat", "/root/mark")).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"the published image's VM did not answer: {published}");
+        Assert.Equal("one\n", published.Stdout);
+        Ok(_host.Vessel("delete", "--force", "deb3"));
 
         // A copy of the stopped VM boots with its disk (the mark written before) under its own name.
         Ok(_host.Vessel("copy", "deb1", "deb2"));
@@ -213,7 +225,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.Equal("deb2\n", _host.Vessel("exec", "deb2", "--", "hostname").Stdout);
 
         // Exported, deleted and imported again, the copy boots with its disk.
-        Ok(_host.Vessel("stop", "deb2", "--timeout", "60"));
+        Ok(_host.VesselWith("", TimeSpan.FromMinutes(2), "stop", "deb2", "--timeout", "60"));
         var backup = Path.Combine(_host.Root, "deb2.backup");
         clock.Restart();
         Ok(_host.Vessel("export", "deb2", backup));

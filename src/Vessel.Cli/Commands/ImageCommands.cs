@@ -96,6 +96,25 @@ internal static class ImageCommands
         Console.WriteLine($"Image {request.Alias} built: {image.Fingerprint}");
     }
 
+    /// <summary>vessel publish NAME[/SNAP]: the stopped instance, or one of its snapshots, as a new image.</summary>
+    public static async Task PublishAsync(ApiClient api, string[] args)
+    {
+        var a = Arguments.Parse(args, [], ["--alias", "--description"]);
+        a.ExpectPositionals(1, 1, "vessel publish NAME[/SNAP] [--alias ALIAS] [--description TEXT]");
+        var request = new ImagePublishPost(a.Positionals[0], a.Option("--alias"), a.Option("--description"));
+        var operation = await api.SendAsync(HttpMethod.Post, "/1.0/images/publish", ApiClient.Json(request, VesselJson.Wire.ImagePublishPost),
+            VesselJson.Wire.Operation);
+        await api.WaitAsync(operation);
+        if (request.Alias is null)
+        {
+            Console.WriteLine($"Published {request.Source} (vessel image list shows it)");
+            return;
+        }
+        var instance = await api.GetAsync($"/1.0/instances/{Uri.EscapeDataString(request.Source!.Split('/')[0])}", VesselJson.Wire.Instance);
+        var image = await api.GetAsync($"/1.0/images/{PathOf(request.Alias)}?type={instance.Type.Name()}", VesselJson.Wire.Image);
+        Console.WriteLine($"Published {request.Source} as image {request.Alias}: {image.Fingerprint}");
+    }
+
     private static async Task DeleteAsync(ApiClient api, string[] args)
     {
         var a = Arguments.Parse(args, ["--vm"], []);

@@ -44,6 +44,9 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 /// <summary>POST /1.0/storage-pools.</summary>
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
 
+/// <summary>POST /1.0/images/publish: an instance, or one of its snapshots ("NAME/SNAP"), made into an image.</summary>
+public sealed record ImagePublishPost(string? Source, string? Alias = null, string? Description = null);
+
 /// <summary>POST /1.0/images/build: make a known image on this host: busybox or debian, each as a container or a VM image.</summary>
 public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null)
 {

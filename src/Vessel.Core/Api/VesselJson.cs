@@ -28,6 +28,7 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(InstanceStateView))]
 [JsonSerializable(typeof(ImageAliasPost))]
 [JsonSerializable(typeof(ImageBuildPost))]
+[JsonSerializable(typeof(ImagePublishPost))]
 [JsonSerializable(typeof(ExecPost))]
 [JsonSerializable(typeof(ExecControl))]
 [JsonSerializable(typeof(StoragePoolPost))]

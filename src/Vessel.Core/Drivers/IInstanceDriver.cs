@@ -67,6 +67,13 @@ public interface IInstanceDriver
     /// <summary>Makes the instance's root from an archive of <see cref="ExportAsync"/>, in the prepared root volume.</summary>
     Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
 
+    // Images
+    /// <summary>
+    /// Writes the stopped instance (or one of its snapshots) in WORK as an image file the image store imports, and returns
+    /// its path: a container's root filesystem as a tarball, a VM's disk flattened (with its image's kernel).
+    /// </summary>
+    Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken);
+
     // Snapshots
     /// <summary>Takes a consistent snapshot of the instance's root (and with stateful, of a VM's memory and devices).</summary>
     Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken);

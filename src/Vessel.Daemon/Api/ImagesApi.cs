@@ -6,6 +6,7 @@ using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
 using Vessel.Daemon.Events;
+using Vessel.Daemon.Instances;
 using Vessel.Daemon.Operations;
 using Vessel.Storage;
 using Vessel.Storage.Images;
@@ -27,6 +28,8 @@ internal static class ImagesApi
         });
         images.MapPost("", ImportAsync);
         images.MapPost("/build", BuildAsync);
+        images.MapPost("/publish", async (HttpRequest request, InstanceService instances, CancellationToken ct) =>
+            Http.Accepted(await instances.PublishAsync(await Http.ReadJsonAsync(request, VesselJson.Wire.ImagePublishPost), ct)));
         images.MapGet("/aliases", async (IStateStore store, CancellationToken ct) =>
             Http.Json((await store.ListAliasesAsync(ct)).ToList(), VesselJson.Wire.ListImageAlias));
         images.MapPost("/aliases", CreateAliasAsync);
