@@ -114,6 +114,8 @@ public sealed partial class QemuDriver
         var config = context.Instance.Config;
         if (config.GetValueOrDefault("limits.cpu") != previousConfig.GetValueOrDefault("limits.cpu"))
             throw new NotSupportedYetException("limits.cpu cannot change while the virtual machine runs yet (vCPU hotplug comes later); stop it first");
+        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey }.Where(k => config.GetValueOrDefault(k) != previousConfig.GetValueOrDefault(k)))
+            throw new NotSupportedYetException($"{key} cannot change while the virtual machine runs; stop it first");
         if (config.GetValueOrDefault("limits.memory") == previousConfig.GetValueOrDefault("limits.memory"))
             return;
         var vm = await MonitorOfAsync(context, cancellationToken);

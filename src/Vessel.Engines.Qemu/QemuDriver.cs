@@ -4,17 +4,18 @@ using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Engines.Qemu.Qmp;
 using Vessel.Linux;
+using Vessel.Storage;
 
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Virtual machines on QEMU: the command line is built from the instance config, qemu-system-x86_64 runs daemonized
-/// (it outlives the daemon) with its pid file and its QMP, console, guest-agent and VNC sockets in the instance's run
-/// directory, and the driver holds one QMP connection per VM for commands and events. KVM where hardware
-/// virtualization is real, TCG otherwise.
+/// Virtual machines on QEMU: the command line is built from the instance config, the QEMU of the guest's architecture
+/// (qemu-system-x86_64, qemu-system-aarch64) runs daemonized (it outlives the daemon) with its pid file and its QMP,
+/// console, guest-agent and VNC sockets in the instance's run directory, and the driver holds one QMP connection per VM
+/// for commands and events. KVM where hardware virtualization is real and the guest has the host's architecture, TCG
+/// otherwise.
 /// </summary>
-/// <param name="qemuBinary">qemu-system-x86_64, or a path to it.</param>
-public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64", string qemuImgBinary = "qemu-img") : IInstanceDriver
+public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img") : IInstanceDriver
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MonitorTimeout = TimeSpan.FromSeconds(10);
@@ -23,17 +24,21 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
 
     public event EventHandler<InstanceStoppedEventArgs>? Stopped;
 
+    /// <summary>Operational with the QEMU of the host's architecture; the detail says how guests run and which foreign ones can.</summary>
     public DriverInfo Probe()
     {
         var files = new HostFiles();
-        var qemu = Path.IsPathRooted(qemuBinary) ? (File.Exists(qemuBinary) ? qemuBinary : null) : files.FindProgram(qemuBinary);
-        if (qemu is null)
-            return new DriverInfo("qemu", "", false, $"{qemuBinary} not found; install qemu-system-x86");
+        var native = ImageStore.HostArchitecture;
+        if (files.FindProgram(QemuMachine.BinaryOf(native)) is not { } qemu)
+            return new DriverInfo("qemu", "", false, $"{QemuMachine.BinaryOf(native)} not found; install {QemuMachine.PackageOf(native)}");
         var version = files.RunVersion(qemu) ?? "unknown version";
         if ((Path.IsPathRooted(qemuImgBinary) ? File.Exists(qemuImgBinary) : files.FindProgram(qemuImgBinary) is not null) is false)
             return new DriverInfo("qemu", version, false, $"{qemuImgBinary} not found; install qemu-utils");
-        var acceleration = Acceleration.Detect(files);
-        return new DriverInfo("qemu", version, true, acceleration.Reason);
+        var foreign = ImageStore.Architectures.Where(a => a != native).Select(a =>
+            files.FindProgram(QemuMachine.BinaryOf(a)) is null ? $"no {a} guests ({QemuMachine.BinaryOf(a)} not found; install {QemuMachine.PackageOf(a)})"
+            : a == "aarch64" && !File.Exists(QemuMachine.Aarch64Firmware) ? $"no {a} guests ({QemuMachine.Aarch64Firmware} not found; install qemu-efi-aarch64)"
+            : $"{a} guests by emulation (TCG)");
+        return new DriverInfo("qemu", version, true, string.Join("; ", [Acceleration.Detect(files).Reason, .. foreign]));
     }
 
     private static QemuPaths PathsOf(InstanceContext context) =>
@@ -69,7 +74,7 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
             throw new ConflictException($"virtual machine {instance.Name} is already running");
         var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
         var boot = await VmImages.BootAsync(image, context.RootVolumePath, cancellationToken);
-        var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current) with
+        var launch = QemuLaunch.FromConfig(instance.Name, instance.Architecture, instance.Config, paths, boot, QemuHost.Current()) with
         {
             Nics = context.Nics,
         };
@@ -80,7 +85,11 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
 
         await using var revert = new Reverter();
         revert.Add(() => RemoveRunFiles(paths));
-        var (code, output) = await RunAsync(qemuBinary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
+        if (new HostFiles().FindProgram(launch.Machine.Binary) is null)
+            throw new NotSupportedYetException($"{launch.Machine.Binary} not found; install {QemuMachine.PackageOf(instance.Architecture)} to run {instance.Architecture} guests");
+        if (launch.Machine.Firmware is { } firmware && !File.Exists(firmware))
+            throw new NotSupportedYetException($"the firmware {firmware} is missing; install qemu-efi-aarch64 to run {instance.Architecture} guests");
+        var (code, output) = await RunAsync(launch.Machine.Binary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
         await File.WriteAllTextAsync(paths.StartLog, output, CancellationToken.None);
         var pid = ReadPid(paths);
         if (pid is { } started)

@@ -10,17 +10,19 @@ public static class InstanceConfigSchema
     {
         new("limits.cpu", "a CPU count (1 to the host's CPUs) or a set such as 0-1,3", CheckCpu),
         // The VM engine sizes and pins nothing of these yet: for now they apply to containers only.
-        new("limits.cpu.allowance", "a share such as 50% or a quota such as 25ms/100ms", CheckAllowance, ContainerOnly: true),
-        ConfigKey.Integer("limits.cpu.priority", 0, 10, containerOnly: true),
+        new("limits.cpu.allowance", "a share such as 50% or a quota such as 25ms/100ms", CheckAllowance, OnlyFor: InstanceType.Container),
+        ConfigKey.Integer("limits.cpu.priority", 0, 10, onlyFor: InstanceType.Container),
         new("limits.memory", "a size such as 512MiB (4MiB to the host's memory) or a percentage such as 50%", CheckMemory),
-        ConfigKey.Bool("limits.memory.swap", containerOnly: true),
-        ConfigKey.Integer("limits.processes", 1, 4_194_304, containerOnly: true),
-        ConfigKey.Integer("limits.disk.priority", 0, 10, containerOnly: true),
+        ConfigKey.Bool("limits.memory.swap", onlyFor: InstanceType.Container),
+        ConfigKey.Integer("limits.processes", 1, 4_194_304, onlyFor: InstanceType.Container),
+        ConfigKey.Integer("limits.disk.priority", 0, 10, onlyFor: InstanceType.Container),
         ConfigKey.Bool("boot.autostart"),
         ConfigKey.Integer("boot.autostart.delay", 0, 3600, " seconds"),
         ConfigKey.Integer("boot.autostart.priority", 0, 1000),
-        ConfigKey.Bool("security.privileged", containerOnly: true),
-        ConfigKey.Bool("security.nesting", containerOnly: true),
+        ConfigKey.Bool("security.privileged", onlyFor: InstanceType.Container),
+        ConfigKey.Bool("security.nesting", onlyFor: InstanceType.Container),
+        ConfigKey.OneOf(MachineTypes.MachineKey, MachineTypes.Machines, InstanceType.VirtualMachine),
+        ConfigKey.OneOf(MachineTypes.AccelKey, MachineTypes.Accelerators, InstanceType.VirtualMachine),
     }.ToDictionary(k => k.Name, StringComparer.Ordinal);
 
     /// <summary>Prefixes whose keys are free text: image.* describes the source image, user.* and environment.* are the user's.</summary>

@@ -53,6 +53,7 @@ public sealed partial class InstanceService(
 
         var driver = drivers.Get(request.Type);
         var image = await images.ResolveAsync(reference, request.Type, cancellationToken);
+        CheckArchitecture(request.Type, image.Architecture, config);
         var pool = await pools.GetAsync(poolName, cancellationToken);
         if (await store.GetInstanceAsync(name, cancellationToken) is not null)
             throw new ConflictException($"instance \"{name}\" already exists");
@@ -328,6 +329,7 @@ public sealed partial class InstanceService(
                 devices[device] = value;
             }
         }
+        CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
@@ -385,6 +387,16 @@ public sealed partial class InstanceService(
             await networks.LimitAsync([nic], cancellationToken);
         }
         revert.Success();
+    }
+
+    /// <summary>A VM's machine type must fit its architecture; a container runs only the host's (no binary translation).</summary>
+    private static void CheckArchitecture(InstanceType type, string architecture, IReadOnlyDictionary<string, string> config)
+    {
+        if (type == InstanceType.VirtualMachine)
+            MachineTypes.Check(architecture, ImageStore.HostArchitecture, config);
+        else if (architecture != ImageStore.HostArchitecture)
+            throw new BadRequestException($"the image is for {architecture}; containers run only this host's architecture ({ImageStore.HostArchitecture}): " +
+                "launch a virtual-machine image of it with --vm");
     }
 
     /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>
