@@ -95,7 +95,7 @@ public static class BusyboxVmImage
         }
     }
 
-    /// <summary>The kernel module files in load order: below drivers/ of the package, minus those built into the kernel.</summary>
+    /// <summary>The kernel package's drivers/ directory, and the paths the .ko files of modules built into the kernel would have.</summary>
     private sealed record KernelModules(string Drivers, IReadOnlySet<string> BuiltIn);
 
     /// <summary>Downloads the cloud kernel meta package, then the versioned package it depends on, and unpacks that.</summary>
