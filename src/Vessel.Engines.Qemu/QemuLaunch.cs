@@ -60,12 +60,11 @@ public sealed record QemuLaunch
                 _ => boot,
             };
         }
-        // systemd names the guest after the instance (the busybox init ignores the parameter). microvm has no PCI bus for
-        // the kernel to look for, and its TSC calibration against the PIT sometimes hangs under TCG: the host's clock
-        // given outright avoids that.
+        // systemd names the guest after the instance (the busybox init ignores the parameter). microvm's TSC calibration
+        // against the PIT sometimes hangs under TCG; the host's clock given outright avoids it.
         var line = $"{kernel.CommandLine} systemd.hostname={name}";
-        if (machine.Name == MachineTypes.Microvm)
-            line += " pci=off" + (host.CpuKiloHertz > 0 ? string.Create(CultureInfo.InvariantCulture, $" tsc_early_khz={host.CpuKiloHertz}") : "");
+        if (machine.Name == MachineTypes.Microvm && host.CpuKiloHertz > 0)
+            line += string.Create(CultureInfo.InvariantCulture, $" tsc_early_khz={host.CpuKiloHertz}");
         return kernel with { CommandLine = line };
     }
 
