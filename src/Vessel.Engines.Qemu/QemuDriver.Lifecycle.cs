@@ -156,7 +156,7 @@ public sealed partial class QemuDriver
         {
             return new RuntimeState(InstanceStatus.Error, state.Pid, usage); // QEMU runs but its monitor does not answer
         }
-        return new RuntimeState(StatusOf(status), state.Pid, usage);
+        return new RuntimeState(StatusOf(status), state.Pid, usage, Machine: state.Machine);
     }
 
     /// <summary>QEMU's run state (query-status): running, paused, shutdown, guest-panicked, internal-error, …</summary>

@@ -99,7 +99,11 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img") : IIns
                 (output.Trim().Length > 0 ? output.Trim() : code != 0 ? $"exit code {code}" : "it wrote no pid file"));
 
         var startTime = ProcStat.StartTime(pid.Value) ?? throw new VesselException(500, $"QEMU (pid {pid}) exited right after it started; see {paths.ConsoleLog}");
-        var state = new QemuState { Pid = pid.Value, StartTime = startTime, MemoryBytes = launch.MemoryBytes };
+        var state = new QemuState
+        {
+            Pid = pid.Value, StartTime = startTime, MemoryBytes = launch.MemoryBytes,
+            Machine = $"{launch.Machine.Name} ({launch.Machine.Binary}, {launch.Accelerator})",
+        };
         state.Write(paths);
         var vm = await AdoptAsync(instance.Name, paths, state, cancellationToken);
         revert.Add(() => ReleaseAsync(instance.Name));

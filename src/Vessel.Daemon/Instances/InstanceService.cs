@@ -438,7 +438,7 @@ public sealed partial class InstanceService(
         if (driver is null)
             return new InstanceStateView(instance.Status, instance.StatusReason, null, null, drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail);
         var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
-        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null);
+        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null, state.Machine);
     }
 
     public async Task<IExecSession> ExecAsync(string name, ExecRequest request, CancellationToken cancellationToken)
