@@ -93,9 +93,7 @@ internal static class ImagesApi
         DaemonOptions daemon)
     {
         var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageBuildPost);
-        var architecture = body.Architecture ?? ImageStore.HostArchitecture;
-        if (!ImageStore.Architectures.Contains(architecture))
-            throw new BadRequestException($"architecture: \"{architecture}\" is not one of {string.Join(", ", ImageStore.Architectures)}");
+        var architecture = ImageStore.ArchitectureOrHost(body.Architecture);
         if (architecture != ImageStore.HostArchitecture && (body.Name, body.Type) != ("busybox", InstanceType.VirtualMachine))
             throw new NotSupportedYetException($"architecture: of the {architecture} images only busybox --vm can be built yet " +
                 "(containers run only this host's architecture, and a foreign Debian tree needs qemu-user emulation for its maintainer scripts)");
