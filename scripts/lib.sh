@@ -2,8 +2,9 @@
 # shellcheck shell=bash
 
 # What Vessel drives on the host: QEMU (x86_64 and aarch64) and qemu-img, dnsmasq, nftables, mmdebstrap,
-# btrfs tools, busybox for small images, iproute2, genisoimage for cloud-init seeds; gcc links the NativeAOT CLI.
-RUNTIME_PACKAGES="qemu-system-x86 qemu-system-arm qemu-utils dnsmasq-base nftables mmdebstrap btrfs-progs busybox-static iproute2 curl gcc genisoimage"
+# btrfs tools, busybox for small images, iproute2, genisoimage for cloud-init seeds, UEFI for aarch64 guests; gcc links
+# the NativeAOT CLI.
+RUNTIME_PACKAGES="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils dnsmasq-base nftables mmdebstrap btrfs-progs busybox-static iproute2 curl gcc genisoimage"
 
 # What only the tests need: Debian's Chromium, driven by Playwright for the web UI's end-to-end test.
 TEST_PACKAGES="chromium"

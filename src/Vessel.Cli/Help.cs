@@ -27,7 +27,7 @@ internal static class Help
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]
           vessel image import FILE [--alias ALIAS] [--vm] [--arch x86_64|aarch64] [--description TEXT]
-          vessel image build busybox [--vm] | debian [--vm] [--suite SUITE] [--include PKG,...]
+          vessel image build busybox [--vm [--arch aarch64]] | debian [--vm] [--suite SUITE] [--include PKG,...]
           vessel image delete IMAGE [--vm]
           vessel publish NAME[/SNAP] [--alias ALIAS] [--description TEXT]   (a stopped instance or a snapshot, as an image)
           vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]

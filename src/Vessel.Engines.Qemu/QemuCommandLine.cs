@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Turns a <see cref="QemuLaunch"/> into qemu-system-x86_64's argument list (never a shell string). The VM runs
+/// Turns a <see cref="QemuLaunch"/> into the argument list of its machine's QEMU (never a shell string). The VM runs
 /// daemonized with a pid file; the monitor (QMP), the serial console, the guest agent channel and the VNC display
 /// are unix sockets in the run directory. -nodefaults: every device is named here.
 /// </summary>
@@ -23,74 +23,84 @@ public static class QemuCommandLine
     {
         ArgumentNullException.ThrowIfNull(launch);
         var paths = launch.Paths;
+        var machine = launch.Machine;
         var args = new List<string>
         {
             "-name", $"{Escape(launch.Name)},debug-threads=on",
-            "-machine", launch.Machine,
+            "-machine", machine.Option,
             "-accel", launch.Accelerator,
         };
-        if (launch.Accelerator == "kvm")
-            args.AddRange(["-cpu", "host"]);
+        if (machine.Cpu(launch.Accelerator) is { } cpu)
+            args.AddRange(["-cpu", cpu]);
         args.AddRange(
         [
             "-m", string.Create(CultureInfo.InvariantCulture, $"{launch.MemoryBytes >> 20}M"),
             "-smp", launch.Cpus.ToString(CultureInfo.InvariantCulture),
             "-nodefaults",
             "-no-user-config",
+        ]);
+        if (machine.Firmware is { } firmware)
+            args.AddRange(["-bios", firmware]);
+        args.AddRange(
+        [
             // Monitor.
             "-chardev", $"socket,id=qmp,path={Escape(paths.Qmp)},server=on,wait=off",
             "-mon", "chardev=qmp,mode=control",
-            // Serial console (ttyS0) on a socket, everything it prints also in the console log.
+            // Serial console on a socket, everything it prints also in the console log.
             "-chardev", $"socket,id=console,path={Escape(paths.Console)},server=on,wait=off,logfile={Escape(paths.ConsoleLog)},logappend=on",
-            "-device", "isa-serial,chardev=console",
-            // Graphical console: a VGA adapter shown over VNC on a unix socket.
+            .. machine.SerialConsole,
             "-display", "none",
-            "-device", "VGA,id=video0",
-            "-vnc", $"unix:{Escape(paths.Vnc)}",
+        ]);
+        // Graphical console: a VGA adapter shown over VNC on a unix socket.
+        if (machine.Display)
+            args.AddRange(["-device", "VGA,id=video0", "-vnc", $"unix:{Escape(paths.Vnc)}"]);
+        args.AddRange(
+        [
             // Paravirtual devices.
             "-object", "rng-random,id=rng0,filename=/dev/urandom",
-            "-device", "virtio-rng-pci,rng=rng0",
-            "-device", "virtio-balloon-pci,id=balloon0",
+            "-device", $"{machine.Virtio("rng")},rng=rng0",
+            "-device", $"{machine.Virtio("balloon")},id=balloon0",
             "-chardev", $"socket,id=qga,path={Escape(paths.GuestAgent)},server=on,wait=off",
-            "-device", "virtio-serial-pci,id=serial0",
+            "-device", $"{machine.Virtio("serial")},id=serial0",
             "-device", "virtserialport,bus=serial0.0,chardev=qga,name=org.qemu.guest_agent.0",
         ]);
-        for (var port = 0; port < HotplugPorts; port++)
+        var ports = machine.Pci ? HotplugPorts : 0;
+        for (var port = 0; port < ports; port++)
             args.AddRange(["-device", $"pcie-root-port,id={PortId(port)},chassis={(port + 1).ToString(CultureInfo.InvariantCulture)}"]);
         foreach (var (nic, index) in launch.Nics.Select((n, i) => (n, i)))
         {
-            var bus = index < HotplugPorts ? $",bus={PortId(index)}" : "";
+            var bus = index < ports ? $",bus={PortId(index)}" : "";
             args.AddRange(
             [
                 "-netdev", $"tap,id={Escape(NetdevId(nic))},ifname={nic.HostInterface},script=no,downscript=no",
-                "-device", $"virtio-net-pci,id={Escape(NicId(nic))},netdev={Escape(NetdevId(nic))},mac={nic.Hwaddr}," +
+                "-device", $"{machine.Virtio("net")},id={Escape(NicId(nic))},netdev={Escape(NetdevId(nic))},mac={nic.Hwaddr}," +
                     $"host_mtu={nic.Mtu.ToString(CultureInfo.InvariantCulture)}{bus}",
             ]);
         }
         switch (launch.Boot)
         {
             case DiskBoot disk:
-                args.AddRange(RootDriveArguments(disk.Path, disk.Format, ",bootindex=0"));
+                args.AddRange(RootDriveArguments(machine, disk.Path, disk.Format, ",bootindex=0"));
                 break;
             case KernelBoot kernel:
                 args.AddRange(["-kernel", kernel.Kernel, "-initrd", kernel.Initrd, "-append", kernel.CommandLine]);
                 if (kernel.RootDisk is not null)
-                    args.AddRange(RootDriveArguments(kernel.RootDisk, "qcow2", "")); // -kernel holds boot index 0
+                    args.AddRange(RootDriveArguments(machine, kernel.RootDisk, "qcow2", "")); // -kernel holds boot index 0
                 break;
             default:
                 throw new ArgumentException($"unknown boot {launch.Boot.GetType().Name}", nameof(launch));
         }
         if (launch.Seed is not null) // after the root disk, so that the root stays /dev/vda
-            args.AddRange(["-drive", $"file={Escape(launch.Seed)},format=raw,if=none,id=seed,readonly=on", "-device", "virtio-blk-pci,drive=seed"]);
+            args.AddRange(["-drive", $"file={Escape(launch.Seed)},format=raw,if=none,id=seed,readonly=on", "-device", $"{machine.Virtio("blk")},drive=seed"]);
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }
 
     /// <summary>The root disk: the first virtio-blk device, /dev/vda in a Linux guest.</summary>
-    private static string[] RootDriveArguments(string path, string format, string bootIndex) =>
+    private static string[] RootDriveArguments(QemuMachine machine, string path, string format, string bootIndex) =>
     [
         "-drive", $"file={Escape(path)},format={format},if=none,id={RootDrive},discard=unmap",
-        "-device", $"virtio-blk-pci,drive={RootDrive}{bootIndex}",
+        "-device", $"{machine.Virtio("blk")},drive={RootDrive}{bootIndex}",
     ];
 
     /// <summary>A value inside a QEMU option list: a comma is written twice.</summary>

@@ -6,7 +6,7 @@ namespace Vessel.Engines.Qemu;
 
 public sealed partial class QemuDriver
 {
-    /// <summary>The serial console (ttyS0) socket. QEMU serves one client at a time: a second one waits until the first leaves.</summary>
+    /// <summary>The serial console (ttyS0, ttyAMA0 on aarch64) socket. QEMU serves one client at a time: a second one waits until the first leaves.</summary>
     public Task<Stream> AttachConsoleAsync(InstanceContext context, CancellationToken cancellationToken) =>
         ConnectAsync(context, PathsOf(context).Console, "serial console", cancellationToken);
 
@@ -14,8 +14,13 @@ public sealed partial class QemuDriver
     public Task ResizeConsoleAsync(InstanceContext context, int columns, int rows, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>QEMU's VNC server on its unix socket; the daemon's own authentication guards it, so it has no VNC password.</summary>
-    public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken) =>
-        ConnectAsync(context, PathsOf(context).Vnc, "graphical console", cancellationToken);
+    public Task<Stream> AttachDisplayAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var machine = QemuMachine.For(context.Instance.Architecture, context.Instance.Config);
+        if (!machine.Display)
+            throw new NotSupportedYetException($"virtual machine \"{context.Instance.Name}\" runs on a {machine.Name} machine, which has no graphical console yet (q35 has one); use its serial console");
+        return ConnectAsync(context, PathsOf(context).Vnc, "graphical console", cancellationToken);
+    }
 
     private static async Task<Stream> ConnectAsync(InstanceContext context, string path, string what, CancellationToken cancellationToken)
     {

@@ -114,6 +114,8 @@ public sealed partial class QemuDriver
         var config = context.Instance.Config;
         if (config.GetValueOrDefault("limits.cpu") != previousConfig.GetValueOrDefault("limits.cpu"))
             throw new NotSupportedYetException("limits.cpu cannot change while the virtual machine runs yet (vCPU hotplug comes later); stop it first");
+        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey }.Where(k => config.GetValueOrDefault(k) != previousConfig.GetValueOrDefault(k)))
+            throw new NotSupportedYetException($"{key} cannot change while the virtual machine runs; stop it first");
         if (config.GetValueOrDefault("limits.memory") == previousConfig.GetValueOrDefault("limits.memory"))
             return;
         var vm = await MonitorOfAsync(context, cancellationToken);
@@ -154,7 +156,7 @@ public sealed partial class QemuDriver
         {
             return new RuntimeState(InstanceStatus.Error, state.Pid, usage); // QEMU runs but its monitor does not answer
         }
-        return new RuntimeState(StatusOf(status), state.Pid, usage);
+        return new RuntimeState(StatusOf(status), state.Pid, usage, Machine: state.Machine);
     }
 
     /// <summary>QEMU's run state (query-status): running, paused, shutdown, guest-panicked, internal-error, …</summary>

@@ -16,6 +16,7 @@ public sealed partial class QemuDriver
 
     public async Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
     {
+        RefuseWithoutHotplug(context, nic, "added to");
         var vm = await MonitorOfAsync(context, cancellationToken);
         var port = await FreePortAsync(vm, cancellationToken)
             ?? throw new NotSupportedYetException($"all {QemuCommandLine.HotplugPorts} hotplug ports of {context.Instance.Name} are in use; stop it to add more nics");
@@ -41,6 +42,7 @@ public sealed partial class QemuDriver
     /// <summary>Asks the guest to release the nic (PCIe hot-unplug) and waits until QEMU has removed it.</summary>
     public async Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
     {
+        RefuseWithoutHotplug(context, nic, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
         var id = QemuCommandLine.NicId(nic);
         await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
@@ -52,6 +54,13 @@ public sealed partial class QemuDriver
             await Task.Delay(100, cancellationToken);
         }
         await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
+    }
+
+    private static void RefuseWithoutHotplug(InstanceContext context, NicAttachment nic, string change)
+    {
+        var machine = QemuMachine.For(context.Instance.Architecture, context.Instance.Config);
+        if (!machine.Pci)
+            throw new NotSupportedYetException($"a {machine.Name} machine has no hotplug: {nic.Device} cannot be {change} \"{context.Instance.Name}\" while it runs; stop it first");
     }
 
     private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)

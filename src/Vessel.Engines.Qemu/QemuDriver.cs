@@ -4,17 +4,18 @@ using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Engines.Qemu.Qmp;
 using Vessel.Linux;
+using Vessel.Storage;
 
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Virtual machines on QEMU: the command line is built from the instance config, qemu-system-x86_64 runs daemonized
-/// (it outlives the daemon) with its pid file and its QMP, console, guest-agent and VNC sockets in the instance's run
-/// directory, and the driver holds one QMP connection per VM for commands and events. KVM where hardware
-/// virtualization is real, TCG otherwise.
+/// Virtual machines on QEMU: the command line is built from the instance config, the QEMU of the guest's architecture
+/// (qemu-system-x86_64, qemu-system-aarch64) runs daemonized (it outlives the daemon) with its pid file and its QMP,
+/// console, guest-agent and VNC sockets in the instance's run directory, and the driver holds one QMP connection per VM
+/// for commands and events. KVM where hardware virtualization is real and the guest has the host's architecture, TCG
+/// otherwise.
 /// </summary>
-/// <param name="qemuBinary">qemu-system-x86_64, or a path to it.</param>
-public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64", string qemuImgBinary = "qemu-img") : IInstanceDriver
+public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img") : IInstanceDriver
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MonitorTimeout = TimeSpan.FromSeconds(10);
@@ -23,17 +24,21 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
 
     public event EventHandler<InstanceStoppedEventArgs>? Stopped;
 
+    /// <summary>Operational with the QEMU of the host's architecture; the detail says how guests run and which foreign ones can.</summary>
     public DriverInfo Probe()
     {
         var files = new HostFiles();
-        var qemu = Path.IsPathRooted(qemuBinary) ? (File.Exists(qemuBinary) ? qemuBinary : null) : files.FindProgram(qemuBinary);
-        if (qemu is null)
-            return new DriverInfo("qemu", "", false, $"{qemuBinary} not found; install qemu-system-x86");
+        var native = ImageStore.HostArchitecture;
+        if (files.FindProgram(QemuMachine.BinaryOf(native)) is not { } qemu)
+            return new DriverInfo("qemu", "", false, $"{QemuMachine.BinaryOf(native)} not found; install {QemuMachine.PackageOf(native)}");
         var version = files.RunVersion(qemu) ?? "unknown version";
         if ((Path.IsPathRooted(qemuImgBinary) ? File.Exists(qemuImgBinary) : files.FindProgram(qemuImgBinary) is not null) is false)
             return new DriverInfo("qemu", version, false, $"{qemuImgBinary} not found; install qemu-utils");
-        var acceleration = Acceleration.Detect(files);
-        return new DriverInfo("qemu", version, true, acceleration.Reason);
+        var foreign = ImageStore.Architectures.Where(a => a != native).Select(a =>
+            files.FindProgram(QemuMachine.BinaryOf(a)) is null ? $"no {a} guests ({QemuMachine.BinaryOf(a)} not found; install {QemuMachine.PackageOf(a)})"
+            : a == "aarch64" && !File.Exists(QemuMachine.Aarch64Firmware) ? $"no {a} guests ({QemuMachine.Aarch64Firmware} not found; install qemu-efi-aarch64)"
+            : $"{a} guests by emulation (TCG)");
+        return new DriverInfo("qemu", version, true, string.Join("; ", [Acceleration.Detect(files).Reason, .. foreign]));
     }
 
     private static QemuPaths PathsOf(InstanceContext context) =>
@@ -72,7 +77,7 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
         // A disk-booted image (a cloud image) expects a seed at every boot; an image Vessel boots by its kernel gets one when
         // the instance has cloud-init.* keys (without, Vessel's Debian image boots faster, cloud-init switched off).
         var seeded = boot is DiskBoot || (boot is KernelBoot { RootDisk: not null } && CloudInitSeed.IsConfigured(instance));
-        var launch = QemuLaunch.FromConfig(instance.Name, instance.Config, paths, boot, Acceleration.Detect().UseKvm, HostResources.Current) with
+        var launch = QemuLaunch.FromConfig(instance.Name, instance.Architecture, instance.Config, paths, boot, QemuHost.Current()) with
         {
             Nics = context.Nics,
             Seed = seeded ? paths.Seed : null,
@@ -86,7 +91,11 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
         revert.Add(() => RemoveRunFiles(paths));
         if (launch.Seed is not null)
             await NoCloudSeed.WriteAsync(instance, launch.Seed, cancellationToken);
-        var (code, output) = await RunAsync(qemuBinary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
+        if (new HostFiles().FindProgram(launch.Machine.Binary) is null)
+            throw new NotSupportedYetException($"{launch.Machine.Binary} not found; install {QemuMachine.PackageOf(instance.Architecture)} to run {instance.Architecture} guests");
+        if (launch.Machine.Firmware is { } firmware && !File.Exists(firmware))
+            throw new NotSupportedYetException($"the firmware {firmware} is missing; install qemu-efi-aarch64 to run {instance.Architecture} guests");
+        var (code, output) = await RunAsync(launch.Machine.Binary, QemuCommandLine.Build(launch), cancellationToken, StartTimeout);
         await File.WriteAllTextAsync(paths.StartLog, output, CancellationToken.None);
         var pid = ReadPid(paths);
         if (pid is { } started)
@@ -96,7 +105,11 @@ public sealed partial class QemuDriver(string qemuBinary = "qemu-system-x86_64",
                 (output.Trim().Length > 0 ? output.Trim() : code != 0 ? $"exit code {code}" : "it wrote no pid file"));
 
         var startTime = ProcStat.StartTime(pid.Value) ?? throw new VesselException(500, $"QEMU (pid {pid}) exited right after it started; see {paths.ConsoleLog}");
-        var state = new QemuState { Pid = pid.Value, StartTime = startTime, MemoryBytes = launch.MemoryBytes };
+        var state = new QemuState
+        {
+            Pid = pid.Value, StartTime = startTime, MemoryBytes = launch.MemoryBytes,
+            Machine = $"{launch.Machine.Name} ({launch.Machine.Binary}, {launch.Accelerator})",
+        };
         state.Write(paths);
         var vm = await AdoptAsync(instance.Name, paths, state, cancellationToken);
         revert.Add(() => ReleaseAsync(instance.Name));

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Vessel.Core;
 using Vessel.Core.Model;
 using Vessel.Core.Validation;
 
@@ -14,7 +15,7 @@ public sealed record QemuLaunch
     public required QemuBoot Boot { get; init; }
     /// <summary>"kvm" or "tcg".</summary>
     public required string Accelerator { get; init; }
-    public string Machine { get; init; } = "q35";
+    public required QemuMachine Machine { get; init; }
     public long MemoryBytes { get; init; } = DefaultMemoryBytes;
     public int Cpus { get; init; } = 1;
     /// <summary>The cloud-init seed image, attached read-only after the root disk; null for none.</summary>
@@ -23,24 +24,63 @@ public sealed record QemuLaunch
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
 
     /// <summary>
-    /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads limits.memory (default 512MiB, a percentage of the host's memory allowed, never more than the host has)
-    /// and limits.cpu (a count, or a set whose size is the count; pinning comes later).
+    /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads vm.machine (the
+    /// guest architecture's default when unset), vm.accel (auto: KVM for a guest of the host's architecture where hardware
+    /// virtualization is real, else TCG), limits.memory (default 512MiB, a percentage of the host's memory allowed, never
+    /// more than the host has) and limits.cpu (a count, or a set whose size is the count; pinning comes later).
     /// </summary>
-    /// <exception cref="Vessel.Core.BadRequestException">A limit breaks its rule; the message names the key.</exception>
-    public static QemuLaunch FromConfig(string name, IReadOnlyDictionary<string, string> config, QemuPaths paths, QemuBoot boot,
-        bool useKvm, HostResources host)
+    /// <param name="architecture">The guest's (its image's) architecture: x86_64 or aarch64.</param>
+    /// <exception cref="Vessel.Core.BadRequestException">A key breaks its rule, or the image cannot boot on the machine; the message names the key.</exception>
+    public static QemuLaunch FromConfig(string name, string architecture, IReadOnlyDictionary<string, string> config, QemuPaths paths, QemuBoot boot,
+        QemuHost host)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(host);
+        var machine = QemuMachine.For(architecture, config);
         return new QemuLaunch
         {
             Name = name,
             Paths = paths,
-            // systemd names the guest after the instance (the busybox init ignores the parameter).
-            Boot = boot is KernelBoot kernel ? kernel with { CommandLine = $"{kernel.CommandLine} systemd.hostname={name}" } : boot,
-            Accelerator = useKvm ? "kvm" : "tcg",
-            MemoryBytes = MemoryFromConfig(config, host),
-            Cpus = CpusFromConfig(config, host),
+            Boot = BootOn(machine, boot, name, host),
+            Accelerator = AcceleratorFor(machine, config, host),
+            Machine = machine,
+            MemoryBytes = MemoryFromConfig(config, host.Resources),
+            Cpus = CpusFromConfig(config, host.Resources),
+        };
+    }
+
+    private static QemuBoot BootOn(QemuMachine machine, QemuBoot boot, string name, QemuHost host)
+    {
+        if (boot is not KernelBoot kernel)
+        {
+            return machine.Name switch
+            {
+                MachineTypes.Microvm => throw new BadRequestException(
+                    $"{MachineTypes.MachineKey}: microvm boots a Linux kernel directly and this image is a disk with its own bootloader; use q35"),
+                MachineTypes.Virt => throw new NotSupportedYetException(
+                    "aarch64 disk images with their own bootloader are not supported yet (no UEFI variable store); aarch64 kernel images such as busybox/aarch64 boot"),
+                _ => boot,
+            };
+        }
+        // systemd names the guest after the instance (the busybox init ignores the parameter). microvm's TSC calibration
+        // against the PIT sometimes hangs under TCG; the host's clock given outright avoids it.
+        var line = $"{kernel.CommandLine} systemd.hostname={name}";
+        if (machine.Name == MachineTypes.Microvm && host.CpuKiloHertz > 0)
+            line += string.Create(CultureInfo.InvariantCulture, $" tsc_early_khz={host.CpuKiloHertz}");
+        return kernel with { CommandLine = line };
+    }
+
+    private static string AcceleratorFor(QemuMachine machine, IReadOnlyDictionary<string, string> config, QemuHost host)
+    {
+        var asked = config.GetValueOrDefault(MachineTypes.AccelKey, "auto");
+        InstanceConfigSchema.ValidateKey(MachineTypes.AccelKey, asked, InstanceType.VirtualMachine, host.Resources);
+        MachineTypes.Check(machine.Architecture, host.Architecture, config);
+        return asked switch
+        {
+            "tcg" => "tcg",
+            "auto" => machine.Architecture == host.Architecture && host.Acceleration.UseKvm ? "kvm" : "tcg",
+            _ when !host.Acceleration.KvmDevice => throw new BadRequestException($"{MachineTypes.AccelKey}: KVM is not usable here: {host.Acceleration.Reason}"),
+            _ => "kvm",
         };
     }
 

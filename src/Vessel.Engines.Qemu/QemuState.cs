@@ -5,13 +5,15 @@ namespace Vessel.Engines.Qemu;
 
 /// <summary>
 /// Written to the run directory once QEMU runs: its pid with its start time (a reused pid has a later one) and the
-/// memory it booted with, the ceiling for balloon changes. Re-adoption after a daemon restart starts from here.
+/// memory it booted with, the ceiling for balloon changes, and what it runs on (machine type, QEMU, accelerator).
+/// Re-adoption after a daemon restart starts from here.
 /// </summary>
 public sealed record QemuState
 {
     public required int Pid { get; init; }
     public required long StartTime { get; init; }
     public required long MemoryBytes { get; init; }
+    public string? Machine { get; init; }
 
     public static QemuState? Read(QemuPaths paths)
     {

@@ -29,11 +29,19 @@ public sealed class ImageStore(string directory, IStateStore store)
 
     public string ImagePath(Image image) => Path.Combine(directory, image.Fingerprint, image.Filename);
 
+    /// <summary>An architecture images are made for, or the host's when null.</summary>
+    /// <exception cref="BadRequestException">Not one of <see cref="Architectures"/>.</exception>
+    public static string ArchitectureOrHost(string? architecture)
+    {
+        architecture ??= HostArchitecture;
+        return Architectures.Contains(architecture)
+            ? architecture
+            : throw new BadRequestException($"architecture: \"{architecture}\" is not one of {string.Join(", ", Architectures)}");
+    }
+
     public async Task<Image> ImportAsync(Stream content, ImageImport request, CancellationToken cancellationToken)
     {
-        var architecture = request.Architecture ?? HostArchitecture;
-        if (!Architectures.Contains(architecture))
-            throw new BadRequestException($"architecture: \"{architecture}\" is not one of {string.Join(", ", Architectures)}");
+        var architecture = ArchitectureOrHost(request.Architecture);
         if (request.Alias is not null)
             Names.ValidateAlias("alias", request.Alias);
 

@@ -71,6 +71,7 @@ public sealed class InstanceConfigSchemaTests
             "cloud-init.network-config", "cloud-init.user-data", "cloud-init.vendor-data", "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
             "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
             "snapshots.expiry", "snapshots.pattern", "snapshots.schedule", "snapshots.schedule.stopped",
+            "vm.accel", "vm.machine",
         ];
 
         Assert.Equal(expected, InstanceConfigSchema.Known.Select(k => k.Name).Order(StringComparer.Ordinal));
@@ -198,7 +199,7 @@ public sealed class InstanceConfigSchemaTests
         var message = Refused(key, "x");
 
         Assert.StartsWith($"{key}: unknown config key (known: boot.autostart, ", message, StringComparison.Ordinal);
-        Assert.EndsWith("snapshots.schedule.stopped, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
+        Assert.EndsWith("snapshots.schedule.stopped, vm.accel, vm.machine, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -246,7 +247,46 @@ public sealed class InstanceConfigSchemaTests
     public void ContainerOnly_MatchesTheKeysThatOnlyContainersTake() =>
         Assert.Equal(["limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority", "limits.memory.swap", "limits.processes",
                 "security.nesting", "security.privileged"],
-            InstanceConfigSchema.Known.Where(k => k.ContainerOnly).Select(k => k.Name).Order(StringComparer.Ordinal));
+            InstanceConfigSchema.Known.Where(k => k.OnlyFor == InstanceType.Container).Select(k => k.Name).Order(StringComparer.Ordinal));
+
+    [Theory]
+    [InlineData("vm.machine", "q35")]
+    [InlineData("vm.machine", "microvm")]
+    [InlineData("vm.machine", "virt")]
+    [InlineData("vm.accel", "auto")]
+    [InlineData("vm.accel", "kvm")]
+    [InlineData("vm.accel", "tcg")]
+    public void VirtualMachineKey_IsTakenByVmsOnly(string key, string value)
+    {
+        Valid(key, value, InstanceType.VirtualMachine);
+
+        Assert.Equal($"{key}: applies to virtual machines only", Refused(key, value));
+    }
+
+    [Theory]
+    [InlineData("vm.machine", "pc", "vm.machine: \"pc\" is not one of q35, microvm, virt")]
+    [InlineData("vm.machine", "Q35", "vm.machine: \"Q35\" is not one of q35, microvm, virt")]
+    [InlineData("vm.accel", "hvf", "vm.accel: \"hvf\" is not one of auto, kvm, tcg")]
+    public void VirtualMachineKey_UnknownValue_IsRefusedNamingTheAllowedOnes(string key, string value, string expected)
+    {
+        Assert.Equal(expected, Refused(key, value, InstanceType.VirtualMachine));
+    }
+
+    [Theory]
+    [InlineData("x86_64", "q35")]
+    [InlineData("aarch64", "virt")]
+    public void MachineType_DefaultsPerArchitecture(string architecture, string expected)
+    {
+        Assert.Equal(expected, MachineTypes.Resolve(architecture, new Dictionary<string, string>()));
+    }
+
+    [Fact]
+    public void MachineType_OfAnUnknownArchitecture_IsRefused()
+    {
+        var error = Assert.Throws<BadRequestException>(() => MachineTypes.Resolve("riscv64", new Dictionary<string, string>()));
+
+        Assert.Equal("architecture: Vessel runs no riscv64 virtual machines (only x86_64, aarch64)", error.Message);
+    }
 
     [Fact]
     public void Validate_ChecksEveryKey()

@@ -1,5 +1,6 @@
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
+using Vessel.Storage;
 using Vessel.Storage.Images;
 
 namespace Vessel.Engines.Qemu.Tests;
@@ -14,7 +15,7 @@ public sealed class BusyboxVmFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var built = await BusyboxVmImage.BuildAsync(Path.Combine(Root, "work"), CancellationToken.None);
+        var built = await BusyboxVmImage.BuildAsync(Path.Combine(Root, "work"), ImageStore.HostArchitecture, CancellationToken.None);
         var imageDirectory = Directory.CreateDirectory(Path.Combine(Root, "images", "busybox-vm")).FullName;
         ImagePath = Path.Combine(imageDirectory, KernelImageLayout.Filename);
         File.Move(built, ImagePath);

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
 using Vessel.Core;
+using Vessel.Core.Drivers;
 using Vessel.Core.Validation;
+using Vessel.Linux;
 
 namespace Vessel.Engines.Qemu.Tests;
 
@@ -24,8 +26,14 @@ public sealed class QemuCommandLineTests
         Assert.Equal(File.ReadAllText(golden), actual);
     }
 
-    private static QemuLaunch Launch(Dictionary<string, string> config, QemuBoot boot, bool kvm, QemuPaths? paths = null) =>
-        QemuLaunch.FromConfig("vm1", config, paths ?? Paths, boot, kvm, Host);
+    /// <summary>An x86_64 host with 4 CPUs at 2596.124 MHz and 8 GiB; KVM usable or not at all.</summary>
+    private static QemuHost HostWith(bool kvm) =>
+        new(Host, new AccelerationInfo(kvm, kvm, kvm, kvm ? "KVM with hardware virtualization" : "no /dev/kvm"), "x86_64", 2_596_124);
+
+    private static QemuLaunch Launch(Dictionary<string, string> config, QemuBoot boot, bool kvm, QemuPaths? paths = null, string architecture = "x86_64") =>
+        QemuLaunch.FromConfig("vm1", architecture, config, paths ?? Paths, boot, HostWith(kvm));
+
+    private static readonly NicAttachment Nic = new("eth0", "eth0", "vsbr0", "10:66:6a:01:02:03", 1500, "vstap1a2b3c");
 
     [Fact]
     public void KernelBoot_TcgDefaults_MatchesGolden()
@@ -64,6 +72,70 @@ public sealed class QemuCommandLineTests
         var disk = new DiskBoot("/pool/a,b/root.qcow2", "qcow2");
 
         AssertGolden("paths-with-commas", Launch([], disk, kvm: false, paths));
+    }
+
+    [Fact]
+    public void Aarch64KernelBoot_OnAKvmHost_IsVirtUnderTcg_MatchesGolden()
+    {
+        var kernel = Kernel with { CommandLine = "console=ttyAMA0 quiet" };
+
+        AssertGolden("aarch64-virt-kernel-boot-tcg", Launch(new() { ["limits.memory"] = "256MiB" }, kernel, kvm: true, architecture: "aarch64") with { Nics = [Nic] });
+    }
+
+    [Fact]
+    public void MicrovmKernelBootWithRootDiskAndNic_MatchesGolden()
+    {
+        var kernel = Kernel with { CommandLine = "root=/dev/vda rw console=ttyS0 quiet", RootDisk = "/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2" };
+
+        AssertGolden("microvm-kernel-boot-root-disk-nic-tcg", Launch(new() { ["vm.machine"] = "microvm" }, kernel, kvm: false) with { Nics = [Nic] });
+    }
+
+    [Theory]
+    [InlineData(true, "auto", "kvm")]
+    [InlineData(true, "tcg", "tcg")]
+    [InlineData(false, "auto", "tcg")]
+    public void Accel_AutoTakesKvmWhereUsable_TcgOverrides(bool kvm, string asked, string expected)
+    {
+        Assert.Equal(expected, Launch(new() { ["vm.accel"] = asked }, Kernel, kvm).Accelerator);
+    }
+
+    [Theory]
+    [InlineData("x86_64", false, "vm.accel: KVM is not usable here: no /dev/kvm")]
+    [InlineData("aarch64", true, "vm.accel: KVM runs only x86_64 guests on this host; an aarch64 guest runs under tcg (or auto)")]
+    public void Accel_KvmWhereItCannotRun_IsRefused(string architecture, bool kvm, string expected)
+    {
+        var error = Assert.Throws<BadRequestException>(() => Launch(new() { ["vm.accel"] = "kvm" }, Kernel, kvm, architecture: architecture));
+
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Theory]
+    [InlineData("x86_64", "virt", "vm.machine: virt is no machine type for an x86_64 guest; x86_64 guests run on q35 or microvm")]
+    [InlineData("aarch64", "q35", "vm.machine: q35 is no machine type for an aarch64 guest; aarch64 guests run on virt")]
+    public void Machine_OfAnotherArchitecture_IsRefused(string architecture, string machine, string expected)
+    {
+        var error = Assert.Throws<BadRequestException>(() => Launch(new() { ["vm.machine"] = machine }, Kernel, kvm: false, architecture: architecture));
+
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void DiskImage_OnMicrovmOrAarch64_IsRefused()
+    {
+        var disk = new DiskBoot("/pool/vm1/root.qcow2", "qcow2");
+
+        Assert.StartsWith("vm.machine: microvm boots a Linux kernel directly",
+            Assert.Throws<BadRequestException>(() => Launch(new() { ["vm.machine"] = "microvm" }, disk, kvm: false)).Message, StringComparison.Ordinal);
+        Assert.StartsWith("aarch64 disk images with their own bootloader are not supported yet",
+            Assert.Throws<NotSupportedYetException>(() => Launch([], disk, kvm: false, architecture: "aarch64")).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("processor\t: 0\ncpu MHz\t\t: 2596.124\n", 2_596_124)]
+    [InlineData("processor\t: 0\n", 0)]
+    public void CpuKiloHertz_ComesFromCpuinfo(string cpuinfo, long expected)
+    {
+        Assert.Equal(expected, QemuHost.CpuKiloHertzOf(cpuinfo));
     }
 
     [Fact]

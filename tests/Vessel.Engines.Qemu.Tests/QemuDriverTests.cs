@@ -112,6 +112,28 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
     }
 
     [Fact]
+    public async Task Microvm_BootsToInit_RefusesDisplayAndNicHotplug_StopsByItsPowerButton()
+    {
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-micro", new() { ["limits.memory"] = "256MiB", ["vm.machine"] = "microvm" });
+        await driver.CreateAsync(context, CancellationToken.None);
+        var clock = Stopwatch.StartNew();
+        await driver.StartAsync(context, CancellationToken.None);
+        output.WriteLine($"microvm: init reached after {(await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, clock)).TotalSeconds:0.00} s");
+
+        var display = await Assert.ThrowsAsync<NotSupportedYetException>(() => driver.AttachDisplayAsync(context, CancellationToken.None));
+        Assert.Equal("virtual machine \"vm-micro\" runs on a microvm machine, which has no graphical console yet (q35 has one); use its serial console", display.Message);
+        var nic = new NicAttachment("eth1", "eth1", "vsbr0", "10:66:6a:01:02:03", 1500, "vstapmicro");
+        var hotplug = await Assert.ThrowsAsync<NotSupportedYetException>(() => driver.AttachNicAsync(context, nic, CancellationToken.None));
+        Assert.Equal("a microvm machine has no hotplug: eth1 cannot be added to \"vm-micro\" while it runs; stop it first", hotplug.Message);
+
+        await driver.StopAsync(context, TimeSpan.FromSeconds(20), force: false, CancellationToken.None);
+        Assert.Contains("power button pressed", await driver.ReadConsoleLogAsync(context, CancellationToken.None));
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
+    [Fact]
     public async Task GuestPowersOff_FromSerialConsole_RaisesStoppedOnce()
     {
         var driver = new QemuDriver();

@@ -85,10 +85,10 @@ internal static class ImageCommands
 
     private static async Task BuildAsync(ApiClient api, string[] args)
     {
-        var a = Arguments.Parse(args, ["--vm"], ["--suite", "--include"]);
-        a.ExpectPositionals(1, 1, "vessel image build busybox|debian [--vm] [--suite SUITE] [--include PKG,...]");
+        var a = Arguments.Parse(args, ["--vm"], ["--suite", "--include", "--arch"]);
+        a.ExpectPositionals(1, 1, "vessel image build busybox|debian [--vm] [--arch x86_64|aarch64] [--suite SUITE] [--include PKG,...]");
         var request = new ImageBuildPost(a.Positionals[0], a.Flag("--vm") ? InstanceType.VirtualMachine : InstanceType.Container,
-            a.Option("--suite"), a.Option("--include")?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList());
+            a.Option("--suite"), a.Option("--include")?.Split(',', StringSplitOptions.RemoveEmptyEntries).ToList(), a.Option("--arch"));
         var operation = await api.SendAsync(HttpMethod.Post, "/1.0/images/build", ApiClient.Json(request, VesselJson.Wire.ImageBuildPost),
             VesselJson.Wire.Operation);
         await api.WaitAsync(operation);

@@ -126,6 +126,8 @@ internal static class InstanceCommands
         text.Append(CultureInfo.InvariantCulture, $"Type: {instance.Type.Name()}\n");
         text.Append(CultureInfo.InvariantCulture, $"Status: {state.Status}{(state.StatusReason is null ? "" : $" ({state.StatusReason})")}\n");
         text.Append(CultureInfo.InvariantCulture, $"Architecture: {instance.Architecture}\n");
+        if (state.Machine is { } machine)
+            text.Append(CultureInfo.InvariantCulture, $"Machine: {machine}\n");
         text.Append(CultureInfo.InvariantCulture, $"Image: {Output.Short(instance.Image)}\n");
         text.Append(CultureInfo.InvariantCulture, $"Storage pool: {instance.Pool}\n");
         text.Append(CultureInfo.InvariantCulture, $"Created: {Output.Time(instance.CreatedAt)}\n");

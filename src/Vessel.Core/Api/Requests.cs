@@ -47,17 +47,31 @@ public sealed record StoragePoolPost(string? Name, string? Driver, string? Sourc
 /// <summary>POST /1.0/images/publish: an instance, or one of its snapshots ("NAME/SNAP"), made into an image.</summary>
 public sealed record ImagePublishPost(string? Source, string? Alias = null, string? Description = null);
 
-/// <summary>POST /1.0/images/build: make a known image on this host: busybox or debian, each as a container or a VM image.</summary>
-public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null)
+/// <summary>
+/// POST /1.0/images/build: make a known image on this host: busybox or debian, each as a container or a VM image;
+/// Architecture (x86_64, aarch64) null for the host's.
+/// </summary>
+public sealed record ImageBuildPost(string? Name, InstanceType Type = InstanceType.Container, string? Suite = null, List<string>? Include = null,
+    string? Architecture = null)
 {
-    /// <summary>The alias the built image gets: debian/12 for Debian bookworm as in design.md, else the name.</summary>
+    /// <summary>
+    /// The alias the built image gets: debian/12 for Debian bookworm as in design.md, else the name; an architecture asked
+    /// for by name is appended (busybox/aarch64), as image servers name the variants of one image.
+    /// </summary>
     [System.Text.Json.Serialization.JsonIgnore]
-    public string Alias => Name != "debian" ? Name ?? "" : (Suite ?? "bookworm") switch
+    public string Alias
     {
-        "bookworm" => "debian/12",
-        "trixie" => "debian/13",
-        var other => $"debian/{other}",
-    };
+        get
+        {
+            var alias = Name != "debian" ? Name ?? "" : (Suite ?? "bookworm") switch
+            {
+                "bookworm" => "debian/12",
+                "trixie" => "debian/13",
+                var other => $"debian/{other}",
+            };
+            return Architecture is null ? alias : $"{alias}/{Architecture}";
+        }
+    }
 }
 
 /// <summary>The first message on the exec WebSocket (/1.0/instances/{name}/exec): what to run and how.</summary>

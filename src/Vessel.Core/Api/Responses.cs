@@ -6,7 +6,8 @@ namespace Vessel.Core.Api;
 public sealed record ErrorResponse(string Error, int ErrorCode);
 
 /// <summary>GET /1.0/instances/{name}/state: what runs now and what it uses.</summary>
-public sealed record InstanceStateView(InstanceStatus Status, string? StatusReason, int? Pid, InstanceUsage? Usage, string? UsageUnavailable);
+public sealed record InstanceStateView(InstanceStatus Status, string? StatusReason, int? Pid, InstanceUsage? Usage, string? UsageUnavailable,
+    string? Machine = null);
 
 /// <summary>GET /1.0: the daemon and the host it runs on.</summary>
 public sealed record ServerInfo

@@ -109,6 +109,7 @@ public sealed record InstanceContext(Instance Instance, string RootVolumePath, s
 }
 
 /// <param name="Reason">How a stopped instance ended, when the engine knows (e.g. "init exited with code 0").</param>
-public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null);
+/// <param name="Machine">What a running VM runs on: its machine type, its QEMU and accelerator (e.g. "virt (qemu-system-aarch64, tcg)").</param>
+public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null, string? Machine = null);
 
 public sealed record DriverInfo(string Name, string Version, bool Operational, string Detail);

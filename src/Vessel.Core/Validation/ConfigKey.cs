@@ -3,18 +3,25 @@ using Vessel.Core.Model;
 
 namespace Vessel.Core.Validation;
 
-/// <summary>One known instance config key: which instance types take it and how its value is checked.</summary>
-public sealed record ConfigKey(string Name, string Rule, Action<string, string, HostResources> Check, bool ContainerOnly = false)
+/// <summary>One known instance config key: which instance type takes it (null: both) and how its value is checked.</summary>
+public sealed record ConfigKey(string Name, string Rule, Action<string, string, HostResources> Check, InstanceType? OnlyFor = null)
 {
-    public static ConfigKey Bool(string name, bool containerOnly = false) =>
+    public static ConfigKey Bool(string name, InstanceType? onlyFor = null) =>
         new(name, "true or false", (key, value, _) =>
         {
             if (value is not ("true" or "false"))
                 throw new BadRequestException($"{key}: \"{value}\" is not true or false");
-        }, containerOnly);
+        }, onlyFor);
 
-    public static ConfigKey Integer(string name, long min, long max, string unit = "", bool containerOnly = false) =>
-        new(name, $"{min} to {max}{unit}", (key, value, _) => ParseInteger(key, value, min, max, unit), containerOnly);
+    public static ConfigKey Integer(string name, long min, long max, string unit = "", InstanceType? onlyFor = null) =>
+        new(name, $"{min} to {max}{unit}", (key, value, _) => ParseInteger(key, value, min, max, unit), onlyFor);
+
+    public static ConfigKey OneOf(string name, IReadOnlyList<string> values, InstanceType? onlyFor = null) =>
+        new(name, $"one of {string.Join(", ", values)}", (key, value, _) =>
+        {
+            if (!values.Contains(value))
+                throw new BadRequestException($"{key}: \"{value}\" is not one of {string.Join(", ", values)}");
+        }, onlyFor);
 
     public static ConfigKey Text(string name, int maxLength = 4096) => new(name, $"any text up to {maxLength} characters", (key, value, _) =>
         CheckLength(key, value, maxLength));
@@ -36,8 +43,8 @@ public sealed record ConfigKey(string Name, string Rule, Action<string, string, 
 
     public void Validate(string value, InstanceType type, HostResources host)
     {
-        if (ContainerOnly && type != InstanceType.Container)
-            throw new BadRequestException($"{Name}: applies to containers only");
+        if (OnlyFor is { } only && type != only)
+            throw new BadRequestException($"{Name}: applies to {(only == InstanceType.Container ? "containers" : "virtual machines")} only");
         Check(Name, value, host);
     }
 }

@@ -96,6 +96,10 @@ internal static class ImagesApi
         DaemonOptions daemon)
     {
         var body = await Http.ReadJsonAsync(request, VesselJson.Wire.ImageBuildPost);
+        var architecture = ImageStore.ArchitectureOrHost(body.Architecture);
+        if (architecture != ImageStore.HostArchitecture && (body.Name, body.Type) != ("busybox", InstanceType.VirtualMachine))
+            throw new NotSupportedYetException($"architecture: of the {architecture} images only busybox --vm can be built yet " +
+                "(containers run only this host's architecture, and a foreign Debian tree needs qemu-user emulation for its maintainer scripts)");
         var debian = new DebianImageOptions
         {
             Suite = body.Suite ?? "bookworm",
@@ -105,7 +109,7 @@ internal static class ImagesApi
         Func<string, CancellationToken, Task<string>> build = (body.Name, body.Type) switch
         {
             ("busybox", InstanceType.Container) => BusyboxImage.BuildAsync,
-            ("busybox", InstanceType.VirtualMachine) => BusyboxVmImage.BuildAsync,
+            ("busybox", InstanceType.VirtualMachine) => (work, ct) => BusyboxVmImage.BuildAsync(work, architecture, ct),
             ("debian", InstanceType.Container) => (work, ct) => DebianImage.BuildAsync(work, debian, ct),
             ("debian", InstanceType.VirtualMachine) => (work, ct) => DebianVmImage.BuildAsync(work, debian, ct),
             _ => throw new BadRequestException($"name: \"{body.Name}\" is not an image Vessel can build (busybox, debian)"),
@@ -116,7 +120,7 @@ internal static class ImagesApi
             try
             {
                 var file = await build(work, ct);
-                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, null, $"{body.Alias} built on this host", body.Alias), ct);
+                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, architecture, $"{body.Alias} built on this host", body.Alias), ct);
                 events.Lifecycle("image-created", $"/1.0/images/{image.Fingerprint}");
             }
             finally

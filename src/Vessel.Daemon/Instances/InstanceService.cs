@@ -54,6 +54,7 @@ public sealed partial class InstanceService(
 
         var driver = drivers.Get(request.Type);
         var image = await images.ResolveAsync(reference, request.Type, cancellationToken);
+        CheckArchitecture(request.Type, image.Architecture, config);
         var pool = await pools.GetAsync(poolName, cancellationToken);
         if (await store.GetInstanceAsync(name, cancellationToken) is not null)
             throw new ConflictException($"instance \"{name}\" already exists");
@@ -329,6 +330,7 @@ public sealed partial class InstanceService(
                 devices[device] = value;
             }
         }
+        CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
@@ -388,6 +390,16 @@ public sealed partial class InstanceService(
         revert.Success();
     }
 
+    /// <summary>A VM's machine type must fit its architecture; a container runs only the host's (no binary translation).</summary>
+    private static void CheckArchitecture(InstanceType type, string architecture, IReadOnlyDictionary<string, string> config)
+    {
+        if (type == InstanceType.VirtualMachine)
+            MachineTypes.Check(architecture, ImageStore.HostArchitecture, config);
+        else if (architecture != ImageStore.HostArchitecture)
+            throw new BadRequestException($"the image is for {architecture}; containers run only this host's architecture ({ImageStore.HostArchitecture}): " +
+                "launch a virtual-machine image of it with --vm");
+    }
+
     /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>
     private static void RefuseUnsupportedDevices(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
     {
@@ -427,7 +439,7 @@ public sealed partial class InstanceService(
         if (driver is null)
             return new InstanceStateView(instance.Status, instance.StatusReason, null, null, drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail);
         var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
-        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null);
+        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null, state.Machine);
     }
 
     public async Task<IExecSession> ExecAsync(string name, ExecRequest request, CancellationToken cancellationToken)

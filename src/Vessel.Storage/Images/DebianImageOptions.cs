@@ -58,8 +58,7 @@ internal sealed record DebianBuildRequest(string Suite, string Architecture, IRe
         var architecture = options.Architecture switch
         {
             null => HostArchitecture(),
-            "x86_64" => "amd64",
-            "aarch64" => "arm64",
+            var vessel when DebianName(vessel) is { } name => name,
             var name when ArchitectureName.IsMatch(name) => name,
             var name => throw new BadRequestException($"architecture: \"{name}\" is not a Debian architecture name such as amd64 or arm64"),
         };
@@ -67,6 +66,14 @@ internal sealed record DebianBuildRequest(string Suite, string Architecture, IRe
         var packages = basePackages.Concat(options.Include).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         return new DebianBuildRequest(options.Suite, architecture, packages, options.VirtualMachine);
     }
+
+    /// <summary>Debian's name for one of Vessel's architectures (x86_64 is amd64, aarch64 arm64); null for another name.</summary>
+    public static string? DebianName(string architecture) => architecture switch
+    {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        _ => null,
+    };
 
     /// <summary>The host's architecture as Debian names it.</summary>
     public static string HostArchitecture() => RuntimeInformation.OSArchitecture switch

@@ -78,11 +78,11 @@ public static class DebianVmImage
         },
     ];
 
-    /// <summary>Run before the kernel is installed: its initramfs then holds just what finds /dev/vda (ext4 is built in, or listed).</summary>
+    /// <summary>Run before the kernel is installed: its initramfs then holds just what finds /dev/vda, on PCI or on a microvm's virtio-mmio (ext4 is built in, or listed).</summary>
     public static readonly IReadOnlyList<string> EssentialHooks =
     [
         WriteFile("/etc/initramfs-tools/conf.d/vessel.conf", "MODULES=list\n"),
-        WriteFile("/usr/share/initramfs-tools/modules.d/vessel", "virtio_pci\nvirtio_blk\next4\n"),
+        WriteFile("/usr/share/initramfs-tools/modules.d/vessel", "virtio_pci\nvirtio_mmio\nvirtio_blk\next4\n"),
     ];
 
     /// <summary>Run after the container hooks (no /etc/hostname, an empty resolv.conf, root locked).</summary>
