@@ -68,6 +68,7 @@ public static class DaemonHost
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
+            context.Response.Headers.XContentTypeOptions = "nosniff"; // a guest's console log is text, never a page
             await next(context);
             context.RequestServices.GetRequiredService<RequestCounters>().Count(context.Response.StatusCode);
         });

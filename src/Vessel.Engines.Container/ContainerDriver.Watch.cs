@@ -32,8 +32,13 @@ public sealed partial class ContainerDriver
         Watch();
     }
 
+    // Exit codes of shims the watch reaped, for a start that waits for its shim and would otherwise never see it end.
+    private readonly ConcurrentDictionary<int, int> _reaped = new();
+
     private bool TryReap(int shimPid, out int exitCode)
     {
+        if (_reaped.TryRemove(shimPid, out exitCode))
+            return true;
         if (!Processes.TryReap(shimPid, out exitCode))
             return false;
         _children.TryRemove(shimPid, out _);
@@ -45,7 +50,10 @@ public sealed partial class ContainerDriver
     private void Poll()
     {
         foreach (var shimPid in _children.Keys)
-            TryReap(shimPid, out _);
+        {
+            if (Processes.TryReap(shimPid, out var exitCode) && _children.TryRemove(shimPid, out _))
+                _reaped[shimPid] = exitCode;
+        }
         foreach (var (name, watched) in _watched)
         {
             // One read of /proc/PID/stat per container while it runs; the state file only once its init is gone.

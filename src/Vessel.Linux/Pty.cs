@@ -44,15 +44,15 @@ public static unsafe class Pty
         }
     }
 
-    /// <summary>Sets the terminal's size, which its program sees through TIOCGWINSZ and SIGWINCH.</summary>
-    public static void Resize(SafeFileHandle master, int columns, int rows)
+    /// <summary>Sets the terminal's size (through its master or its slave), which its program sees through TIOCGWINSZ and SIGWINCH.</summary>
+    public static void Resize(SafeFileHandle terminal, int columns, int rows)
     {
         var size = stackalloc ushort[4] { (ushort)rows, (ushort)columns, 0, 0 };
-        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(master), TiocSwinsz, size), "TIOCSWINSZ");
+        LinuxException.ThrowIfFailed(Interop.IoctlPointer(Fds.Number(terminal), TiocSwinsz, size), "TIOCSWINSZ");
     }
 
     private const nuint TiocGptn = 0x80045430, TiocSptlck = 0x40045431, TiocSwinsz = 0x5414;
 
     /// <summary>Opens the slave side without making it this process's controlling terminal.</summary>
-    public static SafeFileHandle OpenSlave(string path) => Fds.Open(path, ORdwr | ONoctty);
+    public static SafeFileHandle OpenSlave(string path) => Fds.Open(path, ORdwr | ONoctty | OCloexec);
 }

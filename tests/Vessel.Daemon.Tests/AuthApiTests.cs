@@ -96,11 +96,12 @@ public sealed class AuthApiTests : IAsyncLifetime
         var cookies = new CookieContainer();
         using var browser = Https(cookies: cookies);
         Assert.Contains("not valid", await TestDaemon.ErrorAsync(
-            await browser.PostAsync("/1.0/auth/login", new StringContent("""{"token": "vessel_nope"}""")), HttpStatusCode.Unauthorized));
+            await browser.PostAsync("/1.0/auth/login", new StringContent("""{"token": "vessel_nope"}""", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.Unauthorized));
 
-        var login = await browser.PostAsync("/1.0/auth/login", new StringContent($$"""{"token": "{{token.Token}}"}"""));
+        var login = await browser.PostAsync("/1.0/auth/login", new StringContent($$"""{"token": "{{token.Token}}"}""", System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
+        Assert.StartsWith("__Host-vessel_token=", setCookie, StringComparison.Ordinal);
         foreach (var attribute in new[] { "httponly", "secure", "samesite=strict", "path=/" })
             Assert.Contains(attribute, setCookie.ToLowerInvariant());
 
@@ -178,8 +179,17 @@ public sealed class AuthApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TokenExpiry_MustBeADuration()
+    public async Task JsonBody_WithoutItsContentType_IsRefused()
     {
+        var forged = await _daemon.Http.PostAsync("/1.0/auth/tokens", new StringContent("{}")); // text/plain, as a cross-site form sends
+        Assert.Contains("application/json", await TestDaemon.ErrorAsync(forged, HttpStatusCode.UnsupportedMediaType));
+    }
+
+    [Fact]
+    public async Task TokenExpiry_MustBeADurationOfWeeksAtMost()
+    {
+        Assert.Contains("counts months or years", await TestDaemon.ErrorAsync(
+            await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/tokens", """{"expiry": "30m"}"""), HttpStatusCode.BadRequest));
         Assert.Contains("is not a number and a unit", await TestDaemon.ErrorAsync(
             await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/auth/tokens", """{"expiry": "soon"}"""), HttpStatusCode.BadRequest));
     }

@@ -1,7 +1,7 @@
 // One EventSource for the whole app (GET /1.0/events, server-sent events, same-origin cookie); pages subscribe.
 // A stream that breaks is opened again, and listeners then get a "resync" event: what happened in the gap is
 // unknown, so they re-read what they show.
-import { base, type VesselEvent } from "./api";
+import { base, get, type VesselEvent } from "./api";
 
 type Listener = (event: VesselEvent) => void;
 const listeners = new Set<Listener>();
@@ -28,6 +28,8 @@ function open(afterGap: boolean) {
     // 502 while the daemon restarts, a 401): then open a new one, a little later each time.
     if (current.readyState === EventSource.CLOSED && source === current) {
       source = null;
+      // EventSource hides the status; asking who we are turns a 401 (an expired or revoked token) into the login page.
+      get("/auth").catch(() => {});
       retry = Math.min(retry + 1, 6);
       retryTimer = window.setTimeout(() => {
         retryTimer = 0;

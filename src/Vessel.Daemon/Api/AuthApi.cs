@@ -23,7 +23,7 @@ internal static class AuthApi
         auth.MapPost("/login", LoginAsync);
         auth.MapPost("/logout", (HttpContext context) =>
         {
-            context.Response.Cookies.Delete(AuthMiddleware.Cookie, new CookieOptions { Path = "/", Secure = context.Request.IsHttps });
+            context.Response.Cookies.Delete(AuthMiddleware.CookieName(context.Request), new CookieOptions { Path = "/", Secure = context.Request.IsHttps });
             return Results.Ok(new Dictionary<string, string>());
         });
 
@@ -60,7 +60,7 @@ internal static class AuthApi
             throw new BadRequestException("token: a token is required");
         var token = await Credentials.FindTokenAsync(store, post.Token.Trim(), context.RequestAborted)
             ?? throw new UnauthorizedException("the token is not valid or has expired");
-        context.Response.Cookies.Append(AuthMiddleware.Cookie, post.Token.Trim(), new CookieOptions
+        context.Response.Cookies.Append(AuthMiddleware.CookieName(context.Request), post.Token.Trim(), new CookieOptions
         {
             HttpOnly = true,
             Secure = context.Request.IsHttps,
@@ -78,7 +78,11 @@ internal static class AuthApi
         if (description.Length > 256)
             throw new BadRequestException($"description: {description.Length} characters; at most 256 are allowed");
         var now = DateTimeOffset.UtcNow;
-        DateTimeOffset? expires = string.IsNullOrEmpty(post.Expiry) ? null : Expiry.Parse("expiry", post.Expiry).After(now);
+        var expiry = string.IsNullOrEmpty(post.Expiry) ? null : Expiry.Parse("expiry", post.Expiry);
+        if (expiry is { Months: > 0 } or { Years: > 0 })
+            throw new BadRequestException($"expiry: \"{post.Expiry}\" counts months or years (m, y); a token lasts S seconds, M minutes, H hours, " +
+                "d days or w weeks (30M is thirty minutes), or without --expiry until it is deleted");
+        DateTimeOffset? expires = expiry?.After(now);
         var secret = Credentials.NewToken();
         var token = new AuthToken { Id = Credentials.NewTokenId(), Hash = Credentials.Hash(secret), Description = description, CreatedAt = now, ExpiresAt = expires };
         await store.CreateTokenAsync(token, request.HttpContext.RequestAborted);

@@ -14,6 +14,8 @@ namespace Vessel.Daemon.Api;
 /// </summary>
 internal static class ConsoleApi
 {
+    private const int MaxControlMessage = 4096;
+
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/instances/{name}/console/log", async (string name, InstanceService instances, CancellationToken ct) =>
@@ -79,6 +81,8 @@ internal static class ConsoleApi
                     continue;
                 }
                 text.Write(buffer, 0, result.Count);
+                if (text.Length > MaxControlMessage)
+                    return; // no control message is this long: the client is broken or hostile
                 if (!result.EndOfMessage)
                     continue;
                 try

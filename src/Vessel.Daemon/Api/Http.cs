@@ -17,6 +17,9 @@ internal static partial class Http
     {
         if (request.ContentLength == 0)
             throw new BadRequestException("a JSON body is required");
+        // A browser sends text/plain across sites without asking first; application/json it never sends unasked.
+        if (!(request.ContentType ?? "").StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            throw new VesselException(415, $"the body must be sent as application/json, not {request.ContentType ?? "without a Content-Type"}");
         try
         {
             return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted)

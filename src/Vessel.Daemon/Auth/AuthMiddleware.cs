@@ -10,7 +10,9 @@ namespace Vessel.Daemon.Auth;
 /// </summary>
 internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, DaemonOptions options)
 {
-    public const string Cookie = "vessel_token";
+    // __Host-: the browser keeps it to this origin only (Secure, Path=/, no Domain); a cookie over plain HTTP (the --tcp
+    // development listener) cannot carry the prefix.
+    public static string CookieName(HttpRequest request) => request.IsHttps ? "__Host-vessel_token" : "vessel_token";
     public const string LoginPath = "/1.0/auth/login";
 
     public async Task InvokeAsync(HttpContext context)
@@ -34,15 +36,20 @@ internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, Da
         var connection = context.Connection;
         if (connection.RemoteIpAddress is null) // a unix socket connection
             return new AuthView(true, "unix");
-        if (!context.Request.IsHttps && options.TcpEndpoint?.Port == connection.LocalPort)
+        if (!context.Request.IsHttps && options.TcpEndpoint is { } tcp && tcp.Port == connection.LocalPort && tcp.Address.Equals(connection.LocalIpAddress))
+        {
+            // No credentials here: a web page the user visits must not be able to use it (a forged request, DNS rebinding).
+            if (context.Request.Headers.Origin.Count > 0 || !System.Net.IPAddress.TryParse(context.Request.Host.Host.Trim('[', ']'), out _))
+                throw new VesselException(403, "the unauthenticated --tcp listener takes no browser requests (an Origin header, or a Host that is no address)");
             return new AuthView(true, "unauthenticated-tcp");
+        }
         if (connection.ClientCertificate is { } certificate
             && await store.GetCertificateAsync(Credentials.Fingerprint(certificate), context.RequestAborted) is { } trusted)
             return new AuthView(true, "certificate", CertificateFingerprint: trusted.Fingerprint);
 
         var header = context.Request.Headers.Authorization.ToString();
         var fromCookie = header.Length == 0;
-        var secret = fromCookie ? context.Request.Cookies[Cookie]
+        var secret = fromCookie ? context.Request.Cookies[CookieName(context.Request)]
             : header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim()
             : throw new UnauthorizedException("the Authorization header must be \"Bearer TOKEN\"");
         if (string.IsNullOrEmpty(secret))
@@ -50,7 +57,7 @@ internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, Da
         if (await Credentials.FindTokenAsync(store, secret, context.RequestAborted) is not { } token)
         {
             if (fromCookie)
-                context.Response.Cookies.Delete(Cookie);
+                context.Response.Cookies.Delete(CookieName(context.Request), new CookieOptions { Path = "/", Secure = context.Request.IsHttps });
             throw new UnauthorizedException("the token is not valid or has expired; log in again with a valid one");
         }
         if (fromCookie)

@@ -61,10 +61,12 @@ internal sealed class HttpsListener : ConfigurationProvider, IConfigurationSourc
             Set(endpoint);
             try
             {
+                // Not cancelled with the request once the change is under way: Kestrel drains the old listener (up to 5 s)
+                // before it binds the new one, and a request that came over the old one may be cut meanwhile.
                 if (endpoint is not null)
-                    await WaitUntilAsync(endpoint, accepting: true, cancellationToken);
+                    await WaitUntilAsync(endpoint, accepting: true, CancellationToken.None);
                 else if (previous is not null)
-                    await WaitUntilAsync(previous, accepting: false, cancellationToken);
+                    await WaitUntilAsync(previous, accepting: false, CancellationToken.None);
             }
             catch
             {
@@ -110,7 +112,7 @@ internal sealed class HttpsListener : ConfigurationProvider, IConfigurationSourc
         var target = endpoint.Address.Equals(IPAddress.Any) ? new IPEndPoint(IPAddress.Loopback, endpoint.Port)
             : endpoint.Address.Equals(IPAddress.IPv6Any) ? new IPEndPoint(IPAddress.IPv6Loopback, endpoint.Port)
             : endpoint;
-        for (var attempt = 0; attempt < 100; attempt++)
+        for (var attempt = 0; attempt < 300; attempt++)
         {
             using var probe = new Socket(target.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             try
@@ -126,6 +128,6 @@ internal sealed class HttpsListener : ConfigurationProvider, IConfigurationSourc
             }
             await Task.Delay(50, cancellationToken);
         }
-        throw new VesselException(500, $"{ServerConfigSchema.HttpsAddress}: the listener on {endpoint} did not {(accepting ? "open" : "close")} within 5 s");
+        throw new VesselException(500, $"{ServerConfigSchema.HttpsAddress}: the listener on {endpoint} did not {(accepting ? "open" : "close")} within 15 s");
     }
 }

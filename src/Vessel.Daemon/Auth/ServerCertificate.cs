@@ -19,8 +19,24 @@ internal sealed class ServerCertificate
         var keyPath = Path.Combine(stateDirectory, "server.key");
         if (!File.Exists(certificatePath) || !File.Exists(keyPath))
             Create(certificatePath, keyPath);
-        using var certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-        return new ServerCertificate(certificatePath, keyPath, Credentials.Fingerprint(certificate));
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            // A damaged pair must not keep the daemon (and its unix socket) down: it is set aside and replaced, and
+            // clients that pinned the old fingerprint have to pin the new one.
+            var aside = $".broken-{DateTimeOffset.UtcNow:yyyyMMddHHmmss}";
+            File.Move(certificatePath, certificatePath + aside, overwrite: true);
+            File.Move(keyPath, keyPath + aside, overwrite: true);
+            Console.Error.WriteLine($"vesseld: the HTTPS certificate could not be read ({e.Message}); it is now {certificatePath}{aside}, and a new one was made");
+            Create(certificatePath, keyPath);
+            certificate = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
+        }
+        using (certificate)
+            return new ServerCertificate(certificatePath, keyPath, Credentials.Fingerprint(certificate));
     }
 
     private static void Create(string certificatePath, string keyPath)
@@ -48,10 +64,12 @@ internal sealed class ServerCertificate
     private static void WriteAtomically(string path, string text, UnixFileMode mode)
     {
         var temporary = path + ".new";
-        using (var file = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, UnixCreateMode = mode }))
-        using (var writer = new StreamWriter(file))
-            writer.Write(text);
-        File.SetUnixFileMode(temporary, mode);
+        File.Delete(temporary); // left by a crash, maybe with another mode
+        using (var file = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }))
+        {
+            file.Write(System.Text.Encoding.ASCII.GetBytes(text));
+            file.Flush(flushToDisk: true); // on disk before the rename, so that a power loss leaves the old file or the whole new one
+        }
         File.Move(temporary, path, overwrite: true);
     }
 }

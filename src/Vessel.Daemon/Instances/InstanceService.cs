@@ -425,9 +425,18 @@ public sealed partial class InstanceService(
         var list = new List<InstanceWithState>();
         foreach (var instance in await store.ListInstancesAsync(cancellationToken))
         {
-            var state = instance.Status is InstanceStatus.Running or InstanceStatus.Frozen
-                ? await StateOfAsync(instance, cancellationToken)
-                : new InstanceStateView(instance.Status, instance.StatusReason, null, null, null);
+            InstanceStateView state;
+            try
+            {
+                state = instance.Status is InstanceStatus.Running or InstanceStatus.Frozen
+                    ? await StateOfAsync(instance, cancellationToken)
+                    : new InstanceStateView(instance.Status, instance.StatusReason, null, null, null);
+            }
+            catch (Exception e) when (e is VesselException or TimeoutException or IOException)
+            {
+                // One instance that does not answer (a stuck monitor, a delete under way) leaves the others' list whole.
+                state = new InstanceStateView(instance.Status, instance.StatusReason, null, null, e.Message);
+            }
             list.Add(new InstanceWithState(instance, state));
         }
         return list;
