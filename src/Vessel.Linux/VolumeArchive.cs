@@ -15,27 +15,35 @@ public static class VolumeArchive
 
     /// <summary>
     /// Writes the root filesystem that an overlay of LAYERS (topmost first, read-only) shows, as an image tarball whose
-    /// owners are the ones inside the container: for an unprivileged one, tar runs in a user namespace with its id map
-    /// (newuidmap, from uidmap), so host uid BASE+n is written as n. The overlay lives in a mount namespace of its own,
-    /// which ends with the command: no mount is ever left behind.
+    /// owners are the ones inside the container: with an id map, host uid BASE+n is written as n (tar's owner and group
+    /// maps, kept beside the archive). The overlay lives in a mount namespace of its own, which ends with the command:
+    /// no mount is ever left behind.
     /// </summary>
-    public static Task WriteMergedAsync(IReadOnlyList<string> layers, bool userXattrs, (uint Base, uint Size)? idmap, string mountPoint, string archive,
-        CancellationToken cancellationToken)
+    public static async Task WriteMergedAsync(IReadOnlyList<string> layers, bool userXattrs, (uint Base, uint Size)? idmap, string mountPoint,
+        string archive, CancellationToken cancellationToken)
     {
         var options = $"ro,lowerdir={string.Join(':', layers.Select(EscapeLayer))}{(userXattrs ? ",userxattr" : "")}";
-        string[] userNamespace = idmap is { } map
-            ?
-            [
-                HostCommand.Resolve("unshare"), "--user", $"--map-users={map.Base},0,{map.Size}", $"--map-groups={map.Base},0,{map.Size}",
-                "--setuid", "0", "--setgid", "0", "--",
-            ]
-            : [];
+        var maps = new List<string>();
+        if (idmap is { } map)
+        {
+            var lines = Enumerable.Range(0, (int)map.Size).Select(id => $"+{map.Base + id} {id}:{id}\n");
+            var owners = archive + ".owners";
+            await File.WriteAllTextAsync(owners, string.Concat(lines), cancellationToken);
+            maps.AddRange([$"--owner-map={owners}", $"--group-map={owners}"]);
+        }
         // Only the capability and user xattrs: overlay's own are hidden by the mount, trusted.* is not the container's.
         const string script = "mount -t overlay -o \"$1\" overlay \"$2\" && cd \"$2\" && out=$3 && tar=$4 && shift 4 && " +
-            "exec \"$@\" \"$tar\" --create --file=- --xattrs --xattrs-include=security.capability --xattrs-include='user.*' --numeric-owner --sparse . > \"$out\"";
-        return HostCommand.RunCheckedAsync(HostCommand.Resolve("unshare"),
-            ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", options, mountPoint, archive, Tar, .. userNamespace],
-            Timeout.InfiniteTimeSpan, cancellationToken);
+            "exec \"$tar\" --create --file=- --xattrs --xattrs-include=security.capability --xattrs-include='user.*' --numeric-owner --sparse \"$@\" . > \"$out\"";
+        try
+        {
+            await HostCommand.RunCheckedAsync(HostCommand.Resolve("unshare"),
+                ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", options, mountPoint, archive, Tar, .. maps],
+                Timeout.InfiniteTimeSpan, cancellationToken);
+        }
+        finally
+        {
+            File.Delete(archive + ".owners");
+        }
     }
 
     // Overlay's option parser splits lowerdir at ':' and the options at ','; a backslash escapes either.
