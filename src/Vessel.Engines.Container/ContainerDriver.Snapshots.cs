@@ -16,10 +16,15 @@ public sealed partial class ContainerDriver
 
     private static string SnapshotDirectory(InstanceContext context, string snapshot) => Path.Combine(context.RootVolumePath, Snapshots, snapshot);
 
-    public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    public void CheckSnapshot(InstanceContext context, bool stateful)
     {
         if (stateful)
             throw new NotSupportedYetException("stateful snapshots of containers need checkpointing (CRIU), which is not supported yet");
+    }
+
+    public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    {
+        CheckSnapshot(context, stateful);
         var target = SnapshotDirectory(context, snapshot);
         if (Directory.Exists(target))
             throw new ConflictException($"container {context.Instance.Name} already has snapshot data for \"{snapshot}\"");

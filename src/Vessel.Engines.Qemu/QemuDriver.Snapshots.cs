@@ -23,13 +23,19 @@ public sealed partial class QemuDriver
             : throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk to keep snapshots in (its image is a kernel only)");
     }
 
+    public void CheckSnapshot(InstanceContext context, bool stateful)
+    {
+        RootDiskOf(context);
+        if (stateful && RunningState(PathsOf(context)) is null)
+            throw new ConflictException($"virtual machine {context.Instance.Name} is stopped: a stateful snapshot needs it running");
+    }
+
     public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
     {
+        CheckSnapshot(context, stateful);
         var disk = RootDiskOf(context);
         if (RunningState(PathsOf(context)) is null)
         {
-            if (stateful)
-                throw new ConflictException($"virtual machine {context.Instance.Name} is stopped: a stateful snapshot needs it running");
             await DeleteSnapshotAsync(context, snapshot, cancellationToken); // an orphan of a crash; the store has reserved the name
             await QemuImgAsync(["snapshot", "-c", snapshot, disk], cancellationToken);
             return;

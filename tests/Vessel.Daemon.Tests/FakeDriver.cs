@@ -78,6 +78,15 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public List<string> Published { get; } = [];
 
+    /// <summary>What CheckSnapshot refuses, as the engines do (a container's stateful snapshot, a VM without a disk).</summary>
+    public Exception? SnapshotRefusal { get; set; }
+
+    public void CheckSnapshot(InstanceContext context, bool stateful)
+    {
+        if (SnapshotRefusal is { } refusal)
+            throw refusal;
+    }
+
     public async Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken)
     {
         var path = Path.Combine(workDirectory, "rootfs.tar");

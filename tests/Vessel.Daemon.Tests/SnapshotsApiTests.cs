@@ -116,4 +116,17 @@ public sealed class SnapshotsApiTests : IAsyncLifetime
         Assert.Equal("volatile.eth0.hwaddr: volatile.* keys are set by Vessel itself and cannot be unset",
             await TestDaemon.ErrorAsync(response, HttpStatusCode.BadRequest));
     }
+
+    [Fact]
+    public async Task Create_WhatTheEngineCannotDo_IsRefusedAtOnce_AndReservesNoName()
+    {
+        _engine.SnapshotRefusal = new Vessel.Core.NotSupportedYetException("stateful snapshots of containers need checkpointing (CRIU), which is not supported yet");
+
+        var refused = await SnapshotAsync("web1", """{"name": "live", "stateful": true}""");
+
+        Assert.Contains("CRIU", await TestDaemon.ErrorAsync(refused, (HttpStatusCode)501));
+        Assert.Empty(await ListAsync("web1"));
+        _engine.SnapshotRefusal = null;
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "live"}"""))).Status);
+    }
 }

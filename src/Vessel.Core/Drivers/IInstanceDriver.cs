@@ -75,6 +75,9 @@ public interface IInstanceDriver
     Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken);
 
     // Snapshots
+    /// <summary>Throws when the engine cannot take such a snapshot of the instance as it is now; asked before an operation starts.</summary>
+    void CheckSnapshot(InstanceContext context, bool stateful);
+
     /// <summary>Takes a consistent snapshot of the instance's root (and with stateful, of a VM's memory and devices).</summary>
     Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken);
 

@@ -64,6 +64,7 @@ public sealed partial class InstanceService
         if (existing.Any(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase)))
             throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
         var driver = drivers.Get(instance.Type);
+        driver.CheckSnapshot(await ContextAsync(instance, cancellationToken), stateful); // what the engine cannot do is refused now, not as a failed operation
         // The record comes first and reserves the name: a second request for it is refused before anything is copied.
         await store.CreateSnapshotAsync(new Snapshot
         {
