@@ -52,7 +52,25 @@ public static unsafe class ProcessSetup
     {
         string?[] argv = [.. arguments, null];
         string?[] envp = [.. environment, null];
+        ResetSignals();
         Interop.Execve(path, argv, envp);
         throw new LinuxException($"execve {path}", Marshal.GetLastPInvokeError());
+    }
+
+    /// <summary>
+    /// Every signal back to its default and none blocked, as a program expects from a shell: the .NET runtime ignores
+    /// SIGPIPE, and a signal ignored stays ignored across execve (a container's init would pass that on to everything).
+    /// SIGKILL and SIGSTOP cannot be changed.
+    /// </summary>
+    private static unsafe void ResetSignals()
+    {
+        var defaultAction = stackalloc ulong[4] { 0, 0, 0, 0 }; // struct kernel_sigaction: SIG_DFL, no flags, no mask
+        for (var signal = 1; signal <= 64; signal++)
+        {
+            if (signal is not (9 or 19))
+                Interop.Syscall(SyscallNumbers.RtSigaction, signal, (nint)defaultAction, 0, 8, 0);
+        }
+        ulong noSignals = 0;
+        Interop.Syscall(SyscallNumbers.RtSigprocmask, 2 /* SIG_SETMASK */, (nint)(&noSignals), 0, 8, 0);
     }
 }

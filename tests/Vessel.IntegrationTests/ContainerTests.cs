@@ -101,6 +101,18 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
     }
 
     [Fact]
+    public void Processes_StartWithNoSignalIgnoredOrBlocked_SoAPipeClosesAsInAShell()
+    {
+        var name = Launch();
+        // grep itself, not through busybox sh, which ignores SIGQUIT for what it runs as it does on any host.
+        Assert.Equal("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n",
+            _host.Vessel("exec", name, "--", "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status").Stdout);
+        Assert.Equal("SigIgn:\t0000000000000000\n", _host.Vessel("exec", name, "--", "grep", "^SigIgn", "/proc/1/status").Stdout);
+        Assert.Equal("y\ny\n", Exec(name, "yes | head -n 2").Stdout); // yes ends by SIGPIPE
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
     public void Files_PushAndPull_InsideTheContainerOnly_RegularFilesOnly()
     {
         var name = Launch();

@@ -57,7 +57,8 @@ public static unsafe class RawSpawn
         public byte** Argv;
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
-            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3;
+            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3,
+            SysRtSigaction, SysRtSigprocmask;
     }
 
     /// <summary>
@@ -226,6 +227,8 @@ public static unsafe class RawSpawn
         plan->SysCapset = SyscallNumbers.Capset;
         plan->SysSeccomp = SyscallNumbers.Seccomp;
         plan->SysExecve = SyscallNumbers.Execve;
+        plan->SysRtSigaction = SyscallNumbers.RtSigaction;
+        plan->SysRtSigprocmask = SyscallNumbers.RtSigprocmask;
         plan->SysExecveat = SyscallNumbers.Execveat;
         plan->SysExitGroup = SyscallNumbers.ExitGroup;
         plan->SysClose = SyscallNumbers.Close;
@@ -260,6 +263,8 @@ public static unsafe class RawSpawn
         int* scratch = stackalloc int[MaxFds];
         uint* capHeader = stackalloc uint[2];
         uint* capData = stackalloc uint[6];
+        ulong* defaultAction = stackalloc ulong[4] { 0, 0, 0, 0 }; // struct kernel_sigaction: SIG_DFL, no flags, no mask
+        ulong noSignals = 0;
         sys(p->SysClose, p->ErrorReadFd, 0, 0, 0, 0, 0);
         if (p->ReleaseFd >= 0)
         {
@@ -358,6 +363,14 @@ public static unsafe class RawSpawn
         step = 13;
         if (p->SeccompProgram != null && sys(p->SysSeccomp, SeccompSetModeFilter, 0, (nint)p->SeccompProgram, 0, 0, 0) < 0)
             goto fail;
+        // The .NET runtime ignores SIGPIPE (and a signal ignored stays ignored across execve): the program starts with
+        // every signal at its default and none blocked, as from a shell. SIGKILL and SIGSTOP cannot be changed.
+        for (var signal = 1; signal <= 64; signal++)
+        {
+            if (signal is not (9 or 19))
+                sys(p->SysRtSigaction, signal, (nint)defaultAction, 0, 8, 0, 0);
+        }
+        sys(p->SysRtSigprocmask, 2 /* SIG_SETMASK */, (nint)(&noSignals), 0, 8, 0, 0);
         step = 14;
         if (p->ExecFd >= 0)
             sys(p->SysExecveat, p->ExecFd, (nint)p->Path, (nint)p->Argv, (nint)p->Envp, AtEmptyPath, 0);
