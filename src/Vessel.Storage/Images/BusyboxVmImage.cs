@@ -44,7 +44,9 @@ public static class BusyboxVmImage
         mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
         for m in MODULES; do insmod /lib/modules/$m.ko 2>/dev/null; done
         hostname busybox
-        # The ACPI power button (QMP system_powerdown) runs /etc/acpi/PWRF/00000080.
+        # The ACPI power button (QMP system_powerdown) runs /etc/acpi/PWRF/00000080. acpid looks for input devices only
+        # when it starts: wait (2 s at most) until the button's has appeared, which takes a moment on microvm.
+        for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/input/event0 ] && break; sleep 0.2; done
         acpid -c /etc/acpi -l /dev/null
         echo "MARKER"
         ip link set lo up
