@@ -10,7 +10,7 @@ namespace Vessel.Engines.Qemu;
 
 public sealed partial class QemuDriver
 {
-    private static readonly TimeSpan QuitWait = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan QuitWait = TimeSpan.FromSeconds(3), PressAgain = TimeSpan.FromSeconds(3);
 
     public async Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
@@ -41,8 +41,15 @@ public sealed partial class QemuDriver
                 {
                     if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
                         await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken); // a paused guest cannot see the button
-                    await vm.Monitor.ExecuteAsync("system_powerdown", cancellationToken: cancellationToken);
-                    await ProcStat.WaitForExitAsync(state.Pid, state.StartTime, timeout, cancellationToken);
+                    // The button is pressed again every few seconds: a guest still booting (its acpid not yet listening)
+                    // misses a press, as a person at the machine would press again.
+                    var deadline = DateTime.UtcNow + timeout;
+                    while (ProcStat.IsAlive(state.Pid, state.StartTime) && DateTime.UtcNow < deadline)
+                    {
+                        await vm.Monitor.ExecuteAsync("system_powerdown", cancellationToken: cancellationToken);
+                        var left = deadline - DateTime.UtcNow;
+                        await ProcStat.WaitForExitAsync(state.Pid, state.StartTime, left < PressAgain ? left : PressAgain, cancellationToken);
+                    }
                 }
                 if (ProcStat.IsAlive(state.Pid, state.StartTime))
                 {
