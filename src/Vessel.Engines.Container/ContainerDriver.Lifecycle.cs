@@ -131,6 +131,14 @@ public sealed partial class ContainerDriver
     public Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
         ContainerNics.DetachAsync(RunningPid(context), nic, cancellationToken);
 
+    // Disks
+
+    public Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException($"a volume cannot be attached to container {context.Instance.Name} while it runs yet; stop it first");
+
+    public Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException($"a volume cannot be detached from container {context.Instance.Name} while it runs yet; stop it first");
+
     private static int RunningPid(InstanceContext context) =>
         RunningState(context)?.InitPid ?? throw new ConflictException($"container {context.Instance.Name} is not running");
 
