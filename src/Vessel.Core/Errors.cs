@@ -17,3 +17,18 @@ public sealed class ConflictException(string message) : VesselException(409, mes
 
 /// <summary>A feature that does not exist yet, or an engine this host cannot run.</summary>
 public sealed class NotSupportedYetException(string message) : VesselException(501, message);
+
+/// <summary>The filesystem under a storage pool has no room left (or a quota is reached): 507 Insufficient Storage.</summary>
+public sealed class StorageFullException(string message, Exception inner) : VesselException(507, message, inner)
+{
+    private const int NoSpace = 28, QuotaExceeded = 122; // ENOSPC, EDQUOT
+
+    /// <summary>
+    /// True for a write that failed for want of space: an IOException carrying ENOSPC or EDQUOT as .NET reports them, or
+    /// the message of a tool (cp, tar, qemu-img) that said so.
+    /// </summary>
+    public static bool IsCause(Exception e) =>
+        e is not StorageFullException &&
+        (e is IOException { HResult: NoSpace or QuotaExceeded } ||
+         e.Message.Contains("No space left on device", StringComparison.Ordinal) || e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal));
+}

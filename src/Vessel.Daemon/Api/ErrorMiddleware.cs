@@ -27,6 +27,7 @@ internal sealed class ErrorMiddleware(RequestDelegate next, ILogger<ErrorMiddlew
                 VesselException v => (v.StatusCode, v.Message),
                 BadHttpRequestException b => (b.StatusCode, b.Message),
                 OperationCanceledException when context.RequestAborted.IsCancellationRequested => (499, "request aborted"),
+                _ when StorageFullException.IsCause(e) => (507, $"out of disk space: {e.Message}"),
                 _ => (500, $"internal error: {e.Message}"),
             };
             if (status == 500)

@@ -109,7 +109,7 @@ public sealed partial class InstanceService
             revert.Add(() => storage.DeleteVolumeAsync(pool, VolumeOf(instance), CancellationToken.None));
             var context = Context(instance, pool, image);
             revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
-            await driver.ImportAsync(context, System.IO.Path.Combine(work, VolumeEntry), index.Snapshots.Count > 0, cancellationToken);
+            await pools.WritingAsync(pool, () => driver.ImportAsync(context, System.IO.Path.Combine(work, VolumeEntry), index.Snapshots.Count > 0, cancellationToken));
             foreach (var snapshot in index.Snapshots)
                 await store.CreateSnapshotAsync(snapshot with { Instance = name }, cancellationToken);
             await store.SetStatusAsync(name, InstanceStatus.Stopped, null, cancellationToken);

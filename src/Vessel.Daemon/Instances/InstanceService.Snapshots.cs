@@ -74,7 +74,8 @@ public sealed partial class InstanceService
         {
             try
             {
-                await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, stateful, ct);
+                await pools.WritingAsync(await pools.GetAsync(instance.Pool, ct),
+                    async () => await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, stateful, ct));
             }
             catch
             {

@@ -95,9 +95,9 @@ public sealed partial class InstanceService(
                 var context = Context(instance, pool, image);
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
                 if (copyOf is not null)
-                    await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, ct);
+                    await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, ct));
                 else
-                    await driver.CreateAsync(context, ct);
+                    await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
                 await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();

@@ -65,6 +65,27 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         await driver.DeletePoolAsync(pool, cancellationToken);
     }
 
+    /// <summary>Runs work that writes into the pool; a full filesystem under it comes out as a 507 that names the pool.</summary>
+    public async Task<T> WritingAsync<T>(StoragePool pool, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (Exception e) when (StorageFullException.IsCause(e))
+        {
+            var usage = Driver(pool).GetUsage(pool);
+            throw new StorageFullException($"storage pool \"{pool.Name}\" is full ({Sizes.Format(usage.UsedBytes)} of {Sizes.Format(usage.TotalBytes)} used); " +
+                $"nothing was changed: {e.Message}", e);
+        }
+    }
+
+    public Task WritingAsync(StoragePool pool, Func<Task> work) => WritingAsync(pool, async () =>
+    {
+        await work();
+        return true;
+    });
+
     private static bool Overlaps(string a, string b)
     {
         var x = Path.TrimEndingDirectorySeparator(a) + "/";

@@ -63,7 +63,7 @@ public sealed class OperationManager(IStateStore store, EventHub events, ILogger
         }
         catch (Exception e)
         {
-            final = operation with { Status = OperationStatus.Failure, Error = e.Message };
+            final = operation with { Status = OperationStatus.Failure, Error = StorageFullException.IsCause(e) ? $"out of disk space: {e.Message}" : e.Message };
         }
         final = final with { MayCancel = false, UpdatedAt = DateTimeOffset.UtcNow };
         try

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using Vessel.Core.Api;
+
+namespace Vessel.IntegrationTests;
+
+/// <summary>A dir pool on a small ext4 filesystem of its own (a loop device) that a snapshot and an import fill up.</summary>
+public sealed class FullPoolTests : IDisposable
+{
+    private readonly Host _host = new();
+    private readonly string _mount = Path.Combine(Path.GetTempPath(), $"vessel-full-{Guid.NewGuid():N}");
+
+    public FullPoolTests()
+    {
+        _host.StartDaemon();
+        var image = Path.Combine(_host.Root, "small.img");
+        Ok(_host.Run("truncate", "-s", "40M", image));
+        Ok(_host.Run("mkfs.ext4", "-q", image));
+        Directory.CreateDirectory(_mount);
+        Ok(_host.Run("mount", "-o", "loop", image, _mount));
+    }
+
+    public void Dispose()
+    {
+        _host.Dispose(); // deletes the instances first
+        _host.Run("umount", "--detach-loop", _mount);
+        Directory.Delete(_mount);
+    }
+
+    private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
+
+    private long Free() => new DriveInfo(_mount).AvailableFreeSpace;
+
+    /// <summary>The space a failed write took is given back (give or take a directory block or two).</summary>
+    private void AssertFreeAgain(long before) => Assert.InRange(Free(), before - (64 << 10), before + (64 << 10));
+
+    [Fact]
+    public void SnapshotAndImport_IntoAFullPool_AreRefusedNamingThePool_AndLeaveWhatWasThere()
+    {
+        var pool = Path.Combine(_mount, "pool");
+        Ok(_host.Vessel("storage", "create", "small", "dir", $"source={pool}"));
+        Ok(_host.Vessel("image", "build", "busybox"));
+        Ok(_host.Vessel("launch", "busybox", "c1", "--storage", "small", "--network", "none"));
+        Ok(_host.Vessel("exec", "c1", "--", "dd", "if=/dev/urandom", "of=/big", "bs=1M", "count=20"));
+        var free = Free();
+
+        var snapshot = _host.Vessel("snapshot", "create", "c1", "s1");
+        Assert.Equal(1, snapshot.ExitCode);
+        Assert.Contains("storage pool \"small\" is full (", snapshot.Stderr, StringComparison.Ordinal);
+        Assert.Contains("No space left on device", snapshot.Stderr, StringComparison.Ordinal);
+        Assert.Equal("[]", _host.Vessel("snapshot", "list", "c1", "--format", "json").Stdout.Trim());
+        var snapshots = Path.Combine(pool, "containers", "c1", "snapshots");
+        Assert.False(Directory.Exists(snapshots) && Directory.EnumerateFileSystemEntries(snapshots).Any());
+        AssertFreeAgain(free);
+        Assert.Equal("alive\n", _host.Vessel("exec", "c1", "--", "echo", "alive").Stdout); // not left frozen
+
+        Ok(_host.Vessel("stop", "c1", "--force"));
+        var backup = Path.Combine(_host.Root, "c1.tar.zst");
+        Ok(_host.Vessel("export", "c1", backup));
+        Ok(_host.Vessel("delete", "c1"));
+        Ok(_host.Vessel("launch", "busybox", "filler", "--storage", "small", "--network", "none"));
+        Ok(_host.Vessel("exec", "filler", "--", "dd", "if=/dev/zero", "of=/big", "bs=1M", "count=12"));
+        free = Free();
+
+        var import = _host.Vessel("import", backup, "--storage", "small");
+        Assert.Equal(1, import.ExitCode);
+        Assert.StartsWith("Error: storage pool \"small\" is full (", import.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["filler"], JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Select(i => i.Name));
+        Assert.False(Directory.Exists(Path.Combine(pool, "containers", "c1")));
+        AssertFreeAgain(free);
+        Assert.Equal("filler\n", _host.Vessel("exec", "filler", "--", "hostname").Stdout);
+    }
+}
