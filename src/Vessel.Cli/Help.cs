@@ -9,7 +9,8 @@ internal static class Help
           vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral] [--no-wait]
           vessel copy SRC[/SNAP] DST [-c key=value]... [--storage POOL]   (new MACs and addresses; snapshots stay)
           vessel export NAME FILE [--instance-only] [--compression zstd|none]   (a stopped instance, its image and snapshots)
-          vessel import FILE [NAME] [--storage POOL]
+          vessel export NAME FILE --incremental     (a VM: only what its disk changed since the last export)
+          vessel import FILE [NAME] [--storage POOL]   (an incremental file applies onto NAME, restored from the export before)
           vessel list [--format table|json|csv]
           vessel info NAME
           vessel console NAME [--show-log]          (Ctrl+a q detaches)

@@ -7,12 +7,19 @@ namespace Vessel.Engines.Container;
 /// <summary>A container's backup is its upper directory (and its snapshots' copies): the image travels beside it.</summary>
 public sealed partial class ContainerDriver
 {
-    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
+    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
     {
+        if (incremental)
+            throw new NotSupportedYetException("incremental exports are for virtual machines yet (their disks record what changed); export the container whole");
         if (RunningState(context) is not null)
             throw new ConflictException($"container {context.Instance.Name} is running; stop it to export it (it would change while it is read)");
         return VolumeArchive.WriteAsync(context.RootVolumePath, archive, withSnapshots ? [Work, Root] : [Work, Root, Snapshots], cancellationToken);
     }
+
+    public Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken) =>
+        throw new NotSupportedYetException("incremental backups are for virtual machines yet");
 
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
     {

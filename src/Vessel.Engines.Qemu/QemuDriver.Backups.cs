@@ -1,18 +1,82 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Engines.Qemu.Qmp;
 using Vessel.Linux;
 
 namespace Vessel.Engines.Qemu;
 
-/// <summary>A VM's backup is its qcow2 overlay with its internal snapshots; the image it is backed by travels beside it.</summary>
+/// <summary>
+/// A VM's backup is its qcow2 overlay with its internal snapshots; the image it is backed by travels beside it. An
+/// incremental backup holds only the clusters written since the last export was delivered: the disk keeps a persistent
+/// dirty bitmap (<see cref="ExportBitmap"/>) that QEMU updates while the VM runs, and qemu-storage-daemon copies what it
+/// marks (a blockdev-backup job with sync=bitmap) into a qcow2 of its own.
+/// </summary>
 public sealed partial class QemuDriver
 {
-    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
+    private const string ExportBitmap = "vessel-export", Increment = "increment.qcow2";
+    private static readonly TimeSpan BackupJobTimeout = TimeSpan.FromMinutes(30);
+
+    public async Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
     {
         if (RunningState(PathsOf(context)) is not null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is running; stop it to export it (its disk would change while it is read)");
         Directory.CreateDirectory(context.RootVolumePath);
-        return VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
+        if (!incremental)
+        {
+            await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
+            return;
+        }
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk of its own (its image boots a kernel only): nothing to export incrementally");
+        var (size, bitmap) = await DiskInfoAsync(disk, cancellationToken);
+        switch (bitmap)
+        {
+            case null:
+                throw new ConflictException($"virtual machine {context.Instance.Name} has no record of changes since an export; export it whole first");
+            case "in-use":
+                throw new ConflictException($"virtual machine {context.Instance.Name}'s record of changes was lost: its QEMU ended without closing the disk (killed, or the host went down); export it whole first");
+        }
+        var staging = Path.Combine(Path.GetDirectoryName(archive)!, "increment");
+        Directory.CreateDirectory(staging);
+        var target = Path.Combine(staging, Increment);
+        await QemuImgAsync(["create", "-q", "-f", "qcow2", target, size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+        await CopyChangedClustersAsync(disk, target, cancellationToken);
+        await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken);
+    }
+
+    /// <summary>Starts a new record of changes: the next incremental export holds what is written from now on.</summary>
+    public async Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            return;
+        if ((await DiskInfoAsync(disk, cancellationToken)).Bitmap is not null)
+            await QemuImgAsync(["bitmap", "--remove", disk, ExportBitmap], cancellationToken);
+        await QemuImgAsync(["bitmap", "--add", disk, ExportBitmap], cancellationToken);
+    }
+
+    /// <summary>Writes an increment's clusters into the stopped VM's disk (qemu-img commit through a backing link onto it).</summary>
+    public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
+    {
+        if (RunningState(PathsOf(context)) is not null)
+            throw new ConflictException($"virtual machine {context.Instance.Name} is running; stop it to apply an incremental backup to it");
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            throw new BadRequestException($"virtual machine {context.Instance.Name} has no disk to apply an incremental backup to");
+        var staging = Path.Combine(Path.GetDirectoryName(archive)!, "increment");
+        Directory.CreateDirectory(staging);
+        await VolumeArchive.ExtractAsync(archive, staging, cancellationToken);
+        var increment = Path.Combine(staging, Increment);
+        if (!File.Exists(increment) || Directory.EnumerateFileSystemEntries(staging).Count() != 1)
+            throw new BadRequestException($"the incremental backup's volume holds something other than {Increment}");
+        var (size, _) = await DiskInfoAsync(increment, cancellationToken);
+        if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
+            throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
+        await QemuImgAsync(["rebase", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
+        await QemuImgAsync(["commit", "-q", "-d", increment], cancellationToken, BackupJobTimeout);
     }
 
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
@@ -28,5 +92,85 @@ public sealed partial class QemuDriver
         await QemuImgAsync(["rebase", "-u", "-b", backing, "-F", format, disk], cancellationToken);
         if (!withSnapshots)
             await DropInternalSnapshotsAsync(disk, cancellationToken);
+    }
+
+    /// <summary>The disk's virtual size, and its export bitmap's state: null without one, "in-use" when QEMU did not close it, else "ok".</summary>
+    private async Task<(long Size, string? Bitmap)> DiskInfoAsync(string disk, CancellationToken cancellationToken)
+    {
+        var (code, output) = await RunAsync(qemuImgBinary, ["info", "--output=json", disk], cancellationToken);
+        if (code != 0)
+            throw new VesselException(500, $"qemu-img info {disk}: {output.Trim()}");
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        string? bitmap = null;
+        if (root.TryGetProperty("format-specific", out var specific) && specific.TryGetProperty("data", out var data) &&
+            data.TryGetProperty("bitmaps", out var bitmaps))
+        {
+            foreach (var entry in bitmaps.EnumerateArray().Where(b => b.GetProperty("name").GetString() == ExportBitmap))
+                bitmap = entry.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == "in-use") ? "in-use" : "ok";
+        }
+        return (root.GetProperty("virtual-size").GetInt64(), bitmap);
+    }
+
+    /// <summary>
+    /// Opens the disk and the target in qemu-storage-daemon and copies the clusters the export bitmap marks (leaving the
+    /// bitmap as it is: it is started anew only once the export has reached its reader).
+    /// </summary>
+    private static async Task CopyChangedClustersAsync(string disk, string target, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(target)!;
+        var socket = Path.Combine(directory, "qsd.sock");
+        var pidFile = Path.Combine(directory, "qsd.pid");
+        var (code, output) = await RunAsync(HostCommand.Resolve("qemu-storage-daemon"),
+        [
+            "--blockdev", $"driver=file,node-name=disk-file,filename={QemuCommandLine.Escape(disk)}",
+            "--blockdev", "driver=qcow2,node-name=disk,file=disk-file",
+            "--blockdev", $"driver=file,node-name=target-file,filename={QemuCommandLine.Escape(target)}",
+            "--blockdev", "driver=qcow2,node-name=target,file=target-file",
+            "--chardev", $"socket,id=qmp,path={QemuCommandLine.Escape(socket)},server=on,wait=off",
+            "--monitor", "chardev=qmp",
+            "--daemonize", "--pidfile", pidFile,
+        ], cancellationToken);
+        if (code != 0)
+            throw new VesselException(500, $"qemu-storage-daemon did not start: {output.Trim()}");
+        var pid = int.Parse(File.ReadAllText(pidFile).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            await using var monitor = await QmpClient.ConnectAsync(socket, QmpClient.DefaultTimeout, cancellationToken);
+            await monitor.ExecuteAsync("blockdev-backup", new JsonObject
+            {
+                ["job-id"] = "export", ["device"] = "disk", ["target"] = "target", ["sync"] = "bitmap", ["bitmap"] = ExportBitmap,
+                ["bitmap-mode"] = "never", ["auto-dismiss"] = false,
+            }, cancellationToken: cancellationToken);
+            await WaitForJobAsync(monitor, "export", "the incremental export", BackupJobTimeout, cancellationToken);
+        }
+        finally
+        {
+            // SIGTERM: it closes the disk cleanly, the bitmap stored as it was.
+            Processes.TryKill(pid, 15);
+            for (var i = 0; i < 500 && Directory.Exists($"/proc/{pid}"); i++)
+                await Task.Delay(10, CancellationToken.None);
+        }
+    }
+
+    /// <summary>Waits for a job started with auto-dismiss off to conclude, dismisses it, and throws with its error if it failed.</summary>
+    private static async Task WaitForJobAsync(QmpClient monitor, string job, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var state = (await monitor.ExecuteAsync("query-jobs", cancellationToken: cancellationToken)).EnumerateArray()
+                .FirstOrDefault(j => j.GetProperty("id").GetString() == job);
+            if (state.ValueKind == JsonValueKind.Object && state.GetProperty("status").GetString() == "concluded")
+            {
+                await monitor.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = job }, cancellationToken: cancellationToken);
+                if (state.TryGetProperty("error", out var error))
+                    throw new VesselException(500, $"{what} failed: {error.GetString()}");
+                return;
+            }
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what} did not end within {timeout.TotalMinutes:0} minutes");
+            await Task.Delay(50, cancellationToken);
+        }
     }
 }

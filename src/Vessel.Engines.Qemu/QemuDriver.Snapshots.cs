@@ -54,13 +54,22 @@ public sealed partial class QemuDriver
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
         var disk = RootDiskOf(context);
+        // Going back rewrites the disk behind the export bitmap's back (and QEMU refuses to while one is active): it goes,
+        // and the next incremental export needs a whole one first.
         if (RunningState(PathsOf(context)) is null)
         {
+            if ((await DiskInfoAsync(disk, cancellationToken)).Bitmap is not null)
+                await QemuImgAsync(["bitmap", "--remove", disk, ExportBitmap], cancellationToken);
             await QemuImgAsync(["snapshot", "-a", snapshot, disk], cancellationToken);
             return;
         }
         // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
         var vm = await MonitorOfAsync(context, cancellationToken);
+        var node = await RootNodeAsync(vm, cancellationToken);
+        var bitmaps = await vm.Monitor.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken);
+        if (bitmaps.EnumerateArray().Any(n => n.GetProperty("node-name").GetString() == node && n.TryGetProperty("dirty-bitmaps", out var list) &&
+                                              list.EnumerateArray().Any(b => b.GetProperty("name").GetString() == ExportBitmap)))
+            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = ExportBitmap }, cancellationToken: cancellationToken);
         await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
         if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
@@ -137,22 +146,7 @@ public sealed partial class QemuDriver
         {
             ["job-id"] = job, ["tag"] = snapshot, ["vmstate"] = node, ["devices"] = new JsonArray(node),
         }, cancellationToken: cancellationToken);
-        var deadline = DateTime.UtcNow + SnapshotJobTimeout;
-        while (true)
-        {
-            var state = (await vm.Monitor.ExecuteAsync("query-jobs", cancellationToken: cancellationToken)).EnumerateArray()
-                .FirstOrDefault(j => j.GetProperty("id").GetString() == job);
-            if (state.ValueKind == JsonValueKind.Object && state.GetProperty("status").GetString() == "concluded")
-            {
-                await vm.Monitor.ExecuteAsync("job-dismiss", new JsonObject { ["id"] = job }, cancellationToken: cancellationToken);
-                if (state.TryGetProperty("error", out var error))
-                    throw new VesselException(500, $"{command} of \"{snapshot}\" failed: {error.GetString()}");
-                return;
-            }
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"{command} of \"{snapshot}\" did not end within {SnapshotJobTimeout.TotalMinutes:0} minutes");
-            await Task.Delay(50, cancellationToken);
-        }
+        await WaitForJobAsync(vm.Monitor, job, $"{command} of \"{snapshot}\"", SnapshotJobTimeout, cancellationToken);
     }
 
     /// <summary>The block node behind the root drive, which snapshot-save and -load name.</summary>

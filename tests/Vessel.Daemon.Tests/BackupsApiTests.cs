@@ -49,6 +49,30 @@ public sealed class BackupsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Increments_ApplyInTheirOrder_OntoTheExportTheyFollow()
+    {
+        var notYet = await _daemon.Http.GetAsync("/1.0/instances/web1/backup?incremental=1");
+        Assert.Equal("instance \"web1\" has not been exported since it was made; export it whole first",
+            await TestDaemon.ErrorAsync(notYet, HttpStatusCode.Conflict));
+        var full = await ExportAsync();
+        var first = await ExportAsync("?incremental=1");
+        var second = await ExportAsync("?incremental=1");
+        Assert.Equal(["web1", "web1", "web1"], _engine.Delivered);
+
+        Assert.Contains("applies onto instance \"web4\" restored from the export before it, and there is none",
+            await TestDaemon.ErrorAsync(await ImportAsync(first, "web4"), HttpStatusCode.NotFound), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(full, "web4")).StatusCode);
+        Assert.Contains("apply the increments in their order",
+            await TestDaemon.ErrorAsync(await ImportAsync(second, "web4"), HttpStatusCode.Conflict), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(first, "web4")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(second, "web4")).StatusCode);
+
+        Assert.Equal(["web4: fake root of web1, snapshots True", "web4 += fake increment of web1, snapshots True", "web4 += fake increment of web1, snapshots True"],
+            _engine.Imported);
+        Assert.Equal((await _daemon.GetInstanceAsync("web1")).Config["volatile.export.id"], (await _daemon.GetInstanceAsync("web4")).Config["volatile.export.id"]);
+    }
+
+    [Fact]
     public async Task InstanceOnly_LeavesTheSnapshotsOut()
     {
         Assert.Equal(HttpStatusCode.Created, (await ImportAsync(await ExportAsync("?instance-only=1"), "web3")).StatusCode);

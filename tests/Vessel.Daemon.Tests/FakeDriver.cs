@@ -116,10 +116,26 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public List<string> Copies { get; } = [];
 
     /// <summary>The "archive" is a file naming the instance, so that an import can be told apart.</summary>
-    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken) =>
+    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken) =>
         ExportRefusal is { } refusal
             ? throw new Vessel.Core.ConflictException(refusal)
-            : File.WriteAllTextAsync(archive, $"fake root of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
+            : File.WriteAllTextAsync(archive, $"fake {(incremental ? "increment" : "root")} of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
+
+    public List<string> Delivered { get; } = [];
+
+    public Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        lock (Delivered)
+            Delivered.Add(context.Instance.Name);
+        return Task.CompletedTask;
+    }
+
+    public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
+    {
+        var content = await File.ReadAllTextAsync(archive, cancellationToken);
+        lock (Imported)
+            Imported.Add($"{context.Instance.Name} += {content}");
+    }
 
     /// <summary>When set, an export is refused with this 409, as a real engine refuses a running instance.</summary>
     public string? ExportRefusal { get; set; }

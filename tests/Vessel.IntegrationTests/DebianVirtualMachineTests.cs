@@ -243,7 +243,31 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         output.WriteLine($"start to agent with cloud-init (no nic: network-online waits its 10 s): {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal("one\n", mark.Stdout);
         CloudInitRan("deb2");
-        Ok(_host.Vessel("delete", "--force", "deb2"));
+
+        // An incremental export holds only what the guest wrote since the import (its disk's dirty bitmap); applied onto
+        // the full export restored under another name, the guest finds the file written after it.
+        Ok(_host.Vessel("exec", "deb2", "--", "sh", "-c", "echo two > /root/later && sync"));
+        Ok(_host.VesselWith("", TimeSpan.FromMinutes(2), "stop", "deb2", "--timeout", "60"));
+        var increment = Path.Combine(_host.Root, "deb2.increment");
+        clock.Restart();
+        Ok(_host.Vessel("export", "deb2", increment, "--incremental"));
+        output.WriteLine($"incremental export: {clock.Elapsed.TotalSeconds:0.0} s, {new FileInfo(increment).Length / 1048576.0:0.0} MiB " +
+            $"(the full one: {new FileInfo(backup).Length / 1048576.0:0.0} MiB)");
+        Assert.True(new FileInfo(increment).Length < new FileInfo(backup).Length / 4, "the increment is not much smaller than the whole backup");
+        Ok(_host.Vessel("delete", "deb2"));
+        var wrongBase = _host.Vessel("import", increment, "deb4");
+        Assert.Equal(1, wrongBase.ExitCode);
+        Assert.Contains("applies onto instance \"deb4\" restored from the export before it", wrongBase.Stderr, StringComparison.Ordinal);
+        Ok(_host.Vessel("import", backup, "deb4"));
+        clock.Restart();
+        Ok(_host.Vessel("import", increment, "deb4"));
+        output.WriteLine($"increment applied: {clock.Elapsed.TotalSeconds:0.0} s");
+        Ok(_host.Vessel("start", "deb4"));
+        clock.Restart();
+        while ((mark = _host.Vessel("exec", "deb4", "--", "cat", "/root/later")).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"the VM restored from the increment did not answer: {mark}");
+        Assert.Equal("two\n", mark.Stdout);
+        Ok(_host.Vessel("delete", "--force", "deb4"));
         Ok(_host.Vessel("delete", "deb1"));
     }
 }

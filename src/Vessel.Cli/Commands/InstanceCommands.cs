@@ -55,10 +55,11 @@ internal static class InstanceCommands
     /// <summary>vessel export NAME FILE: the stopped instance, its image and snapshots as one file (written whole or not at all).</summary>
     public static async Task ExportAsync(ApiClient api, string[] args)
     {
-        var a = Arguments.Parse(args, ["--instance-only"], ["--compression"]);
-        a.ExpectPositionals(2, 2, "vessel export NAME FILE [--instance-only] [--compression zstd|none]");
+        var a = Arguments.Parse(args, ["--instance-only", "--incremental"], ["--compression"]);
+        a.ExpectPositionals(2, 2, "vessel export NAME FILE [--instance-only] [--incremental] [--compression zstd|none]");
         var compression = a.Option("--compression") ?? "zstd";
-        var query = $"?compression={Uri.EscapeDataString(compression)}{(a.Flag("--instance-only") ? "&instance-only=1" : "")}";
+        var query = $"?compression={Uri.EscapeDataString(compression)}{(a.Flag("--instance-only") ? "&instance-only=1" : "")}" +
+            (a.Flag("--incremental") ? "&incremental=1" : "");
         using var response = await api.SendRawAsync(HttpMethod.Get, $"/1.0/instances/{a.Positionals[0]}/backup{query}", null,
             HttpCompletionOption.ResponseHeadersRead);
         await using var body = await response.Content.ReadAsStreamAsync();

@@ -67,8 +67,17 @@ public interface IInstanceDriver
     Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken);
 
     // Backups
-    /// <summary>Writes the stopped instance's root (with its snapshots' data unless told not to) as one tar file.</summary>
-    Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the stopped instance's root (with its snapshots' data unless told not to) as one tar file; incremental, only
+    /// what changed since the last export was delivered (NotSupportedYetException where the engine cannot).
+    /// </summary>
+    Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken);
+
+    /// <summary>An export reached its reader: the next incremental export holds the changes made from now on.</summary>
+    Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken);
+
+    /// <summary>Applies an incremental export's archive onto the stopped instance, which holds the export it follows.</summary>
+    Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken);
 
     /// <summary>Makes the instance's root from an archive of <see cref="ExportAsync"/>, in the prepared root volume.</summary>
     Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);

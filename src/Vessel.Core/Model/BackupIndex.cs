@@ -13,6 +13,10 @@ public sealed record BackupIndex
     public required Image Image { get; init; }
     public List<Snapshot> Snapshots { get; init; } = [];
     public required List<BackupPart> Parts { get; init; }
+    /// <summary>This export's id, which the instance keeps as volatile.export.id: an incremental export names it as Since.</summary>
+    public string? Id { get; init; }
+    /// <summary>For an incremental export (a VM's changed clusters only, no image): the id of the export it follows.</summary>
+    public string? Since { get; init; }
 }
 
 /// <summary>A file of the backup: image/FILENAME (the instance's image) or volume.tar (its root).</summary>

@@ -15,7 +15,8 @@ internal static class BackupsApi
             if (compression is not ("zstd" or "none"))
                 throw new Vessel.Core.BadRequestException($"compression: \"{compression}\" is not zstd or none");
             context.Response.ContentType = "application/octet-stream";
-            await service.ExportAsync(name, Http.Flag(context.Request, "instance-only"), compression == "zstd", context.Response.Body, ct);
+            await service.ExportAsync(name, Http.Flag(context.Request, "instance-only"), compression == "zstd", Http.Flag(context.Request, "incremental"),
+                context.Response.Body, ct);
         });
         api.MapPost("/instances/import", async (HttpContext context, InstanceService service, CancellationToken ct) =>
         {

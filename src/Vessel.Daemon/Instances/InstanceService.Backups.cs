@@ -21,7 +21,14 @@ public sealed partial class InstanceService
     private const string IndexEntry = "index.json", VolumeEntry = "volume.tar", ImagePrefix = "image/";
     private static readonly byte[] ZstdMagic = [0x28, 0xb5, 0x2f, 0xfd];
 
-    public async Task ExportAsync(string name, bool instanceOnly, bool compress, Stream output, CancellationToken cancellationToken)
+    /// <summary>The id of the last export of an instance that an incremental export follows.</summary>
+    private const string ExportIdKey = "volatile.export.id";
+
+    /// <summary>
+    /// Writes the backup to OUTPUT. Incremental (VMs): only what changed since the last export, which an import applies
+    /// onto the instance restored from that export. Once the file is written out, changes are counted anew from here.
+    /// </summary>
+    public async Task ExportAsync(string name, bool instanceOnly, bool compress, bool incremental, Stream output, CancellationToken cancellationToken)
     {
         var instance = await ReadyAsync(name, cancellationToken);
         var driver = drivers.Get(instance.Type);
@@ -31,15 +38,24 @@ public sealed partial class InstanceService
         var work = images.NewWorkDirectory();
         try
         {
+            var context = await ContextAsync(instance, cancellationToken);
             var volume = System.IO.Path.Combine(work, VolumeEntry);
-            await driver.ExportAsync(await ContextAsync(instance, cancellationToken), volume, !instanceOnly, cancellationToken);
+            await driver.ExportAsync(context, volume, !instanceOnly, incremental, cancellationToken);
+            var since = incremental ? instance.Config.GetValueOrDefault(ExportIdKey)
+                ?? throw new ConflictException($"instance \"{name}\" has not been exported since it was made; export it whole first") : null;
+            var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             var imageFile = images.ImagePath(image);
+            List<BackupPart> parts = [await PartAsync(VolumeEntry, volume, cancellationToken)];
+            if (!incremental)
+                parts.Insert(0, await PartAsync(ImagePrefix + image.Filename, imageFile, cancellationToken));
             var index = new BackupIndex
             {
-                Instance = instance,
+                Instance = instance with { Config = new Dictionary<string, string>(instance.Config) { [ExportIdKey] = id } },
                 Image = image with { Aliases = [] },
-                Snapshots = instanceOnly ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
-                Parts = [await PartAsync(ImagePrefix + image.Filename, imageFile, cancellationToken), await PartAsync(VolumeEntry, volume, cancellationToken)],
+                Snapshots = instanceOnly || incremental ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
+                Parts = parts,
+                Id = id,
+                Since = since,
             };
             // Written whole into the work directory first: a failure then reaches the client as an error, not as a cut file.
             var backup = System.IO.Path.Combine(work, "backup");
@@ -52,16 +68,26 @@ public sealed partial class InstanceService
                     DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
                 };
                 await tar.WriteEntryAsync(entry, cancellationToken);
-                await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
+                if (!incremental)
+                    await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
                 await tar.WriteEntryAsync(volume, VolumeEntry, cancellationToken);
             }
             await using (var file = File.OpenRead(backup))
                 await file.CopyToAsync(output, cancellationToken);
+            await driver.ExportDeliveredAsync(context, cancellationToken);
+            await SetVolatileAsync(name, ExportIdKey, id, cancellationToken);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private async Task SetVolatileAsync(string name, string key, string value, CancellationToken cancellationToken)
+    {
+        await using var networkLock = await networks.LockAsync(cancellationToken); // as UpdateAsync holds it from read to write
+        var instance = await GetAsync(name, cancellationToken);
+        await store.UpdateInstanceConfigAsync(name, new Dictionary<string, string>(instance.Config) { [key] = value }, instance.Devices, cancellationToken);
     }
 
     private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
@@ -82,6 +108,8 @@ public sealed partial class InstanceService
             var index = await UnpackBackupAsync(backup, work, cancellationToken);
             var name = newName ?? index.Instance.Name;
             Names.ValidateLabel("name", name);
+            if (index.Since is not null)
+                return await ApplyIncrementAsync(name, index, System.IO.Path.Combine(work, VolumeEntry), cancellationToken);
             if (await store.GetInstanceAsync(name, cancellationToken) is not null)
                 throw new ConflictException($"instance \"{name}\" already exists");
             var driver = drivers.Get(index.Instance.Type);
@@ -112,6 +140,7 @@ public sealed partial class InstanceService
             await pools.WritingAsync(pool, () => driver.ImportAsync(context, System.IO.Path.Combine(work, VolumeEntry), index.Snapshots.Count > 0, cancellationToken));
             foreach (var snapshot in index.Snapshots)
                 await store.CreateSnapshotAsync(snapshot with { Instance = name }, cancellationToken);
+            await driver.ExportDeliveredAsync(context, cancellationToken); // changes count from the export it came from
             await store.SetStatusAsync(name, InstanceStatus.Stopped, null, cancellationToken);
             await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices), cancellationToken);
             revert.Success();
@@ -122,6 +151,29 @@ public sealed partial class InstanceService
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>Brings a stopped instance restored from (or kept since) the export an increment follows up to that increment.</summary>
+    private async Task<Instance> ApplyIncrementAsync(string name, BackupIndex index, string volume, CancellationToken cancellationToken)
+    {
+        var instance = await store.GetInstanceAsync(name, cancellationToken)
+            ?? throw new NotFoundException($"the backup is incremental: it applies onto instance \"{name}\" restored from the export before it, and there is none");
+        if (instance.Type != index.Instance.Type)
+            throw new ConflictException($"the backup is of a {index.Instance.Type.Name()}, and instance \"{name}\" is a {instance.Type.Name()}");
+        var at = instance.Config.GetValueOrDefault(ExportIdKey);
+        if (at != index.Since)
+            throw new ConflictException($"the backup holds the changes after export {index.Since}; instance \"{name}\" is at " +
+                (at is null ? "no export" : $"export {at}") + "; apply the increments in their order, onto the export they follow");
+        if (instance.Status != InstanceStatus.Stopped)
+            throw new ConflictException($"instance \"{name}\" is {instance.Status}; stop it to apply an incremental backup");
+        var driver = drivers.Get(instance.Type);
+        var context = await ContextAsync(instance, cancellationToken);
+        var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+        await pools.WritingAsync(pool, () => driver.ApplyIncrementAsync(context, volume, cancellationToken));
+        await driver.ExportDeliveredAsync(context, cancellationToken);
+        await SetVolatileAsync(name, ExportIdKey, index.Id!, cancellationToken);
+        events.Lifecycle("instance-updated", Path(name));
+        return await GetAsync(name, cancellationToken);
     }
 
     /// <summary>Unpacks the backup's parts into the work directory and checks them against the index.</summary>
@@ -175,8 +227,10 @@ public sealed partial class InstanceService
                 throw new BadRequestException($"the backup's part {part.Name} does not match its index (sha256 {actual.Sha256[..12]}, {actual.Size} bytes; " +
                     $"expected {part.Sha256[..Math.Min(12, part.Sha256.Length)]}, {part.Size} bytes): the file is damaged");
         }
-        if (!index.Parts.Any(p => p.Name == VolumeEntry) || !index.Parts.Any(p => p.Name == ImagePrefix + index.Image.Filename))
+        if (!index.Parts.Any(p => p.Name == VolumeEntry) || (index.Since is null && !index.Parts.Any(p => p.Name == ImagePrefix + index.Image.Filename)))
             throw new BadRequestException("the backup's index names no volume or no image");
+        if (index.Since is not null && index.Id is null)
+            throw new BadRequestException("the incremental backup's index has no id of its own");
         return index;
     }
 }
