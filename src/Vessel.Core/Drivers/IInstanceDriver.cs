@@ -107,6 +107,9 @@ public sealed record InstanceContext(Instance Instance, string RootVolumePath, s
     /// <summary>The instance's nics, their host ends made by the network driver before a start.</summary>
     public IReadOnlyList<NicAttachment> Nics { get; init; } = [];
 
+    /// <summary>O(1) snapshots of the root volume's pool (btrfs), or null when the pool has none (dir).</summary>
+    public ISubvolumes? Subvolumes { get; init; }
+
     /// <summary>Where the engine keeps what the instance's console printed.</summary>
     public string ConsoleLog => Path.Combine(LogDirectory, Instance.Name, "console.log");
 }

@@ -56,6 +56,7 @@ public sealed partial class InstanceService(
         var image = await images.ResolveAsync(reference, request.Type, cancellationToken);
         CheckArchitecture(request.Type, image.Architecture, config);
         var pool = await pools.GetAsync(poolName, cancellationToken);
+        CheckRootSize(request.Type, devices, pool);
         if (await store.GetInstanceAsync(name, cancellationToken) is not null)
             throw new ConflictException($"instance \"{name}\" already exists");
 
@@ -333,6 +334,7 @@ public sealed partial class InstanceService(
         CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
         RefuseUnsupportedDevices(devices);
+        CheckRootSize(instance.Type, devices, await pools.GetAsync(instance.Pool, cancellationToken));
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
             .Where(d => !SameSettings(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
         var devicesChanged = changedDevices.Count > 0;
@@ -408,11 +410,22 @@ public sealed partial class InstanceService(
             var problem = device["type"] switch
             {
                 "disk" when device["path"] != "/" => "disk devices other than the root disk are not supported yet",
-                "disk" when device.ContainsKey("size") => "a root disk size is not supported yet: the dir pool has no quotas",
                 _ => null,
             };
             if (problem is not null)
                 throw new NotSupportedYetException($"devices.{name}: {problem}");
+        }
+    }
+
+    /// <summary>A root disk size is a quota on a container's root, which a pool with subvolumes (btrfs qgroups) keeps.</summary>
+    private void CheckRootSize(InstanceType type, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, StoragePool pool)
+    {
+        foreach (var (name, device) in devices.Where(d => d.Value["type"] == "disk" && d.Value.ContainsKey("size")))
+        {
+            if (type != InstanceType.Container)
+                throw new NotSupportedYetException($"devices.{name}.size: the size of a VM's root disk is not supported yet");
+            if (pools.Subvolumes(pool) is null)
+                throw new NotSupportedYetException($"devices.{name}.size: storage pool \"{pool.Name}\" ({pool.Driver}) has no quotas; a btrfs pool has");
         }
     }
 
@@ -499,7 +512,10 @@ public sealed partial class InstanceService(
         pools.Driver(pool).VolumePath(pool, VolumeOf(instance)),
         options.InstanceRunDirectory(instance.Name),
         options.LogDirectory,
-        image is null ? null : images.ImagePath(image));
+        image is null ? null : images.ImagePath(image))
+    {
+        Subvolumes = pools.Subvolumes(pool),
+    };
 
     private async Task<InstanceContext> ContextAsync(Instance instance, CancellationToken cancellationToken)
     {
