@@ -6,8 +6,11 @@ namespace Vessel.Core.Drivers;
 /// </summary>
 public interface ISubvolumes
 {
-    /// <summary>Where the pool keeps an unpacked image that instances' roots are snapshots of (KEY names the image and its owners).</summary>
-    string ImagePath(string key);
+    /// <summary>Where the pool keeps an image unpacked (VARIANT says how, e.g. its owners' offset) that instances' roots are snapshots of.</summary>
+    string ImagePath(string fingerprint, string variant);
+
+    /// <summary>Removes every unpacking of the image from the pool (the roots taken from it stay whole).</summary>
+    Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken);
 
     /// <summary>Makes an empty subvolume at PATH; its parent directory must exist.</summary>
     Task CreateAsync(string path, CancellationToken cancellationToken);

@@ -223,6 +223,7 @@ public sealed partial class InstanceService(
             Config = config,
             Devices = devices,
             Network = "none", // the source's nics come along
+            Pool = request.Pool ?? source.Pool, // as in Incus: on the source's pool unless told otherwise
         };
     }
 

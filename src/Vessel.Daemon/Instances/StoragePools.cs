@@ -82,6 +82,16 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         }
     }
 
+    /// <summary>Removes a deleted image's unpackings from the pools that keep them (btrfs).</summary>
+    public async Task ForgetImageAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        foreach (var pool in await store.ListPoolsAsync(cancellationToken))
+        {
+            if (Subvolumes(pool) is { } subvolumes)
+                await subvolumes.DeleteImageAsync(fingerprint, cancellationToken);
+        }
+    }
+
     /// <summary>The pool's O(1) snapshots for an engine, or null when its driver has none.</summary>
     public ISubvolumes? Subvolumes(StoragePool pool) => Driver(pool).Subvolumes(pool);
 

@@ -10,7 +10,17 @@ public sealed class BtrfsSubvolumes(string root) : ISubvolumes
 
     public string Root { get; } = root;
 
-    public string ImagePath(string key) => Path.Combine(Root, Images, key);
+    public string ImagePath(string fingerprint, string variant) => Path.Combine(Root, Images, $"{fingerprint}-{variant}");
+
+    public async Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        var images = Path.Combine(Root, Images);
+        if (!Directory.Exists(images))
+            return;
+        // Unpackings left half-done are named .FP-VARIANT-TEMP.
+        foreach (var path in Directory.EnumerateDirectories(images, $"{fingerprint}-*").Concat(Directory.EnumerateDirectories(images, $".{fingerprint}-*")))
+            await DeleteAsync(path, cancellationToken);
+    }
 
     public Task CreateAsync(string path, CancellationToken cancellationToken) => RunAsync(BtrfsCommands.CreateSubvolume(path), cancellationToken);
 
