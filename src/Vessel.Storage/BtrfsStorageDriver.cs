@@ -2,6 +2,7 @@ using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Linux;
+using static Vessel.Storage.PoolLayout;
 using Vessel.Storage.Btrfs;
 
 namespace Vessel.Storage;
@@ -19,16 +20,6 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
     public string Name => "btrfs";
 
     private const string SizeKey = "size", WipeKey = "source.wipe";
-    private const UnixFileMode PassThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    private static readonly Dictionary<VolumeKind, string> KindDirectories = new()
-    {
-        [VolumeKind.Container] = "containers",
-        [VolumeKind.VirtualMachine] = "virtual-machines",
-        [VolumeKind.Custom] = "custom",
-    };
-
     private enum SourceKind { LoopFile, BlockDevice, Directory }
 
     private SourceKind KindOf(StoragePool pool) =>
@@ -263,15 +254,9 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
         await new BtrfsSubvolumes(Root(pool)).DeleteAsync(path, cancellationToken);
     }
 
-    public string VolumePath(StoragePool pool, VolumeRef volume) => Path.Combine(Root(pool), KindDirectories[volume.Kind], volume.Name);
+    public string VolumePath(StoragePool pool, VolumeRef volume) => PoolLayout.VolumePath(Root(pool), volume);
 
-    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) =>
-    [
-        .. KindDirectories
-            .Where(k => Directory.Exists(Path.Combine(Root(pool), k.Value)))
-            .SelectMany(k => Directory.EnumerateDirectories(Path.Combine(Root(pool), k.Value))
-                .Select(d => new VolumeRef(k.Key, Path.GetFileName(d)))),
-    ];
+    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) => PoolLayout.ListVolumes(Root(pool));
 
     public ISubvolumes? Subvolumes(StoragePool pool) => new BtrfsSubvolumes(Root(pool));
 }

@@ -2,6 +2,7 @@ using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Linux;
+using static Vessel.Storage.PoolLayout;
 
 namespace Vessel.Storage;
 
@@ -10,16 +11,6 @@ namespace Vessel.Storage;
 public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDriver
 {
     public string Name => "dir";
-
-    private const UnixFileMode PassThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-
-    private static readonly Dictionary<VolumeKind, string> KindDirectories = new()
-    {
-        [VolumeKind.Container] = "containers",
-        [VolumeKind.VirtualMachine] = "virtual-machines",
-        [VolumeKind.Custom] = "custom",
-    };
 
     public Task<StoragePool> ValidatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken) =>
         Task.FromResult(Validate(pool, config));
@@ -101,16 +92,9 @@ public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDr
         return Task.CompletedTask;
     }
 
-    public string VolumePath(StoragePool pool, VolumeRef volume) =>
-        Path.Combine(pool.Source, KindDirectories[volume.Kind], volume.Name);
+    public string VolumePath(StoragePool pool, VolumeRef volume) => PoolLayout.VolumePath(pool.Source, volume);
 
     public ISubvolumes? Subvolumes(StoragePool pool) => null;
 
-    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) =>
-    [
-        .. KindDirectories
-            .Where(k => Directory.Exists(Path.Combine(pool.Source, k.Value)))
-            .SelectMany(k => Directory.EnumerateDirectories(Path.Combine(pool.Source, k.Value))
-                .Select(d => new VolumeRef(k.Key, Path.GetFileName(d)))),
-    ];
+    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) => PoolLayout.ListVolumes(pool.Source);
 }
