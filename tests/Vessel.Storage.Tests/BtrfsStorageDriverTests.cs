@@ -106,6 +106,37 @@ public sealed class BtrfsStorageDriverTests : IDisposable
         await _driver.DeletePoolAsync(outer, CancellationToken.None);
     }
 
+    [Fact]
+    public async Task BlockDevice_IsFormattedWhenEmpty_RefusedWhenItHoldsAFilesystem_UnlessWiped()
+    {
+        var file = _temp.Combine("disk.img");
+        File.Create(file).Dispose();
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        await HostCommand.RunCheckedAsync("truncate", ["-s", "300M", file]);
+        var device = (await HostCommand.RunCheckedAsync("losetup", ["--find", "--show", file])).Trim();
+        try
+        {
+            var empty = new Dictionary<string, string>();
+            var pool = await _driver.ValidatePoolAsync(new StoragePool { Name = "dev", Driver = "btrfs", Source = device }, empty, CancellationToken.None);
+            await _driver.CreatePoolAsync(pool, empty, CancellationToken.None);
+            Assert.True(MountTable.IsMountPoint(_temp.Combine("pools", "dev")));
+            await _driver.DeletePoolAsync(pool, CancellationToken.None);
+            Assert.False(MountTable.IsMountPoint(_temp.Combine("pools", "dev")));
+
+            // Now it holds the btrfs filesystem made above: formatting it again takes source.wipe=true.
+            var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.ValidatePoolAsync(pool, empty, CancellationToken.None));
+            Assert.Equal($"source: {device} holds a btrfs filesystem; Vessel formats only empty devices (set source.wipe=true to erase it)", e.Message);
+            var wipe = new Dictionary<string, string> { ["source.wipe"] = "true" };
+            await _driver.ValidatePoolAsync(pool, wipe, CancellationToken.None);
+            await _driver.CreatePoolAsync(pool, wipe, CancellationToken.None);
+            await _driver.DeletePoolAsync(pool, CancellationToken.None);
+        }
+        finally
+        {
+            await HostCommand.RunAsync("losetup", ["--detach", device]);
+        }
+    }
+
     [Theory]
     [InlineData("", "size", "1MiB", "size: 1MiB is out of range")]
     [InlineData("", "compression", "zstd", "compression: unknown btrfs pool setting")]
