@@ -34,6 +34,10 @@ internal static class Help
         Storage:
           vessel storage list [--format table|json|csv]
           vessel storage show POOL | create POOL [dir] [source=PATH] | delete POOL
+          vessel storage volume list POOL | show POOL VOL | create POOL VOL [--type filesystem|block] [size=10GiB]
+                                | set POOL VOL size=SIZE | delete POOL VOL
+          vessel storage volume attach POOL VOL INSTANCE [DEVICE] [PATH] [--readonly] | detach POOL VOL INSTANCE [DEVICE]
+                                (filesystem volumes mount in containers at PATH; block volumes are VM disks, /dev/disk/by-id/virtio-DEVICE)
         Networks:
           vessel network list [--format table|json|csv]
           vessel network show NET | create NET [KEY=VALUE]... | set NET KEY=VALUE... | unset NET KEY... | delete NET

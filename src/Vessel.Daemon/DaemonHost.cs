@@ -59,6 +59,7 @@ public static class DaemonHost
         services.AddSingleton<OperationManager>();
         services.AddSingleton<DriverRegistry>();
         services.AddSingleton<StoragePools>();
+        services.AddSingleton<StorageVolumes>();
         services.AddSingleton<InstanceService>();
         services.AddSingleton(time ?? TimeProvider.System);
         services.AddSingleton<SnapshotScheduler>();

@@ -1,3 +1,4 @@
+using Microsoft.Win32.SafeHandles;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
@@ -5,6 +6,7 @@ using Vessel.Core.Validation;
 using Vessel.Engines.Container.Cgroups;
 using Vessel.Engines.Container.Shim;
 using Vessel.Linux;
+using Vessel.Linux.Spawn;
 
 namespace Vessel.Engines.Container;
 
@@ -130,6 +132,52 @@ public sealed partial class ContainerDriver
 
     public Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken) =>
         ContainerNics.DetachAsync(RunningPid(context), nic, cancellationToken);
+
+    // Disks
+
+    public Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
+    {
+        var mount = VolumeMountOf(disk, context.Instance);
+        using var tree = Mounts.OpenTree(mount.Source, mount.ReadOnly);
+        return RunVolumeHotplugAsync(context, "attach", mount.Target, tree, cancellationToken);
+    }
+
+    public Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken) =>
+        RunVolumeHotplugAsync(context, "detach", VolumeMountOf(disk, context.Instance).Target, null, cancellationToken);
+
+    private static readonly string[] VolumeNamespaces = ["user", "mnt"];
+
+    /// <summary>Attaches the tree at the target (or, with none, unmounts the target) in the container's user and mount namespaces, as its root.</summary>
+    private async Task RunVolumeHotplugAsync(InstanceContext context, string verb, string target, SafeFileHandle? tree, CancellationToken cancellationToken)
+    {
+        var pid = RunningPid(context);
+        if (CgroupOf(context).IsFrozen)
+            throw new ConflictException($"container {context.Instance.Name} is paused; resume it to change its volumes");
+        var namespaces = VolumeNamespaces.Where(ns => ns != "user" || !Privileged(context.Instance)).Select(ns => Fds.Open($"/proc/{pid}/ns/{ns}")).ToList();
+        try
+        {
+            int child;
+            using (var spawned = RawSpawn.Start(new SpawnOptions
+            {
+                Path = $"{verb} {target}",
+                Arguments = [],
+                JoinNamespaces = [.. namespaces.Select(Fds.Number)],
+                Identity = (0, 0),
+                MountInsteadOfExec = (tree is null ? -1 : Fds.Number(tree), target),
+            }))
+                child = spawned.Pid;
+            await Task.Run(() => Processes.WaitForExit(child), CancellationToken.None);
+        }
+        catch (LinuxException e)
+        {
+            throw new ConflictException($"cannot {verb} the volume at {target} in container {context.Instance.Name}: {e.Message}");
+        }
+        finally
+        {
+            foreach (var ns in namespaces)
+                ns.Dispose();
+        }
+    }
 
     private static int RunningPid(InstanceContext context) =>
         RunningState(context)?.InitPid ?? throw new ConflictException($"container {context.Instance.Name} is not running");

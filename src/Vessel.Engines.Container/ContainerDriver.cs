@@ -101,6 +101,23 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         }
     }
 
+    /// <summary>
+    /// A new volume (empty, owned by the host's root) is handed to an unprivileged container's mapped root on its first
+    /// use, so that root inside can write to it; one with contents keeps its owners.
+    /// </summary>
+    private static VolumeMount VolumeMountOf(DiskAttachment disk, Instance instance)
+    {
+        if (disk.Block || disk.Path is null)
+            throw new BadRequestException($"devices.{disk.Device}: a container mounts only filesystem volumes, at a path");
+        if (!Privileged(instance) && Ownership.Of(disk.Source) == (0, 0) && !Directory.EnumerateFileSystemEntries(disk.Source).Any())
+        {
+            var root = (int)UidOffset(instance);
+            Ownership.Set(disk.Source, root, root);
+            File.SetUnixFileMode(disk.Source, (UnixFileMode)0b111_101_101);
+        }
+        return new VolumeMount(disk.Source, disk.Path, disk.ReadOnly);
+    }
+
     private async Task<ContainerSpec> SpecAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
@@ -126,6 +143,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             StopSignal = StopSignalOf(root.Files),
             ConsoleLog = context.ConsoleLog,
             Nics = [.. context.Nics.Select(ContainerNic.From)],
+            Mounts = [.. context.Disks.Select(d => VolumeMountOf(d, instance))],
             CloudInitSeed = Vessel.Core.CloudInitSeed.IsConfigured(instance) ? Vessel.Core.CloudInitSeed.Files(instance) : null,
         };
     }

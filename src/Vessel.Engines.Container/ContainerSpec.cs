@@ -27,6 +27,8 @@ public sealed record ContainerSpec
     public required string ConsoleLog { get; init; }
     /// <summary>veth pairs the shim makes, one end in the container's network namespace, before its init runs.</summary>
     public IReadOnlyList<ContainerNic> Nics { get; init; } = [];
+    /// <summary>Custom volumes (host directories) and where the container sees them.</summary>
+    public IReadOnlyList<VolumeMount> Mounts { get; init; } = [];
     /// <summary>cloud-init's NoCloud files by name, for /var/lib/cloud/seed/nocloud-net; null when no cloud-init.* key is set.</summary>
     public IReadOnlyDictionary<string, string>? CloudInitSeed { get; init; }
 }
@@ -54,6 +56,9 @@ public sealed record ContainerNic(string Host, string Bridge, string Name, strin
         Domain = nic.Domain,
     };
 }
+
+/// <summary>A host directory bind-mounted at Target, an absolute path inside the container.</summary>
+public sealed record VolumeMount(string Source, string Target, bool ReadOnly);
 
 /// <summary>Container uid/gid 0..Size-1 are host Base..Base+Size-1 (one shared range, as Incus does by default).</summary>
 public sealed record Idmap(uint Base, uint Size)

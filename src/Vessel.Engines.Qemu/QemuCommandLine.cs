@@ -9,7 +9,7 @@ namespace Vessel.Engines.Qemu;
 /// </summary>
 public static class QemuCommandLine
 {
-    /// <summary>PCIe root ports for nics: one each, so that the guest can take any of them in or out while it runs.</summary>
+    /// <summary>PCIe root ports for nics and custom volumes: one each, so that the guest can take any of them in or out while it runs.</summary>
     public const int HotplugPorts = 8;
 
     /// <summary>The id of the root disk's drive, which QMP commands name.</summary>
@@ -18,6 +18,11 @@ public static class QemuCommandLine
     public static string PortId(int index) => $"hotplug{index.ToString(CultureInfo.InvariantCulture)}";
     public static string NicId(Vessel.Core.Drivers.NicAttachment nic) => $"nic-{nic.Device}";
     public static string NetdevId(Vessel.Core.Drivers.NicAttachment nic) => $"net-{nic.Device}";
+    public static string DiskId(Vessel.Core.Drivers.DiskAttachment disk) => $"disk-{disk.Device}";
+    public static string DiskNodeId(Vessel.Core.Drivers.DiskAttachment disk) => $"vol-{disk.Device}";
+
+    /// <summary>What the guest sees as the disk's serial (/dev/disk/by-id/virtio-SERIAL): the device name, cut to virtio's 20 bytes.</summary>
+    public static string DiskSerial(Vessel.Core.Drivers.DiskAttachment disk) => disk.Device.Length <= 20 ? disk.Device : disk.Device[..20];
 
     public static IReadOnlyList<string> Build(QemuLaunch launch)
     {
@@ -92,6 +97,16 @@ public static class QemuCommandLine
         }
         if (launch.Seed is not null) // after the root disk, so that the root stays /dev/vda
             args.AddRange(["-drive", $"file={Escape(launch.Seed)},format=raw,if=none,id=seed,readonly=on", "-device", $"{machine.Virtio("blk")},drive=seed"]);
+        foreach (var (disk, index) in launch.Disks.Select((d, i) => (d, launch.Nics.Count + i)))
+        {
+            var bus = index < ports ? $",bus={PortId(index)}" : "";
+            args.AddRange(
+            [
+                "-blockdev", $"driver=raw,node-name={Escape(DiskNodeId(disk))},read-only={(disk.ReadOnly ? "on" : "off")}," +
+                    $"file.driver=file,file.filename={Escape(disk.Source)},discard=unmap",
+                "-device", $"{machine.Virtio("blk")},id={Escape(DiskId(disk))},drive={Escape(DiskNodeId(disk))},serial={Escape(DiskSerial(disk))}{bus}",
+            ]);
+        }
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }

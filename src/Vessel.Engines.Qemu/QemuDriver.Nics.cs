@@ -7,7 +7,7 @@ using Vessel.Core.Drivers;
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Nic hotplug over QMP. Every nic sits on a PCIe root port of its own (QemuCommandLine makes
+/// Nic and disk hotplug over QMP. Every nic and custom volume sits on a PCIe root port of its own (QemuCommandLine makes
 /// <see cref="QemuCommandLine.HotplugPorts"/> of them), which is what lets the guest's pciehp take one in or out.
 /// </summary>
 public sealed partial class QemuDriver
@@ -16,10 +16,9 @@ public sealed partial class QemuDriver
 
     public async Task AttachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
     {
-        RefuseWithoutHotplug(context, nic, "added to");
+        RefuseWithoutHotplug(context, nic.Device, "added to");
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var port = await FreePortAsync(vm, cancellationToken)
-            ?? throw new NotSupportedYetException($"all {QemuCommandLine.HotplugPorts} hotplug ports of {context.Instance.Name} are in use; stop it to add more nics");
+        var port = await FreePortAsync(vm, context, cancellationToken);
         await vm.Monitor.ExecuteAsync("netdev_add", new JsonObject
         {
             ["type"] = "tap", ["id"] = QemuCommandLine.NetdevId(nic), ["ifname"] = nic.HostInterface, ["script"] = "no", ["downscript"] = "no",
@@ -42,25 +41,30 @@ public sealed partial class QemuDriver
     /// <summary>Asks the guest to release the nic (PCIe hot-unplug) and waits until QEMU has removed it.</summary>
     public async Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken)
     {
-        RefuseWithoutHotplug(context, nic, "removed from");
+        RefuseWithoutHotplug(context, nic.Device, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var id = QemuCommandLine.NicId(nic);
+        await UnplugAsync(vm, context, QemuCommandLine.NicId(nic), nic.Device, cancellationToken);
+        await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>device_del, then waits until the guest has let the device go and QEMU has removed it.</summary>
+    private static async Task UnplugAsync(Vm vm, InstanceContext context, string id, string device, CancellationToken cancellationToken)
+    {
         await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
         var deadline = DateTime.UtcNow + UnplugWait;
         while (await HasPeripheralAsync(vm, id, cancellationToken))
         {
             if (DateTime.UtcNow > deadline)
-                throw new VesselException(409, $"the guest in {context.Instance.Name} did not release {nic.Device} within {UnplugWait.TotalSeconds:0} s");
+                throw new VesselException(409, $"the guest in {context.Instance.Name} did not release {device} within {UnplugWait.TotalSeconds:0} s");
             await Task.Delay(100, cancellationToken);
         }
-        await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
     }
 
-    private static void RefuseWithoutHotplug(InstanceContext context, NicAttachment nic, string change)
+    private static void RefuseWithoutHotplug(InstanceContext context, string device, string change)
     {
         var machine = QemuMachine.For(context.Instance.Architecture, context.Instance.Config);
         if (!machine.Pci)
-            throw new NotSupportedYetException($"a {machine.Name} machine has no hotplug: {nic.Device} cannot be {change} \"{context.Instance.Name}\" while it runs; stop it first");
+            throw new NotSupportedYetException($"a {machine.Name} machine has no hotplug: {device} cannot be {change} \"{context.Instance.Name}\" while it runs; stop it first");
     }
 
     private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)
@@ -70,7 +74,7 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>The first hotplug root port with no device behind it, from query-pci.</summary>
-    private static async Task<string?> FreePortAsync(Vm vm, CancellationToken cancellationToken)
+    private static async Task<string> FreePortAsync(Vm vm, InstanceContext context, CancellationToken cancellationToken)
     {
         var buses = await vm.Monitor.ExecuteAsync("query-pci", cancellationToken: cancellationToken);
         var used = new HashSet<string>(StringComparer.Ordinal);
@@ -80,6 +84,8 @@ public sealed partial class QemuDriver
                 device.TryGetProperty("pci_bridge", out var bridge) && bridge.TryGetProperty("devices", out var behind) && behind.GetArrayLength() > 0)
                 used.Add(port);
         }
-        return Enumerable.Range(0, QemuCommandLine.HotplugPorts).Select(QemuCommandLine.PortId).FirstOrDefault(p => !used.Contains(p));
+        return Enumerable.Range(0, QemuCommandLine.HotplugPorts).Select(QemuCommandLine.PortId).FirstOrDefault(p => !used.Contains(p))
+            ?? throw new NotSupportedYetException(
+                $"all {QemuCommandLine.HotplugPorts} hotplug ports of {context.Instance.Name} hold nics or disks; stop it to add more");
     }
 }

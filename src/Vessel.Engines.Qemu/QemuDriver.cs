@@ -80,6 +80,7 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img") : IIns
         var launch = QemuLaunch.FromConfig(instance.Name, instance.Architecture, instance.Config, paths, boot, QemuHost.Current()) with
         {
             Nics = context.Nics,
+            Disks = context.Disks,
             Seed = seeded ? paths.Seed : null,
         };
 

@@ -22,6 +22,8 @@ public sealed record QemuLaunch
     public string? Seed { get; init; }
     /// <summary>virtio-net nics on taps the network driver made.</summary>
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
+    /// <summary>Block custom volumes, each a virtio-blk disk after the root disk and the seed.</summary>
+    public IReadOnlyList<Vessel.Core.Drivers.DiskAttachment> Disks { get; init; } = [];
 
     /// <summary>
     /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads vm.machine (the

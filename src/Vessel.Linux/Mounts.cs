@@ -35,5 +35,53 @@ public static class Mounts
         LinuxException.ThrowIfFailed(Interop.Chdir("/"), "chdir /");
     }
 
+    /// <summary>
+    /// A detached copy of the mount tree at the path (open_tree with OPEN_TREE_CLONE), to be attached elsewhere with
+    /// <see cref="MoveMount"/>: taken while the path is reachable, attached after pivot_root or in another mount namespace.
+    /// </summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenTree(string path, bool readOnly)
+    {
+        var name = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(path);
+        try
+        {
+            const int Clone = 1, CloseOnExec = 0x80000, Recursive = 0x8000;
+            var fd = (int)LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.OpenTree, -100 /* AT_FDCWD */, name, Clone | CloseOnExec | Recursive, 0, 0),
+                $"open_tree {path}");
+            var tree = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
+            if (readOnly)
+                SetReadOnly(tree, path);
+            return tree;
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeCoTaskMem(name);
+        }
+    }
+
+    /// <summary>mount_setattr(MOUNT_ATTR_RDONLY) on every mount of a detached tree.</summary>
+    private static unsafe void SetReadOnly(Microsoft.Win32.SafeHandles.SafeFileHandle tree, string path)
+    {
+        var attr = stackalloc ulong[4] { 1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0 };
+        var empty = stackalloc byte[1] { 0 };
+        LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.MountSetattr, Fds.Number(tree), (nint)empty,
+            0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, (nint)attr, 32), $"mount_setattr read-only {path}");
+    }
+
+    /// <summary>Attaches a tree from <see cref="OpenTree"/> at the target (move_mount with MOVE_MOUNT_F_EMPTY_PATH).</summary>
+    public static unsafe void MoveMount(Microsoft.Win32.SafeHandles.SafeFileHandle tree, string target)
+    {
+        var empty = stackalloc byte[1] { 0 };
+        var name = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(target);
+        try
+        {
+            LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.MoveMount, Fds.Number(tree), (nint)empty, -100 /* AT_FDCWD */, name,
+                4 /* MOVE_MOUNT_F_EMPTY_PATH */), $"move_mount to {target}");
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeCoTaskMem(name);
+        }
+    }
+
     private static readonly nint Dot = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(".");
 }

@@ -11,6 +11,23 @@ public static class Ownership
     public static void HardLink(string existing, string created) =>
         LinuxException.ThrowIfFailed(Interop.Link(existing, created), $"link {created} to {existing}");
 
+    /// <summary>The owner of a path, not following a final symlink (statx).</summary>
+    public static unsafe (int Uid, int Gid) Of(string path)
+    {
+        var buffer = stackalloc byte[256];
+        var name = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(path);
+        try
+        {
+            LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Statx, -100 /* AT_FDCWD */, name, 0x100 /* AT_SYMLINK_NOFOLLOW */,
+                0x18 /* STATX_UID | STATX_GID */, (nint)buffer), $"statx {path}");
+        }
+        finally
+        {
+            System.Runtime.InteropServices.Marshal.FreeCoTaskMem(name);
+        }
+        return (*(int*)(buffer + 20), *(int*)(buffer + 24)); // stx_uid, stx_gid
+    }
+
     /// <summary>Sets the owner of a path without following a final symlink (lchown).</summary>
     public static void Set(string path, int uid, int gid) =>
         LinuxException.ThrowIfFailed(Interop.Lchown(path, uid, gid), $"chown {uid}:{gid} {path}");

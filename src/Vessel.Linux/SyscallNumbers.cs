@@ -32,6 +32,8 @@ internal static class SyscallNumbers
     public static long Execve => Arm64 ? 221 : 59;
     public static long Execveat => Arm64 ? 281 : 322;
     public static long ExitGroup => Arm64 ? 94 : 231;
+    public static long Mkdirat => Arm64 ? 34 : 258;
+    public static long Umount2 => Arm64 ? 39 : 166;
     public static long Close => Arm64 ? 57 : 3;
     public static long RtSigaction => Arm64 ? 134 : 13;
     public static long RtSigprocmask => Arm64 ? 135 : 14;

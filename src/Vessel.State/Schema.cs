@@ -103,5 +103,16 @@ internal static class Schema
         ALTER TABLE snapshots ADD COLUMN expires_at TEXT;
         CREATE INDEX snapshots_by_expiry ON snapshots(expires_at) WHERE expires_at IS NOT NULL;
         """,
+        """
+        CREATE TABLE storage_volumes (
+            pool TEXT NOT NULL REFERENCES storage_pools(name) COLLATE NOCASE,
+            name TEXT NOT NULL COLLATE NOCASE,
+            content_type TEXT NOT NULL,
+            config TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (pool, name)
+        );
+        """,
     ];
 }

@@ -77,6 +77,7 @@ public sealed partial class SqliteStateStore
             if (instance.Image is { } image && Scalar(c, t, "SELECT 1 FROM images WHERE fingerprint = $f", ("$f", image)) is null)
                 throw new NotFoundException($"image {image[..Math.Min(12, image.Length)]} not found");
             CheckNetworksExist(c, t, instance.Devices);
+            CheckVolumesExist(c, t, instance.Devices);
             Execute(c, t, $"INSERT INTO instances ({InstanceColumns}) VALUES ($name, $type, $status, $reason, $arch, $config, $devices, $image, $pool, $eph, $created, $changed)",
                 ("$name", instance.Name), ("$type", instance.Type.Name()), ("$status", instance.Status.ToString()),
                 ("$reason", instance.StatusReason), ("$arch", instance.Architecture),
@@ -91,6 +92,7 @@ public sealed partial class SqliteStateStore
         WriteAsync((c, t) =>
         {
             CheckNetworksExist(c, t, devices);
+            CheckVolumesExist(c, t, devices);
             var changed = Execute(c, t, "UPDATE instances SET config = $config, devices = $devices WHERE name = $name",
                 ("$name", name), ("$config", Json(ToDictionary(config), Encoding.DictionaryStringString)),
                 ("$devices", Json(ToDictionary(devices), Encoding.DictionaryStringDictionaryStringString)));

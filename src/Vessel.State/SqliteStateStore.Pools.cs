@@ -35,6 +35,9 @@ public sealed partial class SqliteStateStore
             var users = Query(c, t, "SELECT name FROM instances WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
             if (users.Count > 0)
                 throw new ConflictException($"storage pool \"{name}\" is used by instance(s) {string.Join(", ", users)}");
+            var volumes = Query(c, t, "SELECT name FROM storage_volumes WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
+            if (volumes.Count > 0)
+                throw new ConflictException($"storage pool \"{name}\" still holds volume(s) {string.Join(", ", volumes)}");
             if (Execute(c, t, "DELETE FROM storage_pools WHERE name = $n", ("$n", name)) == 0)
                 throw new NotFoundException($"storage pool \"{name}\" not found");
         }, cancellationToken);

@@ -15,9 +15,30 @@ public sealed class DeviceSchemaTests
         DeviceSchema.Validate(Devices("root", ("type", "disk"), ("path", "/"), ("pool", "default"), ("size", "10GiB")));
 
     [Fact]
-    public void DataDisk_WithEveryKey_IsAccepted() =>
-        DeviceSchema.Validate(Devices("data_1.x", ("type", "disk"), ("path", "/srv/data"), ("source", "/tank/data"),
-            ("size", "1GB"), ("readonly", "true"), ("boot.priority", "100")));
+    public void CustomVolumeDisk_WithEveryKeyItTakes_IsAccepted() =>
+        DeviceSchema.Validate(Devices("data_1.x", ("type", "disk"), ("path", "/srv/data"), ("source", "data"), ("pool", "default"),
+            ("readonly", "true")));
+
+    [Fact]
+    public void CustomVolumeDisk_WithoutPool_IsRefused() =>
+        Assert.Equal("devices.d.pool: a custom volume is named with its storage pool (pool=POOL source=data)",
+            Refused("d", ("type", "disk"), ("source", "data")));
+
+    [Fact]
+    public void CustomVolumeDisk_WithASize_IsRefused() =>
+        Assert.StartsWith("devices.d.size: a custom volume's size is the volume's own",
+            Refused("d", ("type", "disk"), ("source", "data"), ("pool", "default"), ("size", "1GiB")), StringComparison.Ordinal);
+
+    [Fact]
+    public void HostPathDisk_IsNotSupportedYet() =>
+        Assert.StartsWith("devices.d.source: host paths are not supported yet",
+            Assert.Throws<NotSupportedYetException>(() => DeviceSchema.Validate(Devices("d", ("type", "disk"), ("source", "/tank"), ("path", "/x")))).Message,
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void RootDisk_WithASource_IsRefused() =>
+        Assert.Equal("devices.root.source: the root disk is the instance's own volume; it takes no source",
+            Refused("root", ("type", "disk"), ("path", "/"), ("pool", "default"), ("source", "x")));
 
     [Fact]
     public void Nic_WithEveryKey_IsAccepted() =>
@@ -63,8 +84,9 @@ public sealed class DeviceSchemaTests
             Refused("eth0", ("type", "nic"), ("path", "/x")), StringComparison.Ordinal);
 
     [Fact]
-    public void Disk_WithoutPath_IsRefused() =>
-        Assert.Equal("devices.d.path: a disk device needs a path (/ for the root disk)", Refused("d", ("type", "disk"), ("source", "/x")));
+    public void Disk_NeitherRootNorVolume_IsRefused() =>
+        Assert.Equal("devices.d: a disk device is the root disk (path=/ pool=POOL) or a custom volume (pool=POOL source=VOLUME path=PATH)",
+            Refused("d", ("type", "disk"), ("path", "/x")));
 
     [Fact]
     public void RootDisk_WithoutPool_IsRefused() =>

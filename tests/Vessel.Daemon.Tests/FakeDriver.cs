@@ -111,6 +111,7 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
         Task.FromResult($"console of {context.Instance.Name}\n");
 
     public List<string> AttachedNics { get; } = [];
+    public List<string> AttachedDisks { get; } = [];
     public List<string> Snapshots { get; } = [];
     public List<string> Copies { get; } = [];
 
@@ -173,6 +174,20 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     {
         lock (AttachedNics)
             AttachedNics.Remove($"{context.Instance.Name}/{nic.Device}");
+        return Task.CompletedTask;
+    }
+
+    public Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
+    {
+        lock (AttachedDisks)
+            AttachedDisks.Add($"{context.Instance.Name}/{disk.Device}");
+        return Task.CompletedTask;
+    }
+
+    public Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
+    {
+        lock (AttachedDisks)
+            AttachedDisks.Remove($"{context.Instance.Name}/{disk.Device}");
         return Task.CompletedTask;
     }
 

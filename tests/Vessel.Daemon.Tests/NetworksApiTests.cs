@@ -722,7 +722,7 @@ public sealed class NetworksApiTests : IAsyncLifetime
 
         var changed = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"eth1": {"type": "nic", "network": "n1"}}}""");
         Assert.Equal((HttpStatusCode)501, changed.StatusCode);
-        Assert.Contains("only nics can be added or removed", await TestDaemon.ErrorAsync(changed, (HttpStatusCode)501), StringComparison.Ordinal);
+        Assert.Contains("only nics and custom volumes can be added or removed", await TestDaemon.ErrorAsync(changed, (HttpStatusCode)501), StringComparison.Ordinal);
 
         response = await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"eth1": null}}""");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

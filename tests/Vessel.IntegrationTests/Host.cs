@@ -86,6 +86,21 @@ public sealed class Host : IDisposable
 
     public CliResult Vessel(params string[] args) => Run(Binaries.Vessel, args);
 
+    /// <summary>Waits for TEXT in the instance's console log and returns what the log holds from there on.</summary>
+    public string WaitForConsole(string name, string text, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var log = Vessel("console", name, "--show-log").Stdout;
+            var at = log.IndexOf(text, StringComparison.Ordinal);
+            if (at >= 0)
+                return log[at..];
+            Assert.True(clock.Elapsed < within, $"\"{text}\" not on the console of {name} after {within.TotalSeconds} s:\n{log}");
+            Thread.Sleep(100);
+        }
+    }
+
     /// <summary>The CLI with <paramref name="stdin"/> as its whole stdin, allowed <paramref name="timeout"/>.</summary>
     public CliResult VesselWith(string stdin, TimeSpan timeout, params string[] args) => Run(Binaries.Vessel, args, stdin, timeout);
 

@@ -33,20 +33,7 @@ public sealed class MachineTypeTests(ITestOutputHelper output) : IDisposable
 
     private List<Instance> Instances() => JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!;
 
-    /// <summary>Waits for TEXT in the console log and returns what the log holds from there on.</summary>
-    private string WaitForConsole(string name, string text, TimeSpan within)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var log = _host.Vessel("console", name, "--show-log").Stdout;
-            var at = log.IndexOf(text, StringComparison.Ordinal);
-            if (at >= 0)
-                return log[at..];
-            Assert.True(clock.Elapsed < within, $"\"{text}\" not on the console of {name} after {within.TotalSeconds} s:\n{log}");
-            Thread.Sleep(100);
-        }
-    }
+    private string WaitForConsole(string name, string text, TimeSpan within) => _host.WaitForConsole(name, text, within);
 
     private IEnumerable<string> QemuProcessesOfThisDaemon(string binary) =>
         Process.GetProcessesByName(binary).Select(p => File.ReadAllText($"/proc/{p.Id}/cmdline")).Where(c => c.Contains(_host.RunDirectory, StringComparison.Ordinal));

@@ -20,15 +20,7 @@ public sealed class VirtualMachineTests : IDisposable
     private InstanceStatus Status(string name) =>
         JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Single(i => i.Name == name).Status;
 
-    private void WaitForConsole(string name, string text)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!_host.Vessel("console", name, "--show-log").Stdout.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"\"{text}\" not on the console of {name} after 60 s");
-            Thread.Sleep(200);
-        }
-    }
+    private void WaitForConsole(string name, string text) => _host.WaitForConsole(name, text, TimeSpan.FromSeconds(60));
 
     [Fact]
     public void BusyboxVm_BootsToItsInit_PausesResumesAndStops_LeavingNothing()

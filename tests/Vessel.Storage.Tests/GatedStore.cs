@@ -53,6 +53,11 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task<StoragePool?> GetPoolAsync(string name, CancellationToken cancellationToken = default) => inner.GetPoolAsync(name, cancellationToken);
     public Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken = default) => inner.CreatePoolAsync(pool, cancellationToken);
     public Task DeletePoolAsync(string name, CancellationToken cancellationToken = default) => inner.DeletePoolAsync(name, cancellationToken);
+    public Task<IReadOnlyList<StorageVolume>> ListVolumesAsync(string pool, CancellationToken cancellationToken = default) => inner.ListVolumesAsync(pool, cancellationToken);
+    public Task<StorageVolume?> GetVolumeAsync(string pool, string name, CancellationToken cancellationToken = default) => inner.GetVolumeAsync(pool, name, cancellationToken);
+    public Task CreateVolumeAsync(StorageVolume volume, CancellationToken cancellationToken = default) => inner.CreateVolumeAsync(volume, cancellationToken);
+    public Task UpdateVolumeAsync(StorageVolume volume, CancellationToken cancellationToken = default) => inner.UpdateVolumeAsync(volume, cancellationToken);
+    public Task DeleteVolumeAsync(string pool, string name, CancellationToken cancellationToken = default) => inner.DeleteVolumeAsync(pool, name, cancellationToken);
     public Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default) => inner.CreateOperationAsync(operation, cancellationToken);
     public Task UpdateOperationAsync(Operation operation, CancellationToken cancellationToken = default) => inner.UpdateOperationAsync(operation, cancellationToken);
     public Task<Operation?> GetOperationAsync(string id, CancellationToken cancellationToken = default) => inner.GetOperationAsync(id, cancellationToken);

@@ -75,7 +75,7 @@ internal static class ConfigCommands
         }
     }
 
-    private static Task PatchDevicesAsync(ApiClient api, string name, Dictionary<string, Dictionary<string, string>?> devices) =>
+    internal static Task PatchDevicesAsync(ApiClient api, string name, Dictionary<string, Dictionary<string, string>?> devices) =>
         api.SendAsync(HttpMethod.Patch, $"/1.0/instances/{name}",
             ApiClient.Json(new InstancePatch { Devices = devices }, VesselJson.Wire.InstancePatch), VesselJson.Wire.Instance);
 

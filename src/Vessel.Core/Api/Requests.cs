@@ -46,6 +46,12 @@ public sealed record ImageAliasPost(string? Name, string? Target, string? Descri
 public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null,
     Dictionary<string, string>? Config = null);
 
+/// <summary>POST /1.0/storage-pools/POOL/volumes: ContentType filesystem (the default) or block; Config holds size.</summary>
+public sealed record StorageVolumePost(string? Name, string? ContentType = null, Dictionary<string, string>? Config = null, string? Description = null);
+
+/// <summary>PATCH /1.0/storage-pools/POOL/volumes/NAME: config keys to set (a null value unsets), and the description.</summary>
+public sealed record StorageVolumePatch(Dictionary<string, string?>? Config = null, string? Description = null);
+
 /// <summary>POST /1.0/images/publish: an instance, or one of its snapshots ("NAME/SNAP"), made into an image.</summary>
 public sealed record ImagePublishPost(string? Source, string? Alias = null, string? Description = null);
 

@@ -54,6 +54,9 @@ public sealed record HostCheckView(string Name, string Status, string Detail, st
 
 public sealed record StoragePoolView(StoragePool Pool, PoolUsage Usage, int Instances);
 
+/// <summary>A custom volume with the instances whose devices attach it, as /1.0/instances/NAME paths.</summary>
+public sealed record StorageVolumeView(StorageVolume Volume, List<string> UsedBy);
+
 /// <summary>A network with what the host has of it: whether its bridge is up, and which instances use it.</summary>
 public sealed record NetworkView(Network Network, bool Up, List<string> UsedBy, List<NetworkLease> Leases);
 

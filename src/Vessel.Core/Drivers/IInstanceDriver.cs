@@ -60,6 +60,12 @@ public interface IInstanceDriver
     /// <summary>Takes a nic out of the running instance.</summary>
     Task DetachNicAsync(InstanceContext context, NicAttachment nic, CancellationToken cancellationToken);
 
+    /// <summary>Gives the running instance a custom volume; throws NotSupportedYetException where the engine cannot while it runs.</summary>
+    Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken);
+
+    /// <summary>Takes a custom volume out of the running instance.</summary>
+    Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken);
+
     // Backups
     /// <summary>Writes the stopped instance's root (with its snapshots' data unless told not to) as one tar file.</summary>
     Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
@@ -110,9 +116,18 @@ public sealed record InstanceContext(Instance Instance, string RootVolumePath, s
     /// <summary>O(1) snapshots of the root volume's pool (btrfs), or null when the pool has none (dir).</summary>
     public ISubvolumes? Subvolumes { get; init; }
 
+    /// <summary>The custom volumes the instance's disk devices attach, in device-name order.</summary>
+    public IReadOnlyList<DiskAttachment> Disks { get; init; } = [];
+
     /// <summary>Where the engine keeps what the instance's console printed.</summary>
     public string ConsoleLog => Path.Combine(LogDirectory, Instance.Name, "console.log");
 }
+
+/// <summary>
+/// A custom volume as an engine gets it: Source is its directory (filesystem) or raw disk file (block) on the host; Path is
+/// where a filesystem volume is mounted inside a container.
+/// </summary>
+public sealed record DiskAttachment(string Device, string Source, bool Block, string? Path, bool ReadOnly);
 
 /// <param name="Reason">How a stopped instance ended, when the engine knows (e.g. "init exited with code 0").</param>
 /// <param name="Machine">What a running VM runs on: its machine type, its QEMU and accelerator (e.g. "virt (qemu-system-aarch64, tcg)").</param>

@@ -40,6 +40,15 @@ public interface IStateStore : IDisposable
     /// <summary>Throws ConflictException while an instance lives in the pool.</summary>
     Task DeletePoolAsync(string name, CancellationToken cancellationToken = default);
 
+    // Custom storage volumes (which instances use one is read from their devices)
+    Task<IReadOnlyList<StorageVolume>> ListVolumesAsync(string pool, CancellationToken cancellationToken = default);
+    Task<StorageVolume?> GetVolumeAsync(string pool, string name, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the pool has a volume of that name.</summary>
+    Task CreateVolumeAsync(StorageVolume volume, CancellationToken cancellationToken = default);
+    /// <summary>Replaces config and description.</summary>
+    Task UpdateVolumeAsync(StorageVolume volume, CancellationToken cancellationToken = default);
+    Task DeleteVolumeAsync(string pool, string name, CancellationToken cancellationToken = default);
+
     // Networks
     Task<IReadOnlyList<Network>> ListNetworksAsync(CancellationToken cancellationToken = default);
     Task<Network?> GetNetworkAsync(string name, CancellationToken cancellationToken = default);

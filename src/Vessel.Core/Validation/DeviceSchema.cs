@@ -28,11 +28,35 @@ public static partial class DeviceSchema
             }
             if (type == "nic" && !device.ContainsKey("network"))
                 throw new BadRequestException($"{field}.network: a nic needs the network it joins (network=NAME)");
-            if (type == "disk" && !device.ContainsKey("path"))
-                throw new BadRequestException($"{field}.path: a disk device needs a path (/ for the root disk)");
-            if (type == "disk" && device.GetValueOrDefault("path") == "/" && !device.ContainsKey("pool"))
-                throw new BadRequestException($"{field}.pool: the root disk needs a storage pool");
+            if (type == "disk")
+                ValidateDisk(field, device);
         }
+    }
+
+    /// <summary>A disk is the root disk (path=/ pool=POOL) or a custom volume (pool=POOL source=VOLUME, a path where it is mounted).</summary>
+    private static void ValidateDisk(string field, IReadOnlyDictionary<string, string> device)
+    {
+        var path = device.GetValueOrDefault("path");
+        if (path == "/")
+        {
+            if (!device.ContainsKey("pool"))
+                throw new BadRequestException($"{field}.pool: the root disk needs a storage pool");
+            if (device.ContainsKey("source"))
+                throw new BadRequestException($"{field}.source: the root disk is the instance's own volume; it takes no source");
+            return;
+        }
+        if (!device.TryGetValue("source", out var source))
+            throw new BadRequestException($"{field}: a disk device is the root disk (path=/ pool=POOL) or a custom volume (pool=POOL source=VOLUME path=PATH)");
+        if (source.StartsWith('/'))
+            throw new NotSupportedYetException($"{field}.source: host paths are not supported yet; create a custom volume " +
+                "(vessel storage volume create POOL NAME) and attach it with pool=POOL source=NAME");
+        if (!device.ContainsKey("pool"))
+            throw new BadRequestException($"{field}.pool: a custom volume is named with its storage pool (pool=POOL source={source})");
+        Names.ValidateLabel($"{field}.source", source);
+        if (device.ContainsKey("size"))
+            throw new BadRequestException($"{field}.size: a custom volume's size is the volume's own (vessel storage volume set POOL {source} size=…)");
+        if (device.ContainsKey("boot.priority"))
+            throw new NotSupportedYetException($"{field}.boot.priority: booting from a custom volume is not supported yet");
     }
 
     private static void CheckValue(string field, string key, string value)

@@ -33,5 +33,35 @@ internal static class StoragePoolsApi
             events.Lifecycle("storage-pool-deleted", $"/1.0/storage-pools/{name}");
             return Results.Ok();
         });
+        MapVolumes(group.MapGroup("/{pool}/volumes"));
+    }
+
+    /// <summary>Custom volumes, at Incus's paths: /1.0/storage-pools/POOL/volumes and …/volumes/custom/NAME.</summary>
+    private static void MapVolumes(RouteGroupBuilder group)
+    {
+        group.MapGet("", async (string pool, StorageVolumes volumes, CancellationToken ct) =>
+            Http.Json(await volumes.ListAsync(pool, ct), VesselJson.Wire.ListStorageVolumeView));
+        group.MapPost("", async (string pool, HttpRequest request, StorageVolumes volumes, EventHub events, CancellationToken ct) =>
+        {
+            var body = await Http.ReadJsonAsync(request, VesselJson.Wire.StorageVolumePost);
+            var volume = await volumes.CreateAsync(pool, body, ct);
+            events.Lifecycle("storage-volume-created", StorageVolumes.Path(volume.Pool, volume.Name));
+            return Http.Json(await volumes.ViewAsync(volume, ct), VesselJson.Wire.StorageVolumeView, 201);
+        });
+        group.MapGet("/custom/{name}", async (string pool, string name, StorageVolumes volumes, CancellationToken ct) =>
+            Http.Json(await volumes.ViewAsync(await volumes.GetAsync(pool, name, ct), ct), VesselJson.Wire.StorageVolumeView));
+        group.MapPatch("/custom/{name}", async (string pool, string name, HttpRequest request, StorageVolumes volumes, EventHub events, CancellationToken ct) =>
+        {
+            var body = await Http.ReadJsonAsync(request, VesselJson.Wire.StorageVolumePatch);
+            var volume = await volumes.UpdateAsync(pool, name, body, ct);
+            events.Lifecycle("storage-volume-updated", StorageVolumes.Path(volume.Pool, volume.Name));
+            return Http.Json(await volumes.ViewAsync(volume, ct), VesselJson.Wire.StorageVolumeView);
+        });
+        group.MapDelete("/custom/{name}", async (string pool, string name, StorageVolumes volumes, EventHub events, CancellationToken ct) =>
+        {
+            await volumes.DeleteAsync(pool, name, ct);
+            events.Lifecycle("storage-volume-deleted", StorageVolumes.Path(pool, name));
+            return Results.Ok();
+        });
     }
 }

@@ -19,6 +19,7 @@ public sealed partial class InstanceService(
     IStateStore store,
     DriverRegistry drivers,
     StoragePools pools,
+    StorageVolumes volumes,
     ImageStore images,
     OperationManager operations,
     EventHub events,
@@ -46,7 +47,7 @@ public sealed partial class InstanceService(
         var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
         await AddDefaultNicAsync(devices, request.Network, cancellationToken);
         DeviceSchema.Validate(devices);
-        RefuseUnsupportedDevices(devices);
+        await volumes.CheckDevicesAsync(name, request.Type, devices, cancellationToken);
         var reference = request.Source?.Alias ?? request.Source?.Fingerprint
             ?? throw new BadRequestException("source: an image alias or fingerprint is required");
         var poolName = request.Pool ?? devices.GetValueOrDefault("root")?.GetValueOrDefault("pool") ?? "default";
@@ -138,7 +139,7 @@ public sealed partial class InstanceService(
     /// <summary>Runs the engine's half of an action whose transitional status is already stored, and settles the status.</summary>
     private async Task PerformAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
-        var context = await WithNicsAsync(await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken), cancellationToken);
+        var context = await WithDevicesAsync(await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken), cancellationToken);
         var driver = drivers.Get(context.Instance.Type);
         try
         {
@@ -334,15 +335,15 @@ public sealed partial class InstanceService(
         }
         CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
-        RefuseUnsupportedDevices(devices);
         CheckRootSize(instance.Type, devices, await pools.GetAsync(instance.Pool, cancellationToken));
+        await volumes.CheckDevicesAsync(name, instance.Type, devices, cancellationToken);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
             .Where(d => !SameSettings(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
         var devicesChanged = changedDevices.Count > 0;
         var hotplug = devicesChanged && instance.Status != InstanceStatus.Stopped;
         if (hotplug && (instance.Status != InstanceStatus.Running ||
-                        changedDevices.Any(d => !(IsNic(instance.Devices.GetValueOrDefault(d)) ^ IsNic(devices.GetValueOrDefault(d))))))
-            throw new NotSupportedYetException("of a running instance's devices only nics can be added or removed yet; stop it for other changes");
+                        changedDevices.Any(d => !Pluggable(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d)))))
+            throw new NotSupportedYetException("of a running instance's devices only nics and custom volumes can be added or removed yet; stop it for other changes");
 
         if (devicesChanged)
             config = await networks.AssignAsync(name, devices, config, cancellationToken);
@@ -353,8 +354,8 @@ public sealed partial class InstanceService(
             var context = await ContextAsync(updated, cancellationToken);
             await driver.ApplyConfigAsync(context, instance.Config, cancellationToken);
             if (hotplug)
-                await HotplugNicsAsync(driver, await WithNicsAsync(await ContextAsync(instance, cancellationToken), cancellationToken),
-                    await WithNicsAsync(context, cancellationToken), changedDevices, cancellationToken);
+                await HotplugAsync(driver, await WithDevicesAsync(await ContextAsync(instance, cancellationToken), cancellationToken),
+                    await WithDevicesAsync(context, cancellationToken), changedDevices, cancellationToken);
         }
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
         await networkLock.DisposeAsync();
@@ -366,16 +367,22 @@ public sealed partial class InstanceService(
 
     private static bool IsNic(IReadOnlyDictionary<string, string>? device) => device?.GetValueOrDefault("type") == "nic";
 
+    /// <summary>A change a running instance can take: a nic or a custom volume added or removed (not changed in place).</summary>
+    private static bool Pluggable(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string>? after) =>
+        (before is null) != (after is null) && (before ?? after) is var device && (IsNic(device) || StorageVolumes.IsVolumeDevice(device));
+
     private static bool SameSettings(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
 
     /// <summary>
-    /// Removes the dropped nics from the running instance, then adds the new ones; a failed addition takes back what
-    /// it plugged, so no nic runs that the stored record does not name.
+    /// Removes the dropped nics and volumes from the running instance, then adds the new ones; a failed addition takes back
+    /// what it plugged, so that nothing runs that the stored record does not name.
     /// </summary>
-    private async Task HotplugNicsAsync(IInstanceDriver driver, InstanceContext before, InstanceContext after, IReadOnlyList<string> changed,
+    private async Task HotplugAsync(IInstanceDriver driver, InstanceContext before, InstanceContext after, IReadOnlyList<string> changed,
         CancellationToken cancellationToken)
     {
+        foreach (var disk in before.Disks.Where(d => changed.Contains(d.Device)))
+            await driver.DetachDiskAsync(before, disk, cancellationToken);
         foreach (var nic in before.Nics.Where(n => changed.Contains(n.Device)))
         {
             await driver.DetachNicAsync(before, nic, cancellationToken);
@@ -390,6 +397,11 @@ public sealed partial class InstanceService(
             revert.Add(() => driver.DetachNicAsync(after, nic, CancellationToken.None));
             await networks.LimitAsync([nic], cancellationToken);
         }
+        foreach (var disk in after.Disks.Where(d => changed.Contains(d.Device)))
+        {
+            await driver.AttachDiskAsync(after, disk, cancellationToken);
+            revert.Add(() => driver.DetachDiskAsync(after, disk, CancellationToken.None));
+        }
         revert.Success();
     }
 
@@ -403,25 +415,11 @@ public sealed partial class InstanceService(
                 "launch a virtual-machine image of it with --vm");
     }
 
-    /// <summary>Devices pass the schema, but only a root disk without a size does something yet: say so for the rest.</summary>
-    private static void RefuseUnsupportedDevices(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
-    {
-        foreach (var (name, device) in devices)
-        {
-            var problem = device["type"] switch
-            {
-                "disk" when device["path"] != "/" => "disk devices other than the root disk are not supported yet",
-                _ => null,
-            };
-            if (problem is not null)
-                throw new NotSupportedYetException($"devices.{name}: {problem}");
-        }
-    }
-
+    /// <summary>Devices pass the schema, but a root disk cannot have a size yet: say so.</summary>
     /// <summary>A root disk size is a quota on a container's root, which a pool with subvolumes (btrfs qgroups) keeps.</summary>
     private void CheckRootSize(InstanceType type, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, StoragePool pool)
     {
-        foreach (var (name, device) in devices.Where(d => d.Value["type"] == "disk" && d.Value.ContainsKey("size")))
+        foreach (var (name, device) in devices.Where(d => d.Value["type"] == "disk" && d.Value.GetValueOrDefault("path") == "/" && d.Value.ContainsKey("size")))
         {
             if (type != InstanceType.Container)
                 throw new NotSupportedYetException($"devices.{name}.size: the size of a VM's root disk is not supported yet");
@@ -528,4 +526,8 @@ public sealed partial class InstanceService(
     /// <summary>The context with the instance's nics, which starts, stops and nic changes need (the store is read for them).</summary>
     private async Task<InstanceContext> WithNicsAsync(InstanceContext context, CancellationToken cancellationToken) =>
         context with { Nics = await networks.AttachmentsAsync(context.Instance, cancellationToken) };
+
+    /// <summary>The context with the instance's nics and custom volumes, which starts and device changes need.</summary>
+    private async Task<InstanceContext> WithDevicesAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        await WithNicsAsync(context, cancellationToken) with { Disks = await volumes.DisksAsync(context.Instance, cancellationToken) };
 }

@@ -64,7 +64,16 @@ public static class ContainerInit
         MountSys(root);
         MountDev(root);
         MountRun(root);
+        // Volumes are taken while the host's paths are reachable and put in place after pivot_root, where their
+        // targets are looked up inside the container: a link the container made cannot send them elsewhere.
+        var volumes = spec.Mounts.Select(m => (m.Target, Tree: Mounts.OpenTree(m.Source, m.ReadOnly))).ToList();
         Mounts.PivotRoot(root);
+        foreach (var (target, tree) in volumes)
+        {
+            Directory.CreateDirectory(target);
+            Mounts.MoveMount(tree, target);
+            tree.Dispose();
+        }
 
         foreach (var path in ContainerPaths.ReadOnly.Where(Exists))
         {

@@ -16,7 +16,7 @@ namespace Vessel.Linux.Spawn;
 public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
-    private const int AtEmptyPath = 0x1000;
+    private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, MountAttach = 1, MountDetach = 2;
     private const ulong ClonePARENT = 0x8000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
@@ -52,13 +52,15 @@ public static unsafe class RawSpawn
         public int NoNewPrivileges;
         public void* SeccompProgram;
         public int* Errno;
+        public int MountAction, TreeFd;
+        public byte* MountTarget;
         public int ExecFd;
         public byte* Path;
         public byte** Argv;
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
             SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3,
-            SysRtSigaction, SysRtSigprocmask;
+            SysRtSigaction, SysRtSigprocmask, SysMkdirat, SysMoveMount, SysUmount2;
     }
 
     /// <summary>
@@ -149,6 +151,12 @@ public static unsafe class RawSpawn
             *(byte**)(program + 8) = instructions;
             plan->SeccompProgram = program;
         }
+        if (options.MountInsteadOfExec is { } mount)
+        {
+            plan->MountAction = mount.TreeFd >= 0 ? MountAttach : MountDetach;
+            plan->TreeFd = mount.TreeFd;
+            plan->MountTarget = memory.String(mount.Target);
+        }
         plan->ExecFd = options.ExecFd;
         plan->Path = memory.String(options.ExecFd >= 0 ? "" : options.Path);
         plan->Argv = memory.StringArray(options.Arguments);
@@ -233,6 +241,9 @@ public static unsafe class RawSpawn
         plan->SysExitGroup = SyscallNumbers.ExitGroup;
         plan->SysClose = SyscallNumbers.Close;
         plan->SysClone3 = SyscallNumbers.Clone3;
+        plan->SysMkdirat = SyscallNumbers.Mkdirat;
+        plan->SysMoveMount = SyscallNumbers.MoveMount;
+        plan->SysUmount2 = SyscallNumbers.Umount2;
     }
 
     /// <summary>
@@ -260,6 +271,7 @@ public static unsafe class RawSpawn
         report[1] = 0;
         sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0); // alive: the parent knows the clone took
         byte go;
+        byte nul = 0;
         int* scratch = stackalloc int[MaxFds];
         uint* capHeader = stackalloc uint[2];
         uint* capData = stackalloc uint[6];
@@ -356,6 +368,35 @@ public static unsafe class RawSpawn
             step = 11;
             if (sys(p->SysSetresuid, (nint)p->Uid, (nint)p->Uid, (nint)p->Uid, 0, 0, 0) < 0)
                 goto fail;
+        }
+        if (p->MountAction == MountAttach)
+        {
+            // mkdir -p: each parent in turn (its slash briefly a NUL), then the target itself.
+            step = 16;
+            for (var c = p->MountTarget + 1; ; c++)
+            {
+                if (*c != (byte)'/' && *c != 0)
+                    continue;
+                var end = *c;
+                *c = 0;
+                r = sys(p->SysMkdirat, AtFdcwd, (nint)p->MountTarget, 0x1ED /* 0755 */, 0, 0, 0);
+                *c = end;
+                if (r < 0 && *p->Errno != Errno.EEXIST)
+                    goto fail;
+                if (end == 0)
+                    break;
+            }
+            step = 17;
+            if (sys(p->SysMoveMount, p->TreeFd, (nint)(&nul) /* "" */, AtFdcwd, (nint)p->MountTarget, MoveMountFEmptyPath, 0) < 0)
+                goto fail;
+            sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
+        }
+        if (p->MountAction == MountDetach)
+        {
+            step = 18;
+            if (sys(p->SysUmount2, (nint)p->MountTarget, MntDetach, 0, 0, 0, 0) < 0)
+                goto fail;
+            sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
         }
         step = 12;
         if (p->NoNewPrivileges != 0 && sys(p->SysPrctl, PrSetNoNewPrivs, 1, 0, 0, 0, 0) < 0)

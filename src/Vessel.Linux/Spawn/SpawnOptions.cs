@@ -43,4 +43,12 @@ public sealed record SpawnOptions
     public bool NoNewPrivileges { get; init; }
     /// <summary>A classic BPF program (struct sock_filter array) installed with seccomp(SECCOMP_SET_MODE_FILTER).</summary>
     public byte[]? SeccompFilter { get; init; }
+
+    /// <summary>
+    /// Instead of exec, once joined and switched to <see cref="Identity"/>: make Target's missing directories and attach
+    /// the detached mount tree TreeFd there (move_mount), or with TreeFd -1 unmount Target (lazily); then exit 0. This is
+    /// how a running container gets a volume: a multi-threaded process cannot enter its mount namespace, and the
+    /// container's files need hold no program of ours.
+    /// </summary>
+    public (int TreeFd, string Target)? MountInsteadOfExec { get; init; }
 }

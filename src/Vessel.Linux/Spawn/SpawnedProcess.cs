@@ -150,4 +150,7 @@ internal enum ChildStep
     Seccomp,
     Execve,
     ForkAfterJoin,
+    MakeDirectory,
+    MoveMount,
+    Unmount,
 }
