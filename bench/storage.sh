@@ -3,6 +3,8 @@
 #   container snapshot / restore of a stopped busybox container holding 50 MiB of files (`vessel snapshot create` /
 #          `restore`) vs `cp -a --reflink=auto` of a copy of the same upper directory (restore: copy it back, remove
 #          the old tree, rename, as Vessel does);
+#   container launch / snapshot / restore on a btrfs pool (loop file) vs the dir pool, and snapshot vs
+#          `btrfs subvolume snapshot -r` of the same root;
 #   VM disk-only snapshot / restore of a stopped Debian VM vs `qemu-img snapshot -c` / `-a` on a copy of its overlay;
 #   linked copy of a stopped VM whose overlay holds ~0, 256 MiB and 1 GiB of written data (`vessel copy`) vs
 #          `qemu-img create -f qcow2 -b BASE` of a new overlay (the O(1) linked clone);
@@ -65,6 +67,36 @@ figure "container snapshot" "cp -a --reflink=auto" csnap
 figure "container restore" "cp -a + rm -rf + mv" crestore
 "$vessel" delete c --force >/dev/null
 rm -rf "$a/upper"
+
+echo "== container on a btrfs pool (1 GiB loop file): launch and snapshot against the dir pool and \`btrfs subvolume snapshot\`"
+# The same 50 MiB busybox container on both pools. On btrfs the snapshot is a read-only subvolume snapshot of the root;
+# the anchor is btrfs-progs snapshotting that very root in the same run. Launch: create + start, the image unpacked
+# in the pool already (the first launch on a pool unpacks it once).
+remove_btrfs_pool() { "$vessel" delete --force bc bl >/dev/null 2>&1; "$vessel" storage delete bt >/dev/null 2>&1; }
+cleanup_hooks=(remove_btrfs_pool "${cleanup_hooks[@]}")
+"$vessel" storage create bt btrfs size=1GiB >/dev/null
+"$vessel" launch busybox bl --storage bt --network none >/dev/null && "$vessel" delete --force bl >/dev/null
+for i in $(seq "$runs"); do
+    timed "$t/btrfs-launch" "$vessel" launch busybox "bl$i" --storage bt --network none
+    timed "$t/dir-launch" "$vessel" launch busybox "dl$i" --network none
+    "$vessel" delete --force "bl$i" "dl$i" >/dev/null
+done
+"$vessel" launch busybox bc --storage bt --network none >/dev/null
+"$vessel" exec bc -- sh -c 'for i in 1 2 3 4 5; do dd if=/dev/urandom of=/data$i bs=1M count=10 2>/dev/null; done'
+"$vessel" stop bc --force >/dev/null
+broot=$VESSEL_DIR/pools/bt/containers/bc/rootfs
+for i in $(seq "$runs"); do
+    timed "$t/btrfs-csnap" "$vessel" snapshot create bc "s$i"
+    timed "$t/anchor-btrfs-csnap" btrfs -q subvolume snapshot -r "$broot" "$VESSEL_DIR/pools/bt/anchor-$i"
+    timed "$t/btrfs-crestore" "$vessel" snapshot restore bc "s$i"
+    "$vessel" snapshot delete bc "s$i" >/dev/null
+    btrfs -q subvolume delete "$VESSEL_DIR/pools/bt/anchor-$i" >/dev/null
+done
+echo "container launch: btrfs pool $(stats "$t/btrfs-launch"); dir pool $(stats "$t/dir-launch"); ratio $(ratio "$t/btrfs-launch" "$t/dir-launch")"
+echo "container snapshot (50 MiB): btrfs pool $(stats "$t/btrfs-csnap"); dir pool $(stats "$t/vessel-csnap") (above);" \
+    "btrfs subvolume snapshot -r $(stats "$t/anchor-btrfs-csnap"); ratio to btrfs-progs $(ratio "$t/btrfs-csnap" "$t/anchor-btrfs-csnap")"
+echo "container restore (50 MiB): btrfs pool $(stats "$t/btrfs-crestore"); dir pool $(stats "$t/vessel-crestore") (above)"
+remove_btrfs_pool
 
 echo "== VM disk-only snapshot and restore (stopped Debian VM)"
 "$vessel" image build debian --vm >/dev/null

@@ -49,7 +49,8 @@ public static class DaemonHost
         services.AddSingleton(https);
         services.AddSingleton<IStateStore>(_ => new SqliteStateStore(options.DatabasePath));
         services.AddSingleton(sp => new ImageStore(options.ImagesDirectory, sp.GetRequiredService<IStateStore>()));
-        services.AddSingleton<IStorageDriver, DirStorageDriver>();
+        services.AddSingleton<IStorageDriver>(new DirStorageDriver(options.PoolsDirectory));
+        services.AddSingleton<IStorageDriver>(new BtrfsStorageDriver(options.PoolsDirectory, options.DisksDirectory));
         foreach (var engine in engines)
             services.AddSingleton(engine);
         services.AddSingleton(networkDriver);
@@ -110,13 +111,14 @@ public static class DaemonHost
         foreach (var path in await services.GetRequiredService<ImageStore>().RemoveLeftoversAsync(cancellationToken))
             Log.LeftoverRemoved(logger, path);
 
+        var pools = services.GetRequiredService<StoragePools>();
         if ((await store.ListPoolsAsync(cancellationToken)).Count == 0)
         {
-            var pools = services.GetRequiredService<StoragePools>();
             var pool = await pools.CreateAsync(new Vessel.Core.Api.StoragePoolPost("default", "dir", options.DefaultPoolSource,
-                "The default pool, made on first start"), Path.GetDirectoryName(options.DefaultPoolSource)!, cancellationToken);
+                "The default pool, made on first start"), cancellationToken);
             Log.DefaultPoolCreated(logger, pool.Source);
         }
+        await pools.MountAllAsync((pool, e) => Log.PoolNotMounted(logger, pool.Name, e.Message), cancellationToken);
         // A new boot id means the host rebooted since the last daemon ran: instances that ran then are started again.
         var bootId = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
         var lastBootId = await store.GetSettingAsync(BootIdSetting, cancellationToken);

@@ -7,7 +7,10 @@ public sealed record DaemonOptions(string StateDirectory, string RunDirectory, s
 {
     public string DatabasePath => Path.Combine(StateDirectory, "vessel.db");
     public string ImagesDirectory => Path.Combine(StateDirectory, "images");
-    public string DefaultPoolSource => Path.Combine(StateDirectory, "pools", "default");
+    public string PoolsDirectory => Path.Combine(StateDirectory, "pools");
+    public string DefaultPoolSource => Path.Combine(PoolsDirectory, "default");
+    /// <summary>Loop files of btrfs pools made without a source (NAME.img).</summary>
+    public string DisksDirectory => Path.Combine(StateDirectory, "disks");
     public string SocketPath => Path.Combine(RunDirectory, "vessel.sock");
     public string PidFile => Path.Combine(RunDirectory, "vesseld.pid");
     public string InstanceRunDirectory(string name) => Path.Combine(RunDirectory, "instances", name);

@@ -44,4 +44,7 @@ internal static partial class Log
 
     [LoggerMessage(14, LogLevel.Error, "snapshot scheduler: the pass of {Minute} failed")]
     public static partial void SchedulerPassFailed(ILogger logger, Exception exception, string minute);
+
+    [LoggerMessage(15, LogLevel.Warning, "storage pool {Name} could not be mounted, its instances cannot start: {Problem}")]
+    public static partial void PoolNotMounted(ILogger logger, string name, string problem);
 }

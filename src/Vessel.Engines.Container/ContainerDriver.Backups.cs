@@ -1,10 +1,10 @@
 using Vessel.Core;
 using Vessel.Core.Drivers;
-using Vessel.Linux;
+using Vessel.Engines.Container.Roots;
 
 namespace Vessel.Engines.Container;
 
-/// <summary>A container's backup is its upper directory (and its snapshots' copies): the image travels beside it.</summary>
+/// <summary>A container's backup is its root as its pool keeps it (an overlay's upper directory, or the whole btrfs root) with its snapshots': the image travels beside it.</summary>
 public sealed partial class ContainerDriver
 {
     public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
@@ -13,7 +13,7 @@ public sealed partial class ContainerDriver
             throw new NotSupportedYetException("incremental exports are for virtual machines yet (their disks record what changed); export the container whole");
         if (RunningState(context) is not null)
             throw new ConflictException($"container {context.Instance.Name} is running; stop it to export it (it would change while it is read)");
-        return VolumeArchive.WriteAsync(context.RootVolumePath, archive, withSnapshots ? [Work, Root] : [Work, Root, Snapshots], cancellationToken);
+        return ContainerRoot.Of(context).ExportAsync(context, archive, withSnapshots, cancellationToken);
     }
 
     public Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -21,11 +21,6 @@ public sealed partial class ContainerDriver
     public Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("incremental backups are for virtual machines yet");
 
-    public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
-    {
-        await CreateAsync(context, cancellationToken);
-        await VolumeArchive.ExtractAsync(archive, context.RootVolumePath, cancellationToken);
-        if (!withSnapshots)
-            RemoveTree(Path.Combine(context.RootVolumePath, Snapshots));
-    }
+    public Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken) =>
+        ContainerRoot.Of(context).ImportAsync(context, ImageOf(context), archive, withSnapshots, cancellationToken);
 }

@@ -1,5 +1,6 @@
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Engines.Container.Roots;
 using Vessel.Linux;
 
 namespace Vessel.Engines.Container;
@@ -12,16 +13,19 @@ public sealed partial class ContainerDriver
         var instance = context.Instance;
         if (snapshot is null && RunningState(context) is not null)
             throw new ConflictException($"container {instance.Name} is running; stop it to publish it, or publish one of its snapshots");
-        var upper = snapshot is null ? Path.Combine(context.RootVolumePath, Upper) : Path.Combine(SnapshotDirectory(context, snapshot), Upper);
-        if (!Directory.Exists(upper))
-            throw new NotFoundException($"container {instance.Name} has no {(snapshot is null ? "root" : $"snapshot {snapshot}")} to publish");
+        var tree = ContainerRoot.Of(context).Tree(context, snapshot)
+            ?? throw new NotFoundException($"container {instance.Name} has no {(snapshot is null ? "root" : $"snapshot {snapshot}")} to publish");
         var privileged = Privileged(instance);
-        var image = context.ImagePath ?? throw new BadRequestException("a container needs an image");
-        var lower = await ImageCache.EnsureAsync(image, FormatOf(image), UidOffset(instance), privileged, cancellationToken);
-        var mountPoint = Directory.CreateDirectory(Path.Combine(workDirectory, "rootfs")).FullName;
+        (uint, uint)? idmap = privileged ? null : (Idmap.Default.Base, Idmap.Default.Size);
         var archive = Path.Combine(workDirectory, "rootfs.tar");
-        await VolumeArchive.WriteMergedAsync([upper, lower], userXattrs: !privileged, privileged ? null : (Idmap.Default.Base, Idmap.Default.Size),
-            mountPoint, archive, cancellationToken);
+        if (!tree.OnlyChanges)
+        {
+            await VolumeArchive.WriteTreeAsync(tree.Path, idmap, archive, cancellationToken);
+            return archive;
+        }
+        var lower = await ImageCache.EnsureAsync(ImageOf(context), cancellationToken);
+        var mountPoint = Directory.CreateDirectory(Path.Combine(workDirectory, "rootfs")).FullName;
+        await VolumeArchive.WriteMergedAsync([tree.Path, lower], userXattrs: !privileged, idmap, mountPoint, archive, cancellationToken);
         return archive;
     }
 }

@@ -4,6 +4,7 @@ using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Engines.Container.Cgroups;
+using Vessel.Engines.Container.Roots;
 using Vessel.Engines.Container.Shim;
 using Vessel.Linux;
 using Vessel.Linux.Spawn;
@@ -11,7 +12,8 @@ using Vessel.Linux.Spawn;
 namespace Vessel.Engines.Container;
 
 /// <summary>
-/// System containers on Vessel's own runtime: an overlay root over the unpacked image, new namespaces
+/// System containers on Vessel's own runtime: a root over the unpacked image that costs no copy (an overlay, or a btrfs
+/// snapshot on a pool with subvolumes: see <see cref="IContainerRoot"/>), new namespaces
 /// (a user namespace unless security.privileged), cgroup limits, and a vessel-shim per container that
 /// holds its init and console and outlives the daemon.
 /// </summary>
@@ -20,7 +22,6 @@ namespace Vessel.Engines.Container;
 /// side by side on one host need different ones.</param>
 public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) : IInstanceDriver
 {
-    private const string Upper = "upper", Work = "work", Root = "rootfs";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly string[] RequiredControllers = ["memory", "pids", "cpu", "freezer"];
 
@@ -48,31 +49,13 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
 
     private static uint UidOffset(Instance instance) => Privileged(instance) ? 0 : Idmap.Default.Base;
 
+    private static RootImage ImageOf(InstanceContext context) => new(
+        context.ImagePath ?? throw new BadRequestException("a container needs an image"), UidOffset(context.Instance), Privileged(context.Instance));
+
     // Actions
 
-    public async Task CreateAsync(InstanceContext context, CancellationToken cancellationToken)
-    {
-        var instance = context.Instance;
-        var image = context.ImagePath ?? throw new BadRequestException("a container needs an image");
-        await ImageCache.EnsureAsync(image, FormatOf(image), UidOffset(instance), Privileged(instance), cancellationToken);
-        var owner = (int)UidOffset(instance);
-        // An unprivileged container's mapped root has to reach its upper directory through the volume; a privileged
-        // container's files must stay out of other host users' reach (a setuid binary made inside would be root here).
-        File.SetUnixFileMode(context.RootVolumePath, (UnixFileMode)(Privileged(instance) ? 0b111_000_000 : 0b111_001_001));
-        foreach (var (name, mode) in new[] { (Upper, 0b111_101_101), (Work, 0b111_000_000), (Root, 0b111_101_101) })
-        {
-            var path = Path.Combine(context.RootVolumePath, name);
-            Directory.CreateDirectory(path);
-            File.SetUnixFileMode(path, (UnixFileMode)mode);
-            Ownership.Set(path, owner, owner);
-        }
-    }
-
-    private static string FormatOf(string imagePath)
-    {
-        var name = Path.GetFileName(imagePath);
-        return name == "oci.tar" ? "oci" : name["rootfs.".Length..];
-    }
+    public Task CreateAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ContainerRoot.Of(context).CreateAsync(context, ImageOf(context), cancellationToken);
 
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
@@ -138,15 +121,14 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     private async Task<ContainerSpec> SpecAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;
-        var imageDirectory = await ImageCache.EnsureAsync(context.ImagePath!, FormatOf(context.ImagePath!), UidOffset(instance),
-            Privileged(instance), cancellationToken);
+        var root = await ContainerRoot.Of(context).PrepareStartAsync(context, ImageOf(context), cancellationToken);
         return new ContainerSpec
         {
             Name = instance.Name,
-            Rootfs = Path.Combine(context.RootVolumePath, Root),
-            ImageDirectory = imageDirectory,
-            UpperDirectory = Path.Combine(context.RootVolumePath, Upper),
-            WorkDirectory = Path.Combine(context.RootVolumePath, Work),
+            Rootfs = root.Rootfs,
+            ImageDirectory = root.Lower,
+            UpperDirectory = root.Upper,
+            WorkDirectory = root.Work,
             Privileged = Privileged(instance),
             CgroupPath = CgroupPath(instance.Name),
             Environment =
@@ -158,7 +140,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
                 .. instance.Config.Where(c => c.Key.StartsWith("environment.", StringComparison.Ordinal))
                     .Select(c => $"{c.Key["environment.".Length..]}={c.Value}"),
             ],
-            StopSignal = StopSignalOf(imageDirectory),
+            StopSignal = StopSignalOf(root.Files),
             ConsoleLog = context.ConsoleLog,
             Nics = [.. context.Nics.Select(ContainerNic.From)],
             Mounts = [.. context.Disks.Select(d => VolumeMountOf(d, instance))],

@@ -10,11 +10,12 @@ namespace Vessel.Engines.Container;
 public sealed record ContainerSpec
 {
     public required string Name { get; init; }
-    /// <summary>Where the root filesystem is assembled (an overlay of the image over the upper directory).</summary>
+    /// <summary>Where the root filesystem is: an overlay of the image under the upper directory is mounted there, or, without
+    /// an image directory, it is the root itself (a btrfs snapshot), bound on itself.</summary>
     public required string Rootfs { get; init; }
-    public required string ImageDirectory { get; init; }
-    public required string UpperDirectory { get; init; }
-    public required string WorkDirectory { get; init; }
+    public string? ImageDirectory { get; init; }
+    public string? UpperDirectory { get; init; }
+    public string? WorkDirectory { get; init; }
     /// <summary>Privileged containers share the host's user namespace; the others get <see cref="Idmap"/>.</summary>
     public bool Privileged { get; init; }
     public Idmap Idmap { get; init; } = Idmap.Default;

@@ -15,14 +15,40 @@ public static class VolumeArchive
 
     /// <summary>
     /// Writes the root filesystem that an overlay of LAYERS (topmost first, read-only) shows, as an image tarball whose
-    /// owners are the ones inside the container: with an id map, host uid BASE+n is written as n (tar's owner and group
-    /// maps, kept beside the archive). The overlay lives in a mount namespace of its own, which ends with the command:
-    /// no mount is ever left behind.
+    /// owners are the ones inside the container (see <see cref="WriteTreeAsync"/>). The overlay lives in a mount namespace
+    /// of its own, which ends with the command: no mount is ever left behind.
     /// </summary>
-    public static async Task WriteMergedAsync(IReadOnlyList<string> layers, bool userXattrs, (uint Base, uint Size)? idmap, string mountPoint,
-        string archive, CancellationToken cancellationToken)
+    public static Task WriteMergedAsync(IReadOnlyList<string> layers, bool userXattrs, (uint Base, uint Size)? idmap, string mountPoint,
+        string archive, CancellationToken cancellationToken) =>
+        WriteImageAsync(OverlayMount(layers, userXattrs), mountPoint, idmap, archive, cancellationToken);
+
+    /// <summary>
+    /// Writes the root filesystem in DIRECTORY as an image tarball whose owners are the ones inside the container: with an
+    /// id map, host uid BASE+n is written as n (tar's owner and group maps, kept beside the archive).
+    /// </summary>
+    public static Task WriteTreeAsync(string directory, (uint Base, uint Size)? idmap, string archive, CancellationToken cancellationToken) =>
+        WriteImageAsync("", directory, idmap, archive, cancellationToken);
+
+    /// <summary>Copies the root filesystem that an overlay of LAYERS shows into the existing directory TARGET (a private, passing mount).</summary>
+    public static Task CopyMergedAsync(IReadOnlyList<string> layers, bool userXattrs, string mountPoint, string target, CancellationToken cancellationToken) =>
+        HostCommand.RunCheckedAsync(HostCommand.Resolve("unshare"),
+            ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", OverlayMount(layers, userXattrs) + "exec \"$cp\" -a --reflink=auto -- \"$2\"/. \"$3\"",
+                "sh", "", mountPoint, target],
+            Timeout.InfiniteTimeSpan, cancellationToken);
+
+    /// <summary>The shell that mounts a read-only overlay of LAYERS on "$2" (options quoted in), as the start of a script.</summary>
+    private static string OverlayMount(IReadOnlyList<string> layers, bool userXattrs)
     {
         var options = $"ro,lowerdir={string.Join(':', layers.Select(EscapeLayer))}{(userXattrs ? ",userxattr" : "")}";
+        return $"cp={Quote(Cp)} && mount -t overlay -o {Quote(options)} overlay \"$2\" && ";
+    }
+
+    private static readonly string Cp = HostCommand.Resolve("cp");
+
+    private static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
+    private static async Task WriteImageAsync(string mount, string directory, (uint Base, uint Size)? idmap, string archive, CancellationToken cancellationToken)
+    {
         var maps = new List<string>();
         if (idmap is { } map)
         {
@@ -32,12 +58,12 @@ public static class VolumeArchive
             maps.AddRange([$"--owner-map={owners}", $"--group-map={owners}"]);
         }
         // Only the capability and user xattrs: overlay's own are hidden by the mount, trusted.* is not the container's.
-        const string script = "mount -t overlay -o \"$1\" overlay \"$2\" && cd \"$2\" && out=$3 && tar=$4 && shift 4 && " +
+        var script = mount + "cd \"$2\" && out=$3 && tar=$4 && shift 4 && " +
             "exec \"$tar\" --create --file=- --xattrs --xattrs-include=security.capability --xattrs-include='user.*' --numeric-owner --sparse \"$@\" . > \"$out\"";
         try
         {
             await HostCommand.RunCheckedAsync(HostCommand.Resolve("unshare"),
-                ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", options, mountPoint, archive, Tar, .. maps],
+                ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", script, "sh", "", directory, archive, Tar, .. maps],
                 Timeout.InfiniteTimeSpan, cancellationToken);
         }
         finally

@@ -2,38 +2,45 @@ using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Linux;
+using static Vessel.Storage.PoolLayout;
 
 namespace Vessel.Storage;
 
 /// <summary>A pool that is a plain directory: every volume is a subdirectory. Works on any filesystem.</summary>
-public sealed class DirStorageDriver : IStorageDriver
+/// <param name="poolsDirectory">Where pools made without a source go (POOLS/NAME); null when a source is required.</param>
+public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDriver
 {
     public string Name => "dir";
 
-    private const UnixFileMode PassThrough = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
-        UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    public Task<StoragePool> ValidatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken) =>
+        Task.FromResult(Validate(pool, config));
 
-    private static readonly Dictionary<VolumeKind, string> KindDirectories = new()
+    private StoragePool Validate(StoragePool pool, IReadOnlyDictionary<string, string> config)
     {
-        [VolumeKind.Container] = "containers",
-        [VolumeKind.VirtualMachine] = "virtual-machines",
-        [VolumeKind.Custom] = "custom",
-    };
-
-    public Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken)
-    {
+        foreach (var key in config.Keys)
+            throw new BadRequestException($"{key}: a dir pool has no settings; it uses the filesystem that holds its directory");
+        if (pool.Source.Length == 0 && poolsDirectory is not null)
+            pool = pool with { Source = Path.Combine(poolsDirectory, pool.Name) };
         if (!Path.IsPathFullyQualified(pool.Source))
             throw new BadRequestException($"source: \"{pool.Source}\" is not an absolute path");
         if (File.Exists(pool.Source))
             throw new BadRequestException($"source: \"{pool.Source}\" is a file, not a directory");
         if (Directory.Exists(pool.Source) && Directory.EnumerateFileSystemEntries(pool.Source).Any())
             throw new BadRequestException($"source: directory \"{pool.Source}\" is not empty; a dir pool needs an empty or new directory");
+        return pool;
+    }
+
+    public Task CreatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
+    {
+        Validate(pool, config);
         // Traversable by others, not listable: containers' mapped root users reach their own volumes through these.
         Directory.CreateDirectory(pool.Source).UnixFileMode = PassThrough;
         foreach (var kind in KindDirectories.Values)
             Directory.CreateDirectory(Path.Combine(pool.Source, kind)).UnixFileMode = PassThrough;
         return Task.CompletedTask;
     }
+
+    public Task MountPoolAsync(StoragePool pool, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task DeletePoolAsync(StoragePool pool, CancellationToken cancellationToken)
     {
@@ -53,11 +60,11 @@ public sealed class DirStorageDriver : IStorageDriver
         return Task.CompletedTask;
     }
 
-    public PoolUsage GetUsage(StoragePool pool)
+    public Task<PoolUsage> GetUsageAsync(StoragePool pool, CancellationToken cancellationToken)
     {
         // DriveInfo asks statfs about the filesystem that holds the path.
         var drive = new DriveInfo(pool.Source);
-        return new PoolUsage(drive.TotalSize - drive.TotalFreeSpace, drive.TotalSize);
+        return Task.FromResult(new PoolUsage(drive.TotalSize - drive.TotalFreeSpace, drive.TotalSize));
     }
 
     public Task<string> CreateVolumeAsync(StoragePool pool, VolumeRef volume, CancellationToken cancellationToken)
@@ -85,14 +92,9 @@ public sealed class DirStorageDriver : IStorageDriver
         return Task.CompletedTask;
     }
 
-    public string VolumePath(StoragePool pool, VolumeRef volume) =>
-        Path.Combine(pool.Source, KindDirectories[volume.Kind], volume.Name);
+    public string VolumePath(StoragePool pool, VolumeRef volume) => PoolLayout.VolumePath(pool.Source, volume);
 
-    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) =>
-    [
-        .. KindDirectories
-            .Where(k => Directory.Exists(Path.Combine(pool.Source, k.Value)))
-            .SelectMany(k => Directory.EnumerateDirectories(Path.Combine(pool.Source, k.Value))
-                .Select(d => new VolumeRef(k.Key, Path.GetFileName(d)))),
-    ];
+    public ISubvolumes? Subvolumes(StoragePool pool) => null;
+
+    public IReadOnlyList<VolumeRef> ListVolumes(StoragePool pool) => PoolLayout.ListVolumes(pool.Source);
 }

@@ -66,7 +66,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     [Theory]
     [InlineData("""{"data": {"type": "disk", "path": "/srv", "source": "/srv"}}""", "devices.data.source: host paths are not supported yet")]
-    [InlineData("""{"root": {"type": "disk", "path": "/", "pool": "default", "size": "10GiB"}}""", "devices.root: a root disk size is not supported yet")]
+    [InlineData("""{"root": {"type": "disk", "path": "/", "pool": "default", "size": "10GiB"}}""", "devices.root.size: storage pool \"default\" (dir) has no quotas; a btrfs pool has")]
     public async Task Create_WithADeviceThatDoesNothingYet_Answers501(string devices, string expected)
     {
         var message = await TestDaemon.ErrorAsync(await _daemon.LaunchAsync("web1", "base", $", \"devices\": {devices}"), (HttpStatusCode)501);

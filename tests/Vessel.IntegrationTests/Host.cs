@@ -154,8 +154,18 @@ public sealed class Host : IDisposable
                 foreach (var network in JsonSerializer.Deserialize(networks.Stdout, VesselJson.Wire.ListNetworkView)!)
                     Vessel("network", "delete", network.Network.Name);
             }
+            var pools = Vessel("storage", "list", "--format", "json");
+            if (pools.ExitCode == 0)
+            {
+                foreach (var pool in JsonSerializer.Deserialize(pools.Stdout, VesselJson.Wire.ListStoragePoolView)!.Where(p => p.Pool.Name != "default"))
+                    Vessel("storage", "delete", pool.Pool.Name);
+            }
             KillDaemon(15);
         }
+        // A pool's filesystem still mounted under the root (a btrfs loop file) must not be emptied by the delete below.
+        foreach (var mount in File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4])
+                     .Where(m => m.StartsWith(Root + "/", StringComparison.Ordinal)).OrderByDescending(m => m.Length))
+            Run("umount", mount);
         foreach (var hierarchy in System.IO.Directory.EnumerateDirectories("/sys/fs/cgroup"))
         {
             var dir = Path.Combine(hierarchy, CgroupRoot);

@@ -8,6 +8,8 @@ public sealed class DirStorageDriverTests : IDisposable
     private readonly TempDirectory _temp = new();
     private readonly DirStorageDriver _driver = new();
 
+    private static readonly Dictionary<string, string> NoConfig = [];
+
     public void Dispose() => _temp.Dispose();
 
     private StoragePool Pool(string? source = null) =>
@@ -16,7 +18,7 @@ public sealed class DirStorageDriverTests : IDisposable
     private async Task<StoragePool> CreatedPoolAsync()
     {
         var pool = Pool();
-        await _driver.CreatePoolAsync(pool, CancellationToken.None);
+        await _driver.CreatePoolAsync(pool, NoConfig, CancellationToken.None);
         return pool;
     }
 
@@ -28,7 +30,7 @@ public sealed class DirStorageDriverTests : IDisposable
     {
         var pool = Pool(_temp.Combine("new", "pool"));
 
-        await _driver.CreatePoolAsync(pool, CancellationToken.None);
+        await _driver.CreatePoolAsync(pool, NoConfig, CancellationToken.None);
 
         Assert.Equal(["containers", "custom", "virtual-machines"],
             Directory.EnumerateFileSystemEntries(pool.Source).Select(Path.GetFileName).Order(StringComparer.Ordinal));
@@ -44,7 +46,7 @@ public sealed class DirStorageDriverTests : IDisposable
         var pool = Pool();
         Directory.CreateDirectory(pool.Source);
 
-        await _driver.CreatePoolAsync(pool, CancellationToken.None);
+        await _driver.CreatePoolAsync(pool, NoConfig, CancellationToken.None);
 
         Assert.True(Directory.Exists(Path.Combine(pool.Source, "containers")));
     }
@@ -56,7 +58,7 @@ public sealed class DirStorageDriverTests : IDisposable
         Directory.CreateDirectory(pool.Source);
         File.WriteAllText(Path.Combine(pool.Source, "precious"), "data");
 
-        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(pool, CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(pool, NoConfig, CancellationToken.None));
 
         Assert.Equal($"source: directory \"{pool.Source}\" is not empty; a dir pool needs an empty or new directory", e.Message);
         Assert.Equal(["precious"], Directory.EnumerateFileSystemEntries(pool.Source).Select(Path.GetFileName));
@@ -69,7 +71,7 @@ public sealed class DirStorageDriverTests : IDisposable
     [InlineData("")]
     public async Task CreatePool_RelativePath_IsRefused(string source)
     {
-        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(Pool(source), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(Pool(source), NoConfig, CancellationToken.None));
 
         Assert.Equal($"source: \"{source}\" is not an absolute path", e.Message);
     }
@@ -80,7 +82,7 @@ public sealed class DirStorageDriverTests : IDisposable
         var path = _temp.Combine("file");
         File.WriteAllText(path, "");
 
-        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(Pool(path), CancellationToken.None));
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _driver.CreatePoolAsync(Pool(path), NoConfig, CancellationToken.None));
 
         Assert.Contains("is a file, not a directory", e.Message, StringComparison.Ordinal);
     }
@@ -210,7 +212,7 @@ public sealed class DirStorageDriverTests : IDisposable
     [Fact]
     public async Task GetUsage_ReportsTheFilesystem()
     {
-        var usage = _driver.GetUsage(await CreatedPoolAsync());
+        var usage = await _driver.GetUsageAsync(await CreatedPoolAsync(), CancellationToken.None);
 
         Assert.True(usage.TotalBytes > 0);
         Assert.InRange(usage.UsedBytes, 0, usage.TotalBytes);

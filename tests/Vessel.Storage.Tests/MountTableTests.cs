@@ -67,6 +67,22 @@ public sealed class MountTableTests : IDisposable
         Assert.Equal(["/x"], MountTable.MountPointsUnder("/x", path));
     }
 
+    [Theory]
+    [InlineData("/var/lib/vessel/pools/default/containers/web1/rootfs/etc", "overlay")]
+    [InlineData("/var/lib/vessel/pools/default/containers/web1", "ext4")]
+    [InlineData("/var/lib/vessel/pools/default/custom/with space/x", "tmpfs")]
+    [InlineData("/var/lib/vessel-other", "ext4")]
+    [InlineData("/srv", "ext4")]
+    public void FileSystemTypeOf_IsTheDeepestMountAbove(string path, string type) =>
+        Assert.Equal(type, MountTable.FileSystemTypeOf(path, FakeMountInfo()));
+
+    [Fact]
+    public void IsMountPoint_OnlyRightAtTheMount()
+    {
+        Assert.True(MountTable.IsMountPoint("/var/lib/vessel/", FakeMountInfo()));
+        Assert.False(MountTable.IsMountPoint("/var/lib/vessel/pools", FakeMountInfo()));
+    }
+
     [Fact]
     public void RealMountTable_CanBeRead() => Assert.Contains("/", MountTable.MountPointsUnder("/"));
 }

@@ -6,7 +6,7 @@ namespace Vessel.Cli.Commands;
 
 internal static class StorageCommands
 {
-    private const string Usage = "vessel storage list | show POOL | create POOL [dir] [source=PATH] | delete POOL | volume …";
+    private const string Usage = "vessel storage list | show POOL | create POOL [dir|btrfs] [source=PATH|/dev/X] [size=30GiB] [source.wipe=true] | delete POOL | volume …";
     private const string VolumeUsage = "vessel storage volume list POOL | show POOL VOLUME | create POOL VOLUME [--type filesystem|block] [size=SIZE] " +
         "| set POOL VOLUME size=SIZE | delete POOL VOLUME | attach POOL VOLUME INSTANCE [DEVICE] [PATH] [--readonly] | detach POOL VOLUME INSTANCE";
 
@@ -44,12 +44,17 @@ internal static class StorageCommands
                     """);
                 break;
             case "create":
-                a.ExpectPositionals(1, 3, Usage);
+                a.ExpectPositionals(1, 5, Usage);
                 var driver = a.Positionals.Skip(1).FirstOrDefault(p => !p.Contains('=', StringComparison.Ordinal)) ?? "dir";
-                var settings = a.Positionals.Skip(1).Where(p => p.Contains('=', StringComparison.Ordinal)).Select(Arguments.KeyValue).ToList();
-                foreach (var (key, _) in settings.Where(s => s.Key != "source"))
-                    throw new UsageException($"{key}: unknown storage pool setting (known: source)");
-                var body = new StoragePoolPost(a.Positionals[0], driver, settings.FirstOrDefault().Value, a.Option("--description"));
+                var settings = new Dictionary<string, string>();
+                foreach (var (key, value) in a.Positionals.Skip(1).Where(p => p.Contains('=', StringComparison.Ordinal)).Select(Arguments.KeyValue))
+                {
+                    if (!settings.TryAdd(key, value))
+                        throw new UsageException($"{key}: given twice");
+                }
+                // source is the pool's own field; the rest are settings its driver checks (size, source.wipe).
+                settings.Remove("source", out var source);
+                var body = new StoragePoolPost(a.Positionals[0], driver, source, a.Option("--description"), settings.Count > 0 ? settings : null);
                 await api.SendAsync(HttpMethod.Post, "/1.0/storage-pools", ApiClient.Json(body, VesselJson.Wire.StoragePoolPost),
                     VesselJson.Wire.StoragePoolView);
                 Console.WriteLine($"Storage pool {a.Positionals[0]} created");

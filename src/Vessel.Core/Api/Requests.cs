@@ -42,7 +42,9 @@ public sealed record InstanceStatePut
 public sealed record ImageAliasPost(string? Name, string? Target, string? Description = null);
 
 /// <summary>POST /1.0/storage-pools.</summary>
-public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null);
+/// <param name="Config">Settings used when the pool is made, e.g. btrfs's size=30GiB for a loop file.</param>
+public sealed record StoragePoolPost(string? Name, string? Driver, string? Source = null, string? Description = null,
+    Dictionary<string, string>? Config = null);
 
 /// <summary>POST /1.0/storage-pools/POOL/volumes: ContentType filesystem (the default) or block; Config holds size.</summary>
 public sealed record StorageVolumePost(string? Name, string? ContentType = null, Dictionary<string, string>? Config = null, string? Description = null);

@@ -122,6 +122,9 @@ public sealed record InstanceContext(Instance Instance, string RootVolumePath, s
     /// <summary>The instance's nics, their host ends made by the network driver before a start.</summary>
     public IReadOnlyList<NicAttachment> Nics { get; init; } = [];
 
+    /// <summary>O(1) snapshots of the root volume's pool (btrfs), or null when the pool has none (dir).</summary>
+    public ISubvolumes? Subvolumes { get; init; }
+
     /// <summary>The custom volumes the instance's disk devices attach, in device-name order.</summary>
     public IReadOnlyList<DiskAttachment> Disks { get; init; } = [];
 

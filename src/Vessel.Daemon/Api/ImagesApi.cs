@@ -41,10 +41,12 @@ internal static class ImagesApi
         });
         images.MapGet("/{**reference}", async (string reference, HttpRequest request, ImageStore store, CancellationToken ct) =>
             Http.Json(await store.ResolveAsync(reference, TypeOf(request), ct), VesselJson.Wire.Image));
-        images.MapDelete("/{**reference}", async (string reference, HttpRequest request, ImageStore store, EventHub events, CancellationToken ct) =>
+        images.MapDelete("/{**reference}", async (string reference, HttpRequest request, ImageStore store, StoragePools pools, EventHub events,
+            CancellationToken ct) =>
         {
             var image = await store.ResolveAsync(reference, TypeOf(request), ct);
             await store.DeleteAsync(image, ct);
+            await pools.ForgetImageAsync(image.Fingerprint, ct);
             events.Lifecycle("image-deleted", $"/1.0/images/{image.Fingerprint}");
             return Results.Ok();
         });

@@ -51,7 +51,7 @@ internal static class MetricsApi
 
             var usage = new List<(string Pool, PoolUsage Usage)>();
             foreach (var pool in await store.ListPoolsAsync(ct))
-                usage.Add((pool.Name, pools.Driver(pool).GetUsage(pool)));
+                usage.Add((pool.Name, await pools.Driver(pool).GetUsageAsync(pool, ct)));
             Metric(text, "vessel_storage_pool_used_bytes", "gauge", "Used bytes of the filesystem under each pool.",
                 [.. usage.Select(u => ($"pool=\"{u.Pool}\"", (double)u.Usage.UsedBytes))]);
             Metric(text, "vessel_storage_pool_size_bytes", "gauge", "Size of the filesystem under each pool.",

@@ -18,10 +18,10 @@ internal static class StoragePoolsApi
                 views.Add(await pools.ViewAsync(pool, ct));
             return Http.Json(views, VesselJson.Wire.ListStoragePoolView);
         });
-        group.MapPost("", async (HttpRequest request, StoragePools pools, DaemonOptions options, EventHub events, CancellationToken ct) =>
+        group.MapPost("", async (HttpRequest request, StoragePools pools, EventHub events, CancellationToken ct) =>
         {
             var body = await Http.ReadJsonAsync(request, VesselJson.Wire.StoragePoolPost);
-            var pool = await pools.CreateAsync(body, Path.Combine(options.StateDirectory, "pools"), ct);
+            var pool = await pools.CreateAsync(body, ct);
             events.Lifecycle("storage-pool-created", $"/1.0/storage-pools/{pool.Name}");
             return Http.Json(await pools.ViewAsync(pool, ct), VesselJson.Wire.StoragePoolView, 201);
         });

@@ -47,7 +47,6 @@ public sealed partial class InstanceService(
         var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
         await AddDefaultNicAsync(devices, request.Network, cancellationToken);
         DeviceSchema.Validate(devices);
-        RefuseUnsupportedDevices(devices);
         await volumes.CheckDevicesAsync(name, request.Type, devices, cancellationToken);
         var reference = request.Source?.Alias ?? request.Source?.Fingerprint
             ?? throw new BadRequestException("source: an image alias or fingerprint is required");
@@ -58,6 +57,7 @@ public sealed partial class InstanceService(
         var image = await images.ResolveAsync(reference, request.Type, cancellationToken);
         CheckArchitecture(request.Type, image.Architecture, config);
         var pool = await pools.GetAsync(poolName, cancellationToken);
+        CheckRootSize(request.Type, devices, pool);
         if (await store.GetInstanceAsync(name, cancellationToken) is not null)
             throw new ConflictException($"instance \"{name}\" already exists");
 
@@ -224,6 +224,7 @@ public sealed partial class InstanceService(
             Config = config,
             Devices = devices,
             Network = "none", // the source's nics come along
+            Pool = request.Pool ?? source.Pool, // as in Incus: on the source's pool unless told otherwise
         };
     }
 
@@ -334,7 +335,7 @@ public sealed partial class InstanceService(
         }
         CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
-        RefuseUnsupportedDevices(devices);
+        CheckRootSize(instance.Type, devices, await pools.GetAsync(instance.Pool, cancellationToken));
         await volumes.CheckDevicesAsync(name, instance.Type, devices, cancellationToken);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
             .Where(d => !SameSettings(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
@@ -415,18 +416,15 @@ public sealed partial class InstanceService(
     }
 
     /// <summary>Devices pass the schema, but a root disk cannot have a size yet: say so.</summary>
-    private static void RefuseUnsupportedDevices(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
+    /// <summary>A root disk size is a quota on a container's root, which a pool with subvolumes (btrfs qgroups) keeps.</summary>
+    private void CheckRootSize(InstanceType type, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, StoragePool pool)
     {
-        foreach (var (name, device) in devices)
+        foreach (var (name, device) in devices.Where(d => d.Value["type"] == "disk" && d.Value.GetValueOrDefault("path") == "/" && d.Value.ContainsKey("size")))
         {
-            var problem = device["type"] switch
-            {
-                "disk" when StorageVolumes.IsVolumeDevice(device) => null,
-                "disk" when device.ContainsKey("size") => "a root disk size is not supported yet: the dir pool has no quotas",
-                _ => null,
-            };
-            if (problem is not null)
-                throw new NotSupportedYetException($"devices.{name}: {problem}");
+            if (type != InstanceType.Container)
+                throw new NotSupportedYetException($"devices.{name}.size: the size of a VM's root disk is not supported yet");
+            if (pools.Subvolumes(pool) is null)
+                throw new NotSupportedYetException($"devices.{name}.size: storage pool \"{pool.Name}\" ({pool.Driver}) has no quotas; a btrfs pool has");
         }
     }
 
@@ -513,7 +511,10 @@ public sealed partial class InstanceService(
         pools.Driver(pool).VolumePath(pool, VolumeOf(instance)),
         options.InstanceRunDirectory(instance.Name),
         options.LogDirectory,
-        image is null ? null : images.ImagePath(image));
+        image is null ? null : images.ImagePath(image))
+    {
+        Subvolumes = pools.Subvolumes(pool),
+    };
 
     private async Task<InstanceContext> ContextAsync(Instance instance, CancellationToken cancellationToken)
     {

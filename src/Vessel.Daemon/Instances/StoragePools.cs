@@ -23,31 +23,32 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
     public async Task<StoragePoolView> ViewAsync(StoragePool pool, CancellationToken cancellationToken)
     {
         var instances = (await store.ListInstancesAsync(cancellationToken)).Count(i => i.Pool == pool.Name);
-        return new StoragePoolView(pool, Driver(pool).GetUsage(pool), instances);
+        return new StoragePoolView(pool, await Driver(pool).GetUsageAsync(pool, cancellationToken), instances);
     }
 
-    public async Task<StoragePool> CreateAsync(StoragePoolPost request, string defaultSourceRoot, CancellationToken cancellationToken)
+    public async Task<StoragePool> CreateAsync(StoragePoolPost request, CancellationToken cancellationToken)
     {
         Names.ValidateLabel("name", request.Name);
         var driverName = request.Driver ?? "dir";
         if (!_drivers.TryGetValue(driverName, out var driver))
             throw new BadRequestException($"driver: \"{driverName}\" is not a storage driver (available: {string.Join(", ", _drivers.Keys)})");
-        var pool = new StoragePool
+        if (await store.GetPoolAsync(request.Name!, cancellationToken) is not null)
+            throw new ConflictException($"storage pool \"{request.Name}\" already exists");
+        var config = request.Config ?? [];
+        var pool = await driver.ValidatePoolAsync(new StoragePool
         {
             Name = request.Name!,
             Driver = driverName,
-            Source = request.Source ?? Path.Combine(defaultSourceRoot, request.Name!),
+            Source = request.Source ?? "",
             Description = request.Description ?? "",
             CreatedAt = DateTimeOffset.UtcNow,
-        };
-        if (await store.GetPoolAsync(pool.Name, cancellationToken) is not null)
-            throw new ConflictException($"storage pool \"{pool.Name}\" already exists");
+        }, config, cancellationToken);
         var sources = (await store.ListPoolsAsync(cancellationToken)).Select(p => p.Source);
         if (sources.Any(s => Overlaps(s, pool.Source)))
             throw new BadRequestException($"source: \"{pool.Source}\" overlaps the source of another storage pool");
 
         await using var revert = new Reverter();
-        await driver.CreatePoolAsync(pool, cancellationToken);
+        await driver.CreatePoolAsync(pool, config, cancellationToken);
         revert.Add(() => driver.DeletePoolAsync(pool, CancellationToken.None));
         await store.CreatePoolAsync(pool, cancellationToken);
         revert.Success();
@@ -74,7 +75,7 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         }
         catch (Exception e) when (StorageFullException.IsCause(e))
         {
-            var usage = Driver(pool).GetUsage(pool);
+            var usage = await Driver(pool).GetUsageAsync(pool, CancellationToken.None);
             throw new StorageFullException($"storage pool \"{pool.Name}\" is full ({Sizes.Format(usage.UsedBytes)} of {Sizes.Format(usage.TotalBytes)} used); " +
                 $"nothing was changed: {e.Message}", e);
         }
@@ -85,6 +86,35 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         await work();
         return true;
     });
+
+    /// <summary>Mounts every pool's filesystem again (after a reboot); a pool that cannot be mounted is a warning, not a failed start.</summary>
+    public async Task MountAllAsync(Action<StoragePool, Exception> failed, CancellationToken cancellationToken)
+    {
+        foreach (var pool in await store.ListPoolsAsync(cancellationToken))
+        {
+            try
+            {
+                await Driver(pool).MountPoolAsync(pool, cancellationToken);
+            }
+            catch (Exception e) when (e is IOException or VesselException or UnauthorizedAccessException or TimeoutException)
+            {
+                failed(pool, e);
+            }
+        }
+    }
+
+    /// <summary>Removes a deleted image's unpackings from the pools that keep them (btrfs).</summary>
+    public async Task ForgetImageAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        foreach (var pool in await store.ListPoolsAsync(cancellationToken))
+        {
+            if (Subvolumes(pool) is { } subvolumes)
+                await subvolumes.DeleteImageAsync(fingerprint, cancellationToken);
+        }
+    }
+
+    /// <summary>The pool's O(1) snapshots for an engine, or null when its driver has none.</summary>
+    public ISubvolumes? Subvolumes(StoragePool pool) => Driver(pool).Subvolumes(pool);
 
     private static bool Overlaps(string a, string b)
     {

@@ -50,8 +50,15 @@ public static class ContainerInit
         ProcessSetup.Unshare(CloneFlags.NewCgroup);
         Mounts.MakeSlave("/");
         var root = spec.Rootfs;
-        var overlay = $"lowerdir={spec.ImageDirectory},upperdir={spec.UpperDirectory},workdir={spec.WorkDirectory}";
-        Mounts.Mount("overlay", root, "overlay", 0, spec.Privileged ? overlay : overlay + ",userxattr");
+        if (spec.ImageDirectory is null)
+        {
+            Mounts.BindMount(root, root, recursive: true); // pivot_root needs a mount point
+        }
+        else
+        {
+            var overlay = $"lowerdir={spec.ImageDirectory},upperdir={spec.UpperDirectory},workdir={spec.WorkDirectory}";
+            Mounts.Mount("overlay", root, "overlay", 0, spec.Privileged ? overlay : overlay + ",userxattr");
+        }
 
         MountProc(root);
         MountSys(root);

@@ -1,0 +1,67 @@
+using Vessel.Core.Drivers;
+using Vessel.Linux;
+
+namespace Vessel.Storage.Btrfs;
+
+/// <summary>Subvolumes, snapshots and qgroup limits of one btrfs pool, whose data lives under ROOT.</summary>
+public sealed class BtrfsSubvolumes(string root) : ISubvolumes
+{
+    private const string Images = "images";
+
+    public string Root { get; } = root;
+
+    public string ImagePath(string fingerprint, string variant) => Path.Combine(Root, Images, $"{fingerprint}-{variant}");
+
+    public async Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken)
+    {
+        var images = Path.Combine(Root, Images);
+        if (!Directory.Exists(images))
+            return;
+        // Unpackings left half-done are named .FP-VARIANT-TEMP.
+        foreach (var path in Directory.EnumerateDirectories(images, $"{fingerprint}-*").Concat(Directory.EnumerateDirectories(images, $".{fingerprint}-*")))
+            await DeleteAsync(path, cancellationToken);
+    }
+
+    public Task CreateAsync(string path, CancellationToken cancellationToken) => RunAsync(BtrfsCommands.CreateSubvolume(path), cancellationToken);
+
+    public Task SnapshotAsync(string source, string target, bool readOnly, CancellationToken cancellationToken) =>
+        RunAsync(BtrfsCommands.Snapshot(source, target, readOnly), cancellationToken);
+
+    public Task SetReadOnlyAsync(string path, bool readOnly, CancellationToken cancellationToken) =>
+        RunAsync(BtrfsCommands.SetReadOnly(path, readOnly), cancellationToken);
+
+    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(path))
+            return;
+        var show = await HostCommand.RunAsync(HostCommand.Resolve("btrfs"), BtrfsCommands.ShowSubvolume(path).Arguments, cancellationToken: cancellationToken);
+        if (show.Code != 0)
+        {
+            Directory.Delete(path, recursive: true); // a plain directory (made before it was a subvolume)
+            return;
+        }
+        var own = show.Output.Split('\n', 2)[0].Trim();
+        var children = BtrfsCommands.ParseChildren(await RunAsync(BtrfsCommands.ChildSubvolumes(path), cancellationToken), path, own);
+        foreach (var child in children)
+            await DeleteAsync(child, cancellationToken);
+        await RunAsync(BtrfsCommands.DeleteSubvolume(path), cancellationToken);
+    }
+
+    public async Task SetQuotaAsync(string path, long? bytes, CancellationToken cancellationToken)
+    {
+        var enabled = (await HostCommand.RunAsync(HostCommand.Resolve("btrfs"), BtrfsCommands.ShowQgroups(Root).Arguments,
+            cancellationToken: cancellationToken)).Code == 0;
+        if (!enabled)
+        {
+            if (bytes is null)
+                return; // no quota to lift
+            await RunAsync(BtrfsCommands.EnableQuota(Root), cancellationToken);
+            await RunAsync(BtrfsCommands.WaitForRescan(Root), cancellationToken);
+        }
+        await RunAsync(BtrfsCommands.LimitExclusive(path, bytes), cancellationToken);
+    }
+
+    /// <summary>Runs the command; a failure throws with the command and its error output.</summary>
+    internal static Task<string> RunAsync(Command command, CancellationToken cancellationToken) =>
+        HostCommand.RunCheckedAsync(HostCommand.Resolve(command.Program), command.Arguments, TimeSpan.FromMinutes(5), cancellationToken);
+}

@@ -1,0 +1,154 @@
+namespace Vessel.IntegrationTests;
+
+/// <summary>
+/// Containers on a btrfs pool made on a loop file by a real daemon: roots are snapshots of the image, snapshots are
+/// read-only subvolumes, copies are snapshots, quotas are qgroups; deleting the pool leaves no mount, loop device or file.
+/// </summary>
+public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
+{
+    private readonly Host _host;
+
+    public BtrfsPoolTests(ContainerTests.BusyboxHost fixture) => _host = fixture.Host;
+
+    private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
+
+    private CliResult Exec(string name, string script) => _host.Vessel("exec", name, "--", "sh", "-c", script);
+
+    private string MountPoint(string pool) => Path.Combine(_host.StateDirectory, "pools", pool);
+
+    private string LoopFile(string pool) => Path.Combine(_host.StateDirectory, "disks", pool + ".img");
+
+    private static bool IsMounted(string path) =>
+        File.ReadAllLines("/proc/self/mountinfo").Any(l => l.Split(' ')[4] == path);
+
+    private CliResult Btrfs(params string[] args) => _host.Run("btrfs", args);
+
+    [Fact]
+    public void ContainerOnABtrfsPool_LivesInSubvolumes_ThroughSnapshotRestoreCopyExportPublishAndRestart_AndThePoolGoesWithoutATrace()
+    {
+        Ok(_host.Vessel("storage", "create", "bt", "btrfs", "size=1GiB"));
+        Assert.True(IsMounted(MountPoint("bt")));
+        var show = _host.Vessel("storage", "show", "bt");
+        Assert.Contains("Driver: btrfs", show.Stdout);
+        Assert.Contains("of 1GiB", show.Stdout);
+
+        Ok(_host.Vessel("launch", "busybox", "b1", "--storage", "bt", "--network", "none"));
+        var root = Path.Combine(MountPoint("bt"), "containers", "b1", "rootfs");
+        Ok(Btrfs("subvolume", "show", root)); // a subvolume: a snapshot of the image, no overlay
+        Assert.Contains(" - btrfs ", Exec("b1", "awk '$5 == \"/\"' /proc/self/mountinfo").Stdout);
+        Ok(Exec("b1", "echo before > /root/data && rm /etc/hostname"));
+
+        Ok(_host.Vessel("snapshot", "create", "b1", "s1"));
+        var snapshot = Path.Combine(MountPoint("bt"), "containers", "b1", "snapshots", "s1");
+        Assert.Contains("ro=true", Btrfs("property", "get", "-ts", snapshot, "ro").Stdout);
+        Ok(Exec("b1", "echo after > /root/data && echo back > /etc/hostname && echo extra > /root/extra"));
+        Ok(_host.Vessel("snapshot", "restore", "b1", "s1"));
+        Assert.Equal("before\n", Exec("b1", "cat /root/data").Stdout);
+        Assert.NotEqual(0, Exec("b1", "test -e /etc/hostname").ExitCode);
+        Assert.NotEqual(0, Exec("b1", "test -e /root/extra").ExitCode);
+        Ok(Exec("b1", "echo second > /root/data"));
+
+        Ok(_host.Vessel("copy", "b1", "b2"));          // of a running container: frozen for the snapshot
+        Ok(_host.Vessel("copy", "b1/s1", "b3"));
+        Ok(Btrfs("subvolume", "show", Path.Combine(MountPoint("bt"), "containers", "b2", "rootfs")));
+        Ok(_host.Vessel("start", "b2"));
+        Ok(_host.Vessel("start", "b3"));
+        Assert.Equal("second\n", Exec("b2", "cat /root/data").Stdout);
+        Assert.Equal("before\n", Exec("b3", "cat /root/data").Stdout);
+        Assert.Equal("b2\n", Exec("b2", "hostname").Stdout);
+        Ok(_host.Vessel("delete", "--force", "b2", "b3"));
+
+        // A restarted daemon (as after a reboot: the pool unmounted meanwhile) mounts the pool again.
+        Ok(_host.Vessel("stop", "b1", "--force"));
+        _host.KillDaemon(15);
+        Ok(_host.Run("umount", MountPoint("bt")));
+        _host.StartDaemon();
+        Assert.True(IsMounted(MountPoint("bt")));
+        Ok(_host.Vessel("start", "b1"));
+        Assert.Equal("second\n", Exec("b1", "cat /root/data").Stdout);
+
+        // Published as an image: the root as the container sees it, launched on the default (dir) pool.
+        Ok(_host.Vessel("stop", "b1", "--force"));
+        Ok(_host.Vessel("publish", "b1", "--alias", "from-btrfs"));
+        Ok(_host.Vessel("launch", "from-btrfs", "p1", "--network", "none"));
+        Assert.Equal("second\n", Exec("p1", "cat /root/data").Stdout);
+        Ok(_host.Vessel("delete", "--force", "p1"));
+
+        // Exported with its snapshot, deleted, imported into the pool again; into a dir pool it is refused whole.
+        var file = Path.Combine(_host.Root, "b1.backup");
+        Ok(_host.Vessel("export", "b1", file));
+        Ok(_host.Vessel("delete", "b1"));
+        Assert.False(Directory.Exists(Path.Combine(MountPoint("bt"), "containers", "b1")));
+        var refused = _host.Vessel("import", file, "onto-dir", "--storage", "default");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("import it into a btrfs pool", refused.Stderr);
+        Assert.DoesNotContain("onto-dir", _host.Vessel("list").Stdout);
+        Ok(_host.Vessel("import", file)); // onto the pool it came from
+        Ok(_host.Vessel("start", "b1"));
+        Assert.Equal("second\n", Exec("b1", "cat /root/data").Stdout);
+        Ok(_host.Vessel("snapshot", "restore", "b1", "s1"));
+        Assert.Equal("before\n", Exec("b1", "cat /root/data").Stdout);
+        Ok(_host.Vessel("delete", "--force", "b1"));
+
+        Ok(_host.Vessel("image", "delete", "from-btrfs"));
+        Ok(_host.Vessel("storage", "delete", "bt"));
+        Assert.False(IsMounted(MountPoint("bt")));
+        Assert.False(Directory.Exists(MountPoint("bt")));
+        Assert.False(File.Exists(LoopFile("bt")));
+        Assert.DoesNotContain(LoopFile("bt"), _host.Run("losetup", "-a").Stdout);
+        Assert.DoesNotContain("bt", _host.Vessel("storage", "list").Stdout.Split('\n').Select(l => l.Split(' ')[0]));
+    }
+
+    [Fact]
+    public void RootSize_IsAQgroupLimitOnTheContainersRoot()
+    {
+        Ok(_host.Vessel("storage", "create", "bq", "btrfs", "size=1GiB"));
+        Ok(_host.Vessel("launch", "busybox", "q1", "--storage", "bq", "--network", "none"));
+        Ok(_host.Vessel("stop", "q1", "--force"));
+        Ok(_host.Vessel("config", "device", "add", "q1", "root", "disk", "path=/", "pool=bq", "size=20MiB"));
+        Ok(_host.Vessel("start", "q1"));
+
+        var full = Exec("q1", "dd if=/dev/zero of=/root/big bs=1M count=40 && sync");
+        Assert.NotEqual(0, full.ExitCode);
+        Assert.Contains("quota", full.Stderr + full.Stdout, StringComparison.OrdinalIgnoreCase);
+        Ok(Exec("q1", "rm /root/big && sync && echo small > /root/small"));
+
+        Ok(_host.Vessel("delete", "--force", "q1"));
+        Ok(_host.Vessel("storage", "delete", "bq"));
+        Assert.False(File.Exists(LoopFile("bq")));
+    }
+
+    [Theory]
+    [InlineData("size=1MiB", "size: 1MiB is out of range; a btrfs pool is 256MiB to 16TiB")]
+    [InlineData("source=/dev/vessel-no-such-disk", "source: \"/dev/vessel-no-such-disk\" does not exist")]
+    [InlineData("compression=zstd", "compression: unknown btrfs pool setting")]
+    public void BadPoolInput_IsA400_AndNothingIsMade(string setting, string message)
+    {
+        var result = _host.Vessel("storage", "create", "bad", "btrfs", setting);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(message, result.Stderr);
+        Assert.False(File.Exists(LoopFile("bad")));
+        Assert.False(Directory.Exists(MountPoint("bad")));
+        Assert.DoesNotContain("bad", _host.Vessel("storage", "list").Stdout);
+    }
+
+    [Fact]
+    public void ADirectoryNotOnBtrfs_IsRefused_AndARootSizeOnADirPoolToo()
+    {
+        var plain = Path.Combine(_host.Root, "plain");
+        Directory.CreateDirectory(plain);
+
+        var result = _host.Vessel("storage", "create", "bad2", "btrfs", $"source={plain}");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("filesystem, not btrfs", result.Stderr);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(plain));
+        Ok(_host.Vessel("launch", "busybox", "d1", "--network", "none"));
+        Ok(_host.Vessel("stop", "d1", "--force"));
+        var refused = _host.Vessel("config", "device", "add", "d1", "root", "disk", "path=/", "pool=default", "size=1GiB");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("has no quotas; a btrfs pool has", refused.Stderr);
+        Ok(_host.Vessel("delete", "d1"));
+    }
+}
