@@ -113,6 +113,18 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
         Assert.Contains("quota", full.Stderr + full.Stdout, StringComparison.OrdinalIgnoreCase);
         Ok(Exec("q1", "rm /root/big && sync && echo small > /root/small"));
 
+        // A filesystem volume's size is a qgroup limit on its subvolume too, changed while a container uses it.
+        Ok(_host.Vessel("storage", "volume", "create", "bq", "vq", "size=10MiB"));
+        Ok(_host.Vessel("storage", "volume", "attach", "bq", "vq", "q1", "/data"));
+        var over = Exec("q1", "dd if=/dev/zero of=/data/big bs=1M count=20 && sync");
+        Assert.NotEqual(0, over.ExitCode);
+        Assert.Contains("quota", over.Stderr + over.Stdout, StringComparison.OrdinalIgnoreCase);
+        Ok(Exec("q1", "rm /data/big && sync"));
+        Ok(_host.Vessel("storage", "volume", "set", "bq", "vq", "size=40MiB"));
+        Ok(Exec("q1", "dd if=/dev/zero of=/data/big bs=1M count=20 && sync"));
+        Ok(_host.Vessel("storage", "volume", "detach", "bq", "vq", "q1"));
+        Ok(_host.Vessel("storage", "volume", "delete", "bq", "vq"));
+
         Ok(_host.Vessel("delete", "--force", "q1"));
         Ok(_host.Vessel("storage", "delete", "bq"));
         Assert.False(File.Exists(LoopFile("bq")));

@@ -69,7 +69,7 @@ public sealed class StorageVolumeTests : IDisposable
         Refused(_host.Vessel("storage", "volume", "create", "default", "b1", "--type", "tape"), "content_type: \"tape\" is not filesystem or block");
         Refused(_host.Vessel("storage", "volume", "create", "default", "b1", "--type", "block", "size=1000"),
             "config.size: 1000 is not a disk size");
-        Refused(_host.Vessel("storage", "volume", "create", "default", "f1", "size=1GiB"), "the dir pool has no quotas");
+        Refused(_host.Vessel("storage", "volume", "create", "default", "f1", "size=1GiB"), "storage pool \"default\" (dir) has no quotas");
         Refused(_host.Vessel("storage", "volume", "create", "nopool", "v1"), "storage pool \"nopool\" not found");
         Assert.False(Directory.Exists(VolumeDirectory("b1")));
         Assert.False(Directory.Exists(VolumeDirectory("f1")));

@@ -56,11 +56,11 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
         var config = new Dictionary<string, string>(request.Config ?? []);
         foreach (var key in config.Keys.Where(k => k != "size"))
             throw new BadRequestException($"config.{key}: unknown volume key (known: size)");
+        var pool = await pools.GetAsync(poolName, cancellationToken);
         if (contentType == StorageVolume.Block)
             CheckSize(config["size"] = config.GetValueOrDefault("size", DefaultBlockSize));
-        else if (config.ContainsKey("size"))
-            throw new NotSupportedYetException("config.size: a filesystem volume cannot have a size yet: the dir pool has no quotas");
-        var pool = await pools.GetAsync(poolName, cancellationToken);
+        else if (config.TryGetValue("size", out var quota))
+            QuotaOf(pool, quota);
         if (await store.GetVolumeAsync(pool.Name, request.Name!, cancellationToken) is not null)
             throw new ConflictException($"storage volume \"{request.Name}\" already exists in storage pool \"{pool.Name}\"");
         var volume = new StorageVolume
@@ -76,6 +76,8 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
         revert.Add(() => driver.DeleteVolumeAsync(pool, reference, CancellationToken.None));
         if (contentType == StorageVolume.Block)
             Resize(System.IO.Path.Combine(directory, RawDisk), Sizes.Parse("size", config["size"]));
+        else if (config.TryGetValue("size", out var limit))
+            await QuotaOf(pool, limit).SetQuotaAsync(directory, Sizes.Parse("size", limit), cancellationToken);
         await store.CreateVolumeAsync(volume, cancellationToken);
         revert.Success();
         return volume;
@@ -91,7 +93,17 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
             if (key != "size")
                 throw new BadRequestException($"config.{key}: unknown volume key (known: size)");
             if (volume.ContentType != StorageVolume.Block)
-                throw new NotSupportedYetException("config.size: a filesystem volume cannot have a size yet: the dir pool has no quotas");
+            {
+                // A filesystem volume's size is a quota, set or lifted at once, also while containers use it.
+                var pool = await pools.GetAsync(volume.Pool, cancellationToken);
+                await QuotaOf(pool, value ?? "").SetQuotaAsync(await DirectoryAsync(volume, cancellationToken),
+                    value is null ? null : Sizes.Parse("config.size", value), cancellationToken);
+                if (value is null)
+                    config.Remove(key);
+                else
+                    config[key] = value;
+                continue;
+            }
             if (value is null)
                 throw new BadRequestException("config.size: a block volume always has a size");
             var size = CheckSize(value);
@@ -194,6 +206,16 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
 
     private async Task<string> DiskFileAsync(StorageVolume volume, CancellationToken cancellationToken) =>
         System.IO.Path.Combine(await DirectoryAsync(volume, cancellationToken), RawDisk);
+
+    /// <summary>Where a filesystem volume's size is kept: the pool's subvolume quotas (btrfs qgroups); a dir pool has none.</summary>
+    private ISubvolumes QuotaOf(StoragePool pool, string size)
+    {
+        if (size.Length > 0)
+            Sizes.Parse("config.size", size);
+        return pools.Subvolumes(pool)
+            ?? throw new NotSupportedYetException($"config.size: storage pool \"{pool.Name}\" ({pool.Driver}) has no quotas, so a filesystem volume there has no size; " +
+                "use a btrfs pool");
+    }
 
     private static long CheckSize(string value)
     {
