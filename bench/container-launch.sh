@@ -9,7 +9,7 @@
 # The tools take turns within each round, so a load that comes and goes meanwhile hits them alike.
 # crun 1.8 refuses a hybrid cgroup layout (v1 controllers plus /sys/fs/cgroup/unified); there it runs in a
 # mount namespace of its own with the unified hierarchy unmounted, and is left out where even that fails.
-# RUNS=N (default 20) per line. Prints p50 and p99; asserts nothing.
+# RUNS=N (default 20) per line; ONLY=exec measures the exec lines alone. Prints p50 and p99; asserts nothing.
 . "$(dirname "$0")/common.sh"
 ensure_packages runc crun jq busybox-static
 
@@ -117,17 +117,19 @@ rounds() { # rounds STEP TOOL...: RUNS rounds, each tool once per round
 "$vessel" delete warm --force >/dev/null
 runc --root "$runc_root" run --bundle "$oci/true" warm </dev/null
 
-rounds launch "${tools[@]}"
-rounds cycle "${tools[@]}"
-rounds ephemeral vessel
+if [ "${ONLY:-}" != exec ]; then
+    rounds launch "${tools[@]}"
+    rounds cycle "${tools[@]}"
+    rounds ephemeral vessel
+fi
 "$vessel" launch busybox c >/dev/null
 for tool in "${tools[@]:1}"; do "${tool}_do" start-c 0; done
 rounds exec "${tools[@]}"
 rounds version vessel
 
-line() { printf "  %-58s %s\n" "$1" "$(percentiles "$t/$2")"; }
-ratio() { awk -v v="$(percentile "$t/vessel-$2" 50)" -v a="$(percentile "$t/$1-$2" 50)" 'BEGIN {printf "%.2f", v / a}'; }
-has_crun() { [ -s "$t/crun-launch" ]; }
+line() { [ ! -s "$t/$2" ] || printf "  %-58s %s\n" "$1" "$(percentiles "$t/$2")"; }
+ratio() { [ -s "$t/$1-$2" ] || { echo -; return; }; awk -v v="$(percentile "$t/vessel-$2" 50)" -v a="$(percentile "$t/$1-$2" 50)" 'BEGIN {printf "%.2f", v / a}'; }
+has_crun() { [ -s "$t/crun-exec" ]; }
 echo "start-to-exit of each CLI command, $runs runs per line (tools take turns), busybox rootfs, $(nproc) cores"
 echo "runc $(runc --version | awk 'NR==1 {print $3}'), crun $(crun --version | awk 'NR==1 {print $3}') ($crun_how);"
 echo "the anchors run runc spec defaults: no user namespace, read-only root, no seccomp, no console"

@@ -12,7 +12,8 @@ namespace Vessel.Engines.Container;
 public sealed partial class ContainerDriver
 {
     // User first: joining the others needs the capabilities that joining the container's user namespace gives.
-    private static readonly string[] Namespaces = ["user", "mnt", "pid", "uts", "ipc", "net", "cgroup"];
+    // The pid namespace is not joined but born in (SpawnOptions.PidNamespace).
+    private static readonly string[] Namespaces = ["user", "mnt", "uts", "ipc", "net", "cgroup"];
 
     public Task<IExecSession> ExecAsync(InstanceContext context, ExecRequest request, CancellationToken cancellationToken)
     {
@@ -26,22 +27,14 @@ public sealed partial class ContainerDriver
         var root = $"/proc/{state.InitPid}/root";
         var program = Resolve(root, request.Command[0])
             ?? throw new BadRequestException($"command: \"{request.Command[0]}\" not found in the container's PATH");
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return Task.FromResult(StartExec(context, request, state, cgroup, root, program));
-            }
-            catch (LinuxException e) when (e.Errno == Errno.EAGAIN && attempt < 3)
-            {
-                // A spawned child that got stuck before its exec was killed: nothing ran in the container, try again.
-            }
-        }
+        // RawSpawn tries again when a child got stuck before its exec: nothing ran in the container then.
+        return Task.FromResult(StartExec(context, request, state, cgroup, root, program));
     }
 
     private static IExecSession StartExec(InstanceContext context, ExecRequest request, ShimState state, ICgroup cgroup, string root, string program)
     {
         var name = context.Instance.Name;
+        using var pidNamespace = Fds.Open($"/proc/{state.InitPid}/ns/pid");
         var namespaces = new List<SafeFileHandle>();
         var parentEnds = new List<SafeFileHandle>();
         var childEnds = new List<SafeFileHandle>();
@@ -69,35 +62,28 @@ public sealed partial class ContainerDriver
                 fds = [(Fds.Number(stdinRead), 0), (Fds.Number(stdoutWrite), 1), (Fds.Number(stderrWrite), 2)];
             }
 
-            using var child = RawSpawn.Start(new SpawnOptions
-            {
-                Path = program,
-                Arguments = request.Command,
-                Environment = [.. request.FullEnvironment(ContainerEnvironment)],
-                JoinNamespaces = [.. namespaces.Select(Fds.Number)],
-                ForkAfterJoin = true,
-                WaitForRelease = true,
-                NewSession = true,
-                ControllingTerminal = request.Terminal,
-                Fds = fds,
-                WorkingDirectory = request.WorkingDirectory ?? (request.User == 0 ? "/root" : "/"),
-                Capabilities = ContainerInit.DefaultCapabilities,
-                Identity = (request.User, request.Group),
-                NoNewPrivileges = true,
-                SeccompFilter = DockerDefault.Filter(),
-            });
+            // The child enters the container's cgroup itself and execs before Start returns.
+            using var entry = cgroup.OpenEntry();
+            int pid;
             try
             {
-                cgroup.AddProcess(child.Pid); // the fork that execs inherits it
-            }
-            catch
-            {
-                child.Abort();
-                throw;
-            }
-            try
-            {
-                child.WaitForExec();
+                using var child = RawSpawn.Start(entry.AddTo(new SpawnOptions
+                {
+                    Path = program,
+                    Arguments = request.Command,
+                    Environment = [.. request.FullEnvironment(ContainerEnvironment)],
+                    JoinNamespaces = [.. namespaces.Select(Fds.Number)],
+                    PidNamespace = Fds.Number(pidNamespace),
+                    NewSession = true,
+                    ControllingTerminal = request.Terminal,
+                    Fds = fds,
+                    WorkingDirectory = request.WorkingDirectory ?? (request.User == 0 ? "/root" : "/"),
+                    Capabilities = ContainerInit.DefaultCapabilities,
+                    Identity = (request.User, request.Group),
+                    NoNewPrivileges = true,
+                    SeccompFilter = DockerDefault.Filter(),
+                }));
+                pid = child.Pid;
             }
             catch (LinuxException e) when (e.Call.EndsWith(": Execve", StringComparison.Ordinal) || e.Call.EndsWith(": WorkingDirectory", StringComparison.Ordinal)
                 || e.Call.EndsWith(": SetUid", StringComparison.Ordinal) || e.Call.EndsWith(": SetGid", StringComparison.Ordinal))
@@ -106,7 +92,6 @@ public sealed partial class ContainerDriver
             }
             foreach (var end in childEnds)
                 end.Dispose();
-            var pid = child.Pid;
             var exited = Task.Factory.StartNew(() => Processes.WaitForExit(pid), CancellationToken.None,
                 TaskCreationOptions.LongRunning, TaskScheduler.Default);
             return terminal is not null

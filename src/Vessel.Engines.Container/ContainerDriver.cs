@@ -191,7 +191,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
                 return state;
             if (TryReap(shimPid, out var code))
                 return new ShimState { Error = $"vessel-shim exited with {code} before the container started; see {runDirectory}/shim.log" };
-            await Task.Delay(10, cancellationToken);
+            await Task.Delay(1, cancellationToken); // every launch waits here: a 10 ms step cost one ~5 ms on average
         }
         throw new TimeoutException($"the container did not start within {StartTimeout.TotalSeconds} s; see {runDirectory}/shim.log");
     }

@@ -12,4 +12,6 @@ public enum CloneFlags : ulong
     NewUser = 0x10000000,
     NewPid = 0x20000000,
     NewNet = 0x40000000,
+    /// <summary>CLONE_INTO_CGROUP: the child starts in the cgroup2 directory given in clone_args.cgroup.</summary>
+    IntoCgroup = 0x200000000,
 }

@@ -19,6 +19,14 @@ public static unsafe class Fds
     public static SafeFileHandle Open(string path, int flags = 0) =>
         new(LinuxException.ThrowIfFailed(Interop.Open(path, flags | OCloexec, 0b110_000_000), $"open {path}"), ownsHandle: true);
 
+    /// <summary>Makes reads and writes on the fd fail with EAGAIN instead of waiting.</summary>
+    public static void SetNonBlocking(SafeFileHandle handle)
+    {
+        var fd = Number(handle);
+        var flags = LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 3 /* F_GETFL */, 0), $"fcntl {fd}");
+        LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 4 /* F_SETFL */, flags | ONonblock), $"fcntl {fd}");
+    }
+
     /// <summary>Marks an fd close-on-exec, so a peer reading its other end sees EOF once this process execs.</summary>
     public static void SetCloseOnExec(int fd) => LinuxException.ThrowIfFailed(Interop.Fcntl(fd, 2 /* F_SETFD */, 1 /* FD_CLOEXEC */), $"fcntl {fd}");
 

@@ -27,6 +27,10 @@ public static class Processes
         return ExitCode(status);
     }
 
+    /// <summary>A pidfd of the process (pidfd_open): it becomes readable when the process exits, also if it has already.</summary>
+    public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenPidfd(int pid) =>
+        new((nint)LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.PidfdOpen, pid, 0, 0, 0, 0), $"pidfd_open {pid}"), ownsHandle: true);
+
     /// <summary>Reaps the child if it has exited, without waiting; false while it runs (or is not our child).</summary>
     public static bool TryReap(int pid, out int exitCode)
     {

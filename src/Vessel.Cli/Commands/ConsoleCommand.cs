@@ -34,7 +34,7 @@ internal static class ConsoleCommand
         await output;
     }
 
-    private static async Task PrintAsync(ClientWebSocket socket)
+    private static async Task PrintAsync(WebSocket socket)
     {
         var stdout = Console.OpenStandardOutput();
         var buffer = new byte[16384];
@@ -56,7 +56,7 @@ internal static class ConsoleCommand
     }
 
     /// <summary>Sends stdin until it ends or, on a terminal, until Ctrl+a q.</summary>
-    private static async Task TypeAsync(ClientWebSocket socket, bool interactive)
+    private static async Task TypeAsync(WebSocket socket, bool interactive)
     {
         var stdin = Console.OpenStandardInput();
         var buffer = new byte[4096];

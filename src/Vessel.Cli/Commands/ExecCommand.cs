@@ -78,7 +78,7 @@ internal static class ExecCommand
         : throw new UsageException($"{option}: \"{text}\" is not a numeric id");
 
     /// <summary>Streams our stdin to the command; an empty stdin message says end-of-file.</summary>
-    private sealed class InputSender(ClientWebSocket socket) : IDisposable
+    private sealed class InputSender(WebSocket socket) : IDisposable
     {
         private readonly SemaphoreSlim _send = new(1, 1);
         private bool _ended;

@@ -74,6 +74,13 @@ internal sealed partial class CgroupV1(string path, IReadOnlyDictionary<string, 
             CgroupFile.Write(directory, "cgroup.procs", pid);
     }
 
+    public CgroupEntry OpenEntry()
+    {
+        // A hybrid host's cgroup2 hierarchy has no tasks file: the process is cloned into it.
+        var unified = mounts.TryGetValue(Cgroup.Unified, out var mount) ? IOPath.Join(mount, Path) : null;
+        return new CgroupEntry(unified, Directories().Where(directory => directory != unified));
+    }
+
     public IReadOnlyList<int> Processes() =>
         [.. Directories().Where(Directory.Exists).SelectMany(CgroupFile.ReadPids).Distinct().Order()];
 

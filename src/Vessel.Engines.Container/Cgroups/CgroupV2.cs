@@ -38,6 +38,8 @@ internal sealed partial class CgroupV2(string path, string root, CgroupTimings t
 
     public void AddProcess(int pid) => CgroupFile.Write(_directory, "cgroup.procs", pid);
 
+    public CgroupEntry OpenEntry() => new(_directory, []);
+
     public IReadOnlyList<int> Processes() =>
         Directory.Exists(_directory) ? [.. CgroupFile.ReadPids(_directory).Distinct().Order()] : [];
 

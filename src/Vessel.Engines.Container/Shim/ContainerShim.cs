@@ -10,8 +10,8 @@ namespace Vessel.Engines.Container.Shim;
 
 /// <summary>
 /// The per-container supervisor (vessel-shim run DIR). It starts the container's init as its own child in
-/// new namespaces, holds the console pty and its log, serves console.sock, records how the init ended in
-/// state.json and then exits. It runs in its own session, so the daemon may die and come back meanwhile.
+/// new namespaces, holds the console pty and its log, serves console.sock (all on its one thread), records how
+/// the init ended in state.json and then exits. It runs in its own session, so the daemon may die and come back meanwhile.
 /// </summary>
 public static class ContainerShim
 {
@@ -38,6 +38,12 @@ public static class ContainerShim
 
             using var console = new ConsoleRelay(master, spec.ConsoleLog, ConsoleLogLimit);
             console.Start(Path.Combine(runDirectory, ConsoleSocket));
+            using (var exited = Processes.OpenPidfd(initPid))
+            {
+                // From here on the shim relays, for as long as the container runs: give back what starting took.
+                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                console.RunUntil(exited);
+            }
             var exitCode = Processes.WaitForExit(initPid);
             WriteState(statePath, new ShimState { ShimPid = Environment.ProcessId, InitPid = initPid, InitStartTime = startTime, ExitCode = exitCode });
             File.Delete(Path.Combine(runDirectory, ConsoleSocket));
@@ -63,8 +69,9 @@ public static class ContainerShim
         var slaveFd = Fds.Number(slave);
         SpawnedProcess child;
         using (statusWrite)
+        using (var cgroup = Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect()).OpenEntry())
         {
-            child = RawSpawn.Start(new SpawnOptions
+            child = RawSpawn.Start(cgroup.AddTo(new SpawnOptions
             {
                 Path = "/proc/self/exe",
                 ExecFd = Fds.Number(self),
@@ -75,7 +82,7 @@ public static class ContainerShim
                 NewSession = true,
                 ControllingTerminal = true,
                 Fds = [(slaveFd, 0), (slaveFd, 1), (slaveFd, 2), (Fds.Number(specFile), ContainerInit.SpecFd), (Fds.Number(statusWrite), ContainerInit.StatusFd)],
-            });
+            }));
         }
         using (child)
         {
@@ -86,7 +93,6 @@ public static class ContainerShim
                     File.WriteAllText($"/proc/{child.Pid}/uid_map", spec.Idmap.MapLine);
                     File.WriteAllText($"/proc/{child.Pid}/gid_map", spec.Idmap.MapLine);
                 }
-                Cgroup.Open(spec.CgroupPath, CgroupDetector.Detect()).AddProcess(child.Pid);
                 ContainerNics.CreateAsync(child.Pid, spec.Nics, CancellationToken.None).GetAwaiter().GetResult();
                 ContainerNics.ConfigureAsync(child.Pid, spec.Nics, atStart: true, CancellationToken.None).GetAwaiter().GetResult();
             }

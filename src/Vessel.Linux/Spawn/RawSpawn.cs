@@ -17,14 +17,17 @@ public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
     private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, MountAttach = 1, MountDetach = 2;
-    private const ulong ClonePARENT = 0x8000;
+    private const int CloneNewPid = 0x20000000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
-    private const int MaxNamespaces = 8, MaxFds = 8, ScratchFdBase = 100;
+    private const int MaxNamespaces = 8, MaxFds = 8, MaxCgroupTasks = 12, ScratchFdBase = 100;
     internal const int ReadyStep = -1;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
     private const int Attempts = 3;
 
     private static readonly Lock Gate = new();
+    // This process's pid namespace, for the thread to go back to after a clone into another one.
+    private static readonly Lazy<int> OwnPidNamespace = new(() =>
+        (int)LinuxException.ThrowIfFailed(Interop.Open("/proc/self/ns/pid", OCloexec, 0), "open /proc/self/ns/pid"));
     private static readonly nint Libc = NativeLibrary.Load("libc.so.6");
     private static readonly nint SyscallAddress = NativeLibrary.GetExport(Libc, "syscall");
     private static readonly delegate* unmanaged<int*> ErrnoLocation =
@@ -36,10 +39,11 @@ public static unsafe class RawSpawn
     private struct Plan
     {
         public int ReleaseFd, ReleaseWriteFd, ErrorFd, ErrorReadFd;
+        public int CgroupTaskCount;
+        public fixed int CgroupTasks[MaxCgroupTasks];
         public int NamespaceCount;
         public fixed int Namespaces[MaxNamespaces];
-        public int ForkAfterJoin;
-        public fixed ulong ForkArgs[11];
+        public int PidNamespace, OwnPidNamespace;
         public int NewSession, ControllingTerminal;
         public int FdCount;
         public fixed int FdSources[MaxFds];
@@ -59,7 +63,7 @@ public static unsafe class RawSpawn
         public byte** Argv;
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
-            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose, SysClone3,
+            SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose,
             SysRtSigaction, SysRtSigprocmask, SysMkdirat, SysMoveMount, SysUmount2;
     }
 
@@ -88,8 +92,11 @@ public static unsafe class RawSpawn
 
     private static SpawnedProcess Clone(SpawnOptions options)
     {
-        if (options.JoinNamespaces.Count > MaxNamespaces || options.Fds.Count > MaxFds)
-            throw new ArgumentException($"at most {MaxNamespaces} namespaces and {MaxFds} fds can be passed to a spawned child");
+        if (options.JoinNamespaces.Count > MaxNamespaces || options.Fds.Count > MaxFds || options.CgroupTaskFds.Count > MaxCgroupTasks)
+        {
+            throw new ArgumentException(
+                $"at most {MaxNamespaces} namespaces, {MaxFds} fds and {MaxCgroupTasks} cgroup tasks files can be passed to a spawned child");
+        }
         foreach (var text in options.Arguments.Concat(options.Environment).Append(options.Path).Append(options.WorkingDirectory ?? ""))
         {
             if (text.Contains('\0', StringComparison.Ordinal))
@@ -114,11 +121,14 @@ public static unsafe class RawSpawn
             plan->ReleaseFd = release.Read;
             plan->ReleaseWriteFd = releaseWrite = release.Write;
         }
+        plan->CgroupTaskCount = options.CgroupTaskFds.Count;
+        for (var i = 0; i < options.CgroupTaskFds.Count; i++)
+            plan->CgroupTasks[i] = options.CgroupTaskFds[i];
         plan->NamespaceCount = options.JoinNamespaces.Count;
         for (var i = 0; i < options.JoinNamespaces.Count; i++)
             plan->Namespaces[i] = options.JoinNamespaces[i];
-        plan->ForkAfterJoin = options.ForkAfterJoin ? 1 : 0;
-        plan->ForkArgs[0] = ClonePARENT; // clone3 refuses an exit_signal with CLONE_PARENT: the child inherits ours
+        plan->PidNamespace = options.PidNamespace;
+        plan->OwnPidNamespace = options.PidNamespace >= 0 ? OwnPidNamespace.Value : -1;
 
         plan->NewSession = options.NewSession ? 1 : 0;
         plan->ControllingTerminal = options.ControllingTerminal ? 1 : 0;
@@ -167,6 +177,11 @@ public static unsafe class RawSpawn
         new Span<ulong>(args, 11).Clear();
         args[0] = (ulong)options.Flags;
         args[4] = Sigchld;
+        if (options.CgroupFd >= 0)
+        {
+            args[0] |= (ulong)CloneFlags.IntoCgroup;
+            args[10] = (ulong)options.CgroupFd;
+        }
 
         long pid = -1;
         for (var attempt = 1; ; attempt++)
@@ -240,7 +255,6 @@ public static unsafe class RawSpawn
         plan->SysExecveat = SyscallNumbers.Execveat;
         plan->SysExitGroup = SyscallNumbers.ExitGroup;
         plan->SysClose = SyscallNumbers.Close;
-        plan->SysClone3 = SyscallNumbers.Clone3;
         plan->SysMkdirat = SyscallNumbers.Mkdirat;
         plan->SysMoveMount = SyscallNumbers.MoveMount;
         plan->SysUmount2 = SyscallNumbers.Umount2;
@@ -255,11 +269,21 @@ public static unsafe class RawSpawn
     private static long CloneAndExec(Plan* p, ulong* cloneArgs, long clone3)
     {
         var sys = (delegate* unmanaged[SuppressGCTransition]<long, nint, nint, nint, nint, nint, nint, long>)SyscallAddress;
+        // setns of a pid namespace changes where this thread's children are born, nothing else, and only for this thread.
+        if (p->PidNamespace >= 0 && sys(p->SysSetns, p->PidNamespace, CloneNewPid, 0, 0, 0, 0) < 0)
+        {
+            Marshal.SetLastSystemError(*p->Errno);
+            return -1;
+        }
         var pid = sys(clone3, (nint)cloneArgs, 88, 0, 0, 0, 0);
         if (pid != 0)
         {
             if (pid < 0)
                 Marshal.SetLastSystemError(*p->Errno);
+            // Going back to our own (active) pid namespace is always allowed; a thread left behind would start every
+            // later child, a VM's QEMU or another container's shim, inside this container.
+            if (p->PidNamespace >= 0 && sys(p->SysSetns, p->OwnPidNamespace, CloneNewPid, 0, 0, 0, 0) < 0)
+                Environment.FailFast("setns back to vesseld's own pid namespace failed");
             return pid;
         }
 
@@ -272,6 +296,7 @@ public static unsafe class RawSpawn
         sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0); // alive: the parent knows the clone took
         byte go;
         byte nul = 0;
+        byte self = (byte)'0';
         int* scratch = stackalloc int[MaxFds];
         uint* capHeader = stackalloc uint[2];
         uint* capData = stackalloc uint[6];
@@ -291,26 +316,17 @@ public static unsafe class RawSpawn
                 sys(p->SysExitGroup, 126, 0, 0, 0, 0, 0); // the parent gave up on us
             sys(p->SysClose, p->ReleaseFd, 0, 0, 0, 0, 0);
         }
+        step = 15;
+        for (var i = 0; i < p->CgroupTaskCount; i++)
+        {
+            if (sys(p->SysWrite, p->CgroupTasks[i], (nint)(&self), 1, 0, 0, 0) < 0)
+                goto fail;
+        }
         step = 2;
         for (var i = 0; i < p->NamespaceCount; i++)
         {
             if (sys(p->SysSetns, p->Namespaces[i], 0, 0, 0, 0, 0) < 0)
                 goto fail;
-        }
-        if (p->ForkAfterJoin != 0)
-        {
-            step = 15;
-            r = sys(p->SysClone3, (nint)p->ForkArgs, 88, 0, 0, 0, 0);
-            if (r < 0)
-                goto fail;
-            if (r > 0)
-            {
-                // The intermediate: tell the parent who carries on, then leave.
-                report[0] = 0;
-                report[1] = (int)r;
-                sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0);
-                sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
-            }
         }
         step = 3;
         if (p->NewSession != 0 && sys(p->SysSetsid, 0, 0, 0, 0, 0, 0) < 0)

@@ -18,17 +18,26 @@ public sealed record SpawnOptions
 
     /// <summary>Namespaces to create (CLONE_NEW*).</summary>
     public CloneFlags Flags { get; init; }
+    /// <summary>A cgroup2 directory fd the child starts in (clone3's CLONE_INTO_CGROUP); -1 leaves it in ours.</summary>
+    public int CgroupFd { get; init; } = -1;
+    /// <summary>
+    /// A pid namespace (from /proc/PID/ns/pid) the child is born in: the calling thread enters it for the clone alone.
+    /// setns into a pid namespace places only the caller's later children in it, so joining it in the child is no use.
+    /// </summary>
+    public int PidNamespace { get; init; } = -1;
     /// <summary>The child blocks before anything else until <see cref="SpawnedProcess.Release"/>, so the parent
     /// can write its uid/gid maps or move it into cgroups.</summary>
     public bool WaitForRelease { get; init; }
 
+    /// <summary>
+    /// Open v1 "tasks" files: the child writes "0" (itself) to each. A thread moving itself skips the kernel's global
+    /// cgroup_threadgroup_rwsem, whose write lock waits out an RCU grace period (~6 ms here) when another process
+    /// writes a pid to cgroup.procs. The child has one thread, so the thread is the process.
+    /// </summary>
+    public IReadOnlyList<int> CgroupTaskFds { get; init; } = [];
+
     /// <summary>Namespace fds (from /proc/PID/ns/*) to join with setns, in this order (user first).</summary>
     public IReadOnlyList<int> JoinNamespaces { get; init; } = [];
-    /// <summary>
-    /// After joining, fork once more (CLONE_PARENT, so the new process is still this process's child) and let the
-    /// fork carry on: setns into a pid namespace only places the caller's children in it, as runc's exec does.
-    /// </summary>
-    public bool ForkAfterJoin { get; init; }
     public bool NewSession { get; init; }
     /// <summary>Make fd 0, a terminal, the controlling terminal (needs NewSession).</summary>
     public bool ControllingTerminal { get; init; }

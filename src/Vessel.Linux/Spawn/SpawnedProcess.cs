@@ -15,8 +15,7 @@ public sealed class SpawnedProcess : IDisposable
         _path = path;
     }
 
-    /// <summary>The process that execs: the child, or with ForkAfterJoin the child's fork once WaitForExec returned.</summary>
-    public int Pid { get; private set; }
+    public int Pid { get; }
 
     // Between release and exec a child makes a few system calls: seconds mean it is stuck (a copy taken while a GC had
     // the runtime's threads stopped waits for that GC forever at its first safepoint check).
@@ -42,13 +41,6 @@ public sealed class SpawnedProcess : IDisposable
         Release();
         var report = stackalloc int[2];
         var got = NextReport(report);
-        if (got == 8 && report[0] == 0)
-        {
-            // ForkAfterJoin: the intermediate named its fork and exited; from now on the fork is the process.
-            Interop.Waitpid(Pid, out _, 0);
-            Pid = report[1];
-            got = NextReport(report);
-        }
         Interop.Close(_errorFd);
         _errorFd = -1;
         if (got == 8)
@@ -149,7 +141,7 @@ internal enum ChildStep
     NoNewPrivileges,
     Seccomp,
     Execve,
-    ForkAfterJoin,
+    JoinCgroup,
     MakeDirectory,
     MoveMount,
     Unmount,

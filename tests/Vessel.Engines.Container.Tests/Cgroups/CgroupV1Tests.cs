@@ -223,6 +223,24 @@ public sealed class CgroupV1Tests : IDisposable
     }
 
     [Fact]
+    public void OpenEntry_Hybrid_TasksOfEveryV1HierarchyAndTheUnifiedDirectory()
+    {
+        var unified = Path.Join(Path.GetDirectoryName(_tree.Layout.V1Mounts["cpu"]), "unified");
+        Directory.CreateDirectory(Path.Join(unified, Web1));
+        var hybrid = _tree.Layout with { Version = Vessel.Linux.CgroupVersion.Hybrid, UnifiedMount = unified };
+        _tree.AddCgroup(Web1);
+
+        using var entry = Cgroup.Open(Web1, hybrid).OpenEntry();
+        var options = entry.AddTo(new Vessel.Linux.Spawn.SpawnOptions { Path = "/bin/true", Arguments = ["true"] });
+
+        Assert.Equal(Path.Join(unified, Web1), Target(options.CgroupFd));
+        Assert.Equal(_tree.Layout.V1Mounts.Values.Select(mount => Path.Join(mount, Web1, "tasks")).Order(),
+            options.CgroupTaskFds.Select(Target).Order());
+    }
+
+    private static string Target(int fd) => File.ResolveLinkTarget($"/proc/self/fd/{fd}", false)!.ToString();
+
+    [Fact]
     public void Processes_SpreadOverHierarchies_AreMergedInOrder()
     {
         var cgroup = Open();

@@ -228,6 +228,16 @@ public sealed class CgroupV2Tests : IDisposable
     }
 
     [Fact]
+    public void OpenEntry_ClonesIntoTheDirectory()
+    {
+        using var entry = Open().OpenEntry();
+        var options = entry.AddTo(new Vessel.Linux.Spawn.SpawnOptions { Path = "/bin/true", Arguments = ["true"] });
+
+        Assert.Equal(Path.Join(_tree.Root, Web1), File.ResolveLinkTarget($"/proc/self/fd/{options.CgroupFd}", false)!.ToString());
+        Assert.Empty(options.CgroupTaskFds);
+    }
+
+    [Fact]
     public void KillAll_WithCgroupKill_WritesIt()
     {
         Open().KillAll();

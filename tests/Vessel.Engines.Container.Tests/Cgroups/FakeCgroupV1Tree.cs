@@ -57,7 +57,7 @@ internal sealed class FakeCgroupV1Tree : IDisposable
         if (Directory.Exists(directory))
             return;
         Directory.CreateDirectory(directory);
-        var files = new Dictionary<string, string> { ["cgroup.procs"] = "" };
+        var files = new Dictionary<string, string> { ["cgroup.procs"] = "", ["tasks"] = "" };
         switch (controller)
         {
             case "cpu":

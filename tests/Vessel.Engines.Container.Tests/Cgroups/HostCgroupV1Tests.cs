@@ -94,6 +94,35 @@ public sealed class HostCgroupV1Tests : IDisposable
     }
 
     [RootV1Fact]
+    public void OpenEntry_SpawnedProcess_StartsInEveryHierarchy()
+    {
+        var cgroup = NewCgroup();
+        var (read, write) = Vessel.Linux.Fds.Pipe();
+        int pid;
+        using (write)
+        using (var entry = cgroup.OpenEntry())
+        {
+            using var child = Vessel.Linux.Spawn.RawSpawn.Start(entry.AddTo(new Vessel.Linux.Spawn.SpawnOptions
+            {
+                Path = "/bin/cat", Arguments = ["cat", "/proc/self/cgroup"], Fds = [(Vessel.Linux.Fds.Number(write), 1)],
+            }));
+            pid = child.Pid;
+        }
+        string output;
+        using (var reader = new StreamReader(new FileStream(read, FileAccess.Read)))
+            output = reader.ReadToEnd();
+        Assert.Equal(0, Vessel.Linux.Processes.WaitForExit(pid));
+
+        // Lines are ID:CONTROLLERS:PATH; "0::" is the cgroup2 hierarchy of a hybrid host.
+        var paths = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.Split(':', 3))
+            .ToDictionary(fields => fields[1], fields => fields[2]);
+        foreach (var controller in HostCgroups.Layout.V1Mounts.Keys.Intersect(["cpu", "cpuacct", "cpuset", "memory", "pids", "blkio", "devices", "freezer"]))
+            Assert.Equal("/" + cgroup.Path, paths.First(p => p.Key.Split(',').Contains(controller)).Value);
+        if (HostCgroups.Layout.UnifiedMount is not null)
+            Assert.Equal("/" + cgroup.Path, paths[""]);
+    }
+
+    [RootV1Fact]
     public void PidsLimit_ForkingShell_CannotPassIt()
     {
         var cgroup = NewCgroup();

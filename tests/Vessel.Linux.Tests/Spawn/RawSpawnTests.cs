@@ -120,6 +120,51 @@ public sealed class RawSpawnTests
     }
 
     [Fact]
+    public void PidNamespace_ChildIsBornInIt_AndLaterChildrenAreNot()
+    {
+        var (read, write) = Fds.Pipe();
+        using var holder = RawSpawn.Start(Shell("echo ready; exec sleep 30") with { Flags = CloneFlags.NewPid, Fds = [(Fds.Number(write), 1)] });
+        write.Dispose();
+        try
+        {
+            using (var ready = new StreamReader(new FileStream(read, FileAccess.Read)))
+                Assert.Equal("ready", ready.ReadLine());
+            using var pid = Fds.Open($"/proc/{holder.Pid}/ns/pid");
+
+            var (_, inside) = Run(Shell("echo $$") with { PidNamespace = Fds.Number(pid) });
+            var (_, after) = Run(Shell("readlink /proc/self/ns/pid"));
+
+            Assert.Equal("2\n", inside); // the holder is 1
+            Assert.Equal(new FileInfo("/proc/self/ns/pid").LinkTarget + "\n", after);
+        }
+        finally
+        {
+            Processes.Kill(holder.Pid, 9);
+            Processes.WaitForExit(holder.Pid);
+        }
+    }
+
+    [Fact]
+    public void CgroupTaskFds_ChildWritesItselfToEach()
+    {
+        var tasks = Path.Combine(Path.GetTempPath(), $"vessel-spawn-tasks-{Guid.NewGuid():N}");
+        File.WriteAllText(tasks, "");
+        try
+        {
+            using var file = Fds.Open(tasks, 1 /* O_WRONLY */);
+
+            var (code, _) = Run(new SpawnOptions { Path = "/bin/true", Arguments = ["true"], CgroupTaskFds = [Fds.Number(file)] });
+
+            Assert.Equal(0, code);
+            Assert.Equal("0", File.ReadAllText(tasks)); // on cgroupfs, "0" is the writer itself
+        }
+        finally
+        {
+            File.Delete(tasks);
+        }
+    }
+
+    [Fact]
     public void IdentityAndCapabilities_AreAppliedBeforeExec()
     {
         var (_, asUser) = Run(Shell("id -u; id -G; grep -E '^Cap(Eff|Bnd)' /proc/self/status") with
