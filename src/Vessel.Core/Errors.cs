@@ -25,10 +25,12 @@ public sealed class StorageFullException(string message, Exception inner) : Vess
 
     /// <summary>
     /// True for a write that failed for want of space: an IOException carrying ENOSPC or EDQUOT as .NET reports them, or
-    /// the message of a tool (cp, tar, qemu-img) that said so.
+    /// the message of a tool (cp, tar, qemu-img) that said so. GNU tar reports a short write ("Wrote only 8704 of 10240
+    /// bytes") without the errno, and a disk gives a short write only when it is full.
     /// </summary>
     public static bool IsCause(Exception e) =>
         e is not StorageFullException &&
         (e is IOException { HResult: NoSpace or QuotaExceeded } ||
-         e.Message.Contains("No space left on device", StringComparison.Ordinal) || e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal));
+         e.Message.Contains("No space left on device", StringComparison.Ordinal) || e.Message.Contains("Disk quota exceeded", StringComparison.Ordinal) ||
+         System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"tar: .*: Wrote only \d+ of \d+ bytes"));
 }
