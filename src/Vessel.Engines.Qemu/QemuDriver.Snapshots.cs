@@ -105,12 +105,15 @@ public sealed partial class QemuDriver
     /// </summary>
     public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
     {
-        if (snapshot is not null)
-            throw new NotSupportedYetException("copying a virtual machine from a snapshot is not supported yet; copy the stopped machine");
         var disk = VmImages.RootDiskPath(source.RootVolumePath);
         if (!File.Exists(disk))
         {
             await CreateAsync(context, cancellationToken); // a kernel-only VM has nothing of its own to copy
+            return;
+        }
+        if (snapshot is not null)
+        {
+            await CopySnapshotAsync(context, disk, snapshot, cancellationToken);
             return;
         }
         if (RunningState(PathsOf(source)) is not null)
@@ -121,6 +124,19 @@ public sealed partial class QemuDriver
         if (code != 0)
             throw new VesselException(500, $"copying the disk of {source.Instance.Name} failed: {output.Trim()}");
         await DropInternalSnapshotsAsync(copy, cancellationToken);
+    }
+
+    /// <summary>
+    /// The disk as the snapshot holds it, written as a new overlay over the image (only what differs from it). A snapshot's
+    /// clusters never change, so the source may be running (-U: read without its lock).
+    /// </summary>
+    private async Task CopySnapshotAsync(InstanceContext context, string disk, string snapshot, CancellationToken cancellationToken)
+    {
+        var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
+            ?? throw new BadRequestException("the virtual machine's image has no disk to back the copy");
+        Directory.CreateDirectory(context.RootVolumePath);
+        await QemuImgAsync(["convert", "-U", "-f", "qcow2", "-O", "qcow2", "-l", $"snapshot.name={snapshot}", "-B", backing, "-F", format,
+            disk, VmImages.RootDiskPath(context.RootVolumePath)], cancellationToken, TimeSpan.FromMinutes(30));
     }
 
     /// <summary>Deletes every internal snapshot of a qcow2 file (a copy's or an import's that the store does not know).</summary>

@@ -48,6 +48,30 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
+    public void CopyOfAVmSnapshot_HoldsTheDiskAsTheSnapshotHadIt_AlsoWhileTheSourceRuns()
+    {
+        var raw = Path.Combine(_host.Root, "disk.raw");
+        File.WriteAllBytes(raw, new byte[8 << 20]);
+        Ok(_host.Vessel("image", "import", raw, "--vm", "--alias", "blank"));
+        Ok(_host.Vessel("launch", "blank", "v1", "--vm", "--network", "none")); // SeaBIOS finds nothing to boot: fine here
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        var disk = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "v1", "root.qcow2");
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 1M 64k", disk));
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 1M 64k", disk));
+        Ok(_host.Vessel("start", "v1"));
+
+        Ok(_host.Vessel("copy", "v1/s1", "v2"));
+
+        var copy = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "v2", "root.qcow2");
+        Ok(_host.Run("qemu-io", "-c", "read -P 0x5a 1M 64k", copy));
+        Assert.Contains("backing file: ", _host.Run("qemu-img", "info", copy).Stdout, StringComparison.Ordinal);
+        Assert.Equal("[]", _host.Vessel("snapshot", "list", "v2", "--format", "json").Stdout.Trim());
+        Ok(_host.Vessel("delete", "--force", "v1"));
+        Ok(_host.Vessel("delete", "v2"));
+    }
+
+    [Fact]
     public void VmBadInput_IsRefused()
     {
         var tooBig = _host.Vessel("launch", "busybox", "vm2", "--vm", "-c", "limits.memory=100TiB");
