@@ -67,6 +67,7 @@ public sealed partial class QemuDriver
             await KillAndWaitAsync(state);
         await ReleaseAgentAsync(name);
         RemoveRunFiles(paths);
+        TrimConsoleLog(paths);
     }
 
     private static async Task KillAndWaitAsync(QemuState state)

@@ -166,6 +166,67 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         await driver.DeleteAsync(context, CancellationToken.None);
     }
 
+    /// <summary>Typed on a busybox shell: prints 3,000 lines of 60 bytes (180 KB), then vessel-done-TAG-2.</summary>
+    private static byte[] PrintLines(string tag) => Encoding.ASCII.GetBytes(
+        $"i=0; while [ $i -lt 3000 ]; do echo \"vessel-log-{tag}-$i .........................................\"; i=$((i+1)); done; echo vessel-done-{tag}-$((1+1))\n");
+
+    [Fact]
+    public async Task ConsoleLog_GuestPrintsPastTheLimit_StaysBoundedWithTheLatestLines_AlsoWhenItGrewWithoutADaemon()
+    {
+        const long Limit = 64 << 10;
+        var driver = new QemuDriver(consoleLogLimit: Limit);
+        var context = fixture.Context("vm-log");
+        var log = context.ConsoleLog;
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        QemuDriver? adopter = null;
+        try
+        {
+            await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+            await using (var console = await driver.AttachConsoleAsync(context, CancellationToken.None))
+            {
+                _ = console.CopyToAsync(Stream.Null); // an attached client that reads, as vessel console does
+                await WaitForConsoleAsync(driver, context, "/ # ", Stopwatch.StartNew());
+                var clock = Stopwatch.StartNew();
+                await console.WriteAsync(PrintLines("a"));
+                await WaitForConsoleAsync(driver, context, "vessel-done-a-2", clock);
+                output.WriteLine($"the guest printed 180 KB on its serial console in {clock.ElapsedMilliseconds} ms");
+                while (new FileInfo(log).Length > Limit && clock.Elapsed < TimeSpan.FromSeconds(40))
+                    await Task.Delay(50); // the next watch tick cuts it
+                var kept = await driver.ReadConsoleLogAsync(context, CancellationToken.None);
+                Assert.InRange(new FileInfo(log).Length, 1, Limit);
+                Assert.Contains("vessel-log-a-2999 .", kept, StringComparison.Ordinal);
+                Assert.DoesNotContain("vessel-log-a-0 .", kept, StringComparison.Ordinal);
+
+                // The daemon dies (no driver watches the VM); the guest goes on printing and QEMU keeps writing the log.
+                await driver.ReleaseAsync(context.Instance.Name);
+                clock.Restart();
+                await console.WriteAsync(PrintLines("b"));
+                await WaitForConsoleAsync(driver, context, "vessel-done-b-2", clock);
+                Assert.True(new FileInfo(log).Length > Limit, $"{new FileInfo(log).Length} bytes");
+            }
+
+            // A restarted daemon adopts the VM and cuts the log at once; the console still answers.
+            adopter = new QemuDriver(consoleLogLimit: Limit);
+            Assert.Equal(InstanceStatus.Running, (await adopter.GetStateAsync(context, CancellationToken.None)).Status);
+            Assert.InRange(new FileInfo(log).Length, 1, Limit);
+            var after = await adopter.ReadConsoleLogAsync(context, CancellationToken.None);
+            Assert.Contains("vessel-log-b-2999 .", after, StringComparison.Ordinal);
+            Assert.DoesNotContain("vessel-log-a-2999 .", after, StringComparison.Ordinal);
+            await using (var console = await adopter.AttachConsoleAsync(context, CancellationToken.None))
+            {
+                await console.WriteAsync(Encoding.ASCII.GetBytes("echo vessel-after-$((2+3))\n"));
+                await WaitForConsoleAsync(adopter, context, "vessel-after-5", Stopwatch.StartNew());
+            }
+        }
+        finally
+        {
+            await (adopter ?? driver).StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
+        }
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
     [Fact]
     public async Task Start_MemoryBeyondHost_RefusedBeforeQemuRuns()
     {
