@@ -7,7 +7,7 @@ using Vessel.Core.Drivers;
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Nic hotplug over QMP. Every nic sits on a PCIe root port of its own (QemuCommandLine makes
+/// Nic hotplug over QMP (and the unplug wait vCPUs share). Every nic sits on a PCIe root port of its own (QemuCommandLine makes
 /// <see cref="QemuCommandLine.HotplugPorts"/> of them), which is what lets the guest's pciehp take one in or out.
 /// </summary>
 public sealed partial class QemuDriver
@@ -44,15 +44,7 @@ public sealed partial class QemuDriver
     {
         RefuseWithoutHotplug(context, nic, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var id = QemuCommandLine.NicId(nic);
-        await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
-        var deadline = DateTime.UtcNow + UnplugWait;
-        while (await HasPeripheralAsync(vm, id, cancellationToken))
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new VesselException(409, $"the guest in {context.Instance.Name} did not release {nic.Device} within {UnplugWait.TotalSeconds:0} s");
-            await Task.Delay(100, cancellationToken);
-        }
+        await UnplugAsync(vm, QemuCommandLine.NicId(nic), nic.Device, cancellationToken);
         await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
     }
 
@@ -61,6 +53,19 @@ public sealed partial class QemuDriver
         var machine = QemuMachine.For(context.Instance.Architecture, context.Instance.Config);
         if (!machine.Pci)
             throw new NotSupportedYetException($"a {machine.Name} machine has no hotplug: {nic.Device} cannot be {change} \"{context.Instance.Name}\" while it runs; stop it first");
+    }
+
+    /// <summary>Asks the guest to release a device (device_del: PCIe or ACPI hot-unplug) and waits until QEMU has removed it.</summary>
+    private static async Task UnplugAsync(Vm vm, string id, string what, CancellationToken cancellationToken)
+    {
+        await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
+        var deadline = DateTime.UtcNow + UnplugWait;
+        while (await HasPeripheralAsync(vm, id, cancellationToken))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new VesselException(409, $"the guest in {vm.Name} did not release {what} within {UnplugWait.TotalSeconds:0} s");
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)

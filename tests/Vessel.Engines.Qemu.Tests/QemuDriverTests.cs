@@ -45,6 +45,9 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         return found;
     }
 
+    private static InstanceContext WithConfig(InstanceContext context, string key, string value) =>
+        context with { Instance = context.Instance with { Config = new Dictionary<string, string>(context.Instance.Config) { [key] = value } } };
+
     private static List<string> SocketsIn(string directory) =>
         Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*.sock")] : [];
 
@@ -126,6 +129,9 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         var nic = new NicAttachment("eth1", "eth1", "vsbr0", "10:66:6a:01:02:03", 1500, "vstapmicro");
         var hotplug = await Assert.ThrowsAsync<NotSupportedYetException>(() => driver.AttachNicAsync(context, nic, CancellationToken.None));
         Assert.Equal("a microvm machine has no hotplug: eth1 cannot be added to \"vm-micro\" while it runs; stop it first", hotplug.Message);
+        var cpus = await Assert.ThrowsAsync<NotSupportedYetException>(() =>
+            driver.ApplyConfigAsync(WithConfig(context, "limits.cpu", "2"), context.Instance.Config, CancellationToken.None));
+        Assert.Equal("limits.cpu cannot change while a virtual machine on a microvm machine runs (only q35 has vCPU hotplug); stop it first", cpus.Message);
 
         await driver.StopAsync(context, TimeSpan.FromSeconds(20), force: false, CancellationToken.None);
         Assert.Contains("power button pressed", await driver.ReadConsoleLogAsync(context, CancellationToken.None));
@@ -224,6 +230,49 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
             await (adopter ?? driver).StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
         }
         Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task LimitsCpu_OnARunningQ35Vm_HotplugsAVcpuTheGuestOnlines_AndTakesItOutAgain()
+    {
+        if (Environment.ProcessorCount < 2)
+            throw new InvalidOperationException("vCPU hotplug needs a host with two CPUs or more (limits.cpu is at most the host's CPUs)");
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-cpus", new() { ["limits.memory"] = "256MiB", ["limits.cpu"] = "1" });
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        try
+        {
+            await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+            await using var console = await driver.AttachConsoleAsync(context, CancellationToken.None);
+            _ = console.CopyToAsync(Stream.Null);
+            await WaitForConsoleAsync(driver, context, "/ # ", Stopwatch.StartNew());
+
+            async Task<TimeSpan> SetCpusAsync(string count, string online, string tag)
+            {
+                var previous = context.Instance.Config;
+                context = WithConfig(context, "limits.cpu", count);
+                var clock = Stopwatch.StartNew();
+                await driver.ApplyConfigAsync(context, previous, CancellationToken.None);
+                await console.WriteAsync(Encoding.ASCII.GetBytes(
+                    $"while [ $(cat /sys/devices/system/cpu/online) != {online} ]; do sleep 0.05; done; echo vessel-{tag}-$(nproc)-$(cat /sys/devices/system/cpu/online)\n"));
+                await WaitForConsoleAsync(driver, context, $"vessel-{tag}-{count}-{online}\r", clock);
+                return clock.Elapsed;
+            }
+
+            output.WriteLine($"1 → 2 vCPUs, online in the guest after {(await SetCpusAsync("2", "0-1", "up")).TotalMilliseconds:0} ms");
+            output.WriteLine($"2 → 1 vCPUs, gone from the guest after {(await SetCpusAsync("1", "0", "down")).TotalMilliseconds:0} ms");
+
+            await driver.FreezeAsync(context, CancellationToken.None);
+            var paused = await Assert.ThrowsAsync<ConflictException>(() =>
+                driver.ApplyConfigAsync(WithConfig(context, "limits.cpu", "2"), context.Instance.Config, CancellationToken.None));
+            Assert.Equal("limits.cpu: virtual machine vm-cpus is paused, and only a running guest can take vCPUs in or let them go; resume it first", paused.Message);
+        }
+        finally
+        {
+            await driver.StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
+        }
         await driver.DeleteAsync(context, CancellationToken.None);
     }
 

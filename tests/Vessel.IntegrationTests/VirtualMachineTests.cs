@@ -56,6 +56,29 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
+    public void LimitsCpu_SetOnARunningVm_HotplugsVcpusTheGuestSees()
+    {
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        Ok(_host.Vessel("launch", "busybox", "vm3", "--vm", "-c", "limits.memory=256MiB", "-c", "limits.cpu=1"));
+        WaitForConsole("vm3", "/ # ");
+
+        Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=2"));
+        _host.VesselWith("while [ $(cat /sys/devices/system/cpu/online) != 0-1 ]; do sleep 0.05; done; echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
+        WaitForConsole("vm3", "vessel-cpus-2-0-1");
+        Assert.Equal("2", _host.Vessel("config", "get", "vm3", "limits.cpu").Stdout.Trim());
+
+        Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=1"));
+        _host.VesselWith("echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
+        WaitForConsole("vm3", "vessel-cpus-1-0\r");
+
+        var tooMany = _host.Vessel("config", "set", "vm3", $"limits.cpu={Environment.ProcessorCount + 1}");
+        Assert.Equal(1, tooMany.ExitCode);
+        Assert.StartsWith("Error: limits.cpu:", tooMany.Stderr, StringComparison.Ordinal);
+        Assert.Equal("1", _host.Vessel("config", "get", "vm3", "limits.cpu").Stdout.Trim());
+        Ok(_host.Vessel("delete", "vm3", "--force"));
+    }
+
+    [Fact]
     public void VmBadInput_IsRefused()
     {
         var tooBig = _host.Vessel("launch", "busybox", "vm2", "--vm", "-c", "limits.memory=100TiB");
