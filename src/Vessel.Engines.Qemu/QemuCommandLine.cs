@@ -40,7 +40,8 @@ public static class QemuCommandLine
         args.AddRange(
         [
             "-m", string.Create(CultureInfo.InvariantCulture, $"{launch.MemoryBytes >> 20}M"),
-            "-smp", launch.Cpus.ToString(CultureInfo.InvariantCulture),
+            "-smp", launch.MaxCpus > launch.Cpus ? string.Create(CultureInfo.InvariantCulture, $"{launch.Cpus},maxcpus={launch.MaxCpus}")
+                : launch.Cpus.ToString(CultureInfo.InvariantCulture),
             "-nodefaults",
             "-no-user-config",
         ]);

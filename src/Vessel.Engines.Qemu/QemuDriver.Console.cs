@@ -40,13 +40,7 @@ public sealed partial class QemuDriver
         }
     }
 
-    public async Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken)
-    {
-        var path = PathsOf(context).ConsoleLog;
-        if (!File.Exists(path))
-            return "";
-        await using var log = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(log);
-        return await reader.ReadToEndAsync(cancellationToken);
-    }
+    /// <summary>What the serial console printed lately: at most the driver's console log limit, so it may begin inside a line.</summary>
+    public Task<string> ReadConsoleLogAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ConsoleLog.ReadAsync(PathsOf(context).ConsoleLog, cancellationToken);
 }

@@ -36,7 +36,7 @@ public sealed partial class QemuDriver
     {
         RefuseWithoutHotplug(context, disk.Device, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
-        await UnplugAsync(vm, context, QemuCommandLine.DiskId(disk), disk.Device, cancellationToken);
+        await UnplugAsync(vm, QemuCommandLine.DiskId(disk), disk.Device, cancellationToken);
         await vm.Monitor.ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = QemuCommandLine.DiskNodeId(disk) }, cancellationToken: cancellationToken);
     }
 }

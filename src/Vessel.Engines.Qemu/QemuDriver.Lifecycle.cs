@@ -67,6 +67,7 @@ public sealed partial class QemuDriver
             await KillAndWaitAsync(state);
         await ReleaseAgentAsync(name);
         RemoveRunFiles(paths);
+        TrimConsoleLog(paths);
     }
 
     private static async Task KillAndWaitAsync(QemuState state)
@@ -116,23 +117,34 @@ public sealed partial class QemuDriver
 
     // Config
 
+    /// <summary>limits.cpu through vCPU hotplug (q35), limits.memory through the balloon; everything is checked before anything changes.</summary>
     public async Task ApplyConfigAsync(InstanceContext context, IReadOnlyDictionary<string, string> previousConfig, CancellationToken cancellationToken)
     {
         var config = context.Instance.Config;
-        if (config.GetValueOrDefault("limits.cpu") != previousConfig.GetValueOrDefault("limits.cpu"))
-            throw new NotSupportedYetException("limits.cpu cannot change while the virtual machine runs yet (vCPU hotplug comes later); stop it first");
-        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey }.Where(k => config.GetValueOrDefault(k) != previousConfig.GetValueOrDefault(k)))
+        bool Changed(string key) => config.GetValueOrDefault(key) != previousConfig.GetValueOrDefault(key);
+        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey }.Where(Changed))
             throw new NotSupportedYetException($"{key} cannot change while the virtual machine runs; stop it first");
-        if (config.GetValueOrDefault("limits.memory") == previousConfig.GetValueOrDefault("limits.memory"))
+        var machine = QemuMachine.For(context.Instance.Architecture, config);
+        if (Changed("limits.cpu") && !machine.CpuHotplug)
+            throw new NotSupportedYetException($"limits.cpu cannot change while a virtual machine on a {machine.Name} machine runs (only q35 has vCPU hotplug); stop it first");
+        if (!Changed("limits.cpu") && !Changed("limits.memory"))
             return;
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var target = QemuLaunch.MemoryFromConfig(config, HostResources.Current);
-        if (target > vm.State.MemoryBytes)
+        var memory = QemuLaunch.MemoryFromConfig(config, HostResources.Current);
+        if (Changed("limits.memory") && memory > vm.State.MemoryBytes)
             throw new NotSupportedYetException($"limits.memory: the virtual machine booted with {Sizes.Format(vm.State.MemoryBytes)}; " +
                 "the balloon can only give memory back up to that, more needs a restart");
+        if (Changed("limits.cpu"))
+        {
+            if (await QueryStatusAsync(vm.Monitor, cancellationToken) != "running")
+                throw new ConflictException($"limits.cpu: virtual machine {context.Instance.Name} is paused, and only a running guest can take vCPUs in or let them go; resume it first");
+            await SetCpusAsync(vm, QemuLaunch.CpusFromConfig(config, HostResources.Current), cancellationToken);
+        }
+        if (!Changed("limits.memory"))
+            return;
         try
         {
-            await vm.Monitor.ExecuteAsync("balloon", new JsonObject { ["value"] = target }, cancellationToken: cancellationToken);
+            await vm.Monitor.ExecuteAsync("balloon", new JsonObject { ["value"] = memory }, cancellationToken: cancellationToken);
         }
         catch (QmpException e) when (e.ErrorClass == "DeviceNotActive")
         {

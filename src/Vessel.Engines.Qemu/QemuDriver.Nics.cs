@@ -7,8 +7,9 @@ using Vessel.Core.Drivers;
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// Nic and disk hotplug over QMP. Every nic and custom volume sits on a PCIe root port of its own (QemuCommandLine makes
-/// <see cref="QemuCommandLine.HotplugPorts"/> of them), which is what lets the guest's pciehp take one in or out.
+/// Nic and disk hotplug over QMP (and the unplug wait vCPUs share). Every nic and custom volume sits on a PCIe root port of
+/// its own (QemuCommandLine makes <see cref="QemuCommandLine.HotplugPorts"/> of them), which is what lets the guest's
+/// pciehp take one in or out.
 /// </summary>
 public sealed partial class QemuDriver
 {
@@ -43,21 +44,8 @@ public sealed partial class QemuDriver
     {
         RefuseWithoutHotplug(context, nic.Device, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
-        await UnplugAsync(vm, context, QemuCommandLine.NicId(nic), nic.Device, cancellationToken);
+        await UnplugAsync(vm, QemuCommandLine.NicId(nic), nic.Device, cancellationToken);
         await vm.Monitor.ExecuteAsync("netdev_del", new JsonObject { ["id"] = QemuCommandLine.NetdevId(nic) }, cancellationToken: cancellationToken);
-    }
-
-    /// <summary>device_del, then waits until the guest has let the device go and QEMU has removed it.</summary>
-    private static async Task UnplugAsync(Vm vm, InstanceContext context, string id, string device, CancellationToken cancellationToken)
-    {
-        await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
-        var deadline = DateTime.UtcNow + UnplugWait;
-        while (await HasPeripheralAsync(vm, id, cancellationToken))
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new VesselException(409, $"the guest in {context.Instance.Name} did not release {device} within {UnplugWait.TotalSeconds:0} s");
-            await Task.Delay(100, cancellationToken);
-        }
     }
 
     private static void RefuseWithoutHotplug(InstanceContext context, string device, string change)
@@ -65,6 +53,19 @@ public sealed partial class QemuDriver
         var machine = QemuMachine.For(context.Instance.Architecture, context.Instance.Config);
         if (!machine.Pci)
             throw new NotSupportedYetException($"a {machine.Name} machine has no hotplug: {device} cannot be {change} \"{context.Instance.Name}\" while it runs; stop it first");
+    }
+
+    /// <summary>Asks the guest to release a device (device_del: PCIe or ACPI hot-unplug) and waits until QEMU has removed it.</summary>
+    private static async Task UnplugAsync(Vm vm, string id, string what, CancellationToken cancellationToken)
+    {
+        await vm.Monitor.ExecuteAsync("device_del", new JsonObject { ["id"] = id }, cancellationToken: cancellationToken);
+        var deadline = DateTime.UtcNow + UnplugWait;
+        while (await HasPeripheralAsync(vm, id, cancellationToken))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new VesselException(409, $"the guest in {vm.Name} did not release {what} within {UnplugWait.TotalSeconds:0} s");
+            await Task.Delay(100, cancellationToken);
+        }
     }
 
     private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)

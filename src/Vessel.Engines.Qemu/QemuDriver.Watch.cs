@@ -55,6 +55,7 @@ public sealed partial class QemuDriver
             }
             var vm = new Vm(name, paths, state, monitor);
             _vms[name] = vm;
+            TrimConsoleLog(paths); // it may have grown while no daemon watched
             _ = Task.Run(() => WatchEventsAsync(vm), CancellationToken.None);
             _watch ??= new Timer(_ => Poll(), null, WatchInterval, WatchInterval);
             return vm;
@@ -94,13 +95,29 @@ public sealed partial class QemuDriver
             Ended(vm);
     }
 
-    /// <summary>The timer's safety net: a VM whose QEMU is gone without a monitor event (killed, or its monitor failed).</summary>
+    /// <summary>
+    /// Each tick: keeps console logs under their limit, and is the safety net for a VM whose QEMU is gone without a
+    /// monitor event (killed, or its monitor failed).
+    /// </summary>
     private void Poll()
     {
         foreach (var vm in _vms.Values)
         {
+            TrimConsoleLog(vm.Paths);
             if (!vm.Alive)
                 Ended(vm);
+        }
+    }
+
+    private void TrimConsoleLog(QemuPaths paths)
+    {
+        try
+        {
+            ConsoleLog.Trim(paths.ConsoleLog, consoleLogLimit);
+        }
+        catch (IOException)
+        {
+            // Tried again at the next tick; the console itself goes on.
         }
     }
 
@@ -111,6 +128,7 @@ public sealed partial class QemuDriver
         _ = vm.Monitor.DisposeAsync().AsTask();
         _ = ReleaseAgentAsync(vm.Name);
         RemoveRunFiles(vm.Paths);
+        TrimConsoleLog(vm.Paths); // what it printed last
         var reason = vm.LastShutdown switch
         {
             "guest-shutdown" => "the guest powered off",

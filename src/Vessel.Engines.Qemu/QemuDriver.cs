@@ -13,9 +13,9 @@ namespace Vessel.Engines.Qemu;
 /// (qemu-system-x86_64, qemu-system-aarch64) runs daemonized (it outlives the daemon) with its pid file and its QMP,
 /// console, guest-agent and VNC sockets in the instance's run directory, and the driver holds one QMP connection per VM
 /// for commands and events. KVM where hardware virtualization is real and the guest has the host's architecture, TCG
-/// otherwise.
+/// otherwise. Console logs are kept under <paramref name="consoleLogLimit"/> bytes (<see cref="ConsoleLog"/>).
 /// </summary>
-public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img") : IInstanceDriver
+public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img", long consoleLogLimit = ConsoleLog.DefaultLimit) : IInstanceDriver
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan MonitorTimeout = TimeSpan.FromSeconds(10);

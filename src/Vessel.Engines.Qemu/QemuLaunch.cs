@@ -18,6 +18,8 @@ public sealed record QemuLaunch
     public required QemuMachine Machine { get; init; }
     public long MemoryBytes { get; init; } = DefaultMemoryBytes;
     public int Cpus { get; init; } = 1;
+    /// <summary>The most vCPUs the guest can have while it runs (hotplug up to there): the host's CPUs where the machine can add them, else <see cref="Cpus"/>.</summary>
+    public int MaxCpus { get; init; } = 1;
     /// <summary>The cloud-init seed image, attached read-only after the root disk; null for none.</summary>
     public string? Seed { get; init; }
     /// <summary>virtio-net nics on taps the network driver made.</summary>
@@ -39,6 +41,7 @@ public sealed record QemuLaunch
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(host);
         var machine = QemuMachine.For(architecture, config);
+        var cpus = CpusFromConfig(config, host.Resources);
         return new QemuLaunch
         {
             Name = name,
@@ -47,7 +50,8 @@ public sealed record QemuLaunch
             Accelerator = AcceleratorFor(machine, config, host),
             Machine = machine,
             MemoryBytes = MemoryFromConfig(config, host.Resources),
-            Cpus = CpusFromConfig(config, host.Resources),
+            Cpus = cpus,
+            MaxCpus = machine.CpuHotplug ? Math.Max(cpus, host.Resources.CpuCount) : cpus,
         };
     }
 
@@ -99,8 +103,10 @@ public sealed record QemuLaunch
         return bytes & ~((1L << 20) - 1); // QEMU sizes RAM in whole MiB here
     }
 
-    private static int CpusFromConfig(IReadOnlyDictionary<string, string> config, HostResources host)
+    public static int CpusFromConfig(IReadOnlyDictionary<string, string> config, HostResources host)
     {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(host);
         if (!config.TryGetValue("limits.cpu", out var value))
             return 1;
         InstanceConfigSchema.ValidateKey("limits.cpu", value, InstanceType.VirtualMachine, host);

@@ -12,7 +12,7 @@ namespace Vessel.Engines.Qemu;
 /// PL011 UART as the serial console (ttyAMA0), no display (Debian's arm64 cloud kernel has no virtio-gpu driver), and UEFI
 /// firmware that starts the kernel: only through it does the guest get ACPI and so a power button (booted straight from
 /// a device tree, the power button is a GPIO key, which Debian's arm64 cloud kernel has no driver for); it costs about
-/// 0.1 s of boot under TCG.
+/// 0.1 s of boot under TCG. Only q35 can add and remove vCPUs while the guest runs.
 /// </summary>
 public sealed record QemuMachine
 {
@@ -24,6 +24,8 @@ public sealed record QemuMachine
     public required bool Pci { get; init; }
     /// <summary>A graphical console (VGA over VNC).</summary>
     public required bool Display { get; init; }
+    /// <summary>vCPUs can be added and removed while the guest runs (ACPI CPU hotplug); only q35 has it (QEMU 7.2).</summary>
+    public bool CpuHotplug => Name == MachineTypes.Q35;
     /// <summary>The firmware (-bios) when not QEMU's default.</summary>
     public string? Firmware { get; init; }
 

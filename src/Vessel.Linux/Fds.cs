@@ -123,5 +123,18 @@ public static unsafe class Fds
     public static void Chown(SafeFileHandle handle, uint uid, uint gid) =>
         LinuxException.ThrowIfFailed(Interop.Fchown(Number(handle), uid, gid), $"fchown {uid}:{gid}");
 
+    /// <summary>
+    /// Removes the first <paramref name="length"/> bytes of a file in place (fallocate FALLOC_FL_COLLAPSE_RANGE), under the
+    /// inode lock, so that a process appending (O_APPEND) meanwhile loses nothing. False where the file system cannot
+    /// (EOPNOTSUPP: tmpfs, btrfs; EINVAL: a length not a multiple of its block size, or reaching the end of the file).
+    /// </summary>
+    public static bool TryCollapseFront(SafeFileHandle handle, long length)
+    {
+        if (Interop.Fallocate(Number(handle), 0x08 /* FALLOC_FL_COLLAPSE_RANGE */, 0, length) == 0)
+            return true;
+        var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
+        return errno is 95 /* EOPNOTSUPP */ or Errno.EINVAL ? false : throw new LinuxException("fallocate COLLAPSE_RANGE", errno);
+    }
+
     public static int Number(SafeFileHandle handle) => (int)handle.DangerousGetHandle();
 }

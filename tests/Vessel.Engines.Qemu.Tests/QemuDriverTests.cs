@@ -45,6 +45,9 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         return found;
     }
 
+    private static InstanceContext WithConfig(InstanceContext context, string key, string value) =>
+        context with { Instance = context.Instance with { Config = new Dictionary<string, string>(context.Instance.Config) { [key] = value } } };
+
     private static List<string> SocketsIn(string directory) =>
         Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, "*.sock")] : [];
 
@@ -126,6 +129,9 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         var nic = new NicAttachment("eth1", "eth1", "vsbr0", "10:66:6a:01:02:03", 1500, "vstapmicro");
         var hotplug = await Assert.ThrowsAsync<NotSupportedYetException>(() => driver.AttachNicAsync(context, nic, CancellationToken.None));
         Assert.Equal("a microvm machine has no hotplug: eth1 cannot be added to \"vm-micro\" while it runs; stop it first", hotplug.Message);
+        var cpus = await Assert.ThrowsAsync<NotSupportedYetException>(() =>
+            driver.ApplyConfigAsync(WithConfig(context, "limits.cpu", "2"), context.Instance.Config, CancellationToken.None));
+        Assert.Equal("limits.cpu cannot change while a virtual machine on a microvm machine runs (only q35 has vCPU hotplug); stop it first", cpus.Message);
 
         await driver.StopAsync(context, TimeSpan.FromSeconds(20), force: false, CancellationToken.None);
         Assert.Contains("power button pressed", await driver.ReadConsoleLogAsync(context, CancellationToken.None));
@@ -163,6 +169,110 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         Assert.Equal(1, count);
         Assert.Equal(InstanceStatus.Stopped, (await driver.GetStateAsync(context, CancellationToken.None)).Status);
         Assert.Empty(SocketsIn(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
+    /// <summary>Typed on a busybox shell: prints 3,000 lines of 60 bytes (180 KB), then vessel-done-TAG-2.</summary>
+    private static byte[] PrintLines(string tag) => Encoding.ASCII.GetBytes(
+        $"i=0; while [ $i -lt 3000 ]; do echo \"vessel-log-{tag}-$i .........................................\"; i=$((i+1)); done; echo vessel-done-{tag}-$((1+1))\n");
+
+    [Fact]
+    public async Task ConsoleLog_GuestPrintsPastTheLimit_StaysBoundedWithTheLatestLines_AlsoWhenItGrewWithoutADaemon()
+    {
+        const long Limit = 64 << 10;
+        var driver = new QemuDriver(consoleLogLimit: Limit);
+        var context = fixture.Context("vm-log");
+        var log = context.ConsoleLog;
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        QemuDriver? adopter = null;
+        try
+        {
+            await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+            await using (var console = await driver.AttachConsoleAsync(context, CancellationToken.None))
+            {
+                _ = console.CopyToAsync(Stream.Null); // an attached client that reads, as vessel console does
+                await WaitForConsoleAsync(driver, context, "/ # ", Stopwatch.StartNew());
+                var clock = Stopwatch.StartNew();
+                await console.WriteAsync(PrintLines("a"));
+                await WaitForConsoleAsync(driver, context, "vessel-done-a-2", clock);
+                output.WriteLine($"the guest printed 180 KB on its serial console in {clock.ElapsedMilliseconds} ms");
+                while (new FileInfo(log).Length > Limit && clock.Elapsed < TimeSpan.FromSeconds(40))
+                    await Task.Delay(50); // the next watch tick cuts it
+                var kept = await driver.ReadConsoleLogAsync(context, CancellationToken.None);
+                Assert.InRange(new FileInfo(log).Length, 1, Limit);
+                Assert.Contains("vessel-log-a-2999 .", kept, StringComparison.Ordinal);
+                Assert.DoesNotContain("vessel-log-a-0 .", kept, StringComparison.Ordinal);
+
+                // The daemon dies (no driver watches the VM); the guest goes on printing and QEMU keeps writing the log.
+                await driver.ReleaseAsync(context.Instance.Name);
+                clock.Restart();
+                await console.WriteAsync(PrintLines("b"));
+                await WaitForConsoleAsync(driver, context, "vessel-done-b-2", clock);
+                Assert.True(new FileInfo(log).Length > Limit, $"{new FileInfo(log).Length} bytes");
+            }
+
+            // A restarted daemon adopts the VM and cuts the log at once; the console still answers.
+            adopter = new QemuDriver(consoleLogLimit: Limit);
+            Assert.Equal(InstanceStatus.Running, (await adopter.GetStateAsync(context, CancellationToken.None)).Status);
+            Assert.InRange(new FileInfo(log).Length, 1, Limit);
+            var after = await adopter.ReadConsoleLogAsync(context, CancellationToken.None);
+            Assert.Contains("vessel-log-b-2999 .", after, StringComparison.Ordinal);
+            Assert.DoesNotContain("vessel-log-a-2999 .", after, StringComparison.Ordinal);
+            await using (var console = await adopter.AttachConsoleAsync(context, CancellationToken.None))
+            {
+                await console.WriteAsync(Encoding.ASCII.GetBytes("echo vessel-after-$((2+3))\n"));
+                await WaitForConsoleAsync(adopter, context, "vessel-after-5", Stopwatch.StartNew());
+            }
+        }
+        finally
+        {
+            await (adopter ?? driver).StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
+        }
+        Assert.Empty(ProcessesMentioning(context.RunDirectory));
+        await driver.DeleteAsync(context, CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task LimitsCpu_OnARunningQ35Vm_HotplugsAVcpuTheGuestOnlines_AndTakesItOutAgain()
+    {
+        if (Environment.ProcessorCount < 2)
+            throw new InvalidOperationException("vCPU hotplug needs a host with two CPUs or more (limits.cpu is at most the host's CPUs)");
+        var driver = new QemuDriver();
+        var context = fixture.Context("vm-cpus", new() { ["limits.memory"] = "256MiB", ["limits.cpu"] = "1" });
+        await driver.CreateAsync(context, CancellationToken.None);
+        await driver.StartAsync(context, CancellationToken.None);
+        try
+        {
+            await WaitForConsoleAsync(driver, context, BusyboxVmImage.Marker, Stopwatch.StartNew());
+            await using var console = await driver.AttachConsoleAsync(context, CancellationToken.None);
+            _ = console.CopyToAsync(Stream.Null);
+            await WaitForConsoleAsync(driver, context, "/ # ", Stopwatch.StartNew());
+
+            async Task<TimeSpan> SetCpusAsync(string count, string online, string tag)
+            {
+                var previous = context.Instance.Config;
+                context = WithConfig(context, "limits.cpu", count);
+                var clock = Stopwatch.StartNew();
+                await driver.ApplyConfigAsync(context, previous, CancellationToken.None);
+                await console.WriteAsync(Encoding.ASCII.GetBytes(
+                    $"while [ $(cat /sys/devices/system/cpu/online) != {online} ]; do sleep 0.05; done; echo vessel-{tag}-$(nproc)-$(cat /sys/devices/system/cpu/online)\n"));
+                await WaitForConsoleAsync(driver, context, $"vessel-{tag}-{count}-{online}\r", clock);
+                return clock.Elapsed;
+            }
+
+            output.WriteLine($"1 → 2 vCPUs, online in the guest after {(await SetCpusAsync("2", "0-1", "up")).TotalMilliseconds:0} ms");
+            output.WriteLine($"2 → 1 vCPUs, gone from the guest after {(await SetCpusAsync("1", "0", "down")).TotalMilliseconds:0} ms");
+
+            await driver.FreezeAsync(context, CancellationToken.None);
+            var paused = await Assert.ThrowsAsync<ConflictException>(() =>
+                driver.ApplyConfigAsync(WithConfig(context, "limits.cpu", "2"), context.Instance.Config, CancellationToken.None));
+            Assert.Equal("limits.cpu: virtual machine vm-cpus is paused, and only a running guest can take vCPUs in or let them go; resume it first", paused.Message);
+        }
+        finally
+        {
+            await driver.StopAsync(context, TimeSpan.Zero, force: true, CancellationToken.None);
+        }
         await driver.DeleteAsync(context, CancellationToken.None);
     }
 

@@ -2,16 +2,22 @@ using System.Diagnostics;
 using System.Text.Json;
 using Vessel.Core.Api;
 using Vessel.Core.Model;
+using Xunit.Abstractions;
 
 namespace Vessel.IntegrationTests;
 
 /// <summary>A real VM under QEMU (TCG here) from the busybox VM image, through the real CLI.</summary>
 public sealed class VirtualMachineTests : IDisposable
 {
+    private readonly ITestOutputHelper _output;
     private const string Marker = "vessel-busybox-vm: init reached";
     private readonly Host _host = new();
 
-    public VirtualMachineTests() => _host.StartDaemon();
+    public VirtualMachineTests(ITestOutputHelper output)
+    {
+        _output = output;
+        _host.StartDaemon();
+    }
 
     public void Dispose() => _host.Dispose();
 
@@ -69,6 +75,78 @@ public sealed class VirtualMachineTests : IDisposable
         Assert.Equal("[]", _host.Vessel("snapshot", "list", "v2", "--format", "json").Stdout.Trim());
         Ok(_host.Vessel("delete", "--force", "v1"));
         Ok(_host.Vessel("delete", "v2"));
+    }
+
+    [Fact]
+    public void LimitsCpu_SetOnARunningVm_HotplugsVcpusTheGuestSees()
+    {
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        Ok(_host.Vessel("launch", "busybox", "vm3", "--vm", "-c", "limits.memory=256MiB", "-c", "limits.cpu=1"));
+        WaitForConsole("vm3", "/ # ");
+
+        Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=2"));
+        _host.VesselWith("while [ $(cat /sys/devices/system/cpu/online) != 0-1 ]; do sleep 0.05; done; echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
+        WaitForConsole("vm3", "vessel-cpus-2-0-1");
+        Assert.Equal("2", _host.Vessel("config", "get", "vm3", "limits.cpu").Stdout.Trim());
+
+        Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=1"));
+        _host.VesselWith("echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
+        WaitForConsole("vm3", "vessel-cpus-1-0\r");
+
+        var tooMany = _host.Vessel("config", "set", "vm3", $"limits.cpu={Environment.ProcessorCount + 1}");
+        Assert.Equal(1, tooMany.ExitCode);
+        Assert.StartsWith("Error: limits.cpu:", tooMany.Stderr, StringComparison.Ordinal);
+        Assert.Equal("1", _host.Vessel("config", "get", "vm3", "limits.cpu").Stdout.Trim());
+        Ok(_host.Vessel("delete", "vm3", "--force"));
+    }
+
+    /// <summary>
+    /// Makes a raw disk that boots like a PC's: an MBR partition table with syslinux's boot code, one active ext4 partition
+    /// with EXTLINUX installed in it (it names itself SYSLINUX on the console), which loads KERNEL and INITRD from /boot with CMDLINE, its menu also on the serial line.
+    /// Arguments: KERNEL INITRD CMDLINE DISK. Host tools only (sfdisk, losetup, mkfs.ext4, extlinux, syslinux's mbr.bin).
+    /// </summary>
+    private const string MakeBootableDisk = """
+        set -eu
+        kernel=$1 initrd=$2 cmdline=$3 disk=$4
+        mnt=$(mktemp -d)
+        truncate -s 48M "$disk"
+        echo 'start=2048, type=83, bootable' | sfdisk -q "$disk"
+        loop=$(losetup --find --show --offset $((2048 * 512)) "$disk")
+        trap 'umount "$mnt" 2>/dev/null || true; losetup -d "$loop"; rmdir "$mnt"' EXIT
+        mkfs.ext4 -q "$loop"
+        mount "$loop" "$mnt"
+        mkdir "$mnt/boot"
+        cp "$kernel" "$mnt/boot/vmlinuz"
+        cp "$initrd" "$mnt/boot/initrd.img"
+        printf 'SERIAL 0 115200\nDEFAULT vessel\nLABEL vessel\n  LINUX /boot/vmlinuz\n  INITRD /boot/initrd.img\n  APPEND %s\n' "$cmdline" > "$mnt/boot/extlinux.conf"
+        extlinux --install "$mnt/boot" 2>/dev/null
+        umount "$mnt"
+        dd if=/usr/lib/syslinux/mbr/mbr.bin of="$disk" bs=440 count=1 conv=notrunc status=none
+        """;
+
+    [Fact]
+    public void RawDiskWithItsOwnBootloader_ImportedAndLaunched_BootsThroughExtlinuxToInit()
+    {
+        // The busybox VM image's kernel and initramfs, put on a disk behind a real bootloader.
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        var kernelImage = Directory.EnumerateFiles(Path.Combine(_host.StateDirectory, "images"), "kernel.tar", SearchOption.AllDirectories).Single();
+        var work = Directory.CreateDirectory(Path.Combine(_host.Root, "bootdisk")).FullName;
+        Ok(_host.Run("tar", "-xf", kernelImage, "-C", work));
+        var disk = Path.Combine(work, "disk.raw");
+        Ok(_host.Run("bash", "-c", MakeBootableDisk, "make-bootable-disk", Path.Combine(work, "vmlinuz"), Path.Combine(work, "initrd.img"), "console=ttyS0", disk));
+
+        Ok(_host.Vessel("image", "import", disk, "--vm", "--alias", "bootdisk"));
+        var clock = Stopwatch.StartNew();
+        Ok(_host.Vessel("launch", "bootdisk", "disk1", "--vm", "-c", "limits.memory=256MiB"));
+        WaitForConsole("disk1", Marker);
+        var log = _host.Vessel("console", "disk1", "--show-log").Stdout;
+        Assert.Matches(@"SYSLINUX 6\.\d+[\s\S]*Linux version [\s\S]*Command line: BOOT_IMAGE=/boot/vmlinuz console=ttyS0[\s\S]*" + Marker, log);
+        _output.WriteLine($"disk boot through SeaBIOS, MBR and EXTLINUX: launch to init marker {clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.Contains("Machine: q35 (qemu-system-x86_64, ", _host.Vessel("info", "disk1").Stdout);
+
+        Ok(_host.Vessel("stop", "disk1", "--timeout", "20"));
+        Assert.Equal(InstanceStatus.Stopped, Status("disk1"));
+        Ok(_host.Vessel("delete", "disk1"));
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace Vessel.Storage.Images;
 /// runs a shell there. The host's busybox-static goes in; for a foreign architecture Debian's busybox-static of that
 /// architecture, with the host's applet list (the same Debian source and configuration). busybox acpid turns the ACPI
 /// power button into poweroff -f, so an ACPI shutdown request is honoured; "vessel.poweroff" on the kernel command line
-/// powers off right after the marker. The result is a <see cref="KernelImageLayout"/> tarball, deterministic for a given
+/// powers off right after the marker; a vCPU hotplugged into it is put online. The result is a <see cref="KernelImageLayout"/> tarball, deterministic for a given
 /// kernel package and busybox binary.
 /// </summary>
 public static class BusyboxVmImage
@@ -48,6 +48,8 @@ public static class BusyboxVmImage
         # when it starts: wait (2 s at most) until the button's has appeared, which takes a moment on microvm.
         for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /dev/input/event0 ] && break; sleep 0.2; done
         acpid -c /etc/acpi -l /dev/null
+        # vCPUs added while the VM runs come offline: /etc/uevent puts them online.
+        uevent /etc/uevent >/dev/null 2>&1 &
         echo "MARKER"
         ip link set lo up
         for nic in /sys/class/net/*; do
@@ -63,6 +65,13 @@ public static class BusyboxVmImage
         echo "vessel-busybox-vm: power button pressed, powering off" > /dev/console
         sync
         poweroff -f
+
+        """;
+
+    /// <summary>Run by busybox uevent for every kernel event.</summary>
+    private const string Uevent = """
+        #!/bin/sh
+        if [ "$ACTION" = add ] && [ "$SUBSYSTEM" = cpu ] && [ -e "/sys$DEVPATH/online" ]; then echo 1 > "/sys$DEVPATH/online"; fi
 
         """;
 
@@ -148,6 +157,7 @@ public static class BusyboxVmImage
             .Replace("MARKER", Marker, StringComparison.Ordinal)));
         cpio.File(BusyboxImage.DhcpScriptPath, 0b111_101_101, Text(BusyboxImage.DhcpScript));
         cpio.File("etc/acpi/PWRF/00000080", 0b111_101_101, Text(PowerButton));
+        cpio.File("etc/uevent", 0b111_101_101, Text(Uevent));
         cpio.File("etc/passwd", 0b110_100_100, Text("root:x:0:0:root:/root:/bin/sh\n"));
         cpio.File("etc/group", 0b110_100_100, Text("root:x:0:\n"));
         cpio.File("etc/hostname", 0b110_100_100, Text("busybox\n"));

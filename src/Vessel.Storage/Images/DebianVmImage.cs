@@ -7,7 +7,7 @@ namespace Vessel.Storage.Images;
 /// the ACPI power button into a clean poweroff), Debian's cloud kernel with an initramfs of only the virtio disk modules,
 /// qemu-guest-agent (its udev rule starts it once the virtio port org.qemu.guest_agent.0 shows up), openssh-server (host
 /// keys made on each instance's first boot, never shared), systemd-networkd asking DHCP on every ethernet link (DNS through
-/// systemd-resolved), and
+/// systemd-resolved), a udev rule that onlines hotplugged vCPUs, and
 /// cloud-init reading only the NoCloud seed Vessel attaches (user-data, network-config rendered for networkd). The
 /// tree becomes an ext4 file system (mkfs.ext4 -d) in a compressed qcow2, packed with the kernel and initramfs as a
 /// <see cref="KernelImageLayout"/> image: the QEMU engine boots the kernel directly with root=/dev/vda, the fastest boot
@@ -66,6 +66,12 @@ public static class DebianVmImage
 
         """;
 
+    // A vCPU hotplugged into the running guest (limits.cpu) comes offline; Debian's udev has no rule that onlines it.
+    private const string CpuOnlineRule = """
+        SUBSYSTEM=="cpu", ACTION=="add", TEST=="online", ATTR{online}=="0", ATTR{online}="1"
+
+        """;
+
     /// <summary>The packages of the VM flavour, which replace <see cref="DebianImage.BasePackages"/>.</summary>
     /// <exception cref="NotSupportedYetException">Debian has no cloud kernel for the architecture.</exception>
     public static IReadOnlyList<string> Packages(string architecture) =>
@@ -93,6 +99,7 @@ public static class DebianVmImage
         // hooks left an empty file, which is the container runtime's to write).
         "ln -sf ../run/systemd/resolve/stub-resolv.conf \"$1/etc/resolv.conf\"",
         WriteFile("/etc/systemd/network/80-vessel-dhcp.network", DhcpNetwork),
+        WriteFile("/etc/udev/rules.d/80-vessel-cpu-online.rules", CpuOnlineRule),
         WriteFile("/etc/cloud/cloud.cfg.d/90-vessel.cfg", CloudInitConfig),
         WriteFile("/etc/systemd/system/systemd-networkd-wait-online.service.d/vessel.conf", WaitOnlineDropIn),
         "chroot \"$1\" systemctl enable systemd-networkd",
