@@ -86,6 +86,21 @@ public sealed class Host : IDisposable
 
     public CliResult Vessel(params string[] args) => Run(Binaries.Vessel, args);
 
+    /// <summary>
+    /// Types a command on the instance's serial shell, again every round (a line typed before the shell reads is lost),
+    /// until what it prints, which must not be in the command line itself, is on the console.
+    /// </summary>
+    public void TypeOnConsole(string name, string command, string printed)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!Vessel("console", name, "--show-log").Stdout.Contains(printed, StringComparison.Ordinal))
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"\"{printed}\" not on the console of {name} after 60 s");
+            var typed = VesselWith(command + "\n", TimeSpan.FromSeconds(30), "console", name);
+            Assert.True(typed.ExitCode == 0, typed.ToString());
+        }
+    }
+
     /// <summary>Waits for TEXT in the instance's console log and returns what the log holds from there on.</summary>
     public string WaitForConsole(string name, string text, TimeSpan within)
     {

@@ -104,34 +104,23 @@ public sealed class StorageVolumeTests : IDisposable
         Ok(_host.Vessel("storage", "volume", "attach", "default", "blk", "vm1"));
         Assert.Equal(["/1.0/instances/vm1"], UsedBy("blk"));
         // The busybox VM has no root disk, so the volume is its first virtio disk; its serial is the device's name.
-        Type("vm1", "echo serial1=$(cat /sys/block/vda/serial) size=$(cat /sys/block/vda/size)", "serial1=blk size=131072");
-        Type("vm1", "echo vessel-data > /dev/vda; sync; echo written=$((1+1))", "written=2");
+        _host.TypeOnConsole("vm1", "echo serial1=$(cat /sys/block/vda/serial) size=$(cat /sys/block/vda/size)", "serial1=blk size=131072");
+        _host.TypeOnConsole("vm1", "echo vessel-data > /dev/vda; sync; echo written=$((1+1))", "written=2");
         var disk = Path.Combine(VolumeDirectory("blk"), "disk.raw");
         Assert.Equal("vessel-data\n", File.ReadAllText(disk)[..12]);
 
         Refused(_host.Vessel("storage", "volume", "set", "default", "blk", "size=128MiB"), "stop them to grow it");
         Ok(_host.Vessel("storage", "volume", "detach", "default", "blk", "vm1"));
-        Type("vm1", "echo disks=$(ls /sys/block | wc -w)", "disks=0");
+        _host.TypeOnConsole("vm1", "echo disks=$(ls /sys/block | wc -w)", "disks=0");
         Assert.Empty(UsedBy("blk"));
 
         // Attached while stopped, it is there from the start.
         Ok(_host.Vessel("stop", "vm1", "--force"));
         Ok(_host.Vessel("config", "device", "add", "vm1", "data", "disk", "pool=default", "source=blk"));
         Ok(_host.Vessel("start", "vm1"));
-        Type("vm1", "echo serial2=$(cat /sys/block/vda/serial)", "serial2=data");
+        _host.TypeOnConsole("vm1", "echo serial2=$(cat /sys/block/vda/serial)", "serial2=data");
         Ok(_host.Vessel("delete", "vm1", "--force"));
         Assert.Equal("vessel-data", File.ReadAllText(disk)[..11]);
         Ok(_host.Vessel("storage", "volume", "delete", "default", "blk"));
-    }
-
-    /// <summary>Types a command on the VM's serial shell until what it prints (never in the command line itself) is on the console.</summary>
-    private void Type(string name, string command, string printed)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!_host.Vessel("console", name, "--show-log").Stdout.Contains(printed, StringComparison.Ordinal))
-        {
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"\"{printed}\" not on the console of {name} after 60 s");
-            Ok(_host.VesselWith(command + "\n", TimeSpan.FromSeconds(30), "console", name));
-        }
     }
 }

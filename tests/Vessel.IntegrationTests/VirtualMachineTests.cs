@@ -85,13 +85,12 @@ public sealed class VirtualMachineTests : IDisposable
         WaitForConsole("vm3", "/ # ");
 
         Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=2"));
-        _host.VesselWith("while [ $(cat /sys/devices/system/cpu/online) != 0-1 ]; do sleep 0.05; done; echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
-        WaitForConsole("vm3", "vessel-cpus-2-0-1");
+        _host.TypeOnConsole("vm3", "while [ $(cat /sys/devices/system/cpu/online) != 0-1 ]; do sleep 0.05; done; echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)",
+            "vessel-cpus-2-0-1");
         Assert.Equal("2", _host.Vessel("config", "get", "vm3", "limits.cpu").Stdout.Trim());
 
         Ok(_host.Vessel("config", "set", "vm3", "limits.cpu=1"));
-        _host.VesselWith("echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)\n", TimeSpan.FromSeconds(30), "console", "vm3");
-        WaitForConsole("vm3", "vessel-cpus-1-0\r");
+        _host.TypeOnConsole("vm3", "echo vessel-cpus-$(nproc)-$(cat /sys/devices/system/cpu/online)", "vessel-cpus-1-0\r");
 
         var tooMany = _host.Vessel("config", "set", "vm3", $"limits.cpu={Environment.ProcessorCount + 1}");
         Assert.Equal(1, tooMany.ExitCode);
