@@ -176,19 +176,34 @@ public sealed partial class InstanceService
         return await GetAsync(name, cancellationToken);
     }
 
+    /// <summary>The backup as a plain tar file: as it is, or unpacked from zstd beside it (the compressed file then goes).</summary>
+    private static async Task<FileStream> DecompressedAsync(string backup, CancellationToken cancellationToken)
+    {
+        var head = new byte[4];
+        int read;
+        await using (var body = File.OpenRead(backup))
+            read = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        if (read == 0)
+            throw new BadRequestException("the backup file is empty");
+        if (!head.AsSpan(0, read).SequenceEqual(ZstdMagic))
+            return File.OpenRead(backup);
+        var tar = backup + ".tar";
+        await using (var body = File.OpenRead(backup))
+        await using (var decompressed = new DecompressionStream(body))
+        await using (var file = File.Create(tar))
+            await decompressed.CopyToAsync(file, cancellationToken);
+        File.Delete(backup);
+        return File.OpenRead(tar);
+    }
+
     /// <summary>Unpacks the backup's parts into the work directory and checks them against the index.</summary>
     private static async Task<BackupIndex> UnpackBackupAsync(string backup, string work, CancellationToken cancellationToken)
     {
-        await using var body = File.OpenRead(backup);
-        var head = new byte[4];
-        var read = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
-        if (read == 0)
-            throw new BadRequestException("the backup file is empty");
-        body.Position = 0;
-        await using Stream tarStream = head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(body, leaveOpen: true) : body;
         BackupIndex? index = null;
         try
         {
+            // A compressed backup is unpacked to a file first: TarReader then reads a file, never a decompressor's short reads.
+            await using var tarStream = await DecompressedAsync(backup, cancellationToken);
             await using var tar = new TarReader(tarStream);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
