@@ -72,11 +72,12 @@ public sealed partial class QemuDriver
         var increment = Path.Combine(staging, Increment);
         if (!File.Exists(increment) || Directory.EnumerateFileSystemEntries(staging).Count() != 1)
             throw new BadRequestException($"the incremental backup's volume holds something other than {Increment}");
+        CheckBackupDisk(increment, backingAllowed: false);
         var (size, _) = await DiskInfoAsync(increment, cancellationToken);
         if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
             throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
-        await QemuImgAsync(["rebase", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
-        await QemuImgAsync(["commit", "-q", "-d", increment], cancellationToken, BackupJobTimeout);
+        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
+        await QemuImgAsync(["commit", "-q", "-f", "qcow2", "-d", increment], cancellationToken, BackupJobTimeout);
     }
 
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
@@ -86,18 +87,28 @@ public sealed partial class QemuDriver
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return; // a kernel-only VM keeps nothing of its own
+        CheckBackupDisk(disk, backingAllowed: true);
         // The disk names its backing file by the path it had where it was exported: point it at this host's copy.
         var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
             ?? throw new BadRequestException("the backup's disk needs an image with a disk, and its image has none");
-        await QemuImgAsync(["rebase", "-u", "-b", backing, "-F", format, disk], cancellationToken);
+        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, disk], cancellationToken);
         if (!withSnapshots)
             await DropInternalSnapshotsAsync(disk, cancellationToken);
+    }
+
+    /// <summary>A disk from a backup file is the user's input: it must be qcow2 and keep its data in itself, not in a host file it names.</summary>
+    private static void CheckBackupDisk(string disk, bool backingAllowed)
+    {
+        var header = new byte[80];
+        using (var file = File.OpenRead(disk))
+            file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        Vessel.Storage.ImageFormat.CheckStandaloneQcow2(header, $"the backup's {Path.GetFileName(disk)}", backingAllowed);
     }
 
     /// <summary>The disk's virtual size, and its export bitmap's state: null without one, "in-use" when QEMU did not close it, else "ok".</summary>
     private async Task<(long Size, string? Bitmap)> DiskInfoAsync(string disk, CancellationToken cancellationToken)
     {
-        var (code, output) = await RunAsync(qemuImgBinary, ["info", "--output=json", disk], cancellationToken);
+        var (code, output) = await RunAsync(qemuImgBinary, ["info", "-f", "qcow2", "--output=json", disk], cancellationToken);
         if (code != 0)
             throw new VesselException(500, $"qemu-img info {disk}: {output.Trim()}");
         using var json = JsonDocument.Parse(output);
@@ -150,6 +161,7 @@ public sealed partial class QemuDriver
             Processes.TryKill(pid, 15);
             for (var i = 0; i < 500 && Directory.Exists($"/proc/{pid}"); i++)
                 await Task.Delay(10, CancellationToken.None);
+            Processes.TryKill(pid, 9); // still there after 5 s: it would hold the disk's lock against the VM's next start
         }
     }
 

@@ -48,8 +48,7 @@ public static class Mounts
             var fd = (int)LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.OpenTree, -100 /* AT_FDCWD */, name, Clone | CloseOnExec | Recursive, 0, 0),
                 $"open_tree {path}");
             var tree = new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true);
-            if (readOnly)
-                SetReadOnly(tree, path);
+            SetAttributes(tree, path, readOnly);
             return tree;
         }
         finally
@@ -58,13 +57,17 @@ public static class Mounts
         }
     }
 
-    /// <summary>mount_setattr(MOUNT_ATTR_RDONLY) on every mount of a detached tree.</summary>
-    private static unsafe void SetReadOnly(Microsoft.Win32.SafeHandles.SafeFileHandle tree, string path)
+    /// <summary>
+    /// mount_setattr on every mount of a detached tree: private (a clone keeps the source's peer group, so mounts made under
+    /// it in one container would show on the host and in every other container with the volume), read-only where asked.
+    /// </summary>
+    private static unsafe void SetAttributes(Microsoft.Win32.SafeHandles.SafeFileHandle tree, string path, bool readOnly)
     {
-        var attr = stackalloc ulong[4] { 1 /* MOUNT_ATTR_RDONLY */, 0, 0, 0 };
+        // struct mount_attr { attr_set, attr_clr, propagation, userns_fd }
+        var attr = stackalloc ulong[4] { readOnly ? 1UL /* MOUNT_ATTR_RDONLY */ : 0, 0, Private, 0 };
         var empty = stackalloc byte[1] { 0 };
         LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.MountSetattr, Fds.Number(tree), (nint)empty,
-            0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, (nint)attr, 32), $"mount_setattr read-only {path}");
+            0x1000 /* AT_EMPTY_PATH */ | 0x8000 /* AT_RECURSIVE */, (nint)attr, 32), $"mount_setattr {path}");
     }
 
     /// <summary>Attaches a tree from <see cref="OpenTree"/> at the target (move_mount with MOVE_MOUNT_F_EMPTY_PATH).</summary>

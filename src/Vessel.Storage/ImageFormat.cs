@@ -30,11 +30,11 @@ public static class ImageFormat
     /// (incompatible feature bit 2 of a version 3 header, offset 72) would let the image name any file of the host.
     /// </summary>
     /// <exception cref="BadRequestException">The header is not qcow2, or names another file.</exception>
-    public static void CheckStandaloneQcow2(ReadOnlySpan<byte> header, string what)
+    public static void CheckStandaloneQcow2(ReadOnlySpan<byte> header, string what, bool backingAllowed = false)
     {
         if (header.Length < 80 || Detect(header) is not ("qcow2", _))
             throw new BadRequestException($"{what} is not a qcow2 disk");
-        if (BinaryPrimitives.ReadUInt64BigEndian(header[8..]) != 0)
+        if (!backingAllowed && BinaryPrimitives.ReadUInt64BigEndian(header[8..]) != 0)
             throw new BadRequestException($"{what} names a backing file; import a qcow2 that stands alone (qemu-img convert -O qcow2)");
         if (BinaryPrimitives.ReadUInt32BigEndian(header[4..]) >= 3 && (BinaryPrimitives.ReadUInt64BigEndian(header[72..]) & 0x4) != 0)
             throw new BadRequestException($"{what} keeps its data in an external file; import a qcow2 that stands alone (qemu-img convert -O qcow2)");

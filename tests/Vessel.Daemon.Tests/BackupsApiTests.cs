@@ -70,6 +70,13 @@ public sealed class BackupsApiTests : IAsyncLifetime
         Assert.Equal(["web4: fake root of web1, snapshots True", "web4 += fake increment of web1, snapshots True", "web4 += fake increment of web1, snapshots True"],
             _engine.Imported);
         Assert.Equal((await _daemon.GetInstanceAsync("web1")).Config["volatile.export.id"], (await _daemon.GetInstanceAsync("web4")).Config["volatile.export.id"]);
+
+        // Once started, the restored instance's disk has changes of its own: an increment would mix two histories.
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(full, "web5")).StatusCode);
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.ActAsync("web5", "start"))).Status);
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.ActAsync("web5", "stop"))).Status);
+        Assert.Contains("has changed since it was restored from an export",
+            await TestDaemon.ErrorAsync(await ImportAsync(first, "web5"), HttpStatusCode.Conflict), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,6 +25,12 @@ public sealed partial class InstanceService
     private const string ExportIdKey = "volatile.export.id";
 
     /// <summary>
+    /// The export an imported instance's disk still holds unchanged: set by an import or an applied increment, dropped at
+    /// its first start or snapshot restore. Only onto that may the next increment be applied.
+    /// </summary>
+    internal const string ExportBaseKey = "volatile.export.base";
+
+    /// <summary>
     /// Writes the backup to OUTPUT. Incremental (VMs): only what changed since the last export, which an import applies
     /// onto the instance restored from that export. Once the file is written out, changes are counted anew from here.
     /// </summary>
@@ -50,7 +56,10 @@ public sealed partial class InstanceService
                 parts.Insert(0, await PartAsync(ImagePrefix + image.Filename, imageFile, cancellationToken));
             var index = new BackupIndex
             {
-                Instance = instance with { Config = new Dictionary<string, string>(instance.Config) { [ExportIdKey] = id } },
+                Instance = instance with
+                {
+                    Config = new Dictionary<string, string>(instance.Config.Where(c => c.Key != ExportBaseKey)) { [ExportIdKey] = id },
+                },
                 Image = image with { Aliases = [] },
                 Snapshots = instanceOnly || incremental ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
                 Parts = parts,
@@ -83,11 +92,17 @@ public sealed partial class InstanceService
         }
     }
 
-    private async Task SetVolatileAsync(string name, string key, string value, CancellationToken cancellationToken)
+    /// <summary>Sets (or with null removes) a volatile key of the stored instance.</summary>
+    private async Task SetVolatileAsync(string name, string key, string? value, CancellationToken cancellationToken)
     {
         await using var networkLock = await networks.LockAsync(cancellationToken); // as UpdateAsync holds it from read to write
         var instance = await GetAsync(name, cancellationToken);
-        await store.UpdateInstanceConfigAsync(name, new Dictionary<string, string>(instance.Config) { [key] = value }, instance.Devices, cancellationToken);
+        var config = new Dictionary<string, string>(instance.Config);
+        if (value is null ? !config.Remove(key) : config.GetValueOrDefault(key) == value)
+            return;
+        if (value is not null)
+            config[key] = value;
+        await store.UpdateInstanceConfigAsync(name, config, instance.Devices, cancellationToken);
     }
 
     private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
@@ -123,6 +138,8 @@ public sealed partial class InstanceService
             await using (var networkLock = await networks.LockAsync(cancellationToken))
             {
                 var config = await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken);
+                if (index.Id is not null)
+                    config = new Dictionary<string, string>(config) { [ExportBaseKey] = index.Id };
                 var now = DateTimeOffset.UtcNow;
                 instance = index.Instance with
                 {
@@ -160,10 +177,11 @@ public sealed partial class InstanceService
             ?? throw new NotFoundException($"the backup is incremental: it applies onto instance \"{name}\" restored from the export before it, and there is none");
         if (instance.Type != index.Instance.Type)
             throw new ConflictException($"the backup is of a {index.Instance.Type.Name()}, and instance \"{name}\" is a {instance.Type.Name()}");
-        var at = instance.Config.GetValueOrDefault(ExportIdKey);
+        var at = instance.Config.GetValueOrDefault(ExportBaseKey);
         if (at != index.Since)
-            throw new ConflictException($"the backup holds the changes after export {index.Since}; instance \"{name}\" is at " +
-                (at is null ? "no export" : $"export {at}") + "; apply the increments in their order, onto the export they follow");
+            throw new ConflictException($"the backup holds the changes after export {index.Since}; instance \"{name}\" " +
+                (at is null ? "has changed since it was restored from an export (or was never restored from one)" : $"is at export {at}") +
+                "; apply the increments in their order, onto the export they follow, before the instance starts");
         if (instance.Status != InstanceStatus.Stopped)
             throw new ConflictException($"instance \"{name}\" is {instance.Status}; stop it to apply an incremental backup");
         var driver = drivers.Get(instance.Type);
@@ -172,6 +190,7 @@ public sealed partial class InstanceService
         await pools.WritingAsync(pool, () => driver.ApplyIncrementAsync(context, volume, cancellationToken));
         await driver.ExportDeliveredAsync(context, cancellationToken);
         await SetVolatileAsync(name, ExportIdKey, index.Id!, cancellationToken);
+        await SetVolatileAsync(name, ExportBaseKey, index.Id!, cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return await GetAsync(name, cancellationToken);
     }

@@ -106,6 +106,7 @@ public sealed partial class InstanceService
                 await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
             if (!wasRunning && found.Stateful)
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct); // the saved state is loaded into a running VM
+            await SetVolatileAsync(name, ExportBaseKey, null, ct);
             await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);

@@ -146,6 +146,7 @@ public sealed partial class InstanceService(
             switch (action)
             {
                 case InstanceAction.Start:
+                    await SetVolatileAsync(name, ExportBaseKey, null, cancellationToken); // the disk changes from now on
                     await StartWithNicsAsync(driver, context, cancellationToken);
                     break;
                 case InstanceAction.Stop:

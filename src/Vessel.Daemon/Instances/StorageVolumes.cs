@@ -172,8 +172,8 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
     {
         if (path is null)
             throw new BadRequestException($"{field}: a filesystem volume needs the path it is mounted at inside the container");
-        if (path.Split('/').Any(part => part is "." or ".."))
-            throw new BadRequestException($"{field}: \"{path}\" has . or .. in it; give the path plainly");
+        if (path.Split('/').Any(part => part is "." or "..") || path.Contains("//", StringComparison.Ordinal) || path.EndsWith('/'))
+            throw new BadRequestException($"{field}: \"{path}\" has ., .., // or a trailing / in it; give the path plainly");
         if (ReservedPaths.Any(r => path == r || path.StartsWith(r + "/", StringComparison.Ordinal)))
             throw new BadRequestException($"{field}: \"{path}\" is under {string.Join(", ", ReservedPaths)}, which the container's runtime mounts itself");
     }

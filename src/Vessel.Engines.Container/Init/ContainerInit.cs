@@ -68,12 +68,6 @@ public static class ContainerInit
         // targets are looked up inside the container: a link the container made cannot send them elsewhere.
         var volumes = spec.Mounts.Select(m => (m.Target, Tree: Mounts.OpenTree(m.Source, m.ReadOnly))).ToList();
         Mounts.PivotRoot(root);
-        foreach (var (target, tree) in volumes)
-        {
-            Directory.CreateDirectory(target);
-            Mounts.MoveMount(tree, target);
-            tree.Dispose();
-        }
 
         foreach (var path in ContainerPaths.ReadOnly.Where(Exists))
         {
@@ -88,6 +82,13 @@ public static class ContainerInit
                 Mounts.BindMount("/dev/null", path);
         }
 
+        // After the read-only and masked paths: a volume put over one of them cannot take its mask away.
+        foreach (var (target, tree) in volumes)
+        {
+            Directory.CreateDirectory(target);
+            Mounts.MoveMount(tree, target);
+            tree.Dispose();
+        }
         ProcessSetup.SetHostname(spec.Name);
         NetworkInterfaces.Up("lo");
         WriteResolvConf(spec.Nics);

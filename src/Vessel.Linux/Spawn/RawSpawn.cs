@@ -16,7 +16,7 @@ namespace Vessel.Linux.Spawn;
 public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
-    private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, MountAttach = 1, MountDetach = 2;
+    private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, UmountNoFollow = 8, MountAttach = 1, MountDetach = 2;
     private const int CloneNewPid = 0x20000000;
     private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, MaxCgroupTasks = 12, ScratchFdBase = 100;
@@ -410,7 +410,7 @@ public static unsafe class RawSpawn
         if (p->MountAction == MountDetach)
         {
             step = 18;
-            if (sys(p->SysUmount2, (nint)p->MountTarget, MntDetach, 0, 0, 0, 0) < 0)
+            if (sys(p->SysUmount2, (nint)p->MountTarget, MntDetach | UmountNoFollow, 0, 0, 0, 0) < 0)
                 goto fail;
             sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
         }

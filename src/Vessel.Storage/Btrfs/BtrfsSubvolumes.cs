@@ -30,21 +30,47 @@ public sealed class BtrfsSubvolumes(string root) : ISubvolumes
     public Task SetReadOnlyAsync(string path, bool readOnly, CancellationToken cancellationToken) =>
         RunAsync(BtrfsCommands.SetReadOnly(path, readOnly), cancellationToken);
 
-    public async Task DeleteAsync(string path, CancellationToken cancellationToken)
+    public Task DeleteAsync(string path, CancellationToken cancellationToken) => DeleteAsync(path, null, cancellationToken);
+
+    /// <summary>
+    /// Deletes the subvolume at PATH after the subvolumes nested in it. The listing of those is text a container can shape
+    /// (names with newlines, links): a listed child is deleted only when every step from TOP down to it is a real
+    /// directory, never a link, and it is a subvolume; only TOP itself may be a plain directory.
+    /// </summary>
+    private static async Task DeleteAsync(string path, string? top, CancellationToken cancellationToken)
     {
+        if (top is not null && !ReachedWithoutLinks(top, path))
+            return;
         if (!Directory.Exists(path))
             return;
         var show = await HostCommand.RunAsync(HostCommand.Resolve("btrfs"), BtrfsCommands.ShowSubvolume(path).Arguments, cancellationToken: cancellationToken);
         if (show.Code != 0)
         {
-            Directory.Delete(path, recursive: true); // a plain directory (made before it was a subvolume)
+            if (top is null)
+                Directory.Delete(path, recursive: true); // a plain directory (made before it was a subvolume)
             return;
         }
         var own = show.Output.Split('\n', 2)[0].Trim();
         var children = BtrfsCommands.ParseChildren(await RunAsync(BtrfsCommands.ChildSubvolumes(path), cancellationToken), path, own);
         foreach (var child in children)
-            await DeleteAsync(child, cancellationToken);
+            await DeleteAsync(child, top ?? path, cancellationToken);
         await RunAsync(BtrfsCommands.DeleteSubvolume(path), cancellationToken);
+    }
+
+    /// <summary>True when PATH lies below TOP and no step from TOP down to it is a symbolic link.</summary>
+    private static bool ReachedWithoutLinks(string top, string path)
+    {
+        var relative = Path.GetRelativePath(top, path);
+        if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            return false;
+        var step = top;
+        foreach (var part in relative.Split('/'))
+        {
+            step = Path.Combine(step, part);
+            if (new DirectoryInfo(step) is { LinkTarget: not null } || !Directory.Exists(step))
+                return false;
+        }
+        return true;
     }
 
     public async Task SetQuotaAsync(string path, long? bytes, CancellationToken cancellationToken)
