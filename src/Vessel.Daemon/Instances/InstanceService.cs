@@ -146,7 +146,8 @@ public sealed partial class InstanceService(
             switch (action)
             {
                 case InstanceAction.Start:
-                    await SetVolatileAsync(name, ExportBaseKey, null, cancellationToken); // the disk changes from now on
+                    if (context.Instance.Config.ContainsKey(ExportBaseKey)) // the disk changes from now on
+                        await SetVolatileAsync(name, ExportBaseKey, null, cancellationToken);
                     await StartWithNicsAsync(driver, context, cancellationToken);
                     break;
                 case InstanceAction.Stop:
