@@ -7,7 +7,7 @@ internal static class Help
 
         Instances:
           vessel launch IMAGE NAME [--vm] [-c key=value]... [--network NET|none] [--storage POOL] [--ephemeral] [--no-wait]
-          vessel copy SRC[/SNAP] DST [-c key=value]... [--storage POOL]   (new MACs and addresses; snapshots stay)
+          vessel copy SRC[/SNAP] DST [--full] [-c key=value]... [--storage POOL]   (linked unless --full; new MACs; snapshots stay)
           vessel export NAME FILE [--instance-only] [--compression zstd|none]   (a stopped instance, its image and snapshots)
           vessel export NAME FILE --incremental     (a VM: only what its disk changed since the last export)
           vessel import FILE [NAME] [--storage POOL]   (an incremental file applies onto NAME, restored from the export before)

@@ -40,15 +40,15 @@ public sealed partial class ContainerDriver
         }
     }
 
-    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
+    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken)
     {
         var tree = ContainerRoot.Of(source).Tree(source, snapshot)
             ?? throw new NotFoundException($"container {source.Instance.Name} has no {(snapshot is null ? "root" : $"data for snapshot \"{snapshot}\"")}");
         var root = ContainerRoot.Of(context);
         if (snapshot is null)
-            await FrozenAsync(source, () => root.CopyAsync(context, ImageOf(context), tree, cancellationToken));
+            await FrozenAsync(source, () => root.CopyAsync(context, ImageOf(context), tree, full, cancellationToken));
         else
-            await root.CopyAsync(context, ImageOf(context), tree, cancellationToken);
+            await root.CopyAsync(context, ImageOf(context), tree, full, cancellationToken);
         // An empty machine-id makes systemd give the copy an identity of its own at its first boot.
         var machineId = new FileInfo(Path.Combine(root.Tree(context, null)!.Path, "etc", "machine-id"));
         if (machineId is { Exists: true, LinkTarget: null } && machineId.Length > 0)

@@ -87,18 +87,38 @@ public sealed partial class QemuDriver
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return; // a kernel-only VM keeps nothing of its own
-        CheckBackupDisk(disk, backingAllowed: true);
-        // The disk names its backing file by the path it had where it was exported: point it at this host's copy.
+        // The last disk of the chain names its backing file by the path it had where it was exported: point it at this host's copy.
+        var bottom = BottomOfChain(context.RootVolumePath);
         var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
             ?? throw new BadRequestException("the backup's disk needs an image with a disk, and its image has none");
-        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, disk], cancellationToken);
+        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, bottom], cancellationToken);
         if (!withSnapshots)
             await DropInternalSnapshotsAsync(disk, cancellationToken);
+    }
+
+    /// <summary>Checks the backup's root disk and the bases it reads (see <see cref="VmImages.IsBase"/>), all beside it, and gives the last.</summary>
+    private static string BottomOfChain(string directory)
+    {
+        var disk = VmImages.RootDiskPath(directory);
+        var seen = new HashSet<string>();
+        while (true)
+        {
+            CheckBackupDisk(disk, backingAllowed: true);
+            if (VmImages.BackingFileOf(disk) is not { } name || !VmImages.IsBase(name))
+                return disk;
+            if (!seen.Add(name))
+                throw new BadRequestException($"the backup's disks name each other in a loop (at {name})");
+            disk = Path.Combine(directory, name);
+            if (!File.Exists(disk))
+                throw new BadRequestException($"the backup's disk reads the base disk {name}, which the backup does not hold");
+        }
     }
 
     /// <summary>A disk from a backup file is the user's input: it must be qcow2 and keep its data in itself, not in a host file it names.</summary>
     private static void CheckBackupDisk(string disk, bool backingAllowed)
     {
+        if (!Ownership.IsRegularFile(disk))
+            throw new BadRequestException($"the backup's {Path.GetFileName(disk)} is not a regular file");
         var header = new byte[80];
         using (var file = File.OpenRead(disk))
             file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);

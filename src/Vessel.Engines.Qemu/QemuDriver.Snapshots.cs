@@ -99,59 +99,6 @@ public sealed partial class QemuDriver
         }
     }
 
-    /// <summary>
-    /// A VM's copy is a copy of its qcow2 disk, an overlay over the image that holds only what the VM wrote
-    /// (cp --reflink=auto shares even that where the filesystem can); the source's snapshots stay behind.
-    /// </summary>
-    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
-    {
-        var disk = VmImages.RootDiskPath(source.RootVolumePath);
-        if (!File.Exists(disk))
-        {
-            await CreateAsync(context, cancellationToken); // a kernel-only VM has nothing of its own to copy
-            return;
-        }
-        if (snapshot is not null)
-        {
-            await CopySnapshotAsync(context, disk, snapshot, cancellationToken);
-            return;
-        }
-        if (RunningState(PathsOf(source)) is not null)
-            throw new ConflictException($"virtual machine {source.Instance.Name} is running; stop it to copy it");
-        Directory.CreateDirectory(context.RootVolumePath);
-        var copy = VmImages.RootDiskPath(context.RootVolumePath);
-        var (code, output) = await RunAsync(Cp, ["--reflink=auto", "--sparse=always", "--", disk, copy], cancellationToken);
-        if (code != 0)
-            throw new VesselException(500, $"copying the disk of {source.Instance.Name} failed: {output.Trim()}");
-        await DropInternalSnapshotsAsync(copy, cancellationToken);
-    }
-
-    /// <summary>
-    /// The disk as the snapshot holds it, written as a new overlay over the image (only what differs from it). A snapshot's
-    /// clusters never change, so the source may be running (-U: read without its lock).
-    /// </summary>
-    private async Task CopySnapshotAsync(InstanceContext context, string disk, string snapshot, CancellationToken cancellationToken)
-    {
-        var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
-            ?? throw new BadRequestException("the virtual machine's image has no disk to back the copy");
-        Directory.CreateDirectory(context.RootVolumePath);
-        await QemuImgAsync(["convert", "-U", "-f", "qcow2", "-O", "qcow2", "-l", $"snapshot.name={snapshot}", "-B", backing, "-F", format,
-            disk, VmImages.RootDiskPath(context.RootVolumePath)], cancellationToken, TimeSpan.FromMinutes(30));
-    }
-
-    /// <summary>Deletes every internal snapshot of a qcow2 file (a copy's or an import's that the store does not know).</summary>
-    private async Task DropInternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
-    {
-        var (_, info) = await RunAsync(qemuImgBinary, ["info", "-U", "--output=json", disk], cancellationToken);
-        using var json = JsonDocument.Parse(info);
-        if (json.RootElement.TryGetProperty("snapshots", out var snapshots))
-        {
-            foreach (var name in snapshots.EnumerateArray().Select(s => s.GetProperty("name").GetString()!))
-                await QemuImgAsync(["snapshot", "-d", name, disk], cancellationToken);
-        }
-    }
-
-    private static readonly string Cp = Vessel.Linux.HostCommand.Resolve("cp");
 
     /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
     private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, CancellationToken cancellationToken)

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Text;
 using Vessel.Core;
 using Vessel.Storage.Images;
 
@@ -10,7 +12,7 @@ namespace Vessel.Engines.Qemu;
 /// disk they boot, unpacked once beside the image into kernel/ and shared read-only by every instance; the disk
 /// there backs each instance's overlay).
 /// </summary>
-public static class VmImages
+public static partial class VmImages
 {
     public const string RootDisk = "root.qcow2";
     private const string Unpacked = "kernel";
@@ -27,6 +29,36 @@ public static class VmImages
     };
 
     public static string RootDiskPath(string rootVolumePath) => Path.Combine(rootVolumePath, RootDisk);
+
+    /// <summary>
+    /// A base is a disk that once was an instance's and is now read-only, shared by the linked copies made from it: each
+    /// overlay names it by this relative name, and every instance whose chain reads it has a hard link to it in its own
+    /// directory, so it is freed with its last user.
+    /// </summary>
+    public static bool IsBase(string name) => BaseName().IsMatch(name);
+
+    public static string NewBaseName() => $"base-{Guid.NewGuid():N}.qcow2";
+
+    public static IEnumerable<string> BasesIn(string rootVolumePath) =>
+        Directory.EnumerateFiles(rootVolumePath, "base-*.qcow2").Where(path => IsBase(Path.GetFileName(path)));
+
+    [System.Text.RegularExpressions.GeneratedRegex("^base-[0-9a-f]{32}\\.qcow2$")]
+    private static partial System.Text.RegularExpressions.Regex BaseName();
+
+    /// <summary>The backing file a qcow2 disk names in its header, as written there (a relative name is beside the disk); null for none.</summary>
+    public static string? BackingFileOf(string disk)
+    {
+        using var file = File.OpenHandle(disk);
+        Span<byte> header = stackalloc byte[20];
+        if (RandomAccess.Read(file, header, 0) < header.Length || BinaryPrimitives.ReadUInt32BigEndian(header) != 0x514649fb /* "QFI\xfb" */)
+            return null;
+        var offset = BinaryPrimitives.ReadInt64BigEndian(header[8..]);
+        var length = BinaryPrimitives.ReadInt32BigEndian(header[16..]);
+        if (offset <= 0 || length is <= 0 or > 1023) // QEMU's own limit on the name
+            return null;
+        var name = new byte[length];
+        return RandomAccess.Read(file, name, offset) == length ? Encoding.UTF8.GetString(name) : null;
+    }
 
     /// <summary>The disk an instance's overlay is made on, with its format; null for a kernel image without a disk.</summary>
     public static async Task<(string Path, string Format)?> BackingDiskAsync(string imagePath, CancellationToken cancellationToken)

@@ -150,7 +150,7 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
         await CreateAsync(context, cancellationToken);
     }
 
-    public Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken)
+    public Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken)
     {
         lock (Copies)
             Copies.Add($"{source.Instance.Name}{(snapshot is null ? "" : "/" + snapshot)} -> {context.Instance.Name}");

@@ -53,15 +53,26 @@ public sealed class VirtualMachineTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_host.RunDirectory, "instances", "vm1")));
     }
 
+    /// <summary>A VM of an empty 8 MiB raw disk image: SeaBIOS finds nothing to boot, which is all these tests need.</summary>
+    private void LaunchAndStopBlankVm(string name)
+    {
+        var raw = Path.Combine(_host.Root, "disk.raw");
+        if (!File.Exists(raw))
+        {
+            File.WriteAllBytes(raw, new byte[8 << 20]);
+            Ok(_host.Vessel("image", "import", raw, "--vm", "--alias", "blank"));
+        }
+        Ok(_host.Vessel("launch", "blank", name, "--vm", "--network", "none"));
+        Ok(_host.Vessel("stop", name, "--force"));
+    }
+
+    private string DiskOf(string name) => Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", name, "root.qcow2");
+
     [Fact]
     public void CopyOfAVmSnapshot_HoldsTheDiskAsTheSnapshotHadIt_AlsoWhileTheSourceRuns()
     {
-        var raw = Path.Combine(_host.Root, "disk.raw");
-        File.WriteAllBytes(raw, new byte[8 << 20]);
-        Ok(_host.Vessel("image", "import", raw, "--vm", "--alias", "blank"));
-        Ok(_host.Vessel("launch", "blank", "v1", "--vm", "--network", "none")); // SeaBIOS finds nothing to boot: fine here
-        Ok(_host.Vessel("stop", "v1", "--force"));
-        var disk = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "v1", "root.qcow2");
+        LaunchAndStopBlankVm("v1");
+        var disk = DiskOf("v1");
         Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 1M 64k", disk));
         Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
         Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 1M 64k", disk));
@@ -69,12 +80,75 @@ public sealed class VirtualMachineTests : IDisposable
 
         Ok(_host.Vessel("copy", "v1/s1", "v2"));
 
-        var copy = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "v2", "root.qcow2");
+        var copy = DiskOf("v2");
         Ok(_host.Run("qemu-io", "-c", "read -P 0x5a 1M 64k", copy));
         Assert.Contains("backing file: ", _host.Run("qemu-img", "info", copy).Stdout, StringComparison.Ordinal);
         Assert.Equal("[]", _host.Vessel("snapshot", "list", "v2", "--format", "json").Stdout.Trim());
         Ok(_host.Vessel("delete", "--force", "v1"));
         Ok(_host.Vessel("delete", "v2"));
+    }
+
+    [Fact]
+    public void LinkedCopyOfAVmWithA1GiBDisk_TakesUnderASecondAndSharesItsBlocks_AFullCopySharesNothing()
+    {
+        LaunchAndStopBlankVm("v1");
+        void Holds(string name, string pattern, string range) => Ok(_host.Run("qemu-io", "-r", "-U", "-c", $"read -P {pattern} {range}", DiskOf(name)));
+        Ok(_host.Run("qemu-img", "resize", DiskOf("v1"), "1G"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 1G", DiskOf("v1")));
+        Ok(_host.Vessel("export", "v1", Path.Combine(_host.Root, "v1.full"))); // starts v1's record of changes
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 64k", DiskOf("v1")));
+
+        var clock = Stopwatch.StartNew();
+        Ok(_host.Vessel("copy", "v1", "v2"));
+        _output.WriteLine($"linked copy of a VM with 1 GiB written: {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the linked copy took {clock.Elapsed}");
+        // Both go on from one read-only base, linked into each directory; their own disks are empty overlays.
+        var bases = Directory.GetFiles(Path.GetDirectoryName(DiskOf("v2"))!, "base-*.qcow2");
+        var shared = Assert.Single(bases);
+        Assert.Equal("2", _host.Run("stat", "-c", "%h", shared).Stdout.Trim());
+        Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(DiskOf("v1"))!, Path.GetFileName(shared))));
+        Assert.True(long.Parse(_host.Run("du", "-k", DiskOf("v2")).Stdout.Split('\t')[0]) < 1024, "the copy's own disk holds data");
+        Holds("v2", "0x5a", "0 1G");
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 0 64k", DiskOf("v2")));
+        Holds("v1", "0x5a", "0 64k");
+        Ok(_host.Vessel("copy", "v1", "v7")); // v1 wrote nothing since: v7 reads the same base
+        Assert.Equal("3", _host.Run("stat", "-c", "%h", shared).Stdout.Trim());
+        Ok(_host.Vessel("delete", "v7"));
+        // What v1 wrote since its export is still in its record of changes, now in its new overlay.
+        var increment = Path.Combine(_host.Root, "v1.increment");
+        Ok(_host.Vessel("export", "v1", increment, "--incremental"));
+        Assert.InRange(new FileInfo(increment).Length, 1, 1 << 20);
+
+        // The source goes on in its overlay: it boots, takes snapshots, and a copy of one of them reads through the base.
+        Ok(_host.Vessel("start", "v1"));
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Vessel("copy", "v1/s1", "v4"));
+        Holds("v4", "0x5a", "0 1G");
+        Ok(_host.Vessel("stop", "v1", "--force"));
+
+        // A full copy stands on the image alone; a linked one of a VM with snapshots cannot freeze its disk: it is copied.
+        clock.Restart();
+        Ok(_host.Vessel("copy", "v1", "v3", "--full"));
+        _output.WriteLine($"full copy of the same VM: {clock.Elapsed.TotalMilliseconds:0} ms");
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(DiskOf("v3"))!, "base-*.qcow2"));
+        Assert.Contains("/images/", _host.Run("qemu-img", "info", DiskOf("v3")).Stdout, StringComparison.Ordinal);
+        Holds("v3", "0x5a", "0 1G");
+        Ok(_host.Vessel("copy", "v1", "v5"));
+        Holds("v5", "0x5a", "0 1G");
+
+        // The base outlives its first instance, and travels in a backup.
+        Ok(_host.Vessel("delete", "v1"));
+        Holds("v2", "0x6b", "0 64k");
+        Holds("v2", "0x5a", "64k 1023M");
+        var backup = Path.Combine(_host.Root, "v2.backup");
+        Ok(_host.Vessel("export", "v2", backup));
+        Ok(_host.Vessel("delete", "v2"));
+        Ok(_host.Vessel("import", backup, "v6"));
+        Holds("v6", "0x6b", "0 64k");
+        Holds("v6", "0x5a", "64k 1023M");
+        Ok(_host.Vessel("start", "v6"));
+        foreach (var name in new[] { "v3", "v4", "v5", "v6" })
+            Ok(_host.Vessel("delete", "--force", name));
     }
 
     [Fact]

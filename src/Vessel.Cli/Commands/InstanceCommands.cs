@@ -38,13 +38,13 @@ internal static class InstanceCommands
     /// <summary>vessel copy SRC[/SNAP] DST: a new instance from another's root (or one of its snapshots), with new MACs and addresses.</summary>
     public static async Task CopyAsync(ApiClient api, string[] args)
     {
-        var a = Arguments.Parse(args, [], ["-c", "--config", "--storage", "-s"]);
-        a.ExpectPositionals(2, 2, "vessel copy SRC[/SNAP] DST [-c key=value]... [--storage POOL]");
+        var a = Arguments.Parse(args, ["--full"], ["-c", "--config", "--storage", "-s"]);
+        a.ExpectPositionals(2, 2, "vessel copy SRC[/SNAP] DST [--full] [-c key=value]... [--storage POOL]");
         var source = a.Positionals[0].Split('/', 2);
         var request = new InstancesPost
         {
             Name = a.Positionals[1],
-            Source = new InstanceSource(Instance: source[0], Snapshot: source.Length > 1 ? source[1] : null),
+            Source = new InstanceSource(Instance: source[0], Snapshot: source.Length > 1 ? source[1] : null, Full: a.Flag("--full")),
             Config = a.Options("-c").Concat(a.Options("--config")).Select(Arguments.KeyValue).ToDictionary(),
             Pool = a.Option("--storage") ?? a.Option("-s"),
         };

@@ -18,8 +18,11 @@ public sealed record InstancesPost
     public bool Start { get; init; }
 }
 
-/// <summary>Where a new instance comes from: an image (Alias or Fingerprint), or a copy of Instance (at its Snapshot when given).</summary>
-public sealed record InstanceSource(string? Alias = null, string? Fingerprint = null, string? Instance = null, string? Snapshot = null);
+/// <summary>
+/// Where a new instance comes from: an image (Alias or Fingerprint), or a copy of Instance (at its Snapshot when given),
+/// linked (sharing the source's blocks where the pool can) unless Full.
+/// </summary>
+public sealed record InstanceSource(string? Alias = null, string? Fingerprint = null, string? Instance = null, string? Snapshot = null, bool Full = false);
 
 /// <summary>PATCH /1.0/instances/{name}: config keys to set, and keys mapped to null to unset.</summary>
 public sealed record InstancePatch

@@ -16,8 +16,11 @@ public interface IInstanceDriver
     // Actions
     /// <summary>Makes the instance's root filesystem or disk from its image in the prepared root volume.</summary>
     Task CreateAsync(InstanceContext context, CancellationToken cancellationToken);
-    /// <summary>Makes the instance's root as a copy of another's (of its snapshot when one is named), in the prepared root volume.</summary>
-    Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, CancellationToken cancellationToken);
+    /// <summary>
+    /// Makes the instance's root as a copy of another's (of its snapshot when one is named), in the prepared root volume:
+    /// sharing the source's blocks where the pool allows, or, when full, sharing nothing with the source but the image.
+    /// </summary>
+    Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken);
     Task StartAsync(InstanceContext context, CancellationToken cancellationToken);
     /// <summary>Asks the guest to shut down, and kills it after the timeout (at once when force is set).</summary>
     Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken);

@@ -95,7 +95,7 @@ public sealed partial class InstanceService(
                 var context = Context(instance, pool, image);
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
                 if (copyOf is not null)
-                    await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, ct));
+                    await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, request.Source.Full, ct));
                 else
                     await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);

@@ -51,7 +51,8 @@ internal interface IContainerRoot
     Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken);
 
     /// <summary>Makes the root, in the prepared volume, from another container's tree (the caller freezes a running source).</summary>
-    Task CopyAsync(InstanceContext context, RootImage image, RootTree source, CancellationToken cancellationToken);
+    /// <summary>Copies SOURCE as the instance's root: sharing its blocks where the filesystem can, unless FULL.</summary>
+    Task CopyAsync(InstanceContext context, RootImage image, RootTree source, bool full, CancellationToken cancellationToken);
 
     /// <summary>Writes the stopped root (and its snapshots unless told not to) as one tar file.</summary>
     Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken);
@@ -71,12 +72,14 @@ internal static class ContainerRoot
     private static readonly string Cp = HostCommand.Resolve("cp");
 
     /// <summary>Copies a tree with owners, modes, xattrs (overlay's whiteout and opaque marks) and device nodes, sharing blocks where it can.</summary>
-    public static Task CopyTreeAsync(string source, string target, CancellationToken cancellationToken) =>
-        HostCommand.RunCheckedAsync(Cp, ["-a", "--reflink=auto", "--", source, target], Timeout.InfiniteTimeSpan, cancellationToken);
+    public static Task CopyTreeAsync(string source, string target, CancellationToken cancellationToken, bool shareBlocks = true) =>
+        HostCommand.RunCheckedAsync(Cp, ["-a", Reflink(shareBlocks), "--", source, target], Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>Copies what is inside SOURCE into the existing directory TARGET, as <see cref="CopyTreeAsync"/> does.</summary>
-    public static Task CopyContentsAsync(string source, string target, CancellationToken cancellationToken) =>
-        HostCommand.RunCheckedAsync(Cp, ["-a", "--reflink=auto", "--", source + "/.", target], Timeout.InfiniteTimeSpan, cancellationToken);
+    public static Task CopyContentsAsync(string source, string target, CancellationToken cancellationToken, bool shareBlocks = true) =>
+        HostCommand.RunCheckedAsync(Cp, ["-a", Reflink(shareBlocks), "--", source + "/.", target], Timeout.InfiniteTimeSpan, cancellationToken);
+
+    private static string Reflink(bool shareBlocks) => shareBlocks ? "--reflink=auto" : "--reflink=never";
 
     public static void RemoveTree(string path)
     {

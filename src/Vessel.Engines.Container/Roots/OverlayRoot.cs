@@ -100,14 +100,14 @@ internal sealed class OverlayRoot : IContainerRoot
         return Task.CompletedTask;
     }
 
-    public async Task CopyAsync(InstanceContext context, RootImage image, RootTree source, CancellationToken cancellationToken)
+    public async Task CopyAsync(InstanceContext context, RootImage image, RootTree source, bool full, CancellationToken cancellationToken)
     {
         if (!source.OnlyChanges)
             throw new NotSupportedYetException("a container on a btrfs pool cannot be copied to a pool without subvolumes yet; copy it to a btrfs pool");
         await CreateAsync(context, image, cancellationToken);
         var upper = Path.Combine(context.RootVolumePath, Upper);
         Directory.Delete(upper);
-        await CopyTreeAsync(source.Path, upper, cancellationToken);
+        await CopyTreeAsync(source.Path, upper, cancellationToken, shareBlocks: !full);
     }
 
     public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken) =>

@@ -76,7 +76,7 @@ internal sealed class SnapshotRoot(ISubvolumes subvolumes) : IContainerRoot
     public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken) =>
         subvolumes.DeleteAsync(SnapshotPath(context, snapshot), cancellationToken);
 
-    public async Task CopyAsync(InstanceContext context, RootImage image, RootTree source, CancellationToken cancellationToken)
+    public async Task CopyAsync(InstanceContext context, RootImage image, RootTree source, bool full, CancellationToken cancellationToken)
     {
         ProtectVolume(context, image);
         var root = RootPath(context);
@@ -85,14 +85,17 @@ internal sealed class SnapshotRoot(ISubvolumes subvolumes) : IContainerRoot
             // A snapshot when the source is on this pool's filesystem; a copy of its files (blocks shared where cp can) from another.
             try
             {
-                await subvolumes.SnapshotAsync(source.Path, root, readOnly: false, cancellationToken);
-                return;
+                if (!full)
+                {
+                    await subvolumes.SnapshotAsync(source.Path, root, readOnly: false, cancellationToken);
+                    return;
+                }
             }
             catch (HostCommandException) when (!Directory.Exists(root))
             {
             }
             await subvolumes.CreateAsync(root, cancellationToken);
-            await CopyContentsAsync(source.Path, root, cancellationToken);
+            await CopyContentsAsync(source.Path, root, cancellationToken, shareBlocks: !full);
             return;
         }
         // An overlay's changes: the whole root they make over their image, read through a read-only overlay.

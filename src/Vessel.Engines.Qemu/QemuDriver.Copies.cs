@@ -1,0 +1,194 @@
+using System.Text.Json;
+using Vessel.Core;
+using Vessel.Core.Drivers;
+using Vessel.Linux;
+
+namespace Vessel.Engines.Qemu;
+
+/// <summary>
+/// Copies of a VM. A linked copy shares the source's blocks: reflinked where the pool's filesystem can (btrfs, XFS), and
+/// elsewhere the source's disk becomes a read-only base (see <see cref="VmImages.IsBase"/>) that the source and the copy each
+/// go on from in an overlay of their own. A full copy shares nothing with the source but the image. Neither keeps the
+/// source's snapshots.
+/// </summary>
+public sealed partial class QemuDriver
+{
+    private static readonly string Cp = HostCommand.Resolve("cp");
+
+    public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(source.RootVolumePath);
+        if (!File.Exists(disk))
+        {
+            await CreateAsync(context, cancellationToken); // a kernel-only VM has nothing of its own to copy
+            return;
+        }
+        Directory.CreateDirectory(context.RootVolumePath);
+        var copy = VmImages.RootDiskPath(context.RootVolumePath);
+        if (snapshot is not null)
+        {
+            await CopySnapshotAsync(context, source, snapshot, full, cancellationToken);
+            return;
+        }
+        if (RunningState(PathsOf(source)) is not null)
+            throw new ConflictException($"virtual machine {source.Instance.Name} is running; stop it to copy it");
+        if (!full && await CopyFileAsync(disk, copy, "--reflink=always", cancellationToken) is null)
+        {
+            await CopyBasesAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
+            await DropInternalSnapshotsAsync(copy, cancellationToken);
+            return;
+        }
+        // A base must never change again, and the source's snapshots would be left behind in it.
+        if (!full && !await HasInternalSnapshotsAsync(disk, cancellationToken))
+        {
+            await ShareAsBaseAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
+            return;
+        }
+        if (await CopyFileAsync(disk, copy, full ? "--reflink=never" : "--reflink=auto", cancellationToken) is { } error)
+            throw new VesselException(500, $"copying the disk of {source.Instance.Name} failed: {error}");
+        if (full)
+            await DetachFromBasesAsync(context, copy, source.RootVolumePath, cancellationToken);
+        else
+            await CopyBasesAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
+        await DropInternalSnapshotsAsync(copy, cancellationToken);
+    }
+
+    /// <summary>
+    /// The disk as the snapshot holds it, written as a new overlay over what the source's disk is an overlay of (only what
+    /// differs from it). A snapshot's clusters never change, so the source may be running (-U: read without its lock).
+    /// </summary>
+    private async Task CopySnapshotAsync(InstanceContext context, InstanceContext source, string snapshot, bool full, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(source.RootVolumePath);
+        var (backing, format) = VmImages.BackingFileOf(disk) is { } name && VmImages.IsBase(name)
+            ? (full ? Path.Combine(source.RootVolumePath, name) : name, "qcow2")
+            : await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
+              ?? throw new BadRequestException("the virtual machine's image has no disk to back the copy");
+        if (!full)
+            await CopyBasesAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
+        var copy = VmImages.RootDiskPath(context.RootVolumePath);
+        await QemuImgAsync(["convert", "-U", "-f", "qcow2", "-O", "qcow2", "-l", $"snapshot.name={snapshot}", "-B", backing, "-F", format, disk, copy],
+            cancellationToken, TimeSpan.FromMinutes(30));
+        if (full)
+            await DetachFromBasesAsync(context, copy, source.RootVolumePath, cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives the copy an overlay over the source's disk as it is now, frozen as a base (or over the base the source reads,
+    /// when it has written nothing since), beside a link to every base its chain reads: each instance's directory holds
+    /// links to all of its bases, so a base is freed with its last user.
+    /// </summary>
+    private async Task ShareAsBaseAsync(string sourceDirectory, string copyDirectory, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(sourceDirectory);
+        var (size, bitmap) = await DiskInfoAsync(disk, cancellationToken);
+        var name = VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current) && !await HoldsClustersOfItsOwnAsync(disk, cancellationToken)
+            ? current
+            : await FreezeAsync(sourceDirectory, exportBitmap: bitmap == "ok", cancellationToken);
+        await CopyBasesAsync(sourceDirectory, copyDirectory, cancellationToken);
+        await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", VmImages.RootDiskPath(copyDirectory),
+            size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+    }
+
+    /// <summary>
+    /// Makes the source's disk a base: a hard link to it under a base's name, and a new overlay over that for the source,
+    /// renamed over its disk (a crash leaves the old disk or the new one). Gives the base's name.
+    /// </summary>
+    private async Task<string> FreezeAsync(string sourceDirectory, bool exportBitmap, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(sourceDirectory);
+        var name = VmImages.NewBaseName();
+        var frozen = Path.Combine(sourceDirectory, name);
+        var successor = Path.Combine(sourceDirectory, $".{VmImages.RootDisk}.new");
+        Ownership.HardLink(disk, frozen);
+        try
+        {
+            await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", successor], cancellationToken);
+            if (exportBitmap)
+            {
+                // What was written since the last export is still to go into the next increment.
+                await QemuImgAsync(["bitmap", "--add", successor, ExportBitmap], cancellationToken);
+                await QemuImgAsync(["bitmap", "--merge", ExportBitmap, "-b", frozen, "-F", "qcow2", successor, ExportBitmap], cancellationToken);
+            }
+            File.Move(successor, disk, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(successor);
+            File.Delete(frozen);
+            throw;
+        }
+        if (exportBitmap)
+            await QemuImgAsync(["bitmap", "--remove", frozen, ExportBitmap], cancellationToken);
+        File.SetUnixFileMode(frozen, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        return name;
+    }
+
+    /// <summary>Whether an overlay has written clusters of its own (qemu-img map: depth 0), rather than only reading its backing chain.</summary>
+    private async Task<bool> HoldsClustersOfItsOwnAsync(string disk, CancellationToken cancellationToken)
+    {
+        var (code, output) = await RunAsync(qemuImgBinary, ["map", "-f", "qcow2", "--output=json", disk], cancellationToken);
+        if (code != 0)
+            throw new VesselException(500, $"qemu-img map {disk}: {output.Trim()}");
+        using var json = JsonDocument.Parse(output);
+        return json.RootElement.EnumerateArray().Any(extent => extent.GetProperty("depth").GetInt32() == 0);
+    }
+
+    /// <summary>Puts every base of the source beside the copy: hard links, or reflinked copies across btrfs subvolumes.</summary>
+    private static async Task CopyBasesAsync(string sourceDirectory, string copyDirectory, CancellationToken cancellationToken)
+    {
+        foreach (var frozen in VmImages.BasesIn(sourceDirectory))
+        {
+            var target = Path.Combine(copyDirectory, Path.GetFileName(frozen));
+            try
+            {
+                Ownership.HardLink(frozen, target);
+            }
+            catch (LinuxException e) when (e.Errno == 18 /* EXDEV */)
+            {
+                if (await CopyFileAsync(frozen, target, "--reflink=auto", cancellationToken) is { } error)
+                    throw new VesselException(500, $"copying the base disk {frozen} failed: {error}");
+            }
+        }
+    }
+
+    /// <summary>Makes a full copy stand on the image alone: the clusters it read from the source's bases are written into it.</summary>
+    private async Task DetachFromBasesAsync(InstanceContext context, string copy, string sourceDirectory, CancellationToken cancellationToken)
+    {
+        if (VmImages.BackingFileOf(copy) is not { } name || !VmImages.IsBase(Path.GetFileName(name)))
+            return;
+        var (image, format) = (await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken))!.Value;
+        await QemuImgAsync(["rebase", "-u", "-f", "qcow2", "-b", Path.Combine(sourceDirectory, Path.GetFileName(name)), "-F", "qcow2", copy], cancellationToken);
+        await QemuImgAsync(["rebase", "-f", "qcow2", "-b", image, "-F", format, copy], cancellationToken, TimeSpan.FromMinutes(30));
+    }
+
+    /// <summary>cp with a --reflink mode: null when it worked, else what cp said (and the partial file is gone).</summary>
+    private static async Task<string?> CopyFileAsync(string from, string to, string reflink, CancellationToken cancellationToken)
+    {
+        string[] sparse = reflink == "--reflink=always" ? [] : ["--sparse=always"]; // cp takes --reflink=always only with --sparse=auto
+        var (code, output) = await RunAsync(Cp, [reflink, .. sparse, "--", from, to], cancellationToken, Timeout.InfiniteTimeSpan);
+        if (code == 0)
+            return null;
+        File.Delete(to);
+        return output.Trim();
+    }
+
+    private async Task<bool> HasInternalSnapshotsAsync(string disk, CancellationToken cancellationToken) =>
+        (await InternalSnapshotsAsync(disk, cancellationToken)).Count > 0;
+
+    /// <summary>Deletes every internal snapshot of a qcow2 file (a copy's or an import's that the store does not know).</summary>
+    private async Task DropInternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
+    {
+        foreach (var name in await InternalSnapshotsAsync(disk, cancellationToken))
+            await QemuImgAsync(["snapshot", "-d", name, disk], cancellationToken);
+    }
+
+    private async Task<List<string>> InternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
+    {
+        var (_, info) = await RunAsync(qemuImgBinary, ["info", "-U", "--output=json", disk], cancellationToken);
+        using var json = JsonDocument.Parse(info);
+        return json.RootElement.TryGetProperty("snapshots", out var snapshots)
+            ? snapshots.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList()
+            : [];
+    }
+}
