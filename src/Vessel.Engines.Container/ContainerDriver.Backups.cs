@@ -16,7 +16,9 @@ public sealed partial class ContainerDriver
         return ContainerRoot.Of(context).ExportAsync(context, archive, withSnapshots, cancellationToken);
     }
 
-    public Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken) =>
         throw new NotSupportedYetException("incremental backups are for virtual machines yet");

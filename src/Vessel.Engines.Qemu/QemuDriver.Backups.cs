@@ -11,11 +11,13 @@ namespace Vessel.Engines.Qemu;
 /// A VM's backup is its qcow2 overlay with its internal snapshots; the image it is backed by travels beside it. An
 /// incremental backup holds only the clusters written since the last export was delivered: the disk keeps a persistent
 /// dirty bitmap (<see cref="ExportBitmap"/>) that QEMU updates while the VM runs, and qemu-storage-daemon copies what it
-/// marks (a blockdev-backup job with sync=bitmap) into a qcow2 of its own.
+/// marks (a blockdev-backup job with sync=bitmap) into a qcow2 of its own. Each export also starts a pending record
+/// (<see cref="PendingBitmap"/>) as it reads the disk, which becomes the record once the file is delivered: what the VM
+/// writes while the file is on its way is in the next increment, whether it runs or not meanwhile.
 /// </summary>
 public sealed partial class QemuDriver
 {
-    private const string ExportBitmap = "vessel-export", Increment = "increment.qcow2";
+    private const string ExportBitmap = "vessel-export", PendingBitmap = "vessel-export-pending", Increment = "increment.qcow2";
     private static readonly TimeSpan BackupJobTimeout = TimeSpan.FromMinutes(30);
 
     public async Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
@@ -23,16 +25,22 @@ public sealed partial class QemuDriver
         if (RunningState(PathsOf(context)) is not null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is running; stop it to export it (its disk would change while it is read)");
         Directory.CreateDirectory(context.RootVolumePath);
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (incremental && !File.Exists(disk))
+            throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk of its own (its image boots a kernel only): nothing to export incrementally");
+        var (size, bitmaps) = File.Exists(disk) ? await DiskInfoAsync(disk, cancellationToken) : (0, new Dictionary<string, string>());
+        if (File.Exists(disk))
+        {
+            if (bitmaps.ContainsKey(PendingBitmap)) // left by an export that a crash cut off
+                await QemuImgAsync(["bitmap", "--remove", disk, PendingBitmap], cancellationToken);
+            await QemuImgAsync(["bitmap", "--add", disk, PendingBitmap], cancellationToken);
+        }
         if (!incremental)
         {
             await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
             return;
         }
-        var disk = VmImages.RootDiskPath(context.RootVolumePath);
-        if (!File.Exists(disk))
-            throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk of its own (its image boots a kernel only): nothing to export incrementally");
-        var (size, bitmap) = await DiskInfoAsync(disk, cancellationToken);
-        switch (bitmap)
+        switch (bitmaps.GetValueOrDefault(ExportBitmap))
         {
             case null:
                 throw new ConflictException($"virtual machine {context.Instance.Name} has no record of changes since an export; export it whole first");
@@ -47,13 +55,66 @@ public sealed partial class QemuDriver
         await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken);
     }
 
-    /// <summary>Starts a new record of changes: the next incremental export holds what is written from now on.</summary>
-    public async Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken)
+    public async Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return;
-        if ((await DiskInfoAsync(disk, cancellationToken)).Bitmap is not null)
+        if (RunningState(PathsOf(context)) is not null)
+        {
+            await ExportEndedInQemuAsync(context, delivered, cancellationToken);
+            return;
+        }
+        var bitmaps = (await DiskInfoAsync(disk, cancellationToken)).Bitmaps;
+        if (!bitmaps.TryGetValue(PendingBitmap, out var pending))
+            return; // a snapshot restore took it: there is no record to keep
+        if (delivered && pending == "ok")
+        {
+            if (bitmaps.ContainsKey(ExportBitmap))
+                await QemuImgAsync(["bitmap", "--remove", disk, ExportBitmap], cancellationToken);
+            await QemuImgAsync(["bitmap", "--add", "--merge", PendingBitmap, disk, ExportBitmap], cancellationToken);
+        }
+        await QemuImgAsync(["bitmap", "--remove", disk, PendingBitmap], cancellationToken);
+    }
+
+    /// <summary>The same in the running QEMU, as one transaction: the record is never missing or empty in between.</summary>
+    private async Task ExportEndedInQemuAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        var node = await RootNodeAsync(vm, cancellationToken);
+        var bitmaps = await BitmapsInQemuAsync(vm, node, cancellationToken);
+        if (!bitmaps.Contains(PendingBitmap))
+            return;
+        JsonNode Action(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
+        var actions = new List<JsonNode>();
+        if (delivered)
+        {
+            actions.Add(bitmaps.Contains(ExportBitmap)
+                ? Action("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = ExportBitmap })
+                : Action("block-dirty-bitmap-add", new JsonObject { ["node"] = node, ["name"] = ExportBitmap, ["persistent"] = true }));
+            actions.Add(Action("block-dirty-bitmap-merge", new JsonObject { ["node"] = node, ["target"] = ExportBitmap, ["bitmaps"] = new JsonArray(PendingBitmap) }));
+        }
+        actions.Add(Action("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = PendingBitmap }));
+        await vm.Monitor.ExecuteAsync("transaction", new JsonObject { ["actions"] = new JsonArray([.. actions]) }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The names of the dirty bitmaps on a node of the running QEMU.</summary>
+    private static async Task<HashSet<string>> BitmapsInQemuAsync(Vm vm, string node, CancellationToken cancellationToken)
+    {
+        var nodes = await vm.Monitor.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken);
+        return nodes.EnumerateArray()
+            .Where(n => n.GetProperty("node-name").GetString() == node && n.TryGetProperty("dirty-bitmaps", out _))
+            .SelectMany(n => n.GetProperty("dirty-bitmaps").EnumerateArray().Select(b => b.GetProperty("name").GetString()!))
+            .ToHashSet();
+    }
+
+    /// <summary>Starts a new record of changes on a stopped VM's disk: the next incremental export holds what is written from now on.</summary>
+    public async Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            return;
+        if ((await DiskInfoAsync(disk, cancellationToken)).Bitmaps.ContainsKey(ExportBitmap))
             await QemuImgAsync(["bitmap", "--remove", disk, ExportBitmap], cancellationToken);
         await QemuImgAsync(["bitmap", "--add", disk, ExportBitmap], cancellationToken);
     }
@@ -125,22 +186,22 @@ public sealed partial class QemuDriver
         Vessel.Storage.ImageFormat.CheckStandaloneQcow2(header, $"the backup's {Path.GetFileName(disk)}", backingAllowed);
     }
 
-    /// <summary>The disk's virtual size, and its export bitmap's state: null without one, "in-use" when QEMU did not close it, else "ok".</summary>
-    private async Task<(long Size, string? Bitmap)> DiskInfoAsync(string disk, CancellationToken cancellationToken)
+    /// <summary>The disk's virtual size, and its dirty bitmaps with their states: "in-use" when QEMU did not close the disk, else "ok".</summary>
+    private async Task<(long Size, Dictionary<string, string> Bitmaps)> DiskInfoAsync(string disk, CancellationToken cancellationToken)
     {
         var (code, output) = await RunAsync(qemuImgBinary, ["info", "-f", "qcow2", "--output=json", disk], cancellationToken);
         if (code != 0)
             throw new VesselException(500, $"qemu-img info {disk}: {output.Trim()}");
         using var json = JsonDocument.Parse(output);
         var root = json.RootElement;
-        string? bitmap = null;
+        var bitmaps = new Dictionary<string, string>();
         if (root.TryGetProperty("format-specific", out var specific) && specific.TryGetProperty("data", out var data) &&
-            data.TryGetProperty("bitmaps", out var bitmaps))
+            data.TryGetProperty("bitmaps", out var entries))
         {
-            foreach (var entry in bitmaps.EnumerateArray().Where(b => b.GetProperty("name").GetString() == ExportBitmap))
-                bitmap = entry.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == "in-use") ? "in-use" : "ok";
+            foreach (var entry in entries.EnumerateArray())
+                bitmaps[entry.GetProperty("name").GetString()!] = entry.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == "in-use") ? "in-use" : "ok";
         }
-        return (root.GetProperty("virtual-size").GetInt64(), bitmap);
+        return (root.GetProperty("virtual-size").GetInt64(), bitmaps);
     }
 
     /// <summary>

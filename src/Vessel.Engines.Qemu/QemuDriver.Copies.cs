@@ -81,10 +81,11 @@ public sealed partial class QemuDriver
     private async Task ShareAsBaseAsync(string sourceDirectory, string copyDirectory, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
-        var (size, bitmap) = await DiskInfoAsync(disk, cancellationToken);
+        var (size, bitmaps) = await DiskInfoAsync(disk, cancellationToken);
         var name = VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current) && !await HoldsClustersOfItsOwnAsync(disk, cancellationToken)
             ? current
-            : await FreezeAsync(sourceDirectory, exportBitmap: bitmap == "ok", cancellationToken);
+            : await FreezeAsync(sourceDirectory, [.. bitmaps.Where(b => b.Value == "ok").Select(b => b.Key).Intersect([ExportBitmap, PendingBitmap])],
+                cancellationToken);
         await CopyBasesAsync(sourceDirectory, copyDirectory, cancellationToken);
         await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", VmImages.RootDiskPath(copyDirectory),
             size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
@@ -94,7 +95,7 @@ public sealed partial class QemuDriver
     /// Makes the source's disk a base: a hard link to it under a base's name, and a new overlay over that for the source,
     /// renamed over its disk (a crash leaves the old disk or the new one). Gives the base's name.
     /// </summary>
-    private async Task<string> FreezeAsync(string sourceDirectory, bool exportBitmap, CancellationToken cancellationToken)
+    private async Task<string> FreezeAsync(string sourceDirectory, IReadOnlyList<string> exportBitmaps, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
         var name = VmImages.NewBaseName();
@@ -104,12 +105,9 @@ public sealed partial class QemuDriver
         try
         {
             await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", successor], cancellationToken);
-            if (exportBitmap)
-            {
-                // What was written since the last export is still to go into the next increment.
-                await QemuImgAsync(["bitmap", "--add", successor, ExportBitmap], cancellationToken);
-                await QemuImgAsync(["bitmap", "--merge", ExportBitmap, "-b", frozen, "-F", "qcow2", successor, ExportBitmap], cancellationToken);
-            }
+            // What was written since the last export is still to go into the next increment.
+            foreach (var bitmap in exportBitmaps)
+                await QemuImgAsync(["bitmap", "--add", "--merge", bitmap, "-b", frozen, "-F", "qcow2", successor, bitmap], cancellationToken);
             File.Move(successor, disk, overwrite: true);
         }
         catch
@@ -118,8 +116,8 @@ public sealed partial class QemuDriver
             File.Delete(frozen);
             throw;
         }
-        if (exportBitmap)
-            await QemuImgAsync(["bitmap", "--remove", frozen, ExportBitmap], cancellationToken);
+        foreach (var bitmap in exportBitmaps)
+            await QemuImgAsync(["bitmap", "--remove", frozen, bitmap], cancellationToken);
         File.SetUnixFileMode(frozen, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return name;
     }

@@ -54,22 +54,20 @@ public sealed partial class QemuDriver
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
         var disk = RootDiskOf(context);
-        // Going back rewrites the disk behind the export bitmap's back (and QEMU refuses to while one is active): it goes,
+        // Going back rewrites the disk behind the export bitmaps' back (and QEMU refuses to while one is active): they go,
         // and the next incremental export needs a whole one first.
         if (RunningState(PathsOf(context)) is null)
         {
-            if ((await DiskInfoAsync(disk, cancellationToken)).Bitmap is not null)
-                await QemuImgAsync(["bitmap", "--remove", disk, ExportBitmap], cancellationToken);
+            foreach (var bitmap in (await DiskInfoAsync(disk, cancellationToken)).Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
+                await QemuImgAsync(["bitmap", "--remove", disk, bitmap], cancellationToken);
             await QemuImgAsync(["snapshot", "-a", snapshot, disk], cancellationToken);
             return;
         }
         // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
         var vm = await MonitorOfAsync(context, cancellationToken);
         var node = await RootNodeAsync(vm, cancellationToken);
-        var bitmaps = await vm.Monitor.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken);
-        if (bitmaps.EnumerateArray().Any(n => n.GetProperty("node-name").GetString() == node && n.TryGetProperty("dirty-bitmaps", out var list) &&
-                                              list.EnumerateArray().Any(b => b.GetProperty("name").GetString() == ExportBitmap)))
-            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = ExportBitmap }, cancellationToken: cancellationToken);
+        foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Intersect([ExportBitmap, PendingBitmap]))
+            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = bitmap }, cancellationToken: cancellationToken);
         await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
         if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);

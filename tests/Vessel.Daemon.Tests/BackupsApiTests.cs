@@ -57,7 +57,7 @@ public sealed class BackupsApiTests : IAsyncLifetime
         var full = await ExportAsync();
         var first = await ExportAsync("?incremental=1");
         var second = await ExportAsync("?incremental=1");
-        Assert.Equal(["web1", "web1", "web1"], _engine.Delivered);
+        Assert.Equal(["web1 not delivered", "web1 delivered", "web1 delivered", "web1 delivered"], _engine.ExportsEnded);
 
         Assert.Contains("applies onto instance \"web4\" restored from the export before it, and there is none",
             await TestDaemon.ErrorAsync(await ImportAsync(first, "web4"), HttpStatusCode.NotFound), StringComparison.Ordinal);

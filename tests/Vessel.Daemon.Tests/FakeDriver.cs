@@ -121,14 +121,16 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
             ? throw new Vessel.Core.ConflictException(refusal)
             : File.WriteAllTextAsync(archive, $"fake {(incremental ? "increment" : "root")} of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
 
-    public List<string> Delivered { get; } = [];
+    public List<string> ExportsEnded { get; } = [];
 
-    public Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken)
+    public Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
     {
-        lock (Delivered)
-            Delivered.Add(context.Instance.Name);
+        lock (ExportsEnded)
+            ExportsEnded.Add($"{context.Instance.Name} {(delivered ? "delivered" : "not delivered")}");
         return Task.CompletedTask;
     }
+
+    public Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {

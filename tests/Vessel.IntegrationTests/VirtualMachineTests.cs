@@ -68,6 +68,26 @@ public sealed class VirtualMachineTests : IDisposable
 
     private string DiskOf(string name) => Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", name, "root.qcow2");
 
+    private void Holds(string name, string pattern, string range) => Ok(_host.Run("qemu-io", "-r", "-U", "-c", $"read -P {pattern} {range}", DiskOf(name)));
+
+    /// <summary>An export read at 1 MiB/s (curl on the API socket): the file is on its way for seconds. Returns once it is.</summary>
+    private Process SlowExport(string name, string file)
+    {
+        var curl = Process.Start("curl", ["-sSf", "--unix-socket", Path.Combine(_host.RunDirectory, "vessel.sock"), "--limit-rate", "1M", "-o", file,
+            $"http://vessel/1.0/instances/{name}/backup?compression=none"]);
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(file) && new FileInfo(file).Length > 0) && clock.Elapsed < TimeSpan.FromSeconds(30))
+            Thread.Sleep(20);
+        Assert.False(curl.HasExited, "the export was not on its way for long");
+        return curl;
+    }
+
+    private static void Finish(Process reader)
+    {
+        Assert.True(reader.WaitForExit(TimeSpan.FromSeconds(60)), "the slow export did not end");
+        Assert.Equal(0, reader.ExitCode);
+    }
+
     [Fact]
     public void CopyOfAVmSnapshot_HoldsTheDiskAsTheSnapshotHadIt_AlsoWhileTheSourceRuns()
     {
@@ -92,7 +112,6 @@ public sealed class VirtualMachineTests : IDisposable
     public void LinkedCopyOfAVmWithA1GiBDisk_TakesUnderASecondAndSharesItsBlocks_AFullCopySharesNothing()
     {
         LaunchAndStopBlankVm("v1");
-        void Holds(string name, string pattern, string range) => Ok(_host.Run("qemu-io", "-r", "-U", "-c", $"read -P {pattern} {range}", DiskOf(name)));
         Ok(_host.Run("qemu-img", "resize", DiskOf("v1"), "1G"));
         Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 1G", DiskOf("v1")));
         Ok(_host.Vessel("export", "v1", Path.Combine(_host.Root, "v1.full"))); // starts v1's record of changes
@@ -149,6 +168,41 @@ public sealed class VirtualMachineTests : IDisposable
         Ok(_host.Vessel("start", "v6"));
         foreach (var name in new[] { "v3", "v4", "v5", "v6" })
             Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
+    public void WritesMadeWhileAnExportIsOnItsWay_AreInTheNextIncrement_WhetherTheVmRunsMeanwhileOrNot()
+    {
+        LaunchAndStopBlankVm("v1");
+        Ok(_host.Vessel("export", "v1", Path.Combine(_host.Root, "first"))); // starts v1's record of changes
+
+        var whole = Path.Combine(_host.Root, "whole");
+        using (var reader = SlowExport("v1", whole))
+        {
+            Ok(_host.Run("qemu-io", "-c", "write -P 0x33 2M 64k", DiskOf("v1")));
+            Finish(reader);
+        }
+        var increment = Path.Combine(_host.Root, "increment");
+        Ok(_host.Vessel("export", "v1", increment, "--incremental"));
+        Ok(_host.Vessel("import", whole, "v2"));
+        Ok(_host.Vessel("import", increment, "v2"));
+        Holds("v2", "0x33", "2M 64k");
+
+        // Started while its export was on its way: the record moves over inside the running QEMU.
+        var wholeAgain = Path.Combine(_host.Root, "whole-again");
+        using (var reader = SlowExport("v1", wholeAgain))
+        {
+            Ok(_host.Vessel("start", "v1"));
+            Finish(reader);
+        }
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x44 3M 64k", DiskOf("v1")));
+        Ok(_host.Vessel("export", "v1", increment, "--incremental"));
+        Ok(_host.Vessel("import", wholeAgain, "v3"));
+        Ok(_host.Vessel("import", increment, "v3"));
+        Holds("v3", "0x44", "3M 64k");
+        foreach (var name in new[] { "v1", "v2", "v3" })
+            Ok(_host.Vessel("delete", name));
     }
 
     [Fact]

@@ -76,8 +76,14 @@ public interface IInstanceDriver
     /// </summary>
     Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken);
 
-    /// <summary>An export reached its reader: the next incremental export holds the changes made from now on.</summary>
-    Task ExportDeliveredAsync(InstanceContext context, CancellationToken cancellationToken);
+    /// <summary>
+    /// An export ended (the instance may have started since it read the disk). Delivered, the next incremental export holds
+    /// the changes made since that read; not delivered, still those since the export before.
+    /// </summary>
+    Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken);
+
+    /// <summary>The stopped instance was just restored from an export: the next incremental export holds the changes made from now on.</summary>
+    Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken);
 
     /// <summary>Applies an incremental export's archive onto the stopped instance, which holds the export it follows.</summary>
     Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken);

@@ -42,10 +42,12 @@ public sealed partial class InstanceService
         if (image is null)
             throw new ConflictException($"instance \"{name}\" has no image to put in its backup");
         var work = images.NewWorkDirectory();
+        var context = await ContextAsync(instance, cancellationToken);
+        var read = false;
         try
         {
-            var context = await ContextAsync(instance, cancellationToken);
             var volume = System.IO.Path.Combine(work, VolumeEntry);
+            read = true; // from here the driver may have started a record of changes, which must end either way
             await driver.ExportAsync(context, volume, !instanceOnly, incremental, cancellationToken);
             var since = incremental ? instance.Config.GetValueOrDefault(ExportIdKey)
                 ?? throw new ConflictException($"instance \"{name}\" has not been exported since it was made; export it whole first") : null;
@@ -83,11 +85,15 @@ public sealed partial class InstanceService
             }
             await using (var file = File.OpenRead(backup))
                 await file.CopyToAsync(output, cancellationToken);
-            await driver.ExportDeliveredAsync(context, cancellationToken);
+            read = false;
+            // The id first: a crash between the two leaves the old record, and the next increment holds more than it must, not less.
             await SetVolatileAsync(name, ExportIdKey, id, cancellationToken);
+            await driver.ExportEndedAsync(context, delivered: true, cancellationToken);
         }
         finally
         {
+            if (read)
+                await driver.ExportEndedAsync(context, delivered: false, CancellationToken.None);
             Directory.Delete(work, recursive: true);
         }
     }
@@ -157,7 +163,7 @@ public sealed partial class InstanceService
             await pools.WritingAsync(pool, () => driver.ImportAsync(context, System.IO.Path.Combine(work, VolumeEntry), index.Snapshots.Count > 0, cancellationToken));
             foreach (var snapshot in index.Snapshots)
                 await store.CreateSnapshotAsync(snapshot with { Instance = name }, cancellationToken);
-            await driver.ExportDeliveredAsync(context, cancellationToken); // changes count from the export it came from
+            await driver.RecordChangesFromNowAsync(context, cancellationToken); // changes count from the export it came from
             await store.SetStatusAsync(name, InstanceStatus.Stopped, null, cancellationToken);
             await networks.RefreshAsync(NetworkService.NetworksOf(instance.Devices), cancellationToken);
             revert.Success();
@@ -188,7 +194,7 @@ public sealed partial class InstanceService
         var context = await ContextAsync(instance, cancellationToken);
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         await pools.WritingAsync(pool, () => driver.ApplyIncrementAsync(context, volume, cancellationToken));
-        await driver.ExportDeliveredAsync(context, cancellationToken);
+        await driver.RecordChangesFromNowAsync(context, cancellationToken);
         await SetVolatileAsync(name, ExportIdKey, index.Id!, cancellationToken);
         await SetVolatileAsync(name, ExportBaseKey, index.Id!, cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
