@@ -17,7 +17,8 @@ namespace Vessel.Engines.Qemu;
 /// </summary>
 public sealed partial class QemuDriver
 {
-    private const string ExportBitmap = "vessel-export", PendingBitmap = "vessel-export-pending", Increment = "increment.qcow2";
+    private const string ExportBitmap = "vessel-export", PendingBitmap = "vessel-export-pending", Increment = "increment.qcow2",
+        BeforeIncrement = "vessel-before-increment";
     private static readonly TimeSpan BackupJobTimeout = TimeSpan.FromMinutes(30);
 
     public async Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
@@ -119,7 +120,10 @@ public sealed partial class QemuDriver
         await QemuImgAsync(["bitmap", "--add", disk, ExportBitmap], cancellationToken);
     }
 
-    /// <summary>Writes an increment's clusters into the stopped VM's disk (qemu-img commit through a backing link onto it).</summary>
+    /// <summary>
+    /// Writes an increment's clusters into the stopped VM's disk (qemu-img commit through a backing link onto it). An
+    /// internal snapshot taken first is where a commit that fails midway (a full pool) goes back to: all or nothing.
+    /// </summary>
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {
         if (RunningState(PathsOf(context)) is not null)
@@ -138,7 +142,25 @@ public sealed partial class QemuDriver
         if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
             throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
-        await QemuImgAsync(["commit", "-q", "-f", "qcow2", "-d", increment], cancellationToken, BackupJobTimeout);
+        await DeleteSnapshotAsync(context, BeforeIncrement, cancellationToken); // left by a crash
+        await QemuImgAsync(["snapshot", "-c", BeforeIncrement, disk], cancellationToken);
+        try
+        {
+            await QemuImgAsync(["commit", "-q", "-f", "qcow2", "-d", increment], cancellationToken, BackupJobTimeout);
+        }
+        catch
+        {
+            // QEMU applies no internal snapshot under a bitmap; the disk is back at the export, where a new record starts.
+            foreach (var bitmap in (await DiskInfoAsync(disk, CancellationToken.None)).Bitmaps.Keys)
+                await QemuImgAsync(["bitmap", "--remove", disk, bitmap], CancellationToken.None);
+            await QemuImgAsync(["snapshot", "-a", BeforeIncrement, disk], CancellationToken.None);
+            await RecordChangesFromNowAsync(context, CancellationToken.None);
+            throw;
+        }
+        finally
+        {
+            await DeleteSnapshotAsync(context, BeforeIncrement, CancellationToken.None);
+        }
     }
 
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)

@@ -69,4 +69,39 @@ public sealed class FullPoolTests : IDisposable
         AssertFreeAgain(free);
         Assert.Equal("filler\n", _host.Vessel("exec", "filler", "--", "hostname").Stdout);
     }
+
+    [Fact]
+    public void AnIncrementThatDoesNotFit_IsRefused_AndTheDiskStaysAtTheExportItFollows()
+    {
+        var raw = Path.Combine(_host.Root, "disk.raw");
+        File.WriteAllBytes(raw, new byte[8 << 20]);
+        Ok(_host.Vessel("image", "import", raw, "--vm", "--alias", "blank"));
+        Ok(_host.Vessel("launch", "blank", "v1", "--vm", "--network", "none"));
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        var source = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "v1", "root.qcow2");
+        Ok(_host.Run("qemu-img", "resize", source, "64M"));
+        var whole = Path.Combine(_host.Root, "whole");
+        Ok(_host.Vessel("export", "v1", whole));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x77 0 30M", source));
+        var increment = Path.Combine(_host.Root, "increment");
+        Ok(_host.Vessel("export", "v1", increment, "--incremental"));
+
+        Ok(_host.Vessel("storage", "create", "small", "dir", $"source={Path.Combine(_mount, "pool")}"));
+        Ok(_host.Vessel("import", whole, "v2", "--storage", "small"));
+        var disk = Path.Combine(_mount, "pool", "virtual-machines", "v2", "root.qcow2");
+        var filler = Path.Combine(_mount, "filler");
+        Ok(_host.Run("fallocate", "-l", (Free() - (16 << 20)).ToString(System.Globalization.CultureInfo.InvariantCulture), filler));
+
+        var apply = _host.Vessel("import", increment, "v2");
+        Assert.Equal(1, apply.ExitCode);
+        Assert.StartsWith("Error: storage pool \"small\" is full (", apply.Stderr, StringComparison.Ordinal);
+        Ok(_host.Run("qemu-io", "-r", "-c", "read -P 0 0 30M", disk));
+        Assert.Empty(_host.Run("qemu-img", "snapshot", "-l", disk).Stdout.Trim());
+
+        File.Delete(filler);
+        Ok(_host.Vessel("import", increment, "v2"));
+        Ok(_host.Run("qemu-io", "-r", "-c", "read -P 0x77 0 30M", disk));
+        Ok(_host.Vessel("delete", "v1"));
+        Ok(_host.Vessel("delete", "v2"));
+    }
 }

@@ -99,16 +99,24 @@ public sealed partial class InstanceService
     }
 
     /// <summary>Sets (or with null removes) a volatile key of the stored instance.</summary>
-    private async Task SetVolatileAsync(string name, string key, string? value, CancellationToken cancellationToken)
+    private Task SetVolatileAsync(string name, string key, string? value, CancellationToken cancellationToken) =>
+        SetVolatileAsync(name, [(key, value)], cancellationToken);
+
+    /// <summary>Sets (or with null removes) volatile keys of the stored instance, in one write when any changes.</summary>
+    private async Task SetVolatileAsync(string name, IReadOnlyList<(string Key, string? Value)> changes, CancellationToken cancellationToken)
     {
         await using var networkLock = await networks.LockAsync(cancellationToken); // as UpdateAsync holds it from read to write
         var instance = await GetAsync(name, cancellationToken);
         var config = new Dictionary<string, string>(instance.Config);
-        if (value is null ? !config.Remove(key) : config.GetValueOrDefault(key) == value)
-            return;
-        if (value is not null)
-            config[key] = value;
-        await store.UpdateInstanceConfigAsync(name, config, instance.Devices, cancellationToken);
+        foreach (var (key, value) in changes)
+        {
+            if (value is null)
+                config.Remove(key);
+            else
+                config[key] = value;
+        }
+        if (config.Count != instance.Config.Count || config.Any(c => instance.Config.GetValueOrDefault(c.Key) != c.Value))
+            await store.UpdateInstanceConfigAsync(name, config, instance.Devices, cancellationToken);
     }
 
     private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
@@ -195,8 +203,7 @@ public sealed partial class InstanceService
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         await pools.WritingAsync(pool, () => driver.ApplyIncrementAsync(context, volume, cancellationToken));
         await driver.RecordChangesFromNowAsync(context, cancellationToken);
-        await SetVolatileAsync(name, ExportIdKey, index.Id!, cancellationToken);
-        await SetVolatileAsync(name, ExportBaseKey, index.Id!, cancellationToken);
+        await SetVolatileAsync(name, [(ExportIdKey, index.Id!), (ExportBaseKey, index.Id!)], cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return await GetAsync(name, cancellationToken);
     }
