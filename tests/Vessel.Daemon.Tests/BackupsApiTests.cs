@@ -93,7 +93,7 @@ public sealed class BackupsApiTests : IAsyncLifetime
     {
         var backup = await ExportAsync("?compression=none");
         var damaged = (byte[])backup.Clone();
-        var at = Array.LastIndexOf(damaged, (byte)'f'); // inside the fake root's text, the last part
+        var at = damaged.AsSpan().IndexOf("fake root"u8); // inside the volume part
         damaged[at] = (byte)'F';
 
         Assert.Contains("does not match its index", await TestDaemon.ErrorAsync(await ImportAsync(damaged, "bad1"), HttpStatusCode.BadRequest),

@@ -53,35 +53,36 @@ public sealed partial class InstanceService
                 ?? throw new ConflictException($"instance \"{name}\" has not been exported since it was made; export it whole first") : null;
             var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
             var imageFile = images.ImagePath(image);
-            List<BackupPart> parts = [await PartAsync(VolumeEntry, volume, cancellationToken)];
-            if (!incremental)
-                parts.Insert(0, await PartAsync(ImagePrefix + image.Filename, imageFile, cancellationToken));
-            var index = new BackupIndex
-            {
-                Instance = instance with
-                {
-                    Config = new Dictionary<string, string>(instance.Config.Where(c => c.Key != ExportBaseKey)) { [ExportIdKey] = id },
-                },
-                Image = image with { Aliases = [] },
-                Snapshots = instanceOnly || incremental ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
-                Parts = parts,
-                Id = id,
-                Since = since,
-            };
+            // The volume is hashed while it is compressed; an image's fingerprint is the sha256 of its file.
+            var volumePart = Task.Run(() => PartAsync(VolumeEntry, volume, cancellationToken), cancellationToken);
+            List<BackupPart> parts = incremental ? [] : [new BackupPart(ImagePrefix + image.Filename, image.Fingerprint, new FileInfo(imageFile).Length)];
             // Written whole into the work directory first: a failure then reaches the client as an error, not as a cut file.
+            // The index comes last, once the volume's hash is known (an import reads the parts in any order).
             var backup = System.IO.Path.Combine(work, "backup");
             await using (var file = File.Create(backup))
-            await using (var compressed = compress ? new CompressionStream(file, 3, leaveOpen: true) : null)
+            await using (var compressed = compress ? Compressor(file) : null)
             await using (var tar = new TarWriter(compressed ?? (Stream)file, TarEntryFormat.Pax, leaveOpen: true))
             {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, IndexEntry)
-                {
-                    DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
-                };
-                await tar.WriteEntryAsync(entry, cancellationToken);
                 if (!incremental)
                     await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
                 await tar.WriteEntryAsync(volume, VolumeEntry, cancellationToken);
+                parts.Add(await volumePart);
+                var index = new BackupIndex
+                {
+                    Instance = instance with
+                    {
+                        Config = new Dictionary<string, string>(instance.Config.Where(c => c.Key != ExportBaseKey)) { [ExportIdKey] = id },
+                    },
+                    Image = image with { Aliases = [] },
+                    Snapshots = instanceOnly || incremental ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
+                    Parts = parts,
+                    Id = id,
+                    Since = since,
+                };
+                await tar.WriteEntryAsync(new PaxTarEntry(TarEntryType.RegularFile, IndexEntry)
+                {
+                    DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
+                }, cancellationToken);
             }
             await using (var file = File.OpenRead(backup))
                 await file.CopyToAsync(output, cancellationToken);
@@ -119,10 +120,34 @@ public sealed partial class InstanceService
             await store.UpdateInstanceConfigAsync(name, config, instance.Devices, cancellationToken);
     }
 
+    /// <summary>zstd level 3 on every core (as zstd -T0), frames a plain zstd reads.</summary>
+    private static CompressionStream Compressor(Stream file)
+    {
+        var compressor = new CompressionStream(file, 3, leaveOpen: true);
+        compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);
+        return compressor;
+    }
+
     private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
     {
         await using var file = File.OpenRead(path);
         return new BackupPart(name, Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken)), file.Length);
+    }
+
+    private static async Task<BackupPart> WriteHashingAsync(string name, Stream content, string path, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[1 << 20];
+        long size = 0;
+        await using var file = File.Create(path);
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            size += read;
+        }
+        return new BackupPart(name, Convert.ToHexStringLower(hash.GetHashAndReset()), size);
     }
 
     /// <summary>Makes an instance (named <paramref name="newName"/>, else as in the backup) from a backup file, stopped.</summary>
@@ -131,10 +156,7 @@ public sealed partial class InstanceService
         var work = images.NewWorkDirectory();
         try
         {
-            var backup = System.IO.Path.Combine(work, "backup");
-            await using (var file = File.Create(backup))
-                await content.CopyToAsync(file, cancellationToken);
-            var index = await UnpackBackupAsync(backup, work, cancellationToken);
+            var index = await UnpackBackupAsync(content, work, cancellationToken);
             var name = newName ?? index.Instance.Name;
             Names.ValidateLabel("name", name);
             if (index.Since is not null)
@@ -144,8 +166,10 @@ public sealed partial class InstanceService
             var driver = drivers.Get(index.Instance.Type);
             var pool = await pools.GetAsync(poolName ?? index.Instance.Pool, cancellationToken);
             var source = index.Image;
-            var image = await images.ImportBuiltAsync(System.IO.Path.Combine(work, ImagePrefix + source.Filename),
-                new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
+            // An image is stored under the sha256 of its file: one already here is not imported again.
+            var image = await store.GetImageAsync(index.Parts.Single(p => p.Name == ImagePrefix + source.Filename).Sha256, cancellationToken)
+                ?? await images.ImportBuiltAsync(System.IO.Path.Combine(work, ImagePrefix + source.Filename),
+                    new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
 
             await using var revert = new Reverter();
             Instance instance;
@@ -208,34 +232,25 @@ public sealed partial class InstanceService
         return await GetAsync(name, cancellationToken);
     }
 
-    /// <summary>The backup as a plain tar file: as it is, or unpacked from zstd beside it (the compressed file then goes).</summary>
-    private static async Task<FileStream> DecompressedAsync(string backup, CancellationToken cancellationToken)
+    /// <summary>The backup as a plain tar stream: as it comes, or through a zstd decompressor.</summary>
+    private static async Task<Stream> OpenBackupAsync(Stream content, CancellationToken cancellationToken)
     {
         var head = new byte[4];
-        int read;
-        await using (var body = File.OpenRead(backup))
-            read = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
+        var read = await content.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, cancellationToken);
         if (read == 0)
             throw new BadRequestException("the backup file is empty");
-        if (!head.AsSpan(0, read).SequenceEqual(ZstdMagic))
-            return File.OpenRead(backup);
-        var tar = backup + ".tar";
-        await using (var body = File.OpenRead(backup))
-        await using (var decompressed = new DecompressionStream(body))
-        await using (var file = File.Create(tar))
-            await decompressed.CopyToAsync(file, cancellationToken);
-        File.Delete(backup);
-        return File.OpenRead(tar);
+        var whole = new PrefixedStream(head.AsMemory(0, read), content);
+        return head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(whole) : whole;
     }
 
-    /// <summary>Unpacks the backup's parts into the work directory and checks them against the index.</summary>
-    private static async Task<BackupIndex> UnpackBackupAsync(string backup, string work, CancellationToken cancellationToken)
+    /// <summary>Unpacks the backup's parts into the work directory, hashing them as they are written, and checks them against the index.</summary>
+    private static async Task<BackupIndex> UnpackBackupAsync(Stream content, string work, CancellationToken cancellationToken)
     {
         BackupIndex? index = null;
+        var unpacked = new Dictionary<string, BackupPart>();
         try
         {
-            // A compressed backup is unpacked to a file first: TarReader then reads a file, never a decompressor's short reads.
-            await using var tarStream = await DecompressedAsync(backup, cancellationToken);
+            await using var tarStream = await OpenBackupAsync(content, cancellationToken);
             await using var tar = new TarReader(tarStream);
             while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
             {
@@ -251,9 +266,7 @@ public sealed partial class InstanceService
                 }
                 var target = System.IO.Path.Combine(work, entry.Name);
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-                await using var file = File.Create(target);
-                if (entry.DataStream is not null)
-                    await entry.DataStream.CopyToAsync(file, cancellationToken);
+                unpacked[entry.Name] = await WriteHashingAsync(entry.Name, entry.DataStream ?? Stream.Null, target, cancellationToken);
             }
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or JsonException or ZstdException)
@@ -266,10 +279,8 @@ public sealed partial class InstanceService
             throw new BadRequestException($"the backup is of format {index.Format}; this vesseld reads format {BackupIndex.CurrentFormat}");
         foreach (var part in index.Parts)
         {
-            var path = System.IO.Path.Combine(work, part.Name);
-            if (!File.Exists(path))
+            if (!unpacked.TryGetValue(part.Name, out var actual))
                 throw new BadRequestException($"the backup lacks its part {part.Name}: it is cut short");
-            var actual = await PartAsync(part.Name, path, cancellationToken);
             if (actual != part)
                 throw new BadRequestException($"the backup's part {part.Name} does not match its index (sha256 {actual.Sha256[..12]}, {actual.Size} bytes; " +
                     $"expected {part.Sha256[..Math.Min(12, part.Sha256.Length)]}, {part.Size} bytes): the file is damaged");
