@@ -19,7 +19,7 @@ internal static class Help
           vessel start|stop|restart|pause|resume NAME... [--force] [--timeout SECONDS] [--no-wait]
           vessel delete NAME... [--force] [--no-wait]
           vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY...
-          vessel config device list NAME | add NAME DEVICE TYPE [KEY=VALUE]... | remove NAME DEVICE
+          vessel config device list NAME | add NAME DEVICE TYPE [KEY=VALUE]... | set NAME DEVICE KEY=VALUE... | remove NAME DEVICE
         Snapshots:
           vessel snapshot create NAME [SNAP] [--stateful] [--description TEXT] [--expiry 3d | --no-expiry]
                                             (SNAP defaults to snapshots.pattern: snap0, snap1, …; expiry units S M H d w m y)

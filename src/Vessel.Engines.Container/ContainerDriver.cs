@@ -57,6 +57,9 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     public Task CreateAsync(InstanceContext context, CancellationToken cancellationToken) =>
         ContainerRoot.Of(context).CreateAsync(context, ImageOf(context), cancellationToken);
 
+    public Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ContainerRoot.Of(context).ApplySizeAsync(context, cancellationToken);
+
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var instance = context.Instance;

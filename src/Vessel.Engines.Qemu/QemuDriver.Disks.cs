@@ -1,11 +1,40 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
+using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Core.Validation;
 
 namespace Vessel.Engines.Qemu;
 
-/// <summary>Block custom volumes plugged into a running VM: a raw block node, then a virtio-blk device on a free root port.</summary>
+/// <summary>
+/// Block custom volumes plugged into a running VM: a raw block node, then a virtio-blk device on a free root port. And the
+/// root disk's size: grown with qemu-img, or with block_resize while the VM runs (the guest sees the new capacity at once).
+/// </summary>
 public sealed partial class QemuDriver
 {
+    public async Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (DeviceSchema.RootSize(context.Instance.Devices) is not { } size)
+            return;
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        if (!File.Exists(disk))
+            throw new NotSupportedYetException($"virtual machine {context.Instance.Name} boots its image's kernel without a disk of its own: it has no root disk to size");
+        var vm = RunningState(PathsOf(context)) is null ? null : await MonitorOfAsync(context, cancellationToken);
+        var current = vm is null ? (await DiskInfoAsync(disk, cancellationToken)).Size : await RootDiskSizeAsync(vm, cancellationToken);
+        if (size < current)
+            throw new BadRequestException($"the root disk size {size} bytes is smaller than {context.Instance.Name}'s disk ({current} bytes); shrinking would cut off its data");
+        if (size == current)
+            return;
+        if (vm is null)
+            await QemuImgAsync(["resize", "-q", "-f", "qcow2", disk, size.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+        else
+            await vm.Monitor.ExecuteAsync("block_resize", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["size"] = size },
+                cancellationToken: cancellationToken);
+    }
+
+    private static async Task<long> RootDiskSizeAsync(Vm vm, CancellationToken cancellationToken) =>
+        (await RootBlockAsync(vm, cancellationToken)).GetProperty("image").GetProperty("virtual-size").GetInt64();
+
     public async Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
     {
         RefuseWithoutHotplug(context, disk.Device, "added to");

@@ -111,12 +111,16 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>The block node behind the root drive, which snapshot-save and -load name.</summary>
-    private static async Task<string> RootNodeAsync(Vm vm, CancellationToken cancellationToken)
+    private static async Task<string> RootNodeAsync(Vm vm, CancellationToken cancellationToken) =>
+        (await RootBlockAsync(vm, cancellationToken)).GetProperty("node-name").GetString()!;
+
+    /// <summary>What query-block says is inserted in the root drive.</summary>
+    private static async Task<JsonElement> RootBlockAsync(Vm vm, CancellationToken cancellationToken)
     {
         foreach (var device in (await vm.Monitor.ExecuteAsync("query-block", cancellationToken: cancellationToken)).EnumerateArray())
         {
             if (device.GetProperty("device").GetString() == QemuCommandLine.RootDrive && device.TryGetProperty("inserted", out var inserted))
-                return inserted.GetProperty("node-name").GetString()!;
+                return inserted;
         }
         throw new QmpException("query-block", "DeviceNotFound", "QEMU has no root drive");
     }

@@ -132,6 +132,8 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {
         var content = await File.ReadAllTextAsync(archive, cancellationToken);

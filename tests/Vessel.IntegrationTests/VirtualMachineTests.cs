@@ -206,6 +206,26 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
+    public void RootDiskSize_GrowsTheDisk_StoppedOrLive_AndNeverShrinksIt()
+    {
+        LaunchAndStopBlankVm("v1");
+        long VirtualSize() => JsonDocument.Parse(_host.Run("qemu-img", "info", "-U", "--output=json", DiskOf("v1")).Stdout).RootElement
+            .GetProperty("virtual-size").GetInt64();
+
+        Ok(_host.Vessel("config", "device", "add", "v1", "root", "disk", "path=/", "pool=default", "size=64MiB"));
+        Assert.Equal(64L << 20, VirtualSize());
+        var shrink = _host.Vessel("config", "device", "set", "v1", "root", "size=32MiB");
+        Assert.Equal(1, shrink.ExitCode);
+        Assert.Contains("shrinking would cut off its data", shrink.Stderr, StringComparison.Ordinal);
+        Assert.Contains("size=64MiB", _host.Vessel("config", "device", "list", "v1").Stdout, StringComparison.Ordinal);
+
+        Ok(_host.Vessel("start", "v1"));
+        Ok(_host.Vessel("config", "device", "set", "v1", "root", "size=128MiB"));
+        Assert.Equal(128L << 20, VirtualSize());
+        Ok(_host.Vessel("delete", "v1", "--force"));
+    }
+
+    [Fact]
     public void LimitsCpu_SetOnARunningVm_HotplugsVcpusTheGuestSees()
     {
         Ok(_host.Vessel("image", "build", "busybox", "--vm"));

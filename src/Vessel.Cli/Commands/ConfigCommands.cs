@@ -5,7 +5,7 @@ namespace Vessel.Cli.Commands;
 internal static class ConfigCommands
 {
     private const string Usage = "vessel config show NAME | get NAME KEY | set NAME KEY=VALUE... | unset NAME KEY... | " +
-        "device list NAME | device add NAME DEVICE TYPE [KEY=VALUE]... | device remove NAME DEVICE";
+        "device list NAME | device add NAME DEVICE TYPE [KEY=VALUE]... | device set NAME DEVICE KEY=VALUE... | device remove NAME DEVICE";
 
     public static async Task RunAsync(ApiClient api, string[] args)
     {
@@ -65,6 +65,16 @@ internal static class ConfigCommands
                 var settingsToAdd = a.Positionals.Skip(3).Select(Arguments.KeyValue).ToDictionary();
                 settingsToAdd["type"] = a.Positionals[2];
                 await PatchDevicesAsync(api, name, new() { [a.Positionals[1]] = settingsToAdd });
+                break;
+            case "set":
+                a.ExpectPositionals(3, int.MaxValue, Usage);
+                var changed = a.Positionals[1];
+                var current = (await api.GetAsync($"/1.0/instances/{name}", VesselJson.Wire.Instance)).Devices.GetValueOrDefault(changed)
+                    ?? throw new UsageException($"instance {name} has no device {changed}; add it with: vessel config device add {name} {changed} TYPE [KEY=VALUE]...");
+                var merged = new Dictionary<string, string>(current);
+                foreach (var (key, value) in a.Positionals.Skip(2).Select(Arguments.KeyValue))
+                    merged[key] = value;
+                await PatchDevicesAsync(api, name, new() { [changed] = merged });
                 break;
             case "remove":
                 a.ExpectPositionals(2, 2, Usage);

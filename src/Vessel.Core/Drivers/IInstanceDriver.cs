@@ -22,6 +22,11 @@ public interface IInstanceDriver
     /// </summary>
     Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken);
     Task StartAsync(InstanceContext context, CancellationToken cancellationToken);
+    /// <summary>
+    /// Gives the root the size its root disk device names now, running or not: a VM's disk grows (live, where it runs;
+    /// never shrinks), a container's quota changes.
+    /// </summary>
+    Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken);
     /// <summary>Asks the guest to shut down, and kills it after the timeout (at once when force is set).</summary>
     Task StopAsync(InstanceContext context, TimeSpan timeout, bool force, CancellationToken cancellationToken);
     Task FreezeAsync(InstanceContext context, CancellationToken cancellationToken);

@@ -11,6 +11,16 @@ public static partial class DeviceSchema
         ["nic"] = ["type", "network", "name", "hwaddr", "mtu", "ipv4.address", "limits.ingress", "limits.egress"],
     };
 
+    /// <summary>Whether a device is the root disk (a disk at path /).</summary>
+    public static bool IsRoot(IReadOnlyDictionary<string, string>? device) =>
+        device?.GetValueOrDefault("type") == "disk" && device.GetValueOrDefault("path") == "/";
+
+    /// <summary>The size the root disk device names, in bytes; null when none is set.</summary>
+    public static long? RootSize(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices) =>
+        devices.FirstOrDefault(d => IsRoot(d.Value)) is { Value: not null } root && root.Value.TryGetValue("size", out var size)
+            ? Sizes.Parse($"devices.{root.Key}.size", size)
+            : null;
+
     public static void Validate(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices)
     {
         foreach (var (name, device) in devices)

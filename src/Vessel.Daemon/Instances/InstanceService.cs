@@ -98,6 +98,7 @@ public sealed partial class InstanceService(
                     await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, request.Source.Full, ct));
                 else
                     await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
+                await pools.WritingAsync(pool, () => driver.ResizeRootAsync(context, ct));
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
                 await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();
@@ -342,7 +343,10 @@ public sealed partial class InstanceService(
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
             .Where(d => !SameSettings(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
         var devicesChanged = changedDevices.Count > 0;
-        var hotplug = devicesChanged && instance.Status != InstanceStatus.Stopped;
+        // A root disk whose size alone changed is resized in place, running or not.
+        var rootResized = changedDevices.Where(d => OnlyRootSizeDiffers(instance, instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d))).ToList();
+        changedDevices = [.. changedDevices.Except(rootResized)];
+        var hotplug = changedDevices.Count > 0 && instance.Status != InstanceStatus.Stopped;
         if (hotplug && (instance.Status != InstanceStatus.Running ||
                         changedDevices.Any(d => !Pluggable(instance.Devices.GetValueOrDefault(d), devices.GetValueOrDefault(d)))))
             throw new NotSupportedYetException("of a running instance's devices only nics and custom volumes can be added or removed yet; stop it for other changes");
@@ -359,6 +363,12 @@ public sealed partial class InstanceService(
                 await HotplugAsync(driver, await WithDevicesAsync(await ContextAsync(instance, cancellationToken), cancellationToken),
                     await WithDevicesAsync(context, cancellationToken), changedDevices, cancellationToken);
         }
+        if (rootResized.Count > 0)
+        {
+            var pool = await pools.GetAsync(instance.Pool, cancellationToken);
+            var context = await ContextAsync(updated, cancellationToken);
+            await pools.WritingAsync(pool, () => drivers.Get(instance.Type).ResizeRootAsync(context, cancellationToken));
+        }
         await store.UpdateInstanceConfigAsync(name, config, devices, cancellationToken);
         await networkLock.DisposeAsync();
         if (devicesChanged)
@@ -372,6 +382,23 @@ public sealed partial class InstanceService(
     /// <summary>A change a running instance can take: a nic or a custom volume added or removed (not changed in place).</summary>
     private static bool Pluggable(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string>? after) =>
         (before is null) != (after is null) && (before ?? after) is var device && (IsNic(device) || StorageVolumes.IsVolumeDevice(device));
+
+    /// <summary>
+    /// Whether a change is the root disk's size alone. An instance without a root device has one implicitly, on its pool,
+    /// so adding one that says only a size (or removing it) counts too.
+    /// </summary>
+    private static bool OnlyRootSizeDiffers(Instance instance, IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string>? after)
+    {
+        if (!DeviceSchema.IsRoot(before) && !DeviceSchema.IsRoot(after))
+            return false;
+        Dictionary<string, string> WithoutSize(IReadOnlyDictionary<string, string>? device)
+        {
+            var settings = (device ?? new Dictionary<string, string> { ["type"] = "disk", ["path"] = "/" }).Where(p => p.Key != "size").ToDictionary();
+            settings.TryAdd("pool", instance.Pool);
+            return settings;
+        }
+        return SameSettings(WithoutSize(before), WithoutSize(after));
+    }
 
     private static bool SameSettings(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
         a is not null && b is not null && a.Count == b.Count && a.All(p => b.TryGetValue(p.Key, out var v) && v == p.Value);
@@ -417,15 +444,15 @@ public sealed partial class InstanceService(
                 "launch a virtual-machine image of it with --vm");
     }
 
-    /// <summary>Devices pass the schema, but a root disk cannot have a size yet: say so.</summary>
-    /// <summary>A root disk size is a quota on a container's root, which a pool with subvolumes (btrfs qgroups) keeps.</summary>
+    /// <summary>
+    /// A root disk size is a VM's disk size, or a quota on a container's root, which only a pool with subvolumes (btrfs
+    /// qgroups) keeps.
+    /// </summary>
     private void CheckRootSize(InstanceType type, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, StoragePool pool)
     {
-        foreach (var (name, device) in devices.Where(d => d.Value["type"] == "disk" && d.Value.GetValueOrDefault("path") == "/" && d.Value.ContainsKey("size")))
+        foreach (var (name, _) in devices.Where(d => DeviceSchema.IsRoot(d.Value) && d.Value.ContainsKey("size")))
         {
-            if (type != InstanceType.Container)
-                throw new NotSupportedYetException($"devices.{name}.size: the size of a VM's root disk is not supported yet");
-            if (pools.Subvolumes(pool) is null)
+            if (type == InstanceType.Container && pools.Subvolumes(pool) is null)
                 throw new NotSupportedYetException($"devices.{name}.size: storage pool \"{pool.Name}\" ({pool.Driver}) has no quotas; a btrfs pool has");
         }
     }

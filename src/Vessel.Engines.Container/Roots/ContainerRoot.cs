@@ -39,6 +39,9 @@ internal interface IContainerRoot
     /// <summary>What the container's init mounts as its root; applies what must hold while it runs (a quota).</summary>
     Task<RootMount> PrepareStartAsync(InstanceContext context, RootImage image, CancellationToken cancellationToken);
 
+    /// <summary>Applies the root device's size (a quota) now, also while the container runs.</summary>
+    Task ApplySizeAsync(InstanceContext context, CancellationToken cancellationToken);
+
     /// <summary>The root (snapshot null) or a snapshot as a tree; null when there is no such snapshot.</summary>
     RootTree? Tree(InstanceContext context, string? snapshot);
 

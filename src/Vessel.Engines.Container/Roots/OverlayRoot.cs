@@ -34,6 +34,9 @@ internal sealed class OverlayRoot : IContainerRoot
         }
     }
 
+    /// <summary>Nothing to apply: a dir pool keeps no quotas, so the daemon refuses a root size there.</summary>
+    public Task ApplySizeAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<RootMount> PrepareStartAsync(InstanceContext context, RootImage image, CancellationToken cancellationToken) => new(
         Path.Combine(context.RootVolumePath, Rootfs),
         await ImageCache.EnsureAsync(image, cancellationToken),

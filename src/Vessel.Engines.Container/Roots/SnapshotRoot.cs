@@ -33,11 +33,12 @@ internal sealed class SnapshotRoot(ISubvolumes subvolumes) : IContainerRoot
 
     public async Task<RootMount> PrepareStartAsync(InstanceContext context, RootImage image, CancellationToken cancellationToken)
     {
-        var size = context.Instance.Devices.Values.FirstOrDefault(d => d.GetValueOrDefault("type") == "disk" && d.GetValueOrDefault("path") == "/")
-            ?.GetValueOrDefault("size");
-        await subvolumes.SetQuotaAsync(RootPath(context), size is null ? null : Sizes.Parse("devices.root.size", size), cancellationToken);
+        await ApplySizeAsync(context, cancellationToken);
         return new RootMount(RootPath(context));
     }
+
+    public Task ApplySizeAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        subvolumes.SetQuotaAsync(RootPath(context), DeviceSchema.RootSize(context.Instance.Devices), cancellationToken);
 
     public RootTree? Tree(InstanceContext context, string? snapshot)
     {
