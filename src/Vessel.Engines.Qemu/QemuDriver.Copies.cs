@@ -41,7 +41,7 @@ public sealed partial class QemuDriver
         // A base must never change again, and the source's snapshots would be left behind in it.
         if (!full && !await HasInternalSnapshotsAsync(disk, cancellationToken))
         {
-            await ShareAsBaseAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
+            await ShareAsBaseAsync(context, source.RootVolumePath, cancellationToken);
             return;
         }
         if (await CopyFileAsync(disk, copy, full ? "--reflink=never" : "--reflink=auto", cancellationToken) is { } error)
@@ -74,20 +74,23 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>
-    /// Gives the copy an overlay over the source's disk as it is now, frozen as a base (or over the base the source reads,
-    /// when it has written nothing since), beside a link to every base its chain reads: each instance's directory holds
-    /// links to all of its bases, so a base is freed with its last user.
+    /// Gives the copy an overlay over the source's disk as it is now, frozen as a base, beside a link to every base its
+    /// chain reads: each instance's directory holds links to all of its bases, so a base is freed with its last user.
+    /// A source that has written nothing of its own since its disk was made reads only what it is an overlay of (a base,
+    /// or the image): the copy goes over that as well, and no base is made.
     /// </summary>
-    private async Task ShareAsBaseAsync(string sourceDirectory, string copyDirectory, CancellationToken cancellationToken)
+    private async Task ShareAsBaseAsync(InstanceContext context, string sourceDirectory, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
         var (size, bitmaps) = await DiskInfoAsync(disk, cancellationToken);
-        var name = VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current) && !await HoldsClustersOfItsOwnAsync(disk, cancellationToken)
-            ? current
-            : await FreezeAsync(sourceDirectory, [.. bitmaps.Where(b => b.Value == "ok").Select(b => b.Key).Intersect([ExportBitmap, PendingBitmap])],
-                cancellationToken);
-        await CopyBasesAsync(sourceDirectory, copyDirectory, cancellationToken);
-        await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", name, "-F", "qcow2", VmImages.RootDiskPath(copyDirectory),
+        var (backing, format) = await HoldsClustersOfItsOwnAsync(disk, cancellationToken)
+            ? (await FreezeAsync(sourceDirectory, [.. bitmaps.Where(b => b.Value == "ok").Select(b => b.Key).Intersect([ExportBitmap, PendingBitmap])],
+                cancellationToken), "qcow2")
+            : VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current)
+                ? (current, "qcow2")
+                : (await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken))!.Value;
+        await CopyBasesAsync(sourceDirectory, context.RootVolumePath, cancellationToken);
+        await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", backing, "-F", format, VmImages.RootDiskPath(context.RootVolumePath),
             size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
     }
 
@@ -122,14 +125,15 @@ public sealed partial class QemuDriver
         return name;
     }
 
-    /// <summary>Whether an overlay has written clusters of its own (qemu-img map: depth 0), rather than only reading its backing chain.</summary>
+    /// <summary>Whether an overlay has written clusters of its own (qemu-img map: present at depth 0), rather than only reading its backing chain.</summary>
     private async Task<bool> HoldsClustersOfItsOwnAsync(string disk, CancellationToken cancellationToken)
     {
         var (code, output) = await RunAsync(qemuImgBinary, ["map", "-f", "qcow2", "--output=json", disk], cancellationToken);
         if (code != 0)
             throw new VesselException(500, $"qemu-img map {disk}: {output.Trim()}");
         using var json = JsonDocument.Parse(output);
-        return json.RootElement.EnumerateArray().Any(extent => extent.GetProperty("depth").GetInt32() == 0);
+        // Past the end of a smaller backing file (a disk grown since) the overlay reads zeros it never wrote: not present.
+        return json.RootElement.EnumerateArray().Any(extent => extent.GetProperty("depth").GetInt32() == 0 && extent.GetProperty("present").GetBoolean());
     }
 
     /// <summary>Puts every base of the source beside the copy: hard links, or reflinked copies across btrfs subvolumes.</summary>
