@@ -182,19 +182,18 @@ public sealed partial class QemuDriver
     /// <summary>Checks the backup's root disk and the bases it reads (see <see cref="VmImages.IsBase"/>), all beside it, and gives the last.</summary>
     private static string BottomOfChain(string directory)
     {
-        var disk = VmImages.RootDiskPath(directory);
-        var seen = new HashSet<string>();
-        while (true)
+        List<string> chain;
+        try
         {
-            CheckBackupDisk(disk, backingAllowed: true);
-            if (VmImages.BackingFileOf(disk) is not { } name || !VmImages.IsBase(name))
-                return disk;
-            if (!seen.Add(name))
-                throw new BadRequestException($"the backup's disks name each other in a loop (at {name})");
-            disk = Path.Combine(directory, name);
-            if (!File.Exists(disk))
-                throw new BadRequestException($"the backup's disk reads the base disk {name}, which the backup does not hold");
+            chain = VmImages.Chain(directory);
         }
+        catch (BadRequestException e)
+        {
+            throw new BadRequestException($"the backup's disk: {e.Message}");
+        }
+        foreach (var disk in chain)
+            CheckBackupDisk(disk, backingAllowed: true);
+        return chain[^1];
     }
 
     /// <summary>A disk from a backup file is the user's input: it must be qcow2 and keep its data in itself, not in a host file it names.</summary>

@@ -101,6 +101,8 @@ public sealed partial class QemuDriver
     private async Task<string> FreezeAsync(string sourceDirectory, IReadOnlyList<string> exportBitmaps, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
+        foreach (var stale in VmImages.BasesIn(sourceDirectory).Except(VmImages.Chain(sourceDirectory)))
+            File.Delete(stale); // left by a freeze that a crash cut off before the new disk was renamed in
         var name = VmImages.NewBaseName();
         var frozen = Path.Combine(sourceDirectory, name);
         var successor = Path.Combine(sourceDirectory, $".{VmImages.RootDisk}.new");
@@ -136,10 +138,10 @@ public sealed partial class QemuDriver
         return json.RootElement.EnumerateArray().Any(extent => extent.GetProperty("depth").GetInt32() == 0 && extent.GetProperty("present").GetBoolean());
     }
 
-    /// <summary>Puts every base of the source beside the copy: hard links, or reflinked copies across btrfs subvolumes.</summary>
+    /// <summary>Puts every base the source's disk reads beside the copy: hard links, or reflinked copies across btrfs subvolumes.</summary>
     private static async Task CopyBasesAsync(string sourceDirectory, string copyDirectory, CancellationToken cancellationToken)
     {
-        foreach (var frozen in VmImages.BasesIn(sourceDirectory))
+        foreach (var frozen in VmImages.Chain(sourceDirectory).Skip(1))
         {
             var target = Path.Combine(copyDirectory, Path.GetFileName(frozen));
             try

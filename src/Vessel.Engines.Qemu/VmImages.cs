@@ -42,6 +42,26 @@ public static partial class VmImages
     public static IEnumerable<string> BasesIn(string rootVolumePath) =>
         Directory.EnumerateFiles(rootVolumePath, "base-*.qcow2").Where(path => IsBase(Path.GetFileName(path)));
 
+    /// <summary>The root disk and the bases it reads, top first, all regular files beside it.</summary>
+    /// <exception cref="BadRequestException">A disk is not a regular file, a base it names is missing, or the disks name each other in a loop.</exception>
+    public static List<string> Chain(string rootVolumePath)
+    {
+        List<string> chain = [RootDiskPath(rootVolumePath)];
+        while (true)
+        {
+            if (!Vessel.Linux.Ownership.IsRegularFile(chain[^1]))
+                throw new BadRequestException($"{Path.GetFileName(chain[^1])} is not a regular file");
+            if (BackingFileOf(chain[^1]) is not { } name || !IsBase(name))
+                return chain;
+            var next = Path.Combine(rootVolumePath, name);
+            if (chain.Contains(next))
+                throw new BadRequestException($"the disks name each other in a loop (at {name})");
+            if (!File.Exists(next))
+                throw new BadRequestException($"{Path.GetFileName(chain[^1])} reads the base disk {name}, which is missing");
+            chain.Add(next);
+        }
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex("^base-[0-9a-f]{32}\\.qcow2$")]
     private static partial System.Text.RegularExpressions.Regex BaseName();
 
