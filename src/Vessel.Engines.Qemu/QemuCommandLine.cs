@@ -1,16 +1,20 @@
 using System.Globalization;
+using Vessel.Core.Validation;
 
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
 /// Turns a <see cref="QemuLaunch"/> into the argument list of its machine's QEMU (never a shell string). The VM runs
 /// daemonized with a pid file; the monitor (QMP), the serial console, the guest agent channel and the VNC display
-/// are unix sockets in the run directory. -nodefaults: every device is named here.
+/// are unix sockets in the run directory (the display also a loopback TCP port where asked). -nodefaults: every device is named here.
 /// </summary>
 public static class QemuCommandLine
 {
     /// <summary>PCIe root ports for nics and custom volumes: one each, so that the guest can take any of them in or out while it runs.</summary>
     public const int HotplugPorts = 8;
+
+    /// <summary>The id of the VNC display on a TCP port, which set_password and query-vnc-servers name.</summary>
+    public const string TcpDisplayId = "tcp";
 
     /// <summary>The id of the root disk's drive, which QMP commands name.</summary>
     public const string RootDrive = "root";
@@ -57,9 +61,14 @@ public static class QemuCommandLine
             .. machine.SerialConsole,
             "-display", "none",
         ]);
-        // Graphical console: a VGA adapter shown over VNC on a unix socket.
+        // Graphical console: a VGA adapter shown over VNC on a unix socket, which the daemon relays, and where vm.vnc.address
+        // asks, also on a loopback TCP port. Its password is set over QMP once QEMU runs; until then QEMU lets no client in.
         if (machine.Display)
+        {
             args.AddRange(["-device", "VGA,id=video0", "-vnc", $"unix:{Escape(paths.Vnc)}"]);
+            if (launch.Vnc is { } vnc)
+                args.AddRange(["-vnc", TcpDisplay(vnc)]);
+        }
         args.AddRange(
         [
             // Paravirtual devices.
@@ -111,6 +120,18 @@ public static class QemuCommandLine
         args.AddRange(["-daemonize", "-pidfile", paths.PidFile]);
         return args;
     }
+
+    /// <summary>
+    /// -vnc HOST:DISPLAY, QEMU's display number being the port less 5900; with a range, to= lets QEMU take the first free one.
+    /// </summary>
+    private static string TcpDisplay(VncDisplay.Listen vnc)
+    {
+        var host = vnc.Host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{vnc.Host}]" : vnc.Host.ToString();
+        var to = vnc.LastPort > vnc.FirstPort ? $",to={DisplayNumber(vnc.LastPort)}" : "";
+        return $"{host}:{DisplayNumber(vnc.FirstPort)},id={TcpDisplayId},password=on{to}";
+    }
+
+    private static string DisplayNumber(int port) => (port - VncDisplay.FirstPort).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The root disk: the first virtio-blk device, /dev/vda in a Linux guest.</summary>
     private static string[] RootDriveArguments(QemuMachine machine, string path, string format, string bootIndex) =>

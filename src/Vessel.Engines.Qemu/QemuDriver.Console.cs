@@ -1,6 +1,12 @@
+using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Core.Model;
+using Vessel.Core.Validation;
+using Vessel.Engines.Qemu.Qmp;
 
 namespace Vessel.Engines.Qemu;
 
@@ -20,6 +26,25 @@ public sealed partial class QemuDriver
         if (!machine.Display)
             throw new NotSupportedYetException($"virtual machine \"{context.Instance.Name}\" runs on a {machine.Name} machine, which has no graphical console yet (q35 has one); use its serial console");
         return ConnectAsync(context, PathsOf(context).Vnc, "graphical console", cancellationToken);
+    }
+
+    /// <summary>
+    /// Gives the display on TCP (vm.vnc.address) the instance's password, never on QEMU's command line, and returns where
+    /// it listens: with a port range or auto, QEMU took the first free port.
+    /// </summary>
+    private static async Task<string> OpenTcpDisplayAsync(QmpClient monitor, Instance instance, CancellationToken cancellationToken)
+    {
+        var password = instance.Config.GetValueOrDefault(VncDisplay.PasswordKey)
+            ?? throw new ConflictException($"virtual machine \"{instance.Name}\" has {VncDisplay.AddressKey} but no {VncDisplay.PasswordKey}; set {VncDisplay.AddressKey} again");
+        await monitor.ExecuteAsync("set_password", new JsonObject
+        {
+            ["protocol"] = "vnc", ["display"] = QemuCommandLine.TcpDisplayId, ["password"] = password,
+        }, cancellationToken: cancellationToken);
+        var servers = await monitor.ExecuteAsync("query-vnc-servers", cancellationToken: cancellationToken);
+        var listener = servers.EnumerateArray().Single(s => s.GetProperty("id").GetString() == QemuCommandLine.TcpDisplayId)
+            .GetProperty("server").EnumerateArray().First();
+        return VncDisplay.Format(IPAddress.Parse(listener.GetProperty("host").GetString()!),
+            int.Parse(listener.GetProperty("service").GetString()!, CultureInfo.InvariantCulture));
     }
 
     private static async Task<Stream> ConnectAsync(InstanceContext context, string path, string what, CancellationToken cancellationToken)

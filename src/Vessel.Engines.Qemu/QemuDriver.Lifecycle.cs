@@ -122,7 +122,8 @@ public sealed partial class QemuDriver
     {
         var config = context.Instance.Config;
         bool Changed(string key) => config.GetValueOrDefault(key) != previousConfig.GetValueOrDefault(key);
-        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey }.Where(Changed))
+        // QEMU cannot add or remove a VNC display while it runs, and moves only its first one (display-update).
+        foreach (var key in new[] { MachineTypes.MachineKey, MachineTypes.AccelKey, VncDisplay.AddressKey }.Where(Changed))
             throw new NotSupportedYetException($"{key} cannot change while the virtual machine runs; stop it first");
         var machine = QemuMachine.For(context.Instance.Architecture, config);
         if (Changed("limits.cpu") && !machine.CpuHotplug)
@@ -175,7 +176,7 @@ public sealed partial class QemuDriver
         {
             return new RuntimeState(InstanceStatus.Error, state.Pid, usage); // QEMU runs but its monitor does not answer
         }
-        return new RuntimeState(StatusOf(status), state.Pid, usage, Machine: state.Machine);
+        return new RuntimeState(StatusOf(status), state.Pid, usage, Machine: state.Machine, VncAddress: state.VncAddress);
     }
 
     /// <summary>QEMU's run state (query-status): running, paused, shutdown, guest-panicked, internal-error, …</summary>

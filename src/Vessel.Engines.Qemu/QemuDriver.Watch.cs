@@ -40,7 +40,7 @@ public sealed partial class QemuDriver
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (_vms.TryGetValue(name, out var held) && held.State == state && !held.Monitor.Closed.IsCompleted)
+            if (_vms.TryGetValue(name, out var held) && held.State.IsSameProcess(state) && !held.Monitor.Closed.IsCompleted)
                 return held;
             if (held is not null && _vms.TryRemove(name, out _))
                 await held.Monitor.DisposeAsync();

@@ -117,6 +117,8 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img", long c
         var status = await QueryStatusAsync(vm.Monitor, cancellationToken);
         if (status != "running")
             throw new VesselException(500, $"virtual machine {instance.Name} is {status} right after start, not running");
+        if (launch.Vnc is not null)
+            (state with { VncAddress = await OpenTcpDisplayAsync(vm.Monitor, instance, cancellationToken) }).Write(paths);
         revert.Success();
     }
 

@@ -26,11 +26,13 @@ public sealed record QemuLaunch
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
     /// <summary>Block custom volumes, each a virtio-blk disk after the root disk and the seed.</summary>
     public IReadOnlyList<Vessel.Core.Drivers.DiskAttachment> Disks { get; init; } = [];
+    /// <summary>The display also on a loopback TCP port with a password (vm.vnc.address), or null: on its unix socket only.</summary>
+    public VncDisplay.Listen? Vnc { get; init; }
 
     /// <summary>
     /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads vm.machine (the
     /// guest architecture's default when unset), vm.accel (auto: KVM for a guest of the host's architecture where hardware
-    /// virtualization is real, else TCG), limits.memory (default 512MiB, a percentage of the host's memory allowed, never
+    /// virtualization is real, else TCG), vm.vnc.address, limits.memory (default 512MiB, a percentage of the host's memory allowed, never
     /// more than the host has) and limits.cpu (a count, or a set whose size is the count; pinning comes later).
     /// </summary>
     /// <param name="architecture">The guest's (its image's) architecture: x86_64 or aarch64.</param>
@@ -52,6 +54,7 @@ public sealed record QemuLaunch
             MemoryBytes = MemoryFromConfig(config, host.Resources),
             Cpus = cpus,
             MaxCpus = machine.CpuHotplug ? Math.Max(cpus, host.Resources.CpuCount) : cpus,
+            Vnc = config.TryGetValue(VncDisplay.AddressKey, out var vnc) ? VncDisplay.Parse(VncDisplay.AddressKey, vnc) : null,
         };
     }
 

@@ -23,7 +23,7 @@ public sealed record QemuMachine
     /// <summary>Devices sit on PCI(e) and nics can be hotplugged into root ports; else on virtio-mmio, fixed at start.</summary>
     public required bool Pci { get; init; }
     /// <summary>A graphical console (VGA over VNC).</summary>
-    public required bool Display { get; init; }
+    public bool Display => MachineTypes.HasDisplay(Name);
     /// <summary>vCPUs can be added and removed while the guest runs (ACPI CPU hotplug); only q35 has it (QEMU 7.2).</summary>
     public bool CpuHotplug => Name == MachineTypes.Q35;
     /// <summary>The firmware (-bios) when not QEMU's default.</summary>
@@ -36,9 +36,9 @@ public sealed record QemuMachine
     public static QemuMachine For(string architecture, IReadOnlyDictionary<string, string> config) =>
         MachineTypes.Resolve(architecture, config) switch
         {
-            MachineTypes.Q35 => new() { Name = MachineTypes.Q35, Architecture = architecture, Option = "q35", Pci = true, Display = true },
-            MachineTypes.Microvm => new() { Name = MachineTypes.Microvm, Architecture = architecture, Option = "microvm,acpi=on,rtc=on", Pci = false, Display = false },
-            var virt => new() { Name = virt, Architecture = architecture, Option = "virt,gic-version=max", Pci = true, Display = false, Firmware = Aarch64Firmware },
+            MachineTypes.Q35 => new() { Name = MachineTypes.Q35, Architecture = architecture, Option = "q35", Pci = true },
+            MachineTypes.Microvm => new() { Name = MachineTypes.Microvm, Architecture = architecture, Option = "microvm,acpi=on,rtc=on", Pci = false },
+            var virt => new() { Name = virt, Architecture = architecture, Option = "virt,gic-version=max", Pci = true, Firmware = Aarch64Firmware },
         };
 
     public string Binary => BinaryOf(Architecture);

@@ -5,7 +5,8 @@ namespace Vessel.Engines.Qemu;
 
 /// <summary>
 /// Written to the run directory once QEMU runs: its pid with its start time (a reused pid has a later one) and the
-/// memory it booted with, the ceiling for balloon changes, and what it runs on (machine type, QEMU, accelerator).
+/// memory it booted with, the ceiling for balloon changes, what it runs on (machine type, QEMU, accelerator) and where
+/// its display listens on TCP.
 /// Re-adoption after a daemon restart starts from here.
 /// </summary>
 public sealed record QemuState
@@ -14,6 +15,11 @@ public sealed record QemuState
     public required long StartTime { get; init; }
     public required long MemoryBytes { get; init; }
     public string? Machine { get; init; }
+    /// <summary>Where the display listens on TCP (vm.vnc.address), e.g. 127.0.0.1:5901; null when it does not.</summary>
+    public string? VncAddress { get; init; }
+
+    /// <summary>Both name one QEMU process, whatever else was recorded about it since.</summary>
+    public bool IsSameProcess(QemuState other) => Pid == other.Pid && StartTime == other.StartTime;
 
     public static QemuState? Read(QemuPaths paths)
     {

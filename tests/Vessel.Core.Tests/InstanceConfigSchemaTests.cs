@@ -71,7 +71,7 @@ public sealed class InstanceConfigSchemaTests
             "cloud-init.network-config", "cloud-init.user-data", "cloud-init.vendor-data", "limits.cpu", "limits.cpu.allowance", "limits.cpu.priority", "limits.disk.priority",
             "limits.memory", "limits.memory.swap", "limits.processes", "security.nesting", "security.privileged",
             "snapshots.expiry", "snapshots.pattern", "snapshots.schedule", "snapshots.schedule.stopped",
-            "vm.accel", "vm.machine",
+            "vm.accel", "vm.machine", "vm.vnc.address",
         ];
 
         Assert.Equal(expected, InstanceConfigSchema.Known.Select(k => k.Name).Order(StringComparer.Ordinal));
@@ -199,7 +199,7 @@ public sealed class InstanceConfigSchemaTests
         var message = Refused(key, "x");
 
         Assert.StartsWith($"{key}: unknown config key (known: boot.autostart, ", message, StringComparison.Ordinal);
-        Assert.EndsWith("snapshots.schedule.stopped, vm.accel, vm.machine, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
+        Assert.EndsWith("snapshots.schedule.stopped, vm.accel, vm.machine, vm.vnc.address, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -256,6 +256,7 @@ public sealed class InstanceConfigSchemaTests
     [InlineData("vm.accel", "auto")]
     [InlineData("vm.accel", "kvm")]
     [InlineData("vm.accel", "tcg")]
+    [InlineData("vm.vnc.address", "127.0.0.1:5901")]
     public void VirtualMachineKey_IsTakenByVmsOnly(string key, string value)
     {
         Valid(key, value, InstanceType.VirtualMachine);

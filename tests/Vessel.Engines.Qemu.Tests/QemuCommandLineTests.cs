@@ -90,6 +90,23 @@ public sealed class QemuCommandLineTests
         AssertGolden("microvm-kernel-boot-root-disk-nic-tcg", Launch(new() { ["vm.machine"] = "microvm" }, kernel, kvm: false) with { Nics = [Nic] });
     }
 
+    [Fact]
+    public void VncAddress_AddsAPasswordedTcpDisplayBesideTheUnixSocket_MatchesGolden()
+    {
+        AssertGolden("kernel-boot-vnc-tcg", Launch(new() { ["vm.vnc.address"] = "127.0.0.1:5901" }, Kernel, kvm: false));
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:5901-5910", "127.0.0.1:1,id=tcp,password=on,to=10")]
+    [InlineData("127.0.0.1:auto", "127.0.0.1:0,id=tcp,password=on,to=99")]
+    [InlineData("[::1]:5900", "[::1]:0,id=tcp,password=on")]
+    public void VncAddress_IsQemusDisplayNumber_ARangeItsTo(string address, string expected)
+    {
+        var args = QemuCommandLine.Build(Launch(new() { ["vm.vnc.address"] = address }, Kernel, kvm: false));
+
+        Assert.Equal(expected, args[args.ToList().LastIndexOf("-vnc") + 1]);
+    }
+
     [Theory]
     [InlineData(true, "auto", "kvm")]
     [InlineData(true, "tcg", "tcg")]

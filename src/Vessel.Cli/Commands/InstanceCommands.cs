@@ -129,6 +129,8 @@ internal static class InstanceCommands
         text.Append(CultureInfo.InvariantCulture, $"Architecture: {instance.Architecture}\n");
         if (state.Machine is { } machine)
             text.Append(CultureInfo.InvariantCulture, $"Machine: {machine}\n");
+        if (state.VncAddress is { } vnc)
+            text.Append(CultureInfo.InvariantCulture, $"VNC: {vnc}, password {instance.Config.GetValueOrDefault(VncDisplay.PasswordKey)}\n");
         text.Append(CultureInfo.InvariantCulture, $"Image: {Output.Short(instance.Image)}\n");
         text.Append(CultureInfo.InvariantCulture, $"Storage pool: {instance.Pool}\n");
         text.Append(CultureInfo.InvariantCulture, $"Created: {Output.Time(instance.CreatedAt)}\n");

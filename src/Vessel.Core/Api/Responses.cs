@@ -5,9 +5,9 @@ namespace Vessel.Core.Api;
 /// <summary>The one error shape of the API.</summary>
 public sealed record ErrorResponse(string Error, int ErrorCode);
 
-/// <summary>GET /1.0/instances/{name}/state: what runs now and what it uses.</summary>
+/// <summary>GET /1.0/instances/{name}/state: what runs now and what it uses, and where a VM's display listens on TCP.</summary>
 public sealed record InstanceStateView(InstanceStatus Status, string? StatusReason, int? Pid, InstanceUsage? Usage, string? UsageUnavailable,
-    string? Machine = null);
+    string? Machine = null, string? VncAddress = null);
 
 /// <summary>GET /1.0: the daemon and the host it runs on.</summary>
 public sealed record ServerInfo

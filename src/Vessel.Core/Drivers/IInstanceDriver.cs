@@ -154,6 +154,8 @@ public sealed record DiskAttachment(string Device, string Source, bool Block, st
 
 /// <param name="Reason">How a stopped instance ended, when the engine knows (e.g. "init exited with code 0").</param>
 /// <param name="Machine">What a running VM runs on: its machine type, its QEMU and accelerator (e.g. "virt (qemu-system-aarch64, tcg)").</param>
-public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null, string? Machine = null);
+/// <param name="VncAddress">Where a running VM's display listens on TCP for VNC clients (vm.vnc.address), e.g. 127.0.0.1:5901.</param>
+public sealed record RuntimeState(InstanceStatus Status, int? Pid = null, InstanceUsage? Usage = null, string? Reason = null, string? Machine = null,
+    string? VncAddress = null);
 
 public sealed record DriverInfo(string Name, string Version, bool Operational, string Detail);

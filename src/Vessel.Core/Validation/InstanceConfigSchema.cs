@@ -24,6 +24,7 @@ public static class InstanceConfigSchema
         ConfigKey.Bool("security.nesting", onlyFor: InstanceType.Container),
         ConfigKey.OneOf(MachineTypes.MachineKey, MachineTypes.Machines, InstanceType.VirtualMachine),
         ConfigKey.OneOf(MachineTypes.AccelKey, MachineTypes.Accelerators, InstanceType.VirtualMachine),
+        new(VncDisplay.AddressKey, VncDisplay.Rule, (key, value, _) => VncDisplay.Parse(key, value), InstanceType.VirtualMachine),
         new(CloudInit.UserData, "cloud-init user data: #cloud-config YAML, a #! script or another format cloud-init reads", CloudInit.CheckUserData),
         new(CloudInit.VendorData, "cloud-init vendor data, in the formats of user data", CloudInit.CheckUserData),
         new(CloudInit.NetworkConfig, "a cloud-init network config (version 1 or 2 YAML)", CloudInit.CheckNetworkConfig),

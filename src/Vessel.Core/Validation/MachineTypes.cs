@@ -16,6 +16,9 @@ public static class MachineTypes
     public static readonly IReadOnlyList<string> Machines = [Q35, Microvm, Virt];
     public static readonly IReadOnlyList<string> Accelerators = ["auto", "kvm", "tcg"];
 
+    /// <summary>Only q35 has a graphical console (a VGA adapter shown over VNC).</summary>
+    public static bool HasDisplay(string machine) => machine == Q35;
+
     /// <summary>The machine types of each guest architecture Vessel runs, the default first.</summary>
     private static readonly Dictionary<string, string[]> ByArchitecture = new(StringComparer.Ordinal)
     {
@@ -38,10 +41,14 @@ public static class MachineTypes
     }
 
     /// <summary>Checks what vm.machine and vm.accel ask of a guest of <paramref name="architecture"/> on a host of <paramref name="hostArchitecture"/>.</summary>
-    /// <exception cref="BadRequestException">The machine type is another architecture's, or KVM is asked for a foreign guest.</exception>
+    /// <exception cref="BadRequestException">
+    /// The machine type is another architecture's, KVM is asked for a foreign guest, or a VNC address for a machine without a display.
+    /// </exception>
     public static void Check(string architecture, string hostArchitecture, IReadOnlyDictionary<string, string> config)
     {
-        Resolve(architecture, config);
+        var machine = Resolve(architecture, config);
+        if (config.ContainsKey(VncDisplay.AddressKey) && !HasDisplay(machine))
+            throw new BadRequestException($"{VncDisplay.AddressKey}: a {machine} machine has no graphical console (q35 has one)");
         if (config.GetValueOrDefault(AccelKey) == "kvm" && architecture != hostArchitecture)
             throw new BadRequestException($"{AccelKey}: KVM runs only {hostArchitecture} guests on this host; an {architecture} guest runs under tcg (or auto)");
     }

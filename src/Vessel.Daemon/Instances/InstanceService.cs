@@ -62,7 +62,7 @@ public sealed partial class InstanceService(
             throw new ConflictException($"instance \"{name}\" already exists");
 
         await using var networkLock = await networks.LockAsync(cancellationToken);
-        config = await networks.AssignAsync(name, devices, config, cancellationToken);
+        config = VncDisplay.WithPassword(await networks.AssignAsync(name, devices, config, cancellationToken));
         var now = DateTimeOffset.UtcNow;
         var instance = new Instance
         {
@@ -323,6 +323,7 @@ public sealed partial class InstanceService(
                     "security.privileged cannot change after creation yet: the root filesystem's ownership would have to be shifted");
             config[key] = value;
         }
+        config = VncDisplay.WithPassword(config);
         var devices = new Dictionary<string, IReadOnlyDictionary<string, string>>(instance.Devices);
         foreach (var (device, value) in patch.Devices ?? [])
         {
@@ -489,7 +490,7 @@ public sealed partial class InstanceService(
         if (driver is null)
             return new InstanceStateView(instance.Status, instance.StatusReason, null, null, drivers.Engines.First(e => e.Type == instance.Type.Name()).Detail);
         var state = await driver.GetStateAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
-        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null, state.Machine);
+        return new InstanceStateView(instance.Status, instance.StatusReason, state.Pid, state.Usage, null, state.Machine, state.VncAddress);
     }
 
     public async Task<IExecSession> ExecAsync(string name, ExecRequest request, CancellationToken cancellationToken)
