@@ -35,7 +35,7 @@ public sealed partial class VncDisplayTests : IDisposable
     }
 
     [Fact]
-    public void LoopbackPort_TakesTheRightPasswordOnly_SurvivesADaemonRestart_AndABusyPortFailsTheStartCleanly()
+    public void LoopbackPort_TakesTheRightPasswordOnly_SurvivesADaemonRestart_AndABusyPortFailsTheStartCleanly_ACopyGetsItsOwn()
     {
         Ok(_host.Vessel("image", "build", "busybox", "--vm"));
         Ok(_host.Vessel("launch", "busybox", "vm1", "--vm", "--network", "none", "-c", "limits.memory=256MiB", "-c", "vm.vnc.address=127.0.0.1:auto"));
@@ -75,8 +75,15 @@ public sealed partial class VncDisplayTests : IDisposable
         Ok(_host.Vessel("stop", "vm1", "--force"));
         using var gone = new TcpClient();
         Assert.Throws<SocketException>(() => gone.Connect(address));
+        Ok(_host.Vessel("copy", "vm1", "vm3"));
+        var copied = _host.Vessel("config", "get", "vm3", "volatile.vnc.password").Stdout.Trim();
+        Assert.Equal(8, copied.Length);
+        Assert.NotEqual(password, copied);
+        Ok(_host.Vessel("config", "unset", "vm3", "vm.vnc.address"));
+        Assert.DoesNotContain("volatile.vnc.password", _host.Vessel("config", "show", "vm3").Stdout, StringComparison.Ordinal);
         Ok(_host.Vessel("delete", "vm1"));
         Ok(_host.Vessel("delete", "vm2"));
+        Ok(_host.Vessel("delete", "vm3"));
     }
 
     /// <summary>Speaks RFB 3.8 up to the security result: 0 is OK, anything else a failure.</summary>
