@@ -89,6 +89,12 @@ seed_instances() {
     } | sqlite3 "$VESSEL_DIR/vessel.db"
 }
 
+# ms_since T0: whole milliseconds since T0 (taken as t0=${EPOCHREALTIME/./}).
+ms_since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
+
+# exited PID: the process is gone or a zombie (PID 1 here reaps orphans late, and kill -0 still succeeds on a zombie).
+exited() { [ ! -e "/proc/$1" ] || [ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 # record_since FILE T0: appends the milliseconds since T0 to FILE, one per line. Take T0 with
 # t0=${EPOCHREALTIME/./} (microseconds, no fork: $(...) would add a fork to what is measured).
 record_since() {

@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # VM latency and overhead through the CLI, against raw qemu-system-x86_64 with the very argument list Vessel used
-# (read back from the running QEMU, paths moved to a scratch directory), in the same run, under TCG here:
+# (read back from the running QEMU, paths moved to a scratch directory) and against libvirt with a domain of the same
+# arguments (bench/libvirt.sh), in the same run, under TCG here:
 #   start: `vessel launch busybox NAME --vm` until the guest's init prints its marker on the serial console, vs the
-#          same QEMU started by hand until the same line;
-#   stop:  `vessel stop` (ACPI power button, guest powers off) vs system_powerdown over QMP until QEMU exits;
-#   memory: QEMU's proportional set size for a 256 MiB guest, both ways;
+#          same QEMU started by hand, vs `virsh define` + `virsh start`, until the same line;
+#   stop:  `vessel stop` (ACPI power button, guest powers off) vs system_powerdown over QMP until QEMU exits, vs
+#          `virsh shutdown --mode acpi` until libvirt reports the domain stopped;
+#   memory: QEMU's proportional set size for a 256 MiB guest, all three ways;
 #   stateful snapshot and restore of a 512 MiB Debian VM (`vessel snapshot create --stateful` / `restore`) vs
-#          snapshot-save / snapshot-load jobs sent over QMP by hand to the same QEMU.
-# libvirt is not measured: its daemon wants systemd, which this machine does not run as PID 1.
+#          savevm / loadvm sent over QMP by hand to the same QEMU, vs `virsh snapshot-create-as` / `snapshot-revert`
+#          of a libvirt domain of the same guest (its own overlay of the image's disk).
 # RUNS=N (default 5). Prints figures and ratios; asserts nothing.
 . "$(dirname "$0")/common.sh"
 ensure_packages socat
+. bench/libvirt.sh
 
 runs=${RUNS:-5}
 snapshot_binaries
 cleanup_hooks+=(remove_all_instances)
 start_daemon
+libvirt_start
 "$vessel" image build busybox --vm >/dev/null
 marker="vessel-busybox-vm: init reached"
 
@@ -35,10 +39,9 @@ qmp_call() {
 # (bash forgets QMP_PID and QMP's fds once socat has ended, e.g. after QEMU exited)
 qmp_close() { local pid=${QMP_PID:-}; [ -z "$pid" ] || { eval "exec ${QMP[1]}>&-"; wait "$pid" 2>/dev/null || true; }; }
 pss_kib() { awk '/^Pss:/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"; }
-ms_since() { echo $(( (${EPOCHREALTIME/./} - $1) / 1000 )); }
 wait_for_text() { for _ in $(seq 3000); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
 
-v_start=$work/v_start v_stop=$work/v_stop q_start=$work/q_start q_stop=$work/q_stop
+v_start=$work/v_start v_stop=$work/v_stop q_start=$work/q_start q_stop=$work/q_stop l_start=$work/l_start l_stop=$work/l_stop
 for i in $(seq "$runs"); do
     t0=${EPOCHREALTIME/./}
     "$vessel" launch busybox "vm$i" --vm -c limits.memory=256MiB >/dev/null
@@ -63,16 +66,32 @@ for i in $(seq "$runs"); do
     [ "$i" = 1 ] && q_pss=$(pss_kib "$raw_pid")
     qmp_open "$raw/qmp.sock"
     t0=${EPOCHREALTIME/./}
-    qmp_call '{"execute":"system_powerdown"}' >/dev/null
-    # Gone or a zombie: PID 1 here reaps orphans late, and kill -0 still succeeds on a zombie.
-    while [ -e "/proc/$raw_pid" ] && [ "$(awk '{ print $3 }' "/proc/$raw_pid/stat" 2>/dev/null)" != Z ]; do sleep 0.005; done
+    # Pressed again every 3 s, as vessel stop does: a guest whose acpid is not listening yet misses a press.
+    until exited "$raw_pid"; do
+        qmp_call '{"execute":"system_powerdown"}' >/dev/null
+        for _ in $(seq 600); do exited "$raw_pid" && break; sleep 0.005; done
+    done
     ms_since "$t0" >>"$q_stop"
     qmp_close
+
+    # The same guest as a libvirt domain.
+    domain=vessel-bench-vm$i
+    libvirt_domain "$domain" "$work/args" >"$libvirt_dir/$domain.xml"
+    t0=${EPOCHREALTIME/./}
+    lv define "$libvirt_dir/$domain.xml" >/dev/null
+    lv start "$domain" >/dev/null
+    wait_for_text "$libvirt_dir/$domain.console" "$marker"
+    ms_since "$t0" >>"$l_start"
+    [ "$i" = 1 ] && l_pss=$(pss_kib "$(cat "/run/libvirt/qemu/$domain.pid")")
+    libvirt_shutdown "$domain" >>"$l_stop"
+    lv undefine "$domain" >/dev/null
 done
 ratio() { awk -v a="$(percentile "$1" 50)" -v b="$(percentile "$2" 50)" 'BEGIN { printf "%.2f", a / b }'; }
-echo "start to guest init: vessel p50 $(percentile "$v_start" 50) ms, raw qemu p50 $(percentile "$q_start" 50) ms, ratio $(ratio "$v_start" "$q_start")"
-echo "stop (ACPI, guest powers off): vessel p50 $(percentile "$v_stop" 50) ms, raw qemu p50 $(percentile "$q_stop" 50) ms, ratio $(ratio "$v_stop" "$q_stop")"
-echo "QEMU Pss with a 256 MiB guest: vessel $((v_pss / 1024)) MiB, raw qemu $((q_pss / 1024)) MiB"
+echo "start to guest init: vessel p50 $(percentile "$v_start" 50) ms, raw qemu p50 $(percentile "$q_start" 50) ms," \
+    "libvirt p50 $(percentile "$l_start" 50) ms; vessel/raw $(ratio "$v_start" "$q_start"), vessel/libvirt $(ratio "$v_start" "$l_start")"
+echo "stop (ACPI, guest powers off): vessel p50 $(percentile "$v_stop" 50) ms, raw qemu p50 $(percentile "$q_stop" 50) ms," \
+    "libvirt p50 $(percentile "$l_stop" 50) ms; vessel/raw $(ratio "$v_stop" "$q_stop"), vessel/libvirt $(ratio "$v_stop" "$l_stop")"
+echo "QEMU Pss with a 256 MiB guest: vessel $((v_pss / 1024)) MiB, raw qemu $((q_pss / 1024)) MiB, libvirt $((l_pss / 1024)) MiB"
 
 echo "== stateful snapshots of a 512 MiB Debian VM"
 "$vessel" image build debian --vm >/dev/null
@@ -89,5 +108,23 @@ t0=${EPOCHREALTIME/./}; qmp_call '{"execute":"human-monitor-command","arguments"
 qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"delvm raw1"}}' >/dev/null
 qmp_close
 start_daemon
-echo "stateful snapshot: vessel $v_save ms, savevm by hand $q_save ms, ratio $(awk -v a="$v_save" -v b="$q_save" 'BEGIN { printf "%.2f", a / b }')"
-echo "stateful restore: vessel $v_load ms, loadvm by hand $q_load ms, ratio $(awk -v a="$v_load" -v b="$q_load" 'BEGIN { printf "%.2f", a / b }')"
+tr '\0' '\n' <"/proc/$(cat "$VESSEL_RUN_DIR/instances/deb/qemu.pid")/cmdline" >"$work/deb-args"
+"$vessel" stop deb --force >/dev/null
+
+# The same guest as a libvirt domain, alone on the host: snapshot-create-as of the running domain (an internal snapshot
+# with its memory, as savevm) and snapshot-revert.
+domain=vessel-bench-deb
+disk=$(libvirt_disk "$domain" "$(sed -n 's/^file=\([^,]*\),.*,id=root,.*/\1/p' "$work/deb-args")")
+libvirt_domain "$domain" "$work/deb-args" "$disk" >"$libvirt_dir/$domain.xml"
+lv define "$libvirt_dir/$domain.xml" >/dev/null
+lv start "$domain" >/dev/null
+for _ in $(seq 600); do lv qemu-agent-command "$domain" '{"execute":"guest-ping"}' >/dev/null 2>&1 && break; sleep 0.2; done
+t0=${EPOCHREALTIME/./}; lv snapshot-create-as "$domain" s1 >/dev/null; l_save=$(ms_since "$t0")
+t0=${EPOCHREALTIME/./}; lv snapshot-revert "$domain" s1; l_load=$(ms_since "$t0")
+lv destroy "$domain" >/dev/null
+
+divide() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+echo "stateful snapshot: vessel $v_save ms, savevm by hand $q_save ms, libvirt $l_save ms; vessel/raw $(divide "$v_save" "$q_save")," \
+    "vessel/libvirt $(divide "$v_save" "$l_save")"
+echo "stateful restore: vessel $v_load ms, loadvm by hand $q_load ms, libvirt $l_load ms; vessel/raw $(divide "$v_load" "$q_load")," \
+    "vessel/libvirt $(divide "$v_load" "$l_load")"
