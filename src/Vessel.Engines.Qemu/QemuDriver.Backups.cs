@@ -267,8 +267,13 @@ public sealed partial class QemuDriver
         }
     }
 
-    /// <summary>Waits for a job started with auto-dismiss off to conclude, dismisses it, and throws with its error if it failed.</summary>
-    private static async Task WaitForJobAsync(QmpClient monitor, string job, string what, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for a job started with auto-dismiss off to conclude, dismisses it, and throws with its error if it failed. It
+    /// looks again at each of QEMU's job events (JOB_STATUS_CHANGE, counted in <paramref name="jobEvents"/> where a watcher
+    /// reads the monitor's events), and every 50 ms in any case.
+    /// </summary>
+    private static async Task WaitForJobAsync(QmpClient monitor, string job, string what, TimeSpan timeout, CancellationToken cancellationToken,
+        SemaphoreSlim? jobEvents = null)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -284,7 +289,10 @@ public sealed partial class QemuDriver
             }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{what} did not end within {timeout.TotalMinutes:0} minutes");
-            await Task.Delay(50, cancellationToken);
+            if (jobEvents is null)
+                await Task.Delay(50, cancellationToken);
+            else
+                await jobEvents.WaitAsync(50, cancellationToken);
         }
     }
 }

@@ -107,7 +107,7 @@ public sealed partial class QemuDriver
         {
             ["job-id"] = job, ["tag"] = snapshot, ["vmstate"] = node, ["devices"] = new JsonArray(node),
         }, cancellationToken: cancellationToken);
-        await WaitForJobAsync(vm.Monitor, job, $"{command} of \"{snapshot}\"", SnapshotJobTimeout, cancellationToken);
+        await WaitForJobAsync(vm.Monitor, job, $"{command} of \"{snapshot}\"", SnapshotJobTimeout, cancellationToken, vm.JobEvents);
     }
 
     /// <summary>The block node behind the root drive, which snapshot-save and -load name.</summary>
