@@ -97,15 +97,22 @@ echo "== stateful snapshots of a 512 MiB Debian VM"
 "$vessel" image build debian --vm >/dev/null
 "$vessel" launch debian/12 deb --vm -c limits.memory=512MiB >/dev/null
 for _ in $(seq 600); do "$vessel" exec deb -- true >/dev/null 2>&1 && break; sleep 0.2; done
-t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb s1 --stateful; v_save=$(ms_since "$t0")
-t0=${EPOCHREALTIME/./}; "$vessel" snapshot restore deb s1; v_load=$(ms_since "$t0")
+v_save=$work/v_save v_load=$work/v_load q_save=$work/q_save q_load=$work/q_load
+for i in $(seq "$runs"); do
+    t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb "s$i" --stateful >/dev/null; ms_since "$t0" >>"$v_save"
+    t0=${EPOCHREALTIME/./}; "$vessel" snapshot restore deb "s$i" >/dev/null; ms_since "$t0" >>"$v_load"
+    "$vessel" snapshot delete deb "s$i" >/dev/null
+done
 # By hand on the same QEMU: vesseld holds the monitor, so it is stopped meanwhile (the VM keeps running); HMP's
 # savevm/loadvm through QMP answer when they are done.
 stop_daemon
 qmp_open "$VESSEL_RUN_DIR/instances/deb/qmp.sock"
-t0=${EPOCHREALTIME/./}; qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"savevm raw1"}}' >/dev/null; q_save=$(ms_since "$t0")
-t0=${EPOCHREALTIME/./}; qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"loadvm raw1"}}' >/dev/null; q_load=$(ms_since "$t0")
-qmp_call '{"execute":"human-monitor-command","arguments":{"command-line":"delvm raw1"}}' >/dev/null
+hmp() { qmp_call "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}" >/dev/null; }
+for i in $(seq "$runs"); do
+    t0=${EPOCHREALTIME/./}; hmp "savevm raw$i"; ms_since "$t0" >>"$q_save"
+    t0=${EPOCHREALTIME/./}; hmp "loadvm raw$i"; ms_since "$t0" >>"$q_load"
+    hmp "delvm raw$i"
+done
 qmp_close
 start_daemon
 tr '\0' '\n' <"/proc/$(cat "$VESSEL_RUN_DIR/instances/deb/qemu.pid")/cmdline" >"$work/deb-args"
@@ -124,7 +131,7 @@ t0=${EPOCHREALTIME/./}; lv snapshot-revert "$domain" s1; l_load=$(ms_since "$t0"
 lv destroy "$domain" >/dev/null
 
 divide() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-echo "stateful snapshot: vessel $v_save ms, savevm by hand $q_save ms, libvirt $l_save ms; vessel/raw $(divide "$v_save" "$q_save")," \
-    "vessel/libvirt $(divide "$v_save" "$l_save")"
-echo "stateful restore: vessel $v_load ms, loadvm by hand $q_load ms, libvirt $l_load ms; vessel/raw $(divide "$v_load" "$q_load")," \
-    "vessel/libvirt $(divide "$v_load" "$l_load")"
+echo "stateful snapshot: vessel p50 $(percentile "$v_save" 50) ms, savevm by hand p50 $(percentile "$q_save" 50) ms, libvirt $l_save ms;" \
+    "vessel/raw $(ratio "$v_save" "$q_save"), vessel/libvirt $(divide "$(percentile "$v_save" 50)" "$l_save")"
+echo "stateful restore: vessel p50 $(percentile "$v_load" 50) ms, loadvm by hand p50 $(percentile "$q_load" 50) ms, libvirt $l_load ms;" \
+    "vessel/raw $(ratio "$v_load" "$q_load"), vessel/libvirt $(divide "$(percentile "$v_load" 50)" "$l_load")"

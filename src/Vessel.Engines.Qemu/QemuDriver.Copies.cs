@@ -15,6 +15,9 @@ public sealed partial class QemuDriver
 {
     private static readonly string Cp = HostCommand.Resolve("cp");
 
+    /// <summary>How many bases a disk may read before a linked copy copies its top disk instead of freezing it as one more.</summary>
+    private const int MaxBases = 8;
+
     public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(source.RootVolumePath);
@@ -38,8 +41,9 @@ public sealed partial class QemuDriver
             await DropInternalSnapshotsAsync(copy, cancellationToken);
             return;
         }
-        // A base must never change again, and the source's snapshots would be left behind in it.
-        if (!full && !await HasInternalSnapshotsAsync(disk, cancellationToken))
+        // A base must never change again, and the source's snapshots would be left behind in it. A long chain is not made
+        // longer: every read of a cluster the top disk lacks walks down it.
+        if (!full && !await HasInternalSnapshotsAsync(disk, cancellationToken) && VmImages.Chain(source.RootVolumePath).Count <= MaxBases)
         {
             await ShareAsBaseAsync(context, source.RootVolumePath, cancellationToken);
             return;
