@@ -101,6 +101,9 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img", long c
         var pid = ReadPid(paths);
         if (pid is { } started)
             revert.Add(() => KillAndWait(started));
+        if (code != 0 && launch.Vnc is not null && output.Contains("Failed to find an available port", StringComparison.Ordinal))
+            throw new ConflictException($"{VncDisplay.AddressKey}: no port of {instance.Config[VncDisplay.AddressKey]} is free; " +
+                "another program listens there (choose other ports, or a range, or auto)");
         if (code != 0 || pid is null)
             throw new VesselException(500, $"QEMU did not start virtual machine {instance.Name}: " +
                 (output.Trim().Length > 0 ? output.Trim() : code != 0 ? $"exit code {code}" : "it wrote no pid file"));
