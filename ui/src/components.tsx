@@ -1,7 +1,7 @@
-// Small shared pieces: data loading, actions with operation progress, errors, the error boundary, dialogs.
+// Small shared pieces: data loading, actions with operation progress, errors, the error boundary, dialogs, tables.
 import { Component, type ComponentChildren } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { wait, type Operation } from "./api";
+import { del, wait, type Operation } from "./api";
 
 export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -66,6 +66,8 @@ export function useAction() {
   return { busy, error, run, setError };
 }
 
+export type Action = ReturnType<typeof useAction>;
+
 export function Spinner({ label }: { label: string }) {
   return (
     <span class="progress" role="status" aria-live="polite">
@@ -80,6 +82,17 @@ export function ErrorText({ error, testid }: { error: string | null | undefined;
     <p class="error" role="alert" data-testid={testid ?? "error"}>
       {error}
     </p>
+  );
+}
+
+/** What loaded data shows: its error, a spinner until it first arrives, then children(value). */
+export function Loaded<T>(props: { load: { value: T | undefined; error: string | null }; label: string; children: (value: T) => ComponentChildren }) {
+  const { value, error } = props.load;
+  return (
+    <>
+      <ErrorText error={error} />
+      {value === undefined ? !error && <Spinner label={props.label} /> : props.children(value)}
+    </>
   );
 }
 
@@ -178,6 +191,119 @@ export function Confirm(props: { title: string; text: string; confirm: string; o
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** A button that asks first; its label is the dialog's confirm button too. */
+export function ConfirmButton(props: {
+  label: string;
+  title: string;
+  text: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  danger?: boolean;
+  ariaLabel?: string;
+  testid?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        class={props.danger ? "danger" : undefined}
+        disabled={props.disabled}
+        onClick={() => setAsking(true)}
+        aria-label={props.ariaLabel}
+        data-testid={props.testid}
+      >
+        {props.label}
+      </button>
+      {asking && <Confirm title={props.title} text={props.text} confirm={props.label} onConfirm={props.onConfirm} onClose={() => setAsking(false)} />}
+    </>
+  );
+}
+
+/** Deletes what `what` names (e.g. "image 0123abcd") at the API path, as the page's action, after asking; then onDeleted. */
+export function DeleteButton(props: { what: string; path: string; text: string; action: Action; onDeleted: () => void; testid?: string }) {
+  const { what, action } = props;
+  return (
+    <ConfirmButton
+      label="Delete"
+      danger
+      title={`Delete ${what}?`}
+      text={props.text}
+      ariaLabel={`Delete ${what}`}
+      testid={props.testid}
+      disabled={action.busy !== null}
+      onConfirm={async () => {
+        await action.run(`delete ${what}`, () => del(props.path));
+        props.onDeleted();
+      }}
+    />
+  );
+}
+
+export interface Column<T> {
+  header: string;
+  cell: (row: T) => ComponentChildren;
+  class?: string;
+}
+
+interface TableProps<T> {
+  caption: string;
+  columns: Column<T>[];
+  rows: T[];
+  rowKey: (row: T) => string;
+  rowTestid?: (row: T) => string;
+  empty?: ComponentChildren;
+}
+
+/** A table of rows, one column each; the caption names the table for screen readers. Shows `empty` instead when there are no rows. */
+export function Table<T>(props: TableProps<T>) {
+  const { columns } = props;
+  if (props.rows.length === 0 && props.empty !== undefined) return <p>{props.empty}</p>;
+  return (
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">{props.caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c.header} scope="col">
+                {c.header}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {props.rows.map((row) => (
+            <tr key={props.rowKey(row)} data-testid={props.rowTestid?.(row)}>
+              {columns.map((c) => (
+                <td key={c.header} class={c.class}>
+                  {c.cell(row)}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** A page that is one list in a table: its title, the progress of the page's action, the list's loading states, the table. */
+export function ListPage<T>(
+  props: { title: string; list: { value: T[] | undefined; error: string | null }; action: Action; order?: (rows: T[]) => T[] } & Omit<TableProps<T>, "caption" | "rows">,
+) {
+  const { title, list, action, order, ...table } = props;
+  return (
+    <>
+      <h1>{title}</h1>
+      <ActionStatus busy={action.busy} error={action.error} />
+      <Loaded load={list} label={`Loading ${title.toLowerCase()}`}>
+        {(rows) => <Table caption={title} rows={order ? order(rows) : rows} {...table} />}
+      </Loaded>
+    </>
   );
 }
 
