@@ -1,6 +1,7 @@
 // Host figures (GET /1.0, /1.0/resources, /1.0/storage-pools), instance usage (recursion=2), instances by status, recent operations.
 import { get, instanceUsage, type Instance, type Resources, type Operation, type ServerInfo, type StoragePoolView } from "../api";
-import { Loaded, StatusBadge, Table, useLoad } from "../components";
+import { Loaded, StatusBadge, useLoad } from "../components";
+import { Table } from "../table";
 import { useLiveReload } from "./live";
 import { newestFirst, operationColumns } from "./Operations";
 import { bytes, percent } from "../format";

@@ -1,5 +1,6 @@
 import { enc, type Image } from "../api";
-import { DeleteButton, ListPage, useAction } from "../components";
+import { DeleteButton, useAction } from "../components";
+import { ListPage } from "../table";
 import { useLiveList } from "./live";
 import { bytes, short, time } from "../format";
 

@@ -2,7 +2,8 @@
 import { lazy, Suspense } from "preact/compat";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, base, del, enc, get, instanceOf, patch, post, put, type Instance, type InstanceState, type Operation, type Snapshot } from "../api";
-import { ActionStatus, ConfirmButton, DeleteButton, ErrorText, Loaded, Spinner, StatusBadge, Table, message, useAction, useLoad } from "../components";
+import { ActionStatus, ConfirmButton, DeleteButton, ErrorText, Loaded, Spinner, StatusBadge, message, useAction, useLoad } from "../components";
+import { Table } from "../table";
 import { subscribe } from "../events";
 import { bytes, seconds, short, time } from "../format";
 import { href, navigate } from "../router";

@@ -1,5 +1,6 @@
 import { del, enc, type Operation } from "../api";
-import { ListPage, StatusBadge, useAction, type Column } from "../components";
+import { StatusBadge, useAction } from "../components";
+import { ListPage, type Column } from "../table";
 import { useLiveList } from "./live";
 import { time } from "../format";
 
