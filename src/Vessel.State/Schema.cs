@@ -114,5 +114,13 @@ internal static class Schema
             PRIMARY KEY (pool, name)
         );
         """,
+        """
+        CREATE TABLE auth_sessions (
+            hash TEXT PRIMARY KEY,
+            token_id TEXT NOT NULL REFERENCES auth_tokens(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX auth_sessions_by_token ON auth_sessions(token_id);
+        """,
     ];
 }

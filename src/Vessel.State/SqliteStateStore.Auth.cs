@@ -36,6 +36,18 @@ public sealed partial class SqliteStateStore
                 throw new NotFoundException($"no token has the id \"{id}\"");
         }, cancellationToken);
 
+    public Task CreateSessionAsync(AuthSession session, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, t) => Execute(c, t, "INSERT INTO auth_sessions (hash, token_id, created_at) VALUES ($h, $i, $c)",
+            ("$h", session.Hash), ("$i", session.TokenId), ("$c", Time(session.CreatedAt))),
+            cancellationToken, () => $"no token has the id \"{session.TokenId}\" (deleted while logging in?)");
+
+    public Task<AuthToken?> FindSessionTokenAsync(string hash, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => Query(c, null, $"SELECT {TokenColumns} FROM auth_tokens WHERE id = (SELECT token_id FROM auth_sessions WHERE hash = $h)",
+            ReadToken, ("$h", hash)).FirstOrDefault(), cancellationToken);
+
+    public Task DeleteSessionAsync(string hash, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, t) => Execute(c, t, "DELETE FROM auth_sessions WHERE hash = $h", ("$h", hash)), cancellationToken);
+
     public Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default) =>
         ReadAsync<IReadOnlyList<TrustedCertificate>>(c => Query(c, null, $"SELECT {CertificateColumns} FROM trusted_certificates ORDER BY name",
             ReadCertificate), cancellationToken);

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -89,19 +90,39 @@ public sealed class AuthApiTests : IAsyncLifetime
         Assert.Contains("not valid or has expired", await TestDaemon.ErrorAsync(await expired.GetAsync("/1.0"), HttpStatusCode.Unauthorized));
     }
 
+    private static Task<HttpResponseMessage> PostLoginAsync(HttpClient browser, string token) =>
+        browser.PostAsync("/1.0/auth/login", new StringContent($$"""{"token": "{{token}}"}""", System.Text.Encoding.UTF8, "application/json"));
+
+    /// <summary>Logs a browser in; returns its cookie as a Cookie header sends it (name=session-id).</summary>
+    private async Task<string> LogInAsync(string token)
+    {
+        using var browser = Https();
+        var login = await PostLoginAsync(browser, token);
+        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        return Assert.Single(login.Headers.GetValues("Set-Cookie")).Split(';')[0];
+    }
+
+    /// <summary>A request that carries this cookie and no other credentials.</summary>
+    private async Task<HttpResponseMessage> SendWithCookieAsync(string cookie, HttpMethod? method = null, string path = "/1.0/auth")
+    {
+        using var client = Https();
+        using var request = new HttpRequestMessage(method ?? HttpMethod.Get, path);
+        request.Headers.Add("Cookie", cookie);
+        return await client.SendAsync(request);
+    }
+
     [Fact]
     public async Task Login_SetsAnHttpOnlyStrictCookie_ThatOtherOriginsCannotUse()
     {
         var token = await CreateTokenAsync();
         var cookies = new CookieContainer();
         using var browser = Https(cookies: cookies);
-        Assert.Contains("not valid", await TestDaemon.ErrorAsync(
-            await browser.PostAsync("/1.0/auth/login", new StringContent("""{"token": "vessel_nope"}""", System.Text.Encoding.UTF8, "application/json")), HttpStatusCode.Unauthorized));
+        Assert.Contains("not valid", await TestDaemon.ErrorAsync(await PostLoginAsync(browser, "vessel_nope"), HttpStatusCode.Unauthorized));
 
-        var login = await browser.PostAsync("/1.0/auth/login", new StringContent($$"""{"token": "{{token.Token}}"}""", System.Text.Encoding.UTF8, "application/json"));
+        var login = await PostLoginAsync(browser, token.Token);
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
         var setCookie = Assert.Single(login.Headers.GetValues("Set-Cookie"));
-        Assert.StartsWith("__Host-vessel_token=", setCookie, StringComparison.Ordinal);
+        Assert.StartsWith("__Host-vessel_session=", setCookie, StringComparison.Ordinal);
         foreach (var attribute in new[] { "httponly", "secure", "samesite=strict", "path=/" })
             Assert.Contains(attribute, setCookie.ToLowerInvariant());
 
@@ -114,6 +135,71 @@ public sealed class AuthApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, (await browser.PostAsync("/1.0/auth/logout", null)).StatusCode);
         await TestDaemon.ErrorAsync(await browser.GetAsync("/1.0/auth"), HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task LoginCookie_HoldsA256BitSessionId_NotTheToken()
+    {
+        var token = await CreateTokenAsync();
+        var cookie = await LogInAsync(token.Token);
+        var sessionId = cookie["__Host-vessel_session=".Length..];
+        Assert.Equal(32, Base64Url.DecodeFromChars(sessionId).Length);
+        Assert.DoesNotContain(token.Token["vessel_".Length..], cookie, StringComparison.Ordinal);
+        Assert.NotEqual(cookie, await LogInAsync(token.Token));
+    }
+
+    [Fact]
+    public async Task Logout_EndsTheSession_NotOnlyTheBrowsersCookie()
+    {
+        var token = await CreateTokenAsync();
+        var cookie = await LogInAsync(token.Token);
+        Assert.Equal(HttpStatusCode.OK, (await SendWithCookieAsync(cookie)).StatusCode);
+
+        var logout = await SendWithCookieAsync(cookie, HttpMethod.Post, "/1.0/auth/logout");
+        Assert.Equal(HttpStatusCode.OK, logout.StatusCode);
+        Assert.StartsWith("__Host-vessel_session=;", Assert.Single(logout.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+        Assert.Contains("session has ended", await TestDaemon.ErrorAsync(await SendWithCookieAsync(cookie), HttpStatusCode.Unauthorized));
+        using var bearer = Https(token.Token);
+        Assert.Equal(HttpStatusCode.OK, (await bearer.GetAsync("/1.0/auth")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokedOrExpiredToken_EndsItsSessions()
+    {
+        var token = await CreateTokenAsync();
+        var cookies = new[] { await LogInAsync(token.Token), await LogInAsync(token.Token) };
+        Assert.Equal(HttpStatusCode.OK, (await SendWithCookieAsync(cookies[0])).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync($"/1.0/auth/tokens/{token.Id}")).StatusCode);
+        foreach (var cookie in cookies)
+            Assert.Contains("session has ended", await TestDaemon.ErrorAsync(await SendWithCookieAsync(cookie), HttpStatusCode.Unauthorized));
+
+        var shortLived = await CreateTokenAsync("""{"expiry": "2S"}""");
+        var expiring = await LogInAsync(shortLived.Token);
+        Assert.Equal(HttpStatusCode.OK, (await SendWithCookieAsync(expiring)).StatusCode);
+        await Task.Delay(2100);
+        Assert.Contains("session has ended", await TestDaemon.ErrorAsync(await SendWithCookieAsync(expiring), HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task UnknownSessionId_Is401_AndTheCookieIsCleared()
+    {
+        var unknown = await SendWithCookieAsync("__Host-vessel_session=" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)));
+        Assert.Contains("session has ended", await TestDaemon.ErrorAsync(unknown, HttpStatusCode.Unauthorized));
+        Assert.StartsWith("__Host-vessel_session=;", Assert.Single(unknown.Headers.GetValues("Set-Cookie")), StringComparison.Ordinal);
+
+        var token = await CreateTokenAsync(); // the token itself is no session id
+        Assert.Contains("session has ended", await TestDaemon.ErrorAsync(await SendWithCookieAsync($"__Host-vessel_session={token.Token}"),
+            HttpStatusCode.Unauthorized));
+    }
+
+    [Fact]
+    public async Task Session_OutlivesADaemonRestart()
+    {
+        var token = await CreateTokenAsync();
+        var cookie = await LogInAsync(token.Token);
+        await _daemon.RestartAsync(new FakeDriver());
+        var me = await TestDaemon.ReadAsync(await SendWithCookieAsync(cookie), VesselJson.Wire.AuthView);
+        Assert.Equal(("token", token.Id), (me.Method, me.TokenId));
     }
 
     [Fact]

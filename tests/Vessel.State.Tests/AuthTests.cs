@@ -27,6 +27,26 @@ public sealed class AuthTests : IDisposable
     }
 
     [Fact]
+    public async Task Session_FindsItsToken_EndsWithIt_AndNeedsOne()
+    {
+        await _db.Store.CreateTokenAsync(new AuthToken { Id = "a1", Hash = "h1", CreatedAt = DateTimeOffset.UnixEpoch });
+        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s1", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch });
+        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s2", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch });
+        Assert.Equal("a1", (await _db.Store.FindSessionTokenAsync("s1"))!.Id);
+        Assert.Null(await _db.Store.FindSessionTokenAsync("h1"));
+
+        await _db.Store.DeleteSessionAsync("s1");
+        await _db.Store.DeleteSessionAsync("s1");
+        Assert.Null(await _db.Store.FindSessionTokenAsync("s1"));
+        Assert.NotNull(await _db.Store.FindSessionTokenAsync("s2"));
+
+        await _db.Store.DeleteTokenAsync("a1");
+        Assert.Null(await _db.Store.FindSessionTokenAsync("s2"));
+        await Assert.ThrowsAsync<ConflictException>(() =>
+            _db.Store.CreateSessionAsync(new AuthSession { Hash = "s3", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch }));
+    }
+
+    [Fact]
     public async Task Certificate_TrustedTwice_IsAConflict_AndDeletedByFingerprint()
     {
         var certificate = new TrustedCertificate { Fingerprint = "f00d", Name = "laptop", Certificate = "PEM", CreatedAt = DateTimeOffset.UnixEpoch };

@@ -42,7 +42,7 @@ public sealed class SchemaTests : IDisposable
                 tables.Add(reader.GetString(0));
         }
 
-        Assert.Equal(["auth_tokens", "image_aliases", "images", "instances", "networks", "operations", "settings", "snapshots", "storage_pools", "storage_volumes", "trusted_certificates"], tables);
+        Assert.Equal(["auth_sessions", "auth_tokens", "image_aliases", "images", "instances", "networks", "operations", "settings", "snapshots", "storage_pools", "storage_volumes", "trusted_certificates"], tables);
     }
 
     [Fact]

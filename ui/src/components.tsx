@@ -1,7 +1,7 @@
 // Small shared pieces: data loading, actions with operation progress, errors, the error boundary, dialogs.
 import { Component, type ComponentChildren } from "preact";
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { wait, type Operation } from "./api";
+import { del, wait, type Operation } from "./api";
 
 export function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
@@ -66,6 +66,8 @@ export function useAction() {
   return { busy, error, run, setError };
 }
 
+export type Action = ReturnType<typeof useAction>;
+
 export function Spinner({ label }: { label: string }) {
   return (
     <span class="progress" role="status" aria-live="polite">
@@ -80,6 +82,17 @@ export function ErrorText({ error, testid }: { error: string | null | undefined;
     <p class="error" role="alert" data-testid={testid ?? "error"}>
       {error}
     </p>
+  );
+}
+
+/** What loaded data shows: its error, a spinner until it first arrives, then children(value). */
+export function Loaded<T>(props: { load: { value: T | undefined; error: string | null }; label: string; children: (value: T) => ComponentChildren }) {
+  const { value, error } = props.load;
+  return (
+    <>
+      <ErrorText error={error} />
+      {value === undefined ? !error && <Spinner label={props.label} /> : props.children(value)}
+    </>
   );
 }
 
@@ -178,6 +191,55 @@ export function Confirm(props: { title: string; text: string; confirm: string; o
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** A button that asks first; its label is the dialog's confirm button too. */
+export function ConfirmButton(props: {
+  label: string;
+  title: string;
+  text: string;
+  onConfirm: () => void;
+  disabled?: boolean;
+  danger?: boolean;
+  ariaLabel?: string;
+  testid?: string;
+}) {
+  const [asking, setAsking] = useState(false);
+  return (
+    <>
+      <button
+        type="button"
+        class={props.danger ? "danger" : undefined}
+        disabled={props.disabled}
+        onClick={() => setAsking(true)}
+        aria-label={props.ariaLabel}
+        data-testid={props.testid}
+      >
+        {props.label}
+      </button>
+      {asking && <Confirm title={props.title} text={props.text} confirm={props.label} onConfirm={props.onConfirm} onClose={() => setAsking(false)} />}
+    </>
+  );
+}
+
+/** Deletes what `what` names (e.g. "image 0123abcd") at the API path, as the page's action, after asking; then onDeleted. */
+export function DeleteButton(props: { what: string; path: string; text: string; action: Action; onDeleted: () => void; testid?: string }) {
+  const { what, action } = props;
+  return (
+    <ConfirmButton
+      label="Delete"
+      danger
+      title={`Delete ${what}?`}
+      text={props.text}
+      ariaLabel={`Delete ${what}`}
+      testid={props.testid}
+      disabled={action.busy !== null}
+      onConfirm={async () => {
+        await action.run(`delete ${what}`, () => del(props.path));
+        props.onDeleted();
+      }}
+    />
   );
 }
 

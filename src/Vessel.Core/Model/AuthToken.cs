@@ -14,6 +14,18 @@ public sealed record AuthToken
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }
 
+/// <summary>
+/// A browser's login: its cookie holds a random session id, of which only the SHA-256 is kept. It lasts as long as its token
+/// (deleting the token deletes its sessions) or until logout.
+/// </summary>
+public sealed record AuthSession
+{
+    /// <summary>Lower-case hex SHA-256 of the session id.</summary>
+    public required string Hash { get; init; }
+    public required string TokenId { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+}
+
 /// <summary>A client certificate whose holder may use the API over TCP without a token.</summary>
 public sealed record TrustedCertificate
 {

@@ -78,6 +78,12 @@ public interface IStateStore : IDisposable
     Task CreateTokenAsync(AuthToken token, CancellationToken cancellationToken = default);
     /// <summary>Throws NotFoundException when there is no token with that id.</summary>
     Task DeleteTokenAsync(string id, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException when the session's token no longer exists.</summary>
+    Task CreateSessionAsync(AuthSession session, CancellationToken cancellationToken = default);
+    /// <summary>The token a session logged in with, or null when there is no session with that hash.</summary>
+    Task<AuthToken?> FindSessionTokenAsync(string hash, CancellationToken cancellationToken = default);
+    /// <summary>Does nothing when there is no session with that hash.</summary>
+    Task DeleteSessionAsync(string hash, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default);
     Task<TrustedCertificate?> GetCertificateAsync(string fingerprint, CancellationToken cancellationToken = default);
     /// <summary>Throws ConflictException when the certificate is already trusted.</summary>

@@ -11,7 +11,7 @@ using Vessel.Daemon.Auth;
 namespace Vessel.Daemon.Api;
 
 /// <summary>
-/// /1.0/auth: who the client is, a browser's login and logout (the token becomes an HttpOnly cookie), and the
+/// /1.0/auth: who the client is, a browser's login and logout (a session in an HttpOnly cookie), and the
 /// tokens and client certificates that may use the API over TCP.
 /// </summary>
 internal static class AuthApi
@@ -21,9 +21,11 @@ internal static class AuthApi
         var auth = api.MapGroup("/auth");
         auth.MapGet("", (HttpContext context) => Http.Json(Client(context), VesselJson.Wire.AuthView));
         auth.MapPost("/login", LoginAsync);
-        auth.MapPost("/logout", (HttpContext context) =>
+        auth.MapPost("/logout", async (HttpContext context, IStateStore store) =>
         {
-            context.Response.Cookies.Delete(AuthMiddleware.CookieName(context.Request), new CookieOptions { Path = "/", Secure = context.Request.IsHttps });
+            if (SessionCookie.Read(context.Request) is { } session)
+                await store.DeleteSessionAsync(Credentials.Hash(session), context.RequestAborted);
+            SessionCookie.Clear(context);
             return Results.Ok(new Dictionary<string, string>());
         });
 
@@ -60,14 +62,10 @@ internal static class AuthApi
             throw new BadRequestException("token: a token is required");
         var token = await Credentials.FindTokenAsync(store, post.Token.Trim(), context.RequestAborted)
             ?? throw new UnauthorizedException("the token is not valid or has expired");
-        context.Response.Cookies.Append(AuthMiddleware.CookieName(context.Request), post.Token.Trim(), new CookieOptions
-        {
-            HttpOnly = true,
-            Secure = context.Request.IsHttps,
-            SameSite = SameSiteMode.Strict,
-            Path = "/",
-            Expires = token.ExpiresAt,
-        });
+        var session = Credentials.NewSessionId();
+        await store.CreateSessionAsync(new AuthSession { Hash = Credentials.Hash(session), TokenId = token.Id, CreatedAt = DateTimeOffset.UtcNow },
+            context.RequestAborted);
+        SessionCookie.Set(context, session, token.ExpiresAt);
         return Http.Json(new AuthView(true, "token", TokenId: token.Id, ExpiresAt: token.ExpiresAt), VesselJson.Wire.AuthView);
     }
 

@@ -1,18 +1,16 @@
 using Vessel.Core;
 using Vessel.Core.Api;
+using Vessel.Core.Model;
 using Vessel.Core.State;
 
 namespace Vessel.Daemon.Auth;
 
 /// <summary>
 /// Every API request over TCP proves who sent it: a trusted client certificate, or a token (Authorization: Bearer,
-/// or the cookie a browser got at login). The unix socket is root-only and needs nothing. The web UI's files are public.
+/// or the session cookie a browser got at login). The unix socket is root-only and needs nothing. The web UI's files are public.
 /// </summary>
 internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, DaemonOptions options)
 {
-    // __Host-: the browser keeps it to this origin only (Secure, Path=/, no Domain); a cookie over plain HTTP (the --tcp
-    // development listener) cannot carry the prefix.
-    public static string CookieName(HttpRequest request) => request.IsHttps ? "__Host-vessel_token" : "vessel_token";
     public const string LoginPath = "/1.0/auth/login";
 
     public async Task InvokeAsync(HttpContext context)
@@ -48,22 +46,32 @@ internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, Da
             return new AuthView(true, "certificate", CertificateFingerprint: trusted.Fingerprint);
 
         var header = context.Request.Headers.Authorization.ToString();
-        var fromCookie = header.Length == 0;
-        var secret = fromCookie ? context.Request.Cookies[CookieName(context.Request)]
-            : header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..].Trim()
-            : throw new UnauthorizedException("the Authorization header must be \"Bearer TOKEN\"");
-        if (string.IsNullOrEmpty(secret))
+        if (header.Length == 0)
+            return await IdentifySessionAsync(context);
+        if (!header.StartsWith("Bearer ", StringComparison.Ordinal))
+            throw new UnauthorizedException("the Authorization header must be \"Bearer TOKEN\"");
+        var secret = header["Bearer ".Length..].Trim();
+        if (secret.Length == 0)
             return null;
-        if (await Credentials.FindTokenAsync(store, secret, context.RequestAborted) is not { } token)
-        {
-            if (fromCookie)
-                context.Response.Cookies.Delete(CookieName(context.Request), new CookieOptions { Path = "/", Secure = context.Request.IsHttps });
-            throw new UnauthorizedException("the token is not valid or has expired; log in again with a valid one");
-        }
-        if (fromCookie)
-            RefuseCrossOrigin(context);
-        return new AuthView(true, "token", TokenId: token.Id, ExpiresAt: token.ExpiresAt);
+        var token = await Credentials.FindTokenAsync(store, secret, context.RequestAborted)
+            ?? throw new UnauthorizedException("the token is not valid or has expired; log in again with a valid one");
+        return TokenView(token);
     }
+
+    private async Task<AuthView?> IdentifySessionAsync(HttpContext context)
+    {
+        if (SessionCookie.Read(context.Request) is not { } session)
+            return null;
+        if (await Credentials.FindSessionTokenAsync(store, session, context.RequestAborted) is not { } token)
+        {
+            SessionCookie.Clear(context);
+            throw new UnauthorizedException("the session has ended (logged out, or its token was deleted or has expired); log in again");
+        }
+        RefuseCrossOrigin(context);
+        return TokenView(token);
+    }
+
+    private static AuthView TokenView(AuthToken token) => new(true, "token", TokenId: token.Id, ExpiresAt: token.ExpiresAt);
 
     /// <summary>
     /// A browser sends the cookie with whatever page makes the request; SameSite=Strict already keeps other sites' requests

@@ -1,9 +1,10 @@
 // Host figures (GET /1.0, /1.0/resources, /1.0/storage-pools), instance usage (recursion=2), instances by status, recent operations.
-import { useEffect } from "preact/hooks";
 import { get, instanceUsage, type Instance, type Resources, type Operation, type ServerInfo, type StoragePoolView } from "../api";
-import { ErrorText, Spinner, StatusBadge, useLoad } from "../components";
-import { subscribe } from "../events";
-import { bytes, percent, time } from "../format";
+import { Loaded, StatusBadge, useLoad } from "../components";
+import { Table } from "../table";
+import { useLiveReload } from "./live";
+import { newestFirst, operationColumns } from "./Operations";
+import { bytes, percent } from "../format";
 import { href } from "../router";
 
 async function load() {
@@ -19,23 +20,20 @@ async function load() {
 }
 
 export function Dashboard() {
-  const { value, error, reload } = useLoad(load);
-  useEffect(() => {
-    let timer = 0;
-    const unsubscribe = subscribe((e) => {
-      // Lifecycle changes and operations that start or end; not every step in between.
-      if (e.type === "operation" && e.operation?.status !== "Running" && !["Success", "Failure", "Cancelled"].includes(e.operation?.status ?? "")) return;
-      clearTimeout(timer);
-      timer = window.setTimeout(reload, 500);
-    });
-    return () => {
-      unsubscribe();
-      clearTimeout(timer);
-    };
-  }, []);
+  const figures = useLoad(load);
+  // Lifecycle changes and operations that start or end; not every step in between.
+  useLiveReload(figures.reload, (e) => e.type !== "operation" || ["Running", "Success", "Failure", "Cancelled"].includes(e.operation?.status ?? ""), 500);
+  return (
+    <>
+      <h1>Dashboard</h1>
+      <Loaded load={figures} label="Loading the dashboard">
+        {(value) => <Figures {...value} />}
+      </Loaded>
+    </>
+  );
+}
 
-  if (!value) return error ? <ErrorText error={error} /> : <Spinner label="Loading the dashboard" />;
-  const { server, resources, instances, pools, operations, usage } = value;
+function Figures({ server, resources, instances, pools, operations, usage }: Awaited<ReturnType<typeof load>>) {
   const counts = new Map<string, number>();
   for (const i of instances) counts.set(i.status, (counts.get(i.status) ?? 0) + 1);
   let memory = 0;
@@ -44,11 +42,10 @@ export function Dashboard() {
     memory += u.memory_bytes ?? 0;
     cpu += u.cpu_seconds ?? 0;
   }
-  const recent = [...operations].sort((a, b) => b.created_at.localeCompare(a.created_at)).slice(0, 10);
+  const recent = newestFirst(operations).slice(0, 10);
+  const c = operationColumns;
   return (
     <>
-      <h1>Dashboard</h1>
-      <ErrorText error={error} />
       <div class="cards">
         <section class="panel" aria-labelledby="host-h">
           <h2 id="host-h">Host</h2>
@@ -110,41 +107,11 @@ export function Dashboard() {
       </div>
       <section class="panel" aria-labelledby="ops-h">
         <h2 id="ops-h">Recent operations</h2>
-        <OperationTable operations={recent} />
+        <Table caption="Recent operations" rows={recent} rowKey={(o) => o.id} empty="No operations yet." columns={[c.description, c.status, c.created, c.error]} />
         <p>
           <a href={href("operations")}>All operations</a>
         </p>
       </section>
     </>
-  );
-}
-
-export function OperationTable({ operations }: { operations: Operation[] }) {
-  if (operations.length === 0) return <p>No operations yet.</p>;
-  return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Description</th>
-            <th scope="col">Status</th>
-            <th scope="col">Created</th>
-            <th scope="col">Error</th>
-          </tr>
-        </thead>
-        <tbody>
-          {operations.map((o) => (
-            <tr key={o.id}>
-              <td>{o.description}</td>
-              <td>
-                <StatusBadge status={o.status} />
-              </td>
-              <td>{time(o.created_at)}</td>
-              <td class="error-cell">{o.error ?? ""}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
   );
 }

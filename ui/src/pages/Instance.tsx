@@ -2,7 +2,8 @@
 import { lazy, Suspense } from "preact/compat";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, base, del, enc, get, instanceOf, patch, post, put, type Instance, type InstanceState, type Operation, type Snapshot } from "../api";
-import { ActionStatus, Confirm, ErrorText, Spinner, StatusBadge, message, useAction, useLoad } from "../components";
+import { ActionStatus, ConfirmButton, DeleteButton, ErrorText, Loaded, Spinner, StatusBadge, message, useAction, useLoad } from "../components";
+import { Table } from "../table";
 import { subscribe } from "../events";
 import { bytes, seconds, short, time } from "../format";
 import { href, navigate } from "../router";
@@ -92,7 +93,6 @@ export function InstancePage({ name, tab }: { name: string; tab: string }) {
 
 function Actions({ instance }: { instance: Instance }) {
   const { busy, error, run } = useAction();
-  const [confirm, setConfirm] = useState(false);
   const s = instance.status;
   const path = `/instances/${enc(instance.name)}`;
   const state = (action: string, force = false) => () =>
@@ -128,24 +128,21 @@ function Actions({ instance }: { instance: Instance }) {
         <button type="button" data-testid="action-resume" disabled={disabled || s !== "Frozen"} onClick={state("unfreeze")}>
           Resume
         </button>
-        <button type="button" class="danger" data-testid="action-delete" disabled={disabled} onClick={() => setConfirm(true)}>
-          Delete
-        </button>
-      </div>
-      <ActionStatus busy={busy} error={error} />
-      {confirm && (
-        <Confirm
+        <ConfirmButton
+          label="Delete"
+          danger
+          testid="action-delete"
+          disabled={disabled}
           title={`Delete ${instance.name}?`}
           text={
             s === "Stopped"
               ? `The instance ${instance.name}, its root disk and its snapshots will be deleted. This cannot be undone.`
               : `${instance.name} is ${s}: it will be stopped at once, then deleted with its root disk and snapshots. This cannot be undone.`
           }
-          confirm="Delete"
           onConfirm={remove}
-          onClose={() => setConfirm(false)}
         />
-      )}
+      </div>
+      <ActionStatus busy={busy} error={error} />
     </section>
   );
 }
@@ -434,10 +431,10 @@ function DevicesEditor({ instance, onChanged }: { instance: Instance; onChanged:
 function Snapshots({ instance, version }: { instance: Instance; version: number }) {
   const path = `/instances/${enc(instance.name)}/snapshots`;
   const list = useLoad((signal) => get<Snapshot[]>(path, signal), [instance.name, version]);
-  const { busy, error, run } = useAction();
+  const action = useAction();
+  const { busy, error, run } = action;
   const [name, setName] = useState("");
   const [stateful, setStateful] = useState(false);
-  const [confirm, setConfirm] = useState<{ snapshot: string; action: "restore" | "delete" } | null>(null);
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -447,9 +444,8 @@ function Snapshots({ instance, version }: { instance: Instance; version: number 
       list.reload();
     }
   };
-  const act = async (snapshot: string, action: "restore" | "delete") => {
-    const url = `${path}/${enc(snapshot)}`;
-    await run(`${action} ${snapshot}`, () => (action === "restore" ? post<Operation>(`${url}/restore`) : del<Operation>(url)));
+  const restore = async (snapshot: string) => {
+    await run(`restore ${snapshot}`, () => post<Operation>(`${path}/${enc(snapshot)}/restore`));
     list.reload();
   };
   return (
@@ -469,54 +465,48 @@ function Snapshots({ instance, version }: { instance: Instance; version: number 
         </button>
       </form>
       <ActionStatus busy={busy} error={error} />
-      <ErrorText error={list.error} />
-      {list.value && list.value.length === 0 && <p>No snapshots.</p>}
-      {list.value && list.value.length > 0 && (
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Stateful</th>
-                <th scope="col">Created</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.value.map((s) => (
-                <tr key={s.name} data-testid={`snapshot-row-${s.name}`}>
-                  <td>{s.name}</td>
-                  <td>{s.stateful ? "yes" : "no"}</td>
-                  <td>{time(s.created_at)}</td>
-                  <td>{s.expires_at ? time(s.expires_at) : "never"}</td>
-                  <td class="buttons">
-                    <button type="button" disabled={busy !== null} onClick={() => setConfirm({ snapshot: s.name, action: "restore" })} data-testid={`snapshot-restore-${s.name}`}>
-                      Restore
-                    </button>
-                    <button type="button" class="danger" disabled={busy !== null} onClick={() => setConfirm({ snapshot: s.name, action: "delete" })} data-testid={`snapshot-delete-${s.name}`}>
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {confirm && (
-        <Confirm
-          title={confirm.action === "restore" ? `Restore ${confirm.snapshot}?` : `Delete ${confirm.snapshot}?`}
-          text={
-            confirm.action === "restore"
-              ? `${instance.name} goes back to snapshot ${confirm.snapshot}; what changed since is lost.`
-              : `Snapshot ${confirm.snapshot} of ${instance.name} will be deleted.`
-          }
-          confirm={confirm.action === "restore" ? "Restore" : "Delete"}
-          onConfirm={() => act(confirm.snapshot, confirm.action)}
-          onClose={() => setConfirm(null)}
-        />
-      )}
+      <Loaded load={list} label="Loading snapshots">
+        {(snapshots) => (
+          <Table
+            caption={`Snapshots of ${instance.name}`}
+            rows={snapshots}
+            rowKey={(s) => s.name}
+            rowTestid={(s) => `snapshot-row-${s.name}`}
+            empty="No snapshots."
+            columns={[
+              { header: "Name", cell: (s) => s.name },
+              { header: "Stateful", cell: (s) => (s.stateful ? "yes" : "no") },
+              { header: "Created", cell: (s) => time(s.created_at) },
+              { header: "Expires", cell: (s) => (s.expires_at ? time(s.expires_at) : "never") },
+              {
+                header: "Actions",
+                class: "buttons",
+                cell: (s) => (
+                  <>
+                    <ConfirmButton
+                      label="Restore"
+                      ariaLabel={`Restore snapshot ${s.name}`}
+                      testid={`snapshot-restore-${s.name}`}
+                      disabled={busy !== null}
+                      title={`Restore ${s.name}?`}
+                      text={`${instance.name} goes back to snapshot ${s.name}; what changed since is lost.`}
+                      onConfirm={() => restore(s.name)}
+                    />
+                    <DeleteButton
+                      what={`snapshot ${s.name}`}
+                      path={`${path}/${enc(s.name)}`}
+                      text={`Snapshot ${s.name} of ${instance.name} will be deleted.`}
+                      action={action}
+                      onDeleted={list.reload}
+                      testid={`snapshot-delete-${s.name}`}
+                    />
+                  </>
+                ),
+              },
+            ]}
+          />
+        )}
+      </Loaded>
     </section>
   );
 }
