@@ -18,7 +18,7 @@ public static unsafe class RawSpawn
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
     private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, UmountNoFollow = 8, MountAttach = 1, MountDetach = 2;
     private const int CloneNewPid = 0x20000000;
-    private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
+    private const int PrSetDumpable = 4, PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, MaxCgroupTasks = 12, ScratchFdBase = 100;
     internal const int ReadyStep = -1;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
@@ -303,6 +303,12 @@ public static unsafe class RawSpawn
         ulong* defaultAction = stackalloc ulong[4] { 0, 0, 0, 0 }; // struct kernel_sigaction: SIG_DFL, no flags, no mask
         ulong noSignals = 0;
         sys(p->SysClose, p->ErrorReadFd, 0, 0, 0, 0, 0);
+        // Not dumpable until the exec, which decides afresh (runc's nsexec does the same): once it has joined a container
+        // and taken its uid, the container's processes could otherwise ptrace this copy of vesseld's memory or open its
+        // fds through /proc/PID/fd.
+        step = 19;
+        if (sys(p->SysPrctl, PrSetDumpable, 0, 0, 0, 0, 0) < 0)
+            goto fail;
         if (p->ReleaseFd >= 0)
         {
             step = 1;
