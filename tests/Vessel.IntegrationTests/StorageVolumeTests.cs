@@ -61,6 +61,21 @@ public sealed class StorageVolumeTests : IDisposable
     }
 
     [Fact]
+    public void FreshVolume_IsTheContainerRootsDirectoryWithMode755_PrivilegedOrNot()
+    {
+        Ok(_host.Vessel("image", "build", "busybox"));
+        Ok(_host.Vessel("launch", "busybox", "plain", "--network", "none"));
+        Ok(_host.Vessel("launch", "busybox", "priv", "--network", "none", "-c", "security.privileged=true"));
+        foreach (var container in new[] { "plain", "priv" })
+        {
+            Ok(_host.Vessel("storage", "volume", "create", "default", container));
+            Ok(_host.Vessel("storage", "volume", "attach", "default", container, container, "/data"));
+            Assert.Equal("755 0\n", _host.Vessel("exec", container, "--", "stat", "-c", "%a %u", "/data").Stdout);
+            Ok(_host.Vessel("storage", "volume", "detach", "default", container, container));
+        }
+    }
+
+    [Fact]
     public void Detach_UnmountsTheVolumeAlone_WhateverTheContainerDidToItsPath()
     {
         Ok(_host.Vessel("image", "build", "busybox"));
