@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Vessel.Core.Api;
 using Vessel.Core.Model;
+using Vessel.Daemon.Networks;
 
 namespace Vessel.Daemon.Tests;
 
@@ -27,6 +29,29 @@ public sealed class StorageVolumesApiTests : IAsyncLifetime
 
     private async Task<List<StorageVolumeView>> ListVolumesAsync() =>
         await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/storage-pools/default/volumes"), VesselJson.Wire.ListStorageVolumeView);
+
+    [Fact]
+    public async Task ConcurrentCreates_NamingOneBlockVolume_OnlyOneGetsIt()
+    {
+        await CreateVolumeAsync("""{"name": "blk", "content_type": "block", "config": {"size": "1MiB"}}""");
+
+        const string request = """{"name": "NAME", "type": "virtual-machine", "source": {"alias": "vmbase"}, "devices": {"data": {"type": "disk", "pool": "default", "source": "blk"}}}""";
+        // The lock of instance writes held meanwhile lines all six up at it, wherever each makes its checks.
+        Task<HttpResponseMessage[]> sent;
+        await using (await _daemon.Services.GetRequiredService<NetworkService>().LockAsync(CancellationToken.None))
+        {
+            sent = Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+                _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", request.Replace("NAME", $"vm{i}", StringComparison.Ordinal))));
+            await Task.Delay(1000);
+        }
+        var responses = await sent;
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+            Assert.Contains("block volume \"blk\" is attached to instance vm", await TestDaemon.ErrorAsync(refused, HttpStatusCode.Conflict));
+        await _daemon.WaitAsync(responses.Single(r => r.StatusCode == HttpStatusCode.Accepted));
+        Assert.Single(Assert.Single(await ListVolumesAsync()).UsedBy);
+    }
 
     [Fact]
     public async Task DeletingAVolumeWhoseDataCannotGo_KeepsItListed_AndItCanBeDeletedAgain()

@@ -157,7 +157,8 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
     /// <summary>
     /// Checks an instance's custom-volume disks against their volumes: each exists and suits the instance's type, a
     /// filesystem volume has a mount path a container may use, one volume is attached once, and a block volume (a disk
-    /// that only one guest may write) to no other instance.
+    /// that only one guest may write) to no other instance. Call it holding the lock of instance writes
+    /// (<see cref="NetworkService.LockAsync"/>) until the devices are stored, or two instances could take one block volume.
     /// </summary>
     public async Task CheckDevicesAsync(string instance, InstanceType type,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, CancellationToken cancellationToken)
@@ -173,8 +174,7 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
             {
                 if (type != InstanceType.VirtualMachine)
                     throw new BadRequestException($"devices.{device}: \"{volume.Name}\" is a block volume; block volumes attach to virtual machines only");
-                var others = (await store.ListInstancesAsync(cancellationToken))
-                    .Where(i => !string.Equals(i.Name, instance, StringComparison.OrdinalIgnoreCase) && Attaches(i.Devices, volume).Any()).Select(i => i.Name).ToList();
+                var others = (await UsersAsync(volume, cancellationToken)).Where(i => !string.Equals(i, instance, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (others.Count > 0)
                     throw new ConflictException($"devices.{device}: block volume \"{volume.Name}\" is attached to instance {others[0]}; detach it there first");
             }
