@@ -4,7 +4,6 @@ using Vessel.Core.Drivers;
 using Vessel.Engines.Container.Cgroups;
 using Vessel.Engines.Container.Init;
 using Vessel.Linux;
-using Vessel.Linux.Seccomp;
 using Vessel.Linux.Spawn;
 
 namespace Vessel.Engines.Container;
@@ -81,7 +80,7 @@ public sealed partial class ContainerDriver
                     Capabilities = ContainerInit.DefaultCapabilities,
                     Identity = (request.User, request.Group),
                     NoNewPrivileges = true,
-                    SeccompFilter = DockerDefault.Filter(),
+                    SeccompFilter = ContainerSeccomp.Filter(),
                 }));
                 pid = child.Pid;
             }

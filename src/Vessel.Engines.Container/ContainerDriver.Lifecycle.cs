@@ -139,17 +139,47 @@ public sealed partial class ContainerDriver
     {
         var mount = VolumeMountOf(disk, context.Instance);
         using var tree = Mounts.OpenTree(mount.Source, mount.ReadOnly);
-        return RunVolumeHotplugAsync(context, "attach", mount.Target, tree, cancellationToken);
+        return RunVolumeHotplugAsync(context, mount.Target, tree, attach: true, cancellationToken);
     }
 
-    public Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken) =>
-        RunVolumeHotplugAsync(context, "detach", VolumeMountOf(disk, context.Instance).Target, null, cancellationToken);
+    /// <summary>
+    /// Unmounts the volume found at its path in the container without following any link there, and only once it proves
+    /// to be the volume: the container's processes may have moved or replaced directories on the path, and another mount
+    /// there (a masked /proc file) must not come off in its stead.
+    /// </summary>
+    public async Task DetachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
+    {
+        var mount = VolumeMountOf(disk, context.Instance);
+        var cannot = $"cannot detach the volume at {mount.Target} in container {context.Instance.Name}";
+        SafeFileHandle mounted;
+        try
+        {
+            mounted = Fds.OpenDirectoryInRootWithoutLinks($"/proc/{RunningPid(context)}/root", mount.Target);
+        }
+        catch (LinuxException e)
+        {
+            throw new ConflictException($"{cannot}: {e.Message}; stop the container to detach it");
+        }
+        using (mounted)
+        {
+            using (var volume = Fds.Open(mount.Source, 0x210000 /* O_PATH|O_DIRECTORY */))
+            {
+                if (!Fds.SameFile(mounted, volume))
+                    throw new ConflictException($"{cannot}: another directory is there now; stop the container to detach it");
+            }
+            await RunVolumeHotplugAsync(context, mount.Target, mounted, attach: false, cancellationToken);
+        }
+    }
 
     private static readonly string[] VolumeNamespaces = ["user", "mnt"];
 
-    /// <summary>Attaches the tree at the target (or, with none, unmounts the target) in the container's user and mount namespaces, as its root.</summary>
-    private async Task RunVolumeHotplugAsync(InstanceContext context, string verb, string target, SafeFileHandle? tree, CancellationToken cancellationToken)
+    /// <summary>
+    /// Attaches the detached tree at the target, or unmounts the mount whose root the handle is, in the container's user and
+    /// mount namespaces, as its root.
+    /// </summary>
+    private async Task RunVolumeHotplugAsync(InstanceContext context, string target, SafeFileHandle mount, bool attach, CancellationToken cancellationToken)
     {
+        var verb = attach ? "attach" : "detach";
         var pid = RunningPid(context);
         if (CgroupOf(context).IsFrozen)
             throw new ConflictException($"container {context.Instance.Name} is paused; resume it to change its volumes");
@@ -163,7 +193,8 @@ public sealed partial class ContainerDriver
                 Arguments = [],
                 JoinNamespaces = [.. namespaces.Select(Fds.Number)],
                 Identity = (0, 0),
-                MountInsteadOfExec = (tree is null ? -1 : Fds.Number(tree), target),
+                MountInsteadOfExec = attach ? (Fds.Number(mount), target) : null,
+                UnmountInsteadOfExec = attach ? -1 : Fds.Number(mount),
             }))
                 child = spawned.Pid;
             await Task.Run(() => Processes.WaitForExit(child), CancellationToken.None);

@@ -112,10 +112,15 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     {
         if (disk.Block || disk.Path is null)
             throw new BadRequestException($"devices.{disk.Device}: a container mounts only filesystem volumes, at a path");
-        if (!Privileged(instance) && Ownership.Of(disk.Source) == (0, 0) && !Directory.EnumerateFileSystemEntries(disk.Source).Any())
+        // A fresh volume (the pool's empty directory, host root's and 0711) becomes what a new directory is to the
+        // container: its root's, 0755.
+        if (Ownership.Of(disk.Source) == (0, 0) && !Directory.EnumerateFileSystemEntries(disk.Source).Any())
         {
-            var root = (int)UidOffset(instance);
-            Ownership.Set(disk.Source, root, root);
+            if (!Privileged(instance))
+            {
+                var root = (int)UidOffset(instance);
+                Ownership.Set(disk.Source, root, root);
+            }
             File.SetUnixFileMode(disk.Source, (UnixFileMode)0b111_101_101);
         }
         return new VolumeMount(disk.Source, disk.Path, disk.ReadOnly);

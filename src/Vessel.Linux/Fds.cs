@@ -6,6 +6,7 @@ namespace Vessel.Linux;
 public static unsafe class Fds
 {
     private const int ORdonly = 0, OWronly = 0x1, OCreat = 0x40, OTrunc = 0x200, ONonblock = 0x800, ODirectory = 0x10000, OPath = 0x200000, OCloexec = 0x80000;
+    private const ulong ResolveNoMagicLinks = 0x02, ResolveNoSymlinks = 0x04, ResolveInRoot = 0x10;
 
     /// <summary>A close-on-exec pipe; pass an end to a spawned child through SpawnOptions.Fds.</summary>
     public static (SafeFileHandle Read, SafeFileHandle Write) Pipe()
@@ -35,10 +36,20 @@ public static unsafe class Fds
     /// container's symlinks, absolute ones included, cannot lead the lookup out of its root to a host file. A file that
     /// O_CREAT makes gets <paramref name="createMode"/>.
     /// </summary>
-    public static SafeFileHandle OpenInRoot(string root, string relativePath, int flags, UnixFileMode createMode = 0)
+    public static SafeFileHandle OpenInRoot(string root, string relativePath, int flags, UnixFileMode createMode = 0) =>
+        Openat2(root, relativePath, flags, createMode, ResolveInRoot | ResolveNoMagicLinks);
+
+    /// <summary>
+    /// Opens a directory inside another root O_PATH, as <see cref="OpenInRoot"/> does but through no symlink at all: a link
+    /// made inside the root, even one that stays in it, could lead to another directory than the path names.
+    /// </summary>
+    public static SafeFileHandle OpenDirectoryInRootWithoutLinks(string root, string relativePath) =>
+        Openat2(root, relativePath, OPath | ODirectory, 0, ResolveInRoot | ResolveNoSymlinks);
+
+    private static SafeFileHandle Openat2(string root, string relativePath, int flags, UnixFileMode createMode, ulong resolve)
     {
         using var rootFd = Open(root, OPath | ODirectory);
-        var how = stackalloc ulong[3] { (ulong)(flags | OCloexec), (flags & OCreat) != 0 ? (ulong)createMode : 0, 0x10 /* RESOLVE_IN_ROOT */ | 0x02 /* RESOLVE_NO_MAGICLINKS */ };
+        var how = stackalloc ulong[3] { (ulong)(flags | OCloexec), (flags & OCreat) != 0 ? (ulong)createMode : 0, resolve };
         var path = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(relativePath);
         try
         {
@@ -112,11 +123,27 @@ public static unsafe class Fds
     public static bool IsRegularFile(SafeFileHandle handle)
     {
         var buffer = stackalloc byte[256];
-        var empty = stackalloc byte[1] { 0 };
-        LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Statx, Number(handle), (nint)empty, 0x1000 /* AT_EMPTY_PATH */,
-            0x1 /* STATX_TYPE */, (nint)buffer), "statx");
+        Statx(handle, 0x1 /* STATX_TYPE */, buffer);
         var mode = *(ushort*)(buffer + 28); // stx_mode
         return (mode & 0xF000) == 0x8000; // S_IFREG
+    }
+
+    /// <summary>Whether two fds are the same file: the same inode on the same device, through whichever mounts.</summary>
+    public static bool SameFile(SafeFileHandle a, SafeFileHandle b)
+    {
+        var first = stackalloc byte[256];
+        var second = stackalloc byte[256];
+        Statx(a, 0x100 /* STATX_INO */, first);
+        Statx(b, 0x100 /* STATX_INO */, second);
+        // stx_ino at 32; stx_dev_major and stx_dev_minor at 136 and 140.
+        return *(ulong*)(first + 32) == *(ulong*)(second + 32) && *(ulong*)(first + 136) == *(ulong*)(second + 136);
+    }
+
+    private static void Statx(SafeFileHandle handle, int mask, byte* buffer)
+    {
+        var empty = stackalloc byte[1] { 0 };
+        LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.Statx, Number(handle), (nint)empty, 0x1000 /* AT_EMPTY_PATH */,
+            mask, (nint)buffer), "statx");
     }
 
     /// <summary>Sets an open file's owner (fchown).</summary>

@@ -24,6 +24,7 @@ internal static class SyscallNumbers
     public static long Dup3 => Arm64 ? 24 : 292;
     public static long Setsid => Arm64 ? 157 : 112;
     public static long Chdir => Arm64 ? 49 : 80;
+    public static long Fchdir => Arm64 ? 50 : 81;
     public static long Setns => Arm64 ? 268 : 308;
     public static long Setgroups => Arm64 ? 159 : 116;
     public static long Setresuid => Arm64 ? 147 : 117;

@@ -116,4 +116,26 @@ public sealed class BackupsApiTests : IAsyncLifetime
         Assert.Equal("container web1 is running; stop it to export it",
             await TestDaemon.ErrorAsync(await _daemon.Http.GetAsync("/1.0/instances/web1/backup"), HttpStatusCode.Conflict));
     }
+
+    [Fact]
+    public async Task Import_ChecksItsVolumeDevicesAsADeviceAddDoes_AndMakesNothingWhenOneIsWrong()
+    {
+        const string volumes = "/1.0/storage-pools/default/volumes";
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, volumes, """{"name": "v"}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1",
+            """{"devices": {"data": {"type": "disk", "pool": "default", "source": "v", "path": "/data"}}}""")).StatusCode);
+        var backup = await ExportAsync();
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/web1", """{"devices": {"data": null}}""")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync($"{volumes}/custom/v")).StatusCode);
+
+        Assert.Equal("devices.data.source: storage volume \"v\" not found in storage pool \"default\"",
+            await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.NotFound));
+        // A volume of that name again, but a block one: a container cannot take it.
+        Assert.Equal(HttpStatusCode.Created,
+            (await _daemon.SendJsonAsync(HttpMethod.Post, volumes, """{"name": "v", "content_type": "block", "config": {"size": "1MiB"}}""")).StatusCode);
+        Assert.Equal("devices.data: \"v\" is a block volume; block volumes attach to virtual machines only",
+            await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest));
+        Assert.Empty(_engine.Imported);
+        Assert.DoesNotContain("web2", await _daemon.Http.GetStringAsync("/1.0/instances"), StringComparison.Ordinal);
+    }
 }

@@ -60,6 +60,47 @@ public sealed class StorageVolumeTests : IDisposable
         Assert.False(Directory.Exists(VolumeDirectory("data")));
     }
 
+    [Fact]
+    public void FreshVolume_IsTheContainerRootsDirectoryWithMode755_PrivilegedOrNot()
+    {
+        Ok(_host.Vessel("image", "build", "busybox"));
+        Ok(_host.Vessel("launch", "busybox", "plain", "--network", "none"));
+        Ok(_host.Vessel("launch", "busybox", "priv", "--network", "none", "-c", "security.privileged=true"));
+        foreach (var container in new[] { "plain", "priv" })
+        {
+            Ok(_host.Vessel("storage", "volume", "create", "default", container));
+            Ok(_host.Vessel("storage", "volume", "attach", "default", container, container, "/data"));
+            Assert.Equal("755 0\n", _host.Vessel("exec", container, "--", "stat", "-c", "%a %u", "/data").Stdout);
+            Ok(_host.Vessel("storage", "volume", "detach", "default", container, container));
+        }
+    }
+
+    [Fact]
+    public void Detach_UnmountsTheVolumeAlone_WhateverTheContainerDidToItsPath()
+    {
+        Ok(_host.Vessel("image", "build", "busybox"));
+        Ok(_host.Vessel("storage", "volume", "create", "default", "v"));
+        Ok(_host.Vessel("launch", "busybox", "c1", "--network", "none"));
+        Ok(_host.Vessel("storage", "volume", "attach", "default", "v", "c1", "/a/keys"));
+        string Mounts() => _host.Vessel("exec", "c1", "--", "cat", "/proc/self/mountinfo").Stdout;
+
+        // /a swapped for a link to /proc: an unmount by that path would take the mask off the container's /proc/keys.
+        Ok(_host.Vessel("exec", "c1", "--", "sh", "-c", "mv /a /moved && ln -s /proc /a"));
+        Refused(_host.Vessel("storage", "volume", "detach", "default", "v", "c1"), "stop the container to detach it");
+        Assert.Contains(" /proc/keys ", Mounts(), StringComparison.Ordinal);
+        Assert.Contains(" /moved/keys ", Mounts(), StringComparison.Ordinal);
+        // A plain directory of the same name in its place is not the volume either.
+        Ok(_host.Vessel("exec", "c1", "--", "sh", "-c", "rm /a && mkdir -p /a/keys"));
+        Refused(_host.Vessel("storage", "volume", "detach", "default", "v", "c1"), "another directory is there now");
+        Assert.Equal(["/1.0/instances/c1"], UsedBy("v"));
+
+        Ok(_host.Vessel("exec", "c1", "--", "sh", "-c", "rm -r /a && mv /moved /a"));
+        Ok(_host.Vessel("storage", "volume", "detach", "default", "v", "c1"));
+        Assert.DoesNotContain(" /a/keys ", Mounts(), StringComparison.Ordinal);
+        Assert.Contains(" /proc/keys ", Mounts(), StringComparison.Ordinal);
+        Assert.Empty(UsedBy("v"));
+    }
+
     private int OwnerOf(string path) => int.Parse(_host.Run("stat", "-c", "%u", path).Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]

@@ -165,6 +165,8 @@ public sealed partial class InstanceService
                 throw new ConflictException($"instance \"{name}\" already exists");
             var driver = drivers.Get(index.Instance.Type);
             var pool = await pools.GetAsync(poolName ?? index.Instance.Pool, cancellationToken);
+            // Its custom volumes are checked as a device add checks them, before anything is made (and again under the lock).
+            await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
             var source = index.Image;
             // An image is stored under the sha256 of its file: one already here is not imported again.
             var image = await store.GetImageAsync(index.Parts.Single(p => p.Name == ImagePrefix + source.Filename).Sha256, cancellationToken)
@@ -175,6 +177,7 @@ public sealed partial class InstanceService
             Instance instance;
             await using (var networkLock = await networks.LockAsync(cancellationToken))
             {
+                await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
                 var config = await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken);
                 if (index.Id is not null)
                     config = new Dictionary<string, string>(config) { [ExportBaseKey] = index.Id };

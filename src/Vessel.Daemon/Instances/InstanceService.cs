@@ -47,7 +47,6 @@ public sealed partial class InstanceService(
         var devices = (request.Devices ?? []).ToDictionary(d => d.Key, d => (IReadOnlyDictionary<string, string>)d.Value);
         await AddDefaultNicAsync(devices, request.Network, cancellationToken);
         DeviceSchema.Validate(devices);
-        await volumes.CheckDevicesAsync(name, request.Type, devices, cancellationToken);
         var reference = request.Source?.Alias ?? request.Source?.Fingerprint
             ?? throw new BadRequestException("source: an image alias or fingerprint is required");
         var poolName = request.Pool ?? devices.GetValueOrDefault("root")?.GetValueOrDefault("pool") ?? "default";
@@ -62,6 +61,7 @@ public sealed partial class InstanceService(
             throw new ConflictException($"instance \"{name}\" already exists");
 
         await using var networkLock = await networks.LockAsync(cancellationToken);
+        await volumes.CheckDevicesAsync(name, request.Type, devices, cancellationToken);
         config = VncDisplay.WithPassword(await networks.AssignAsync(name, devices, config, cancellationToken));
         var now = DateTimeOffset.UtcNow;
         var instance = new Instance

@@ -4,6 +4,7 @@ using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
+using Vessel.Daemon.Networks;
 
 namespace Vessel.Daemon.Instances;
 
@@ -11,7 +12,7 @@ namespace Vessel.Daemon.Instances;
 /// Custom volumes: the store's record plus the pool driver's volume. A filesystem volume is the volume's directory; a block
 /// volume is a sparse raw disk file inside it. Instances attach them through disk devices (pool=POOL source=NAME).
 /// </summary>
-public sealed class StorageVolumes(IStateStore store, StoragePools pools)
+public sealed class StorageVolumes(IStateStore store, StoragePools pools, NetworkService networks)
 {
     public const string DefaultBlockSize = "10GiB";
     private const string RawDisk = "disk.raw";
@@ -125,19 +126,39 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
         return updated;
     }
 
-    /// <summary>The store refuses while a device names the volume; only then does its data go.</summary>
+    /// <summary>
+    /// Deletes the volume's data, and its record only once that worked: a failure leaves the volume listed, to delete again.
+    /// Under the lock every change of instances' devices holds from its checks to its write, so that no device names the
+    /// volume meanwhile.
+    /// </summary>
     public async Task DeleteAsync(string poolName, string name, CancellationToken cancellationToken)
     {
+        await using var devicesLock = await networks.LockAsync(cancellationToken);
         var volume = await GetAsync(poolName, name, cancellationToken);
         var pool = await pools.GetAsync(volume.Pool, cancellationToken);
+        var users = await UsersAsync(volume, cancellationToken);
+        if (users.Count > 0)
+            throw new ConflictException($"storage volume \"{volume.Name}\" is attached to instance(s) {string.Join(", ", users)}; detach it first");
+        try
+        {
+            await pools.Driver(pool).DeleteVolumeAsync(pool, new VolumeRef(VolumeKind.Custom, volume.Name), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new ConflictException($"storage volume \"{volume.Name}\" is kept: deleting its data failed: {e.Message}");
+        }
         await store.DeleteVolumeAsync(volume.Pool, volume.Name, cancellationToken);
-        await pools.Driver(pool).DeleteVolumeAsync(pool, new VolumeRef(VolumeKind.Custom, volume.Name), cancellationToken);
     }
+
+    /// <summary>The names of the instances that attach the volume.</summary>
+    private async Task<List<string>> UsersAsync(StorageVolume volume, CancellationToken cancellationToken) =>
+        [.. (await store.ListInstancesAsync(cancellationToken)).Where(i => Attaches(i.Devices, volume).Any()).Select(i => i.Name)];
 
     /// <summary>
     /// Checks an instance's custom-volume disks against their volumes: each exists and suits the instance's type, a
     /// filesystem volume has a mount path a container may use, one volume is attached once, and a block volume (a disk
-    /// that only one guest may write) to no other instance.
+    /// that only one guest may write) to no other instance. Call it holding the lock of instance writes
+    /// (<see cref="NetworkService.LockAsync"/>) until the devices are stored, or two instances could take one block volume.
     /// </summary>
     public async Task CheckDevicesAsync(string instance, InstanceType type,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices, CancellationToken cancellationToken)
@@ -153,8 +174,7 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools)
             {
                 if (type != InstanceType.VirtualMachine)
                     throw new BadRequestException($"devices.{device}: \"{volume.Name}\" is a block volume; block volumes attach to virtual machines only");
-                var others = (await store.ListInstancesAsync(cancellationToken))
-                    .Where(i => !string.Equals(i.Name, instance, StringComparison.OrdinalIgnoreCase) && Attaches(i.Devices, volume).Any()).Select(i => i.Name).ToList();
+                var others = (await UsersAsync(volume, cancellationToken)).Where(i => !string.Equals(i, instance, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (others.Count > 0)
                     throw new ConflictException($"devices.{device}: block volume \"{volume.Name}\" is attached to instance {others[0]}; detach it there first");
             }

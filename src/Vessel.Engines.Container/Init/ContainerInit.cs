@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using Vessel.Linux;
-using Vessel.Linux.Seccomp;
 
 namespace Vessel.Engines.Container.Init;
 
@@ -95,7 +94,7 @@ public static class ContainerInit
         WriteCloudInitSeed(spec.CloudInitSeed);
         ProcessSetup.SetNoNewPrivileges();
         ProcessSetup.LimitCapabilities(DefaultCapabilities);
-        ProcessSetup.InstallSeccomp(DockerDefault.Filter());
+        ProcessSetup.InstallSeccomp(ContainerSeccomp.Filter());
     }
 
     /// <summary>

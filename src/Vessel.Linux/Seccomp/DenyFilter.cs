@@ -22,16 +22,23 @@ public static class DenyFilter
     /// <summary>Refuse when the first argument has any of these bits (clone's namespace flags).</summary>
     public sealed record RefuseIfArg0HasBits(int Syscall, uint Bits) : Rule(Syscall);
 
-    /// <summary>Refuse when the first argument is one of these values (socket families).</summary>
-    public sealed record RefuseIfArg0In(int Syscall, IReadOnlyList<uint> Values) : Rule(Syscall);
+    /// <summary>
+    /// Refuse when an argument (0 to 5) is one of these values (socket families, ioctl requests). Only the argument's
+    /// low 32 bits are compared: the kernel reads an int or an unsigned int there and ignores the high bits, so a
+    /// caller cannot slip past by setting them.
+    /// </summary>
+    public sealed record RefuseIfArgIn(int Syscall, int Arg, IReadOnlyList<uint> Values) : Rule(Syscall);
 
     /// <summary>Allow only when the first argument is one of these values (personality).</summary>
     public sealed record AllowOnlyIfArg0In(int Syscall, IReadOnlyList<uint> Values) : Rule(Syscall);
 
-    /// <summary>A block for one call that decides on whether its first argument is one of the values.</summary>
-    private static void Arg0In(BpfProgram p, uint nr, IReadOnlyList<uint> values, uint whenIn, uint otherwise)
+    /// <summary>A block for one call that decides on whether an argument is one of the values.</summary>
+    private static void ArgIn(BpfProgram p, uint nr, int arg, IReadOnlyList<uint> values, uint whenIn, uint otherwise)
     {
-        p.Jump(BpfProgram.JumpEqual, nr, 0, values.Count + 3).Load(OffsetArg0);
+        if (arg is < 0 or > 5)
+            throw new ArgumentOutOfRangeException(nameof(arg), "a system call has six arguments, 0 to 5");
+        // args[i] is a u64 at 16 + 8i; its low half comes first on the little-endian CPUs Vessel runs on.
+        p.Jump(BpfProgram.JumpEqual, nr, 0, values.Count + 3).Load(OffsetArg0 + 8 * (uint)arg);
         for (var i = 0; i < values.Count; i++)
             p.Jump(BpfProgram.JumpEqual, values[i], values.Count - i, 0);
         p.Ret(otherwise).Ret(whenIn);
@@ -57,11 +64,11 @@ public static class DenyFilter
                 case RefuseIfArg0HasBits r:
                     p.Jump(BpfProgram.JumpEqual, nr, 0, 4).Load(OffsetArg0).Jump(BpfProgram.JumpSet, r.Bits, 0, 1).Ret(eperm).Ret(Allow);
                     break;
-                case RefuseIfArg0In r:
-                    Arg0In(p, nr, r.Values, whenIn: eperm, otherwise: Allow);
+                case RefuseIfArgIn r:
+                    ArgIn(p, nr, r.Arg, r.Values, whenIn: eperm, otherwise: Allow);
                     break;
                 case AllowOnlyIfArg0In r:
-                    Arg0In(p, nr, r.Values, whenIn: Allow, otherwise: eperm);
+                    ArgIn(p, nr, 0, r.Values, whenIn: Allow, otherwise: eperm);
                     break;
             }
         }

@@ -30,7 +30,7 @@ public static class DockerDefault
             new DenyFilter.RefuseIfArg0HasBits(Clone, NamespaceFlags),
             // clone3 hides its flags in memory the filter cannot read; ENOSYS makes libc fall back to clone.
             new DenyFilter.Refuse(Clone3, Errno.ENOSYS),
-            new DenyFilter.RefuseIfArg0In(Socket, [AfAlg, AfVsock]),
+            new DenyFilter.RefuseIfArgIn(Socket, 0, [AfAlg, AfVsock]),
             new DenyFilter.AllowOnlyIfArg0In(Personality, [0, 8, 0x20000, 0x20008, 0xFFFFFFFF]),
             .. RefusedX8664.Select(nr => new DenyFilter.Refuse(nr)),
         ];

@@ -16,9 +16,9 @@ namespace Vessel.Linux.Spawn;
 public static unsafe class RawSpawn
 {
     private const int OCloexec = 0x80000, FDupfdCloexec = 1030, FSetfd = 2, TiocSctty = 0x540E, Sigchld = 17;
-    private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, UmountNoFollow = 8, MountAttach = 1, MountDetach = 2;
+    private const int AtEmptyPath = 0x1000, AtFdcwd = -100, MoveMountFEmptyPath = 4, MntDetach = 2, MountAttach = 1, MountDetach = 2;
     private const int CloneNewPid = 0x20000000;
-    private const int PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
+    private const int PrSetDumpable = 4, PrCapbsetDrop = 24, PrSetNoNewPrivs = 38, SeccompSetModeFilter = 1;
     private const int MaxNamespaces = 8, MaxFds = 8, MaxCgroupTasks = 12, ScratchFdBase = 100;
     internal const int ReadyStep = -1;
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(2);
@@ -64,7 +64,7 @@ public static unsafe class RawSpawn
         public byte** Envp;
         public long SysRead, SysWrite, SysIoctl, SysFcntl, SysDup3, SysSetsid, SysChdir, SysSetns, SysSetgroups,
             SysSetresuid, SysSetresgid, SysPrctl, SysCapset, SysSeccomp, SysExecve, SysExecveat, SysExitGroup, SysClose,
-            SysRtSigaction, SysRtSigprocmask, SysMkdirat, SysMoveMount, SysUmount2;
+            SysRtSigaction, SysRtSigprocmask, SysMkdirat, SysMoveMount, SysFchdir, SysUmount2;
     }
 
     /// <summary>
@@ -163,9 +163,14 @@ public static unsafe class RawSpawn
         }
         if (options.MountInsteadOfExec is { } mount)
         {
-            plan->MountAction = mount.TreeFd >= 0 ? MountAttach : MountDetach;
+            plan->MountAction = MountAttach;
             plan->TreeFd = mount.TreeFd;
             plan->MountTarget = memory.String(mount.Target);
+        }
+        else if (options.UnmountInsteadOfExec >= 0)
+        {
+            plan->MountAction = MountDetach;
+            plan->TreeFd = options.UnmountInsteadOfExec;
         }
         plan->ExecFd = options.ExecFd;
         plan->Path = memory.String(options.ExecFd >= 0 ? "" : options.Path);
@@ -257,6 +262,7 @@ public static unsafe class RawSpawn
         plan->SysClose = SyscallNumbers.Close;
         plan->SysMkdirat = SyscallNumbers.Mkdirat;
         plan->SysMoveMount = SyscallNumbers.MoveMount;
+        plan->SysFchdir = SyscallNumbers.Fchdir;
         plan->SysUmount2 = SyscallNumbers.Umount2;
     }
 
@@ -296,6 +302,7 @@ public static unsafe class RawSpawn
         sys(p->SysWrite, p->ErrorFd, (nint)report, 8, 0, 0, 0); // alive: the parent knows the clone took
         byte go;
         byte nul = 0;
+        byte* dot = stackalloc byte[2] { (byte)'.', 0 };
         byte self = (byte)'0';
         int* scratch = stackalloc int[MaxFds];
         uint* capHeader = stackalloc uint[2];
@@ -303,6 +310,12 @@ public static unsafe class RawSpawn
         ulong* defaultAction = stackalloc ulong[4] { 0, 0, 0, 0 }; // struct kernel_sigaction: SIG_DFL, no flags, no mask
         ulong noSignals = 0;
         sys(p->SysClose, p->ErrorReadFd, 0, 0, 0, 0, 0);
+        // Not dumpable until the exec, which decides afresh (runc's nsexec does the same): once it has joined a container
+        // and taken its uid, the container's processes could otherwise ptrace this copy of vesseld's memory or open its
+        // fds through /proc/PID/fd.
+        step = 19;
+        if (sys(p->SysPrctl, PrSetDumpable, 0, 0, 0, 0, 0) < 0)
+            goto fail;
         if (p->ReleaseFd >= 0)
         {
             step = 1;
@@ -409,8 +422,9 @@ public static unsafe class RawSpawn
         }
         if (p->MountAction == MountDetach)
         {
+            // "." from the mount's root is that very mount, whatever path leads to it now.
             step = 18;
-            if (sys(p->SysUmount2, (nint)p->MountTarget, MntDetach | UmountNoFollow, 0, 0, 0, 0) < 0)
+            if (sys(p->SysFchdir, p->TreeFd, 0, 0, 0, 0, 0) < 0 || sys(p->SysUmount2, (nint)dot, MntDetach, 0, 0, 0, 0) < 0)
                 goto fail;
             sys(p->SysExitGroup, 0, 0, 0, 0, 0, 0);
         }

@@ -55,9 +55,14 @@ public sealed record SpawnOptions
 
     /// <summary>
     /// Instead of exec, once joined and switched to <see cref="Identity"/>: make Target's missing directories and attach
-    /// the detached mount tree TreeFd there (move_mount), or with TreeFd -1 unmount Target (lazily); then exit 0. This is
-    /// how a running container gets a volume: a multi-threaded process cannot enter its mount namespace, and the
-    /// container's files need hold no program of ours.
+    /// the detached mount tree TreeFd there (move_mount); then exit 0. This is how a running container gets a volume: a
+    /// multi-threaded process cannot enter its mount namespace, and the container's files need hold no program of ours.
     /// </summary>
     public (int TreeFd, string Target)? MountInsteadOfExec { get; init; }
+
+    /// <summary>
+    /// Instead of exec, once joined and switched to <see cref="Identity"/>: unmount (lazily) the mount whose root this
+    /// O_PATH fd is, in the mount namespace joined; then exit 0. By fd, not path: the caller finds and checks the mount.
+    /// </summary>
+    public int UnmountInsteadOfExec { get; init; } = -1;
 }

@@ -145,4 +145,5 @@ internal enum ChildStep
     MakeDirectory,
     MoveMount,
     Unmount,
+    NotDumpable,
 }

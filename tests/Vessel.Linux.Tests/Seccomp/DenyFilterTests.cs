@@ -45,6 +45,21 @@ public sealed class DenyFilterTests
     }
 
     [Fact]
+    public void IoctlRefusedByRequest_FailsWithEperm_OtherRequestsReachTheKernel()
+    {
+        const int ioctl = 16;
+        const uint tcgets = 0x5401, tiocgwinsz = 0x5413;
+        var filter = DenyFilter.Build([new DenyFilter.RefuseIfArgIn(ioctl, 1, [tiocgwinsz, tcgets])]);
+
+        // stty asks the terminal settings with TCGETS; /dev/null answers ENOTTY unless the filter answers first.
+        var (_, refused) = RunFiltered(filter, "stty -F /dev/null");
+        var (_, passed) = RunFiltered(DenyFilter.Build([new DenyFilter.RefuseIfArgIn(ioctl, 1, [tiocgwinsz])]), "stty -F /dev/null");
+
+        Assert.Contains("Operation not permitted", refused);
+        Assert.Contains("Inappropriate ioctl for device", passed);
+    }
+
+    [Fact]
     public void DockerDefault_RefusesNamespacesMountsAndKeyrings_ButRunsAShell()
     {
         var (code, output) = RunFiltered(DockerDefault.Filter(),

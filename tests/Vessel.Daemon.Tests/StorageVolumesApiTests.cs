@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Vessel.Core.Api;
+using Vessel.Core.Model;
+using Vessel.Daemon.Networks;
+
+namespace Vessel.Daemon.Tests;
+
+/// <summary>Custom volumes through the API on the real dir pool: who may take a block volume, and how a delete fails.</summary>
+public sealed class StorageVolumesApiTests : IAsyncLifetime
+{
+    private TestDaemon _daemon = null!;
+
+    public async Task InitializeAsync()
+    {
+        _daemon = await TestDaemon.StartAsync(new FakeDriver(), new FakeDriver(InstanceType.VirtualMachine));
+        Assert.Equal(HttpStatusCode.Created,
+            (await _daemon.Http.PostAsync("/1.0/images?alias=vmbase&type=virtual-machine", new ByteArrayContent(new byte[4096]))).StatusCode);
+    }
+
+    public async Task DisposeAsync() => await _daemon.DisposeAsync();
+
+    private async Task CreateVolumeAsync(string json)
+    {
+        var response = await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/storage-pools/default/volumes", json);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+    }
+
+    private async Task<List<StorageVolumeView>> ListVolumesAsync() =>
+        await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/storage-pools/default/volumes"), VesselJson.Wire.ListStorageVolumeView);
+
+    [Fact]
+    public async Task ConcurrentCreates_NamingOneBlockVolume_OnlyOneGetsIt()
+    {
+        await CreateVolumeAsync("""{"name": "blk", "content_type": "block", "config": {"size": "1MiB"}}""");
+
+        const string request = """{"name": "NAME", "type": "virtual-machine", "source": {"alias": "vmbase"}, "devices": {"data": {"type": "disk", "pool": "default", "source": "blk"}}}""";
+        // The lock of instance writes held meanwhile lines all six up at it, wherever each makes its checks.
+        Task<HttpResponseMessage[]> sent;
+        await using (await _daemon.Services.GetRequiredService<NetworkService>().LockAsync(CancellationToken.None))
+        {
+            sent = Task.WhenAll(Enumerable.Range(1, 6).Select(i =>
+                _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", request.Replace("NAME", $"vm{i}", StringComparison.Ordinal))));
+            await Task.Delay(1000);
+        }
+        var responses = await sent;
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Accepted);
+        foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+            Assert.Contains("block volume \"blk\" is attached to instance vm", await TestDaemon.ErrorAsync(refused, HttpStatusCode.Conflict));
+        await _daemon.WaitAsync(responses.Single(r => r.StatusCode == HttpStatusCode.Accepted));
+        Assert.Single(Assert.Single(await ListVolumesAsync()).UsedBy);
+    }
+
+    [Fact]
+    public async Task DeletingAVolumeWhoseDataCannotGo_KeepsItListed_AndItCanBeDeletedAgain()
+    {
+        await CreateVolumeAsync("""{"name": "v"}""");
+        var busy = Path.Combine(_daemon.Options.DefaultPoolSource, "custom", "v", "busy");
+        Directory.CreateDirectory(busy);
+        Run("mount", "-t", "tmpfs", "none", busy); // the pool refuses to delete through a mount
+        try
+        {
+            var refused = await _daemon.Http.DeleteAsync("/1.0/storage-pools/default/volumes/custom/v");
+
+            Assert.StartsWith("storage volume \"v\" is kept: deleting its data failed: volume \"v\" still has mounts under it",
+                await TestDaemon.ErrorAsync(refused, HttpStatusCode.Conflict), StringComparison.Ordinal);
+            Assert.Equal("v", Assert.Single(await ListVolumesAsync()).Volume.Name);
+        }
+        finally
+        {
+            Run("umount", busy);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/storage-pools/default/volumes/custom/v")).StatusCode);
+        Assert.Empty(await ListVolumesAsync());
+        Assert.False(Directory.Exists(Path.GetDirectoryName(busy)));
+    }
+
+    private static void Run(string program, params string[] args)
+    {
+        using var process = Process.Start(program, args);
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+    }
+}
