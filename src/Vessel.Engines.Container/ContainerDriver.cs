@@ -57,6 +57,10 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
     public Task CreateAsync(InstanceContext context, CancellationToken cancellationToken) =>
         ContainerRoot.Of(context).CreateAsync(context, ImageOf(context), cancellationToken);
 
+    public void CheckStart(InstanceContext context)
+    {
+    }
+
     public Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken) =>
         ContainerRoot.Of(context).ApplySizeAsync(context, cancellationToken);
 

@@ -23,8 +23,11 @@ public sealed partial class QemuDriver
 
     public async Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         if (RunningState(PathsOf(context)) is not null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is running; stop it to export it (its disk would change while it is read)");
+        if (File.Exists(IncrementMarker(context)))
+            throw new ConflictException($"virtual machine {context.Instance.Name} holds an increment cut off midway; apply it again first");
         Directory.CreateDirectory(context.RootVolumePath);
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (incremental && !File.Exists(disk))
@@ -58,6 +61,7 @@ public sealed partial class QemuDriver
 
     public async Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return;
@@ -84,13 +88,20 @@ public sealed partial class QemuDriver
         var vm = await MonitorOfAsync(context, cancellationToken);
         var node = await RootNodeAsync(vm, cancellationToken);
         var bitmaps = await BitmapsInQemuAsync(vm, node, cancellationToken);
-        if (!bitmaps.Contains(PendingBitmap))
+        if (!bitmaps.TryGetValue(PendingBitmap, out var pendingInconsistent))
             return;
         JsonNode Action(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
         var actions = new List<JsonNode>();
-        if (delivered)
+        // An inconsistent bitmap (its QEMU ended without closing the disk) can be neither cleared nor merged from.
+        if (delivered && !pendingInconsistent)
         {
-            actions.Add(bitmaps.Contains(ExportBitmap)
+            if (bitmaps.GetValueOrDefault(ExportBitmap))
+            {
+                await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = ExportBitmap },
+                    cancellationToken: cancellationToken);
+                bitmaps.Remove(ExportBitmap);
+            }
+            actions.Add(bitmaps.ContainsKey(ExportBitmap)
                 ? Action("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = ExportBitmap })
                 : Action("block-dirty-bitmap-add", new JsonObject { ["node"] = node, ["name"] = ExportBitmap, ["persistent"] = true }));
             actions.Add(Action("block-dirty-bitmap-merge", new JsonObject { ["node"] = node, ["target"] = ExportBitmap, ["bitmaps"] = new JsonArray(PendingBitmap) }));
@@ -99,18 +110,24 @@ public sealed partial class QemuDriver
         await vm.Monitor.ExecuteAsync("transaction", new JsonObject { ["actions"] = new JsonArray([.. actions]) }, cancellationToken: cancellationToken);
     }
 
-    /// <summary>The names of the dirty bitmaps on a node of the running QEMU.</summary>
-    private static async Task<HashSet<string>> BitmapsInQemuAsync(Vm vm, string node, CancellationToken cancellationToken)
+    /// <summary>The dirty bitmaps on a node of the running QEMU, each with whether it is inconsistent.</summary>
+    private static async Task<Dictionary<string, bool>> BitmapsInQemuAsync(Vm vm, string node, CancellationToken cancellationToken)
     {
         var nodes = await vm.Monitor.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken);
         return nodes.EnumerateArray()
             .Where(n => n.GetProperty("node-name").GetString() == node && n.TryGetProperty("dirty-bitmaps", out _))
-            .SelectMany(n => n.GetProperty("dirty-bitmaps").EnumerateArray().Select(b => b.GetProperty("name").GetString()!))
-            .ToHashSet();
+            .SelectMany(n => n.GetProperty("dirty-bitmaps").EnumerateArray())
+            .ToDictionary(b => b.GetProperty("name").GetString()!, b => b.TryGetProperty("inconsistent", out var flag) && flag.GetBoolean());
     }
 
     /// <summary>Starts a new record of changes on a stopped VM's disk: the next incremental export holds what is written from now on.</summary>
     public async Task RecordChangesFromNowAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
+        await RecordChangesFromNowOnAsync(context, cancellationToken);
+    }
+
+    private async Task RecordChangesFromNowOnAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
@@ -126,11 +143,14 @@ public sealed partial class QemuDriver
     /// </summary>
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         if (RunningState(PathsOf(context)) is not null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is running; stop it to apply an incremental backup to it");
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             throw new BadRequestException($"virtual machine {context.Instance.Name} has no disk to apply an incremental backup to");
+        if (File.Exists(IncrementMarker(context)))
+            await GoBackBeforeIncrementAsync(context, disk); // one that a crash or a failed revert cut off
         var staging = Path.Combine(Path.GetDirectoryName(archive)!, "increment");
         Directory.CreateDirectory(staging);
         await VolumeArchive.ExtractAsync(archive, staging, cancellationToken);
@@ -142,25 +162,46 @@ public sealed partial class QemuDriver
         if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
             throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
-        await DeleteSnapshotAsync(context, BeforeIncrement, cancellationToken); // left by a crash
+        await DeleteSnapshotUnlockedAsync(context, BeforeIncrement, cancellationToken); // left by a crash before the marker
         await QemuImgAsync(["snapshot", "-c", BeforeIncrement, disk], cancellationToken);
+        // From here until the disk is whole again (applied, or back at the export) the marker keeps the VM from starting.
+        await File.WriteAllBytesAsync(IncrementMarker(context), [], cancellationToken);
         try
         {
             await QemuImgAsync(["commit", "-q", "-f", "qcow2", "-d", increment], cancellationToken, BackupJobTimeout);
         }
-        catch
+        catch (Exception cut)
         {
-            // QEMU applies no internal snapshot under a bitmap; the disk is back at the export, where a new record starts.
-            foreach (var bitmap in (await DiskInfoAsync(disk, CancellationToken.None)).Bitmaps.Keys)
-                await QemuImgAsync(["bitmap", "--remove", disk, bitmap], CancellationToken.None);
-            await QemuImgAsync(["snapshot", "-a", BeforeIncrement, disk], CancellationToken.None);
-            await RecordChangesFromNowAsync(context, CancellationToken.None);
+            try
+            {
+                await GoBackBeforeIncrementAsync(context, disk);
+            }
+            catch (Exception e)
+            {
+                throw new VesselException(500, $"applying the increment to {context.Instance.Name} failed ({cut.Message}), and so did going back " +
+                    $"to the export it follows ({e.Message}); the disk keeps snapshot {BeforeIncrement}, and applying the increment again goes back first");
+            }
             throw;
         }
-        finally
-        {
-            await DeleteSnapshotAsync(context, BeforeIncrement, CancellationToken.None);
-        }
+        await DeleteSnapshotUnlockedAsync(context, BeforeIncrement, CancellationToken.None);
+        File.Delete(IncrementMarker(context));
+    }
+
+    /// <summary>Marks a disk that an increment is being written into: it starts only once that has ended, one way or the other.</summary>
+    private static string IncrementMarker(InstanceContext context) => Path.Combine(context.RootVolumePath, ".increment-applying");
+
+    /// <summary>
+    /// Puts the disk back as it was before the increment (QEMU applies no internal snapshot under a bitmap): at the export
+    /// the increment follows, where a new record of changes starts.
+    /// </summary>
+    private async Task GoBackBeforeIncrementAsync(InstanceContext context, string disk)
+    {
+        foreach (var bitmap in (await DiskInfoAsync(disk, CancellationToken.None)).Bitmaps.Keys)
+            await QemuImgAsync(["bitmap", "--remove", disk, bitmap], CancellationToken.None);
+        await QemuImgAsync(["snapshot", "-a", BeforeIncrement, disk], CancellationToken.None);
+        await RecordChangesFromNowOnAsync(context, CancellationToken.None);
+        await DeleteSnapshotUnlockedAsync(context, BeforeIncrement, CancellationToken.None);
+        File.Delete(IncrementMarker(context));
     }
 
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)

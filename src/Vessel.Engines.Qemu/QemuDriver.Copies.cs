@@ -20,6 +20,7 @@ public sealed partial class QemuDriver
 
     public async Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(source, cancellationToken);
         var disk = VmImages.RootDiskPath(source.RootVolumePath);
         if (!File.Exists(disk))
         {
@@ -42,8 +43,9 @@ public sealed partial class QemuDriver
             return;
         }
         // A base must never change again, and the source's snapshots would be left behind in it. A long chain is not made
-        // longer: every read of a cluster the top disk lacks walks down it.
-        if (!full && !await HasInternalSnapshotsAsync(disk, cancellationToken) && VmImages.Chain(source.RootVolumePath).Count <= MaxBases)
+        // longer: every read of a cluster the top disk lacks walks down it. In another pool a base could not be shared.
+        if (!full && context.Instance.Pool == source.Instance.Pool && !await HasInternalSnapshotsAsync(disk, cancellationToken) &&
+            VmImages.Chain(source.RootVolumePath).Count <= MaxBases)
         {
             await ShareAsBaseAsync(context, source.RootVolumePath, cancellationToken);
             return;
@@ -109,7 +111,7 @@ public sealed partial class QemuDriver
             File.Delete(stale); // left by a freeze that a crash cut off before the new disk was renamed in
         var name = VmImages.NewBaseName();
         var frozen = Path.Combine(sourceDirectory, name);
-        var successor = Path.Combine(sourceDirectory, $".{VmImages.RootDisk}.new");
+        var successor = Path.Combine(sourceDirectory, $".{VmImages.RootDisk}.{Guid.NewGuid():N}.new");
         Ownership.HardLink(disk, frozen);
         try
         {

@@ -14,6 +14,7 @@ public sealed partial class QemuDriver
 {
     public async Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         if (DeviceSchema.RootSize(context.Instance.Devices) is not { } size)
             return;
         var disk = VmImages.RootDiskPath(context.RootVolumePath);

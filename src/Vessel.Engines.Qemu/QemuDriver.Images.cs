@@ -12,6 +12,7 @@ public sealed partial class QemuDriver
 {
     public async Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         var name = context.Instance.Name;
         if (RunningState(PathsOf(context)) is not null)
             throw new ConflictException($"virtual machine {name} is running; stop it to publish it (or one of its snapshots)");

@@ -104,6 +104,7 @@ public sealed partial class QemuDriver
 
     public async Task DeleteAsync(InstanceContext context, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         var paths = PathsOf(context);
         if (RunningState(paths) is not null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is still running");

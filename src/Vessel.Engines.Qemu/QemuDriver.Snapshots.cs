@@ -32,15 +32,16 @@ public sealed partial class QemuDriver
 
     public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         CheckSnapshot(context, stateful);
         var disk = RootDiskOf(context);
         if (RunningState(PathsOf(context)) is null)
         {
-            await DeleteSnapshotAsync(context, snapshot, cancellationToken); // an orphan of a crash; the store has reserved the name
+            await DeleteSnapshotUnlockedAsync(context, snapshot, cancellationToken); // an orphan of a crash; the store has reserved the name
             await QemuImgAsync(["snapshot", "-c", snapshot, disk], cancellationToken);
             return;
         }
-        await DeleteSnapshotAsync(context, snapshot, cancellationToken);
+        await DeleteSnapshotUnlockedAsync(context, snapshot, cancellationToken);
         var vm = await MonitorOfAsync(context, cancellationToken);
         if (!stateful)
         {
@@ -53,6 +54,7 @@ public sealed partial class QemuDriver
 
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
         var disk = RootDiskOf(context);
         // Going back rewrites the disk behind the export bitmaps' back (and QEMU refuses to while one is active): they go,
         // and the next incremental export needs a whole one first.
@@ -66,7 +68,7 @@ public sealed partial class QemuDriver
         // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
         var vm = await MonitorOfAsync(context, cancellationToken);
         var node = await RootNodeAsync(vm, cancellationToken);
-        foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Intersect([ExportBitmap, PendingBitmap]))
+        foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Keys.Intersect([ExportBitmap, PendingBitmap]))
             await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = bitmap }, cancellationToken: cancellationToken);
         await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
         if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
@@ -75,6 +77,12 @@ public sealed partial class QemuDriver
 
     /// <summary>Deletes the snapshot from the disk; one that is not there (a crash came between disk and store) is no error.</summary>
     public async Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
+        await DeleteSnapshotUnlockedAsync(context, snapshot, cancellationToken);
+    }
+
+    private async Task DeleteSnapshotUnlockedAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))

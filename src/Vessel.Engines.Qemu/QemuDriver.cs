@@ -44,6 +44,25 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img", long c
     private static QemuPaths PathsOf(InstanceContext context) =>
         new(context.RunDirectory, context.ConsoleLog);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _diskLocks = new();
+
+    /// <summary>
+    /// Held by everything that reads a VM's disk whole or changes its files (start, copy, export, snapshots, increments,
+    /// resize, publish, delete), so that none of them meets another's half-done work: a start waits for a copy that is
+    /// freezing the disk, an export for a snapshot.
+    /// </summary>
+    private async Task<DiskLock> LockDiskAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var gate = _diskLocks.GetOrAdd(context.RootVolumePath, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        return new DiskLock(gate);
+    }
+
+    private readonly struct DiskLock(SemaphoreSlim gate) : IDisposable
+    {
+        public void Dispose() => gate.Release();
+    }
+
     // Actions
 
     public async Task CreateAsync(InstanceContext context, CancellationToken cancellationToken)
@@ -66,8 +85,18 @@ public sealed partial class QemuDriver(string qemuImgBinary = "qemu-img", long c
         }
     }
 
+    /// <summary>A disk that an increment was cut off in the middle of is torn: it starts only once the increment is applied again.</summary>
+    public void CheckStart(InstanceContext context)
+    {
+        if (File.Exists(IncrementMarker(context)))
+            throw new ConflictException($"virtual machine {context.Instance.Name} holds an increment cut off midway; apply it again " +
+                $"(vessel import FILE {context.Instance.Name}) before it starts");
+    }
+
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
+        using var diskLock = await LockDiskAsync(context, cancellationToken);
+        CheckStart(context);
         var instance = context.Instance;
         var paths = PathsOf(context);
         if (RunningState(paths) is not null)

@@ -134,6 +134,10 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    public void CheckStart(InstanceContext context)
+    {
+    }
+
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {
         var content = await File.ReadAllTextAsync(archive, cancellationToken);

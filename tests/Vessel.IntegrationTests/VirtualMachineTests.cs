@@ -109,7 +109,7 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
-    public void LinkedCopyOfAVmWithA1GiBDisk_TakesUnderASecondAndSharesItsBlocks_AFullCopySharesNothing()
+    public async Task LinkedCopyOfAVmWithA1GiBDisk_TakesUnderASecondAndSharesItsBlocks_AFullCopySharesNothing()
     {
         LaunchAndStopBlankVm("v1");
         Ok(_host.Run("qemu-img", "resize", DiskOf("v1"), "1G"));
@@ -133,6 +133,16 @@ public sealed class VirtualMachineTests : IDisposable
         Ok(_host.Vessel("copy", "v1", "v7")); // v1 wrote nothing since: v7 reads the same base
         Assert.Equal("3", _host.Run("stat", "-c", "%h", shared).Stdout.Trim());
         Ok(_host.Vessel("delete", "v7"));
+        // Copies made at once, while the source is written to and started, take turns on its disk.
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 64k", DiskOf("v1")));
+        var together = await Task.WhenAll(Task.Run(() => _host.Vessel("copy", "v1", "v8")), Task.Run(() => _host.Vessel("copy", "v1", "v9")),
+            Task.Run(() => _host.Vessel("start", "v1")));
+        Assert.All(together, Ok);
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        Holds("v8", "0x5a", "0 1G");
+        Holds("v9", "0x5a", "0 1G");
+        Holds("v1", "0x5a", "0 1G");
+        Ok(_host.Vessel("delete", "v8", "v9"));
         // What v1 wrote since its export is still in its record of changes, now in its new overlay.
         var increment = Path.Combine(_host.Root, "v1.increment");
         Ok(_host.Vessel("export", "v1", increment, "--incremental"));
@@ -218,6 +228,9 @@ public sealed class VirtualMachineTests : IDisposable
         Assert.Equal(1, shrink.ExitCode);
         Assert.Contains("shrinking would cut off its data", shrink.Stderr, StringComparison.Ordinal);
         Assert.Contains("size=64MiB", _host.Vessel("config", "device", "list", "v1").Stdout, StringComparison.Ordinal);
+        var odd = _host.Vessel("config", "device", "set", "v1", "root", "size=1000001B");
+        Assert.Equal(1, odd.ExitCode);
+        Assert.Contains("a whole number of 512-byte sectors", odd.Stderr, StringComparison.Ordinal);
 
         Ok(_host.Vessel("start", "v1"));
         Ok(_host.Vessel("config", "device", "set", "v1", "root", "size=128MiB"));

@@ -21,6 +21,8 @@ public interface IInstanceDriver
     /// sharing the source's blocks where the pool allows, or, when full, sharing nothing with the source but the image.
     /// </summary>
     Task CopyAsync(InstanceContext context, InstanceContext source, string? snapshot, bool full, CancellationToken cancellationToken);
+    /// <summary>Refuses a start that cannot go ahead, before anything is changed for it.</summary>
+    void CheckStart(InstanceContext context);
     Task StartAsync(InstanceContext context, CancellationToken cancellationToken);
     /// <summary>
     /// Gives the root the size its root disk device names now, running or not: a VM's disk grows (live, where it runs;

@@ -71,7 +71,10 @@ public sealed partial class InstanceService
                 {
                     Instance = instance with
                     {
-                        Config = new Dictionary<string, string>(instance.Config.Where(c => c.Key != ExportBaseKey)) { [ExportIdKey] = id },
+                        Config = new Dictionary<string, string>(instance.Config.Where(c => c.Key is not (ExportBaseKey or VncDisplay.PasswordKey)))
+                        {
+                            [ExportIdKey] = id,
+                        },
                     },
                     Image = image with { Aliases = [] },
                     Snapshots = instanceOnly || incremental ? [] : [.. await store.ListSnapshotsAsync(name, cancellationToken)],
@@ -178,7 +181,8 @@ public sealed partial class InstanceService
             await using (var networkLock = await networks.LockAsync(cancellationToken))
             {
                 await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
-                var config = await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken);
+                // A VNC password does not travel in a backup file: the restored VM gets one of its own.
+                var config = VncDisplay.WithPassword(await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken));
                 if (index.Id is not null)
                     config = new Dictionary<string, string>(config) { [ExportBaseKey] = index.Id };
                 var now = DateTimeOffset.UtcNow;
@@ -243,7 +247,7 @@ public sealed partial class InstanceService
         if (read == 0)
             throw new BadRequestException("the backup file is empty");
         var whole = new PrefixedStream(head.AsMemory(0, read), content);
-        return head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(whole) : whole;
+        return new WholeReadStream(head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(whole) : whole);
     }
 
     /// <summary>Unpacks the backup's parts into the work directory, hashing them as they are written, and checks them against the index.</summary>

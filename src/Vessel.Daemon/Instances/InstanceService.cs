@@ -147,6 +147,7 @@ public sealed partial class InstanceService(
             switch (action)
             {
                 case InstanceAction.Start:
+                    driver.CheckStart(context);
                     if (context.Instance.Config.ContainsKey(ExportBaseKey)) // the disk changes from now on
                         await SetVolatileAsync(name, ExportBaseKey, null, cancellationToken);
                     await StartWithNicsAsync(driver, context, cancellationToken);
@@ -453,6 +454,8 @@ public sealed partial class InstanceService(
     {
         foreach (var (name, _) in devices.Where(d => DeviceSchema.IsRoot(d.Value) && d.Value.ContainsKey("size")))
         {
+            if (type == InstanceType.VirtualMachine && DeviceSchema.RootSize(devices) % 512 != 0)
+                throw new BadRequestException($"devices.{name}.size: a disk's size is a whole number of 512-byte sectors");
             if (type == InstanceType.Container && pools.Subvolumes(pool) is null)
                 throw new NotSupportedYetException($"devices.{name}.size: storage pool \"{pool.Name}\" ({pool.Driver}) has no quotas; a btrfs pool has");
         }
