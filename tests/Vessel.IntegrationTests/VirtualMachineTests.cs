@@ -133,12 +133,10 @@ public sealed class VirtualMachineTests : IDisposable
         Ok(_host.Vessel("copy", "v1", "v7")); // v1 wrote nothing since: v7 reads the same base
         Assert.Equal("3", _host.Run("stat", "-c", "%h", shared).Stdout.Trim());
         Ok(_host.Vessel("delete", "v7"));
-        // Copies made at once, while the source is written to and started, take turns on its disk.
+        // Two copies made at once of a source that wrote since take turns on its disk (the second shares the base the first made).
         Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 64k", DiskOf("v1")));
-        var together = await Task.WhenAll(Task.Run(() => _host.Vessel("copy", "v1", "v8")), Task.Run(() => _host.Vessel("copy", "v1", "v9")),
-            Task.Run(() => _host.Vessel("start", "v1")));
+        var together = await Task.WhenAll(Task.Run(() => _host.Vessel("copy", "v1", "v8")), Task.Run(() => _host.Vessel("copy", "v1", "v9")));
         Assert.All(together, Ok);
-        Ok(_host.Vessel("stop", "v1", "--force"));
         Holds("v8", "0x5a", "0 1G");
         Holds("v9", "0x5a", "0 1G");
         Holds("v1", "0x5a", "0 1G");
