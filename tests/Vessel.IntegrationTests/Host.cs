@@ -121,6 +121,23 @@ public sealed class Host : IDisposable
 
     public CliResult Run(string program, params string[] args) => Run(program, args, "", TimeSpan.FromSeconds(60));
 
+    /// <summary>The command lines of the running processes of that name; one that exits while they are read is left out.</summary>
+    public static List<string> CommandLines(string processName)
+    {
+        var lines = new List<string>();
+        foreach (var process in Process.GetProcessesByName(processName))
+        {
+            try
+            {
+                lines.Add(File.ReadAllText($"/proc/{process.Id}/cmdline"));
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return lines;
+    }
+
     /// <summary>Runs a program to its end; its stdin holds <paramref name="stdin"/> and then ends (never the test runner's stdin).</summary>
     private CliResult Run(string program, string[] args, string stdin, TimeSpan timeout)
     {

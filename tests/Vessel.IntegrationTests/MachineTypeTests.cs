@@ -36,7 +36,7 @@ public sealed class MachineTypeTests(ITestOutputHelper output) : IDisposable
     private string WaitForConsole(string name, string text, TimeSpan within) => _host.WaitForConsole(name, text, within);
 
     private IEnumerable<string> QemuProcessesOfThisDaemon(string binary) =>
-        Process.GetProcessesByName(binary).Select(p => File.ReadAllText($"/proc/{p.Id}/cmdline")).Where(c => c.Contains(_host.RunDirectory, StringComparison.Ordinal));
+        Host.CommandLines(binary).Where(c => c.Contains(_host.RunDirectory, StringComparison.Ordinal));
 
     private void AssertNothingLeftOf(string name)
     {

@@ -48,8 +48,7 @@ public sealed class VirtualMachineTests : IDisposable
 
         Ok(_host.Vessel("start", "vm1"));
         Ok(_host.Vessel("delete", "vm1", "--force"));
-        Assert.DoesNotContain(Process.GetProcessesByName("qemu-system-x86_64"),
-            p => File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(_host.RunDirectory, StringComparison.Ordinal));
+        Assert.DoesNotContain(Host.CommandLines("qemu-system-x86_64"), c => c.Contains(_host.RunDirectory, StringComparison.Ordinal));
         Assert.False(Directory.Exists(Path.Combine(_host.RunDirectory, "instances", "vm1")));
     }
 

@@ -69,8 +69,7 @@ public sealed partial class VncDisplayTests : IDisposable
         Assert.StartsWith($"Error: vm.vnc.address: no port of 127.0.0.1:{busy} is free", failed.Stderr, StringComparison.Ordinal);
         Assert.Equal(InstanceStatus.Stopped, JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!
             .Single(i => i.Name == "vm2").Status);
-        Assert.DoesNotContain(Process.GetProcessesByName("qemu-system-x86_64"),
-            p => File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(Path.Combine(_host.RunDirectory, "instances", "vm2"), StringComparison.Ordinal));
+        Assert.DoesNotContain(Host.CommandLines("qemu-system-x86_64"), c => c.Contains(Path.Combine(_host.RunDirectory, "instances", "vm2"), StringComparison.Ordinal));
 
         Ok(_host.Vessel("stop", "vm1", "--force"));
         using var gone = new TcpClient();
