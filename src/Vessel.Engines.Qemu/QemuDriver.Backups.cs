@@ -32,10 +32,10 @@ public sealed partial class QemuDriver
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (incremental && !File.Exists(disk))
             throw new NotSupportedYetException($"virtual machine {context.Instance.Name} has no disk of its own (its image boots a kernel only): nothing to export incrementally");
-        var (size, bitmaps) = File.Exists(disk) ? await DiskInfoAsync(disk, cancellationToken) : (0, new Dictionary<string, string>());
-        if (File.Exists(disk))
+        var info = File.Exists(disk) ? await DiskInfoAsync(disk, cancellationToken) : null;
+        if (info is not null)
         {
-            if (bitmaps.ContainsKey(PendingBitmap)) // left by an export that a crash cut off
+            if (info.Bitmaps.ContainsKey(PendingBitmap)) // left by an export that a crash cut off
                 await QemuImgAsync(["bitmap", "--remove", disk, PendingBitmap], cancellationToken);
             await QemuImgAsync(["bitmap", "--add", disk, PendingBitmap], cancellationToken);
         }
@@ -44,7 +44,7 @@ public sealed partial class QemuDriver
             await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
             return;
         }
-        switch (bitmaps.GetValueOrDefault(ExportBitmap))
+        switch (info!.Bitmaps.GetValueOrDefault(ExportBitmap))
         {
             case null:
                 throw new ConflictException($"virtual machine {context.Instance.Name} has no record of changes since an export; export it whole first");
@@ -54,7 +54,7 @@ public sealed partial class QemuDriver
         var staging = Path.Combine(Path.GetDirectoryName(archive)!, "increment");
         Directory.CreateDirectory(staging);
         var target = Path.Combine(staging, Increment);
-        await QemuImgAsync(["create", "-q", "-f", "qcow2", target, size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+        await QemuImgAsync(["create", "-q", "-f", "qcow2", target, info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
         await CopyChangedClustersAsync(disk, target, cancellationToken);
         await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken);
     }
@@ -158,7 +158,7 @@ public sealed partial class QemuDriver
         if (!File.Exists(increment) || Directory.EnumerateFileSystemEntries(staging).Count() != 1)
             throw new BadRequestException($"the incremental backup's volume holds something other than {Increment}");
         CheckBackupDisk(increment, backingAllowed: false);
-        var (size, _) = await DiskInfoAsync(increment, cancellationToken);
+        var size = (await DiskInfoAsync(increment, cancellationToken)).Size;
         if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
             throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
@@ -248,8 +248,13 @@ public sealed partial class QemuDriver
         Vessel.Storage.ImageFormat.CheckStandaloneQcow2(header, $"the backup's {Path.GetFileName(disk)}", backingAllowed);
     }
 
-    /// <summary>The disk's virtual size, and its dirty bitmaps with their states: "in-use" when QEMU did not close the disk, else "ok".</summary>
-    private async Task<(long Size, Dictionary<string, string> Bitmaps)> DiskInfoAsync(string disk, CancellationToken cancellationToken)
+    /// <summary>
+    /// What qemu-img info says of a stopped VM's disk: its virtual size, its dirty bitmaps with their states ("in-use" when
+    /// QEMU did not close the disk, else "ok") and its internal snapshots.
+    /// </summary>
+    private sealed record DiskInfo(long Size, Dictionary<string, string> Bitmaps, List<string> Snapshots);
+
+    private async Task<DiskInfo> DiskInfoAsync(string disk, CancellationToken cancellationToken)
     {
         var (code, output) = await RunAsync(qemuImgBinary, ["info", "-f", "qcow2", "--output=json", disk], cancellationToken);
         if (code != 0)
@@ -263,7 +268,8 @@ public sealed partial class QemuDriver
             foreach (var entry in entries.EnumerateArray())
                 bitmaps[entry.GetProperty("name").GetString()!] = entry.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == "in-use") ? "in-use" : "ok";
         }
-        return (root.GetProperty("virtual-size").GetInt64(), bitmaps);
+        var snapshots = root.TryGetProperty("snapshots", out var list) ? list.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList() : [];
+        return new DiskInfo(root.GetProperty("virtual-size").GetInt64(), bitmaps, snapshots);
     }
 
     /// <summary>

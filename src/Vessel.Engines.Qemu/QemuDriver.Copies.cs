@@ -44,10 +44,10 @@ public sealed partial class QemuDriver
         }
         // A base must never change again, and the source's snapshots would be left behind in it. A long chain is not made
         // longer: every read of a cluster the top disk lacks walks down it. In another pool a base could not be shared.
-        if (!full && context.Instance.Pool == source.Instance.Pool && !await HasInternalSnapshotsAsync(disk, cancellationToken) &&
+        if (!full && context.Instance.Pool == source.Instance.Pool && await DiskInfoAsync(disk, cancellationToken) is { Snapshots.Count: 0 } info &&
             VmImages.Chain(source.RootVolumePath).Count <= MaxBases)
         {
-            await ShareAsBaseAsync(context, source.RootVolumePath, cancellationToken);
+            await ShareAsBaseAsync(context, source.RootVolumePath, info, cancellationToken);
             return;
         }
         if (await CopyFileAsync(disk, copy, full ? "--reflink=never" : "--reflink=auto", cancellationToken) is { } error)
@@ -85,19 +85,18 @@ public sealed partial class QemuDriver
     /// A source that has written nothing of its own since its disk was made reads only what it is an overlay of (a base,
     /// or the image): the copy goes over that as well, and no base is made.
     /// </summary>
-    private async Task ShareAsBaseAsync(InstanceContext context, string sourceDirectory, CancellationToken cancellationToken)
+    private async Task ShareAsBaseAsync(InstanceContext context, string sourceDirectory, DiskInfo info, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
-        var (size, bitmaps) = await DiskInfoAsync(disk, cancellationToken);
         var (backing, format) = await HoldsClustersOfItsOwnAsync(disk, cancellationToken)
-            ? (await FreezeAsync(sourceDirectory, [.. bitmaps.Where(b => b.Value == "ok").Select(b => b.Key).Intersect([ExportBitmap, PendingBitmap])],
+            ? (await FreezeAsync(sourceDirectory, [.. info.Bitmaps.Where(b => b.Value == "ok").Select(b => b.Key).Intersect([ExportBitmap, PendingBitmap])],
                 cancellationToken), "qcow2")
             : VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current)
                 ? (current, "qcow2")
                 : (await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken))!.Value;
         await CopyBasesAsync(sourceDirectory, context.RootVolumePath, cancellationToken);
         await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", backing, "-F", format, VmImages.RootDiskPath(context.RootVolumePath),
-            size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+            info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
     }
 
     /// <summary>
@@ -183,22 +182,10 @@ public sealed partial class QemuDriver
         return output.Trim();
     }
 
-    private async Task<bool> HasInternalSnapshotsAsync(string disk, CancellationToken cancellationToken) =>
-        (await InternalSnapshotsAsync(disk, cancellationToken)).Count > 0;
-
     /// <summary>Deletes every internal snapshot of a qcow2 file (a copy's or an import's that the store does not know).</summary>
     private async Task DropInternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
     {
-        foreach (var name in await InternalSnapshotsAsync(disk, cancellationToken))
+        foreach (var name in (await DiskInfoAsync(disk, cancellationToken)).Snapshots)
             await QemuImgAsync(["snapshot", "-d", name, disk], cancellationToken);
-    }
-
-    private async Task<List<string>> InternalSnapshotsAsync(string disk, CancellationToken cancellationToken)
-    {
-        var (_, info) = await RunAsync(qemuImgBinary, ["info", "-U", "--output=json", disk], cancellationToken);
-        using var json = JsonDocument.Parse(info);
-        return json.RootElement.TryGetProperty("snapshots", out var snapshots)
-            ? snapshots.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList()
-            : [];
     }
 }

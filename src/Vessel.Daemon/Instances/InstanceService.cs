@@ -98,7 +98,8 @@ public sealed partial class InstanceService(
                     await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, request.Source.Full, ct));
                 else
                     await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
-                await pools.WritingAsync(pool, () => driver.ResizeRootAsync(context, ct));
+                if (DeviceSchema.RootSize(devices) is not null)
+                    await pools.WritingAsync(pool, () => driver.ResizeRootAsync(context, ct));
                 await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
                 await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();
