@@ -98,23 +98,22 @@ echo "== stateful snapshots of a 512 MiB Debian VM"
 "$vessel" launch debian/12 deb --vm -c limits.memory=512MiB >/dev/null
 for _ in $(seq 600); do "$vessel" exec deb -- true >/dev/null 2>&1 && break; sleep 0.2; done
 v_save=$work/v_save v_load=$work/v_load q_save=$work/q_save q_load=$work/q_load
+# Vessel's and the by-hand figures alternate on the same QEMU, so that a slower phase of this shared machine falls on
+# both. By hand: vesseld holds the monitor, so it is stopped meanwhile (the VM keeps running); HMP's savevm/loadvm
+# through QMP answer when they are done.
+hmp() { qmp_call "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}" >/dev/null; }
 for i in $(seq "$runs"); do
     t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb "s$i" --stateful >/dev/null; ms_since "$t0" >>"$v_save"
     t0=${EPOCHREALTIME/./}; "$vessel" snapshot restore deb "s$i" >/dev/null; ms_since "$t0" >>"$v_load"
     "$vessel" snapshot delete deb "s$i" >/dev/null
-done
-# By hand on the same QEMU: vesseld holds the monitor, so it is stopped meanwhile (the VM keeps running); HMP's
-# savevm/loadvm through QMP answer when they are done.
-stop_daemon
-qmp_open "$VESSEL_RUN_DIR/instances/deb/qmp.sock"
-hmp() { qmp_call "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}" >/dev/null; }
-for i in $(seq "$runs"); do
+    stop_daemon
+    qmp_open "$VESSEL_RUN_DIR/instances/deb/qmp.sock"
     t0=${EPOCHREALTIME/./}; hmp "savevm raw$i"; ms_since "$t0" >>"$q_save"
     t0=${EPOCHREALTIME/./}; hmp "loadvm raw$i"; ms_since "$t0" >>"$q_load"
     hmp "delvm raw$i"
+    qmp_close
+    start_daemon
 done
-qmp_close
-start_daemon
 tr '\0' '\n' <"/proc/$(cat "$VESSEL_RUN_DIR/instances/deb/qemu.pid")/cmdline" >"$work/deb-args"
 "$vessel" stop deb --force >/dev/null
 

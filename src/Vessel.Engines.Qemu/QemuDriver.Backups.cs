@@ -86,8 +86,7 @@ public sealed partial class QemuDriver
     private async Task ExportEndedInQemuAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
     {
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var node = await RootNodeAsync(vm, cancellationToken);
-        var bitmaps = await BitmapsInQemuAsync(vm, node, cancellationToken);
+        var (node, bitmaps, _) = await RootNodeAsync(vm, cancellationToken);
         if (!bitmaps.TryGetValue(PendingBitmap, out var pendingInconsistent))
             return;
         JsonNode Action(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
@@ -108,16 +107,6 @@ public sealed partial class QemuDriver
         }
         actions.Add(Action("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = PendingBitmap }));
         await vm.Monitor.ExecuteAsync("transaction", new JsonObject { ["actions"] = new JsonArray([.. actions]) }, cancellationToken: cancellationToken);
-    }
-
-    /// <summary>The dirty bitmaps on a node of the running QEMU, each with whether it is inconsistent.</summary>
-    private static async Task<Dictionary<string, bool>> BitmapsInQemuAsync(Vm vm, string node, CancellationToken cancellationToken)
-    {
-        var nodes = await vm.Monitor.ExecuteAsync("query-named-block-nodes", new JsonObject { ["flat"] = true }, cancellationToken: cancellationToken);
-        return nodes.EnumerateArray()
-            .Where(n => n.GetProperty("node-name").GetString() == node && n.TryGetProperty("dirty-bitmaps", out _))
-            .SelectMany(n => n.GetProperty("dirty-bitmaps").EnumerateArray())
-            .ToDictionary(b => b.GetProperty("name").GetString()!, b => b.TryGetProperty("inconsistent", out var flag) && flag.GetBoolean());
     }
 
     /// <summary>Starts a new record of changes on a stopped VM's disk: the next incremental export holds what is written from now on.</summary>

@@ -21,7 +21,7 @@ public sealed partial class QemuDriver
         if (!File.Exists(disk))
             throw new NotSupportedYetException($"virtual machine {context.Instance.Name} boots its image's kernel without a disk of its own: it has no root disk to size");
         var vm = RunningState(PathsOf(context)) is null ? null : await MonitorOfAsync(context, cancellationToken);
-        var current = vm is null ? (await DiskInfoAsync(disk, cancellationToken)).Size : await RootDiskSizeAsync(vm, cancellationToken);
+        var current = vm is null ? (await DiskInfoAsync(disk, cancellationToken)).Size : (await RootNodeAsync(vm, cancellationToken)).VirtualSize;
         if (size < current)
             throw new BadRequestException($"the root disk size {size} bytes is smaller than {context.Instance.Name}'s disk ({current} bytes); shrinking would cut off its data");
         if (size == current)
@@ -32,9 +32,6 @@ public sealed partial class QemuDriver
             await vm.Monitor.ExecuteAsync("block_resize", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["size"] = size },
                 cancellationToken: cancellationToken);
     }
-
-    private static async Task<long> RootDiskSizeAsync(Vm vm, CancellationToken cancellationToken) =>
-        (await RootBlockAsync(vm, cancellationToken)).GetProperty("image").GetProperty("virtual-size").GetInt64();
 
     public async Task AttachDiskAsync(InstanceContext context, DiskAttachment disk, CancellationToken cancellationToken)
     {

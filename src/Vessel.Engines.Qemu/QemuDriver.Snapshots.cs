@@ -49,7 +49,7 @@ public sealed partial class QemuDriver
                 cancellationToken: cancellationToken);
             return;
         }
-        await RunSnapshotJobAsync(vm, "snapshot-save", snapshot, cancellationToken);
+        await RunSnapshotJobAsync(vm, "snapshot-save", snapshot, (await RootNodeAsync(vm, cancellationToken)).Name, cancellationToken);
     }
 
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
@@ -67,10 +67,10 @@ public sealed partial class QemuDriver
         }
         // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var node = await RootNodeAsync(vm, cancellationToken);
-        foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Keys.Intersect([ExportBitmap, PendingBitmap]))
-            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = bitmap }, cancellationToken: cancellationToken);
-        await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
+        var root = await RootNodeAsync(vm, cancellationToken);
+        foreach (var bitmap in root.Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
+            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = root.Name, ["name"] = bitmap }, cancellationToken: cancellationToken);
+        await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, root.Name, cancellationToken);
         if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
     }
@@ -107,9 +107,8 @@ public sealed partial class QemuDriver
 
 
     /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
-    private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, CancellationToken cancellationToken)
+    private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, string node, CancellationToken cancellationToken)
     {
-        var node = await RootNodeAsync(vm, cancellationToken);
         var job = $"{command}-{Guid.NewGuid():N}";
         await vm.Monitor.ExecuteAsync(command, new JsonObject
         {
@@ -118,17 +117,21 @@ public sealed partial class QemuDriver
         await WaitForJobAsync(vm.Monitor, job, $"{command} of \"{snapshot}\"", SnapshotJobTimeout, cancellationToken, vm.JobEvents);
     }
 
-    /// <summary>The block node behind the root drive, which snapshot-save and -load name.</summary>
-    private static async Task<string> RootNodeAsync(Vm vm, CancellationToken cancellationToken) =>
-        (await RootBlockAsync(vm, cancellationToken)).GetProperty("node-name").GetString()!;
+    /// <summary>The root drive's block node in the running QEMU: its name (which snapshot-save and -load and the bitmap commands
+    /// name), its dirty bitmaps, each with whether it is inconsistent, and its size.</summary>
+    private sealed record RootNode(string Name, Dictionary<string, bool> Bitmaps, long VirtualSize);
 
-    /// <summary>What query-block says is inserted in the root drive.</summary>
-    private static async Task<JsonElement> RootBlockAsync(Vm vm, CancellationToken cancellationToken)
+    /// <summary>The root node as one query-block tells it.</summary>
+    private static async Task<RootNode> RootNodeAsync(Vm vm, CancellationToken cancellationToken)
     {
         foreach (var device in (await vm.Monitor.ExecuteAsync("query-block", cancellationToken: cancellationToken)).EnumerateArray())
         {
-            if (device.GetProperty("device").GetString() == QemuCommandLine.RootDrive && device.TryGetProperty("inserted", out var inserted))
-                return inserted;
+            if (device.GetProperty("device").GetString() != QemuCommandLine.RootDrive || !device.TryGetProperty("inserted", out var inserted))
+                continue;
+            var bitmaps = inserted.TryGetProperty("dirty-bitmaps", out var list)
+                ? list.EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!, b => b.TryGetProperty("inconsistent", out var flag) && flag.GetBoolean())
+                : [];
+            return new RootNode(inserted.GetProperty("node-name").GetString()!, bitmaps, inserted.GetProperty("image").GetProperty("virtual-size").GetInt64());
         }
         throw new QmpException("query-block", "DeviceNotFound", "QEMU has no root drive");
     }

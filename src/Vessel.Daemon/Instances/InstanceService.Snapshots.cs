@@ -110,8 +110,8 @@ public sealed partial class InstanceService
             await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
-            if (found.Stateful)
-                await store.SetStatusAsync(name, (await driver.GetStateAsync(await ContextAsync(current, ct), ct)).Status, null, ct);
+            if (found.Stateful && current.Status == InstanceStatus.Frozen) // the driver resumes a paused VM after the load
+                await store.SetStatusAsync(name, InstanceStatus.Running, null, ct);
             events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
         }, CancellationToken.None);
     }
