@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Core.Model;
 using Vessel.Engines.Qemu.Qmp;
 
 namespace Vessel.Engines.Qemu;
@@ -71,7 +72,8 @@ public sealed partial class QemuDriver
         foreach (var bitmap in root.Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
             await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = root.Name, ["name"] = bitmap }, cancellationToken: cancellationToken);
         await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, root.Name, cancellationToken);
-        if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
+        // The job resumes a VM that ran; a paused one goes on too, as the restore promises.
+        if (context.Instance.Status == InstanceStatus.Frozen)
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
     }
 
