@@ -1,4 +1,5 @@
 using System.Text;
+using Vessel.Linux;
 
 namespace Vessel.Engines.Qemu.Tests;
 
@@ -48,13 +49,12 @@ public sealed class ConsoleLogTests : IDisposable
         // The writer goes on until the log has been cut often enough, however the two threads are scheduled on a busy host.
         var writer = Task.Run(() =>
         {
-            using var log = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite); // O_APPEND, as QEMU's logfile
+            // O_WRONLY|O_CREAT|O_APPEND, as QEMU opens its logfile (FileMode.Append is no O_APPEND: .NET writes at its own
+            // offset, which a cut leaves past the end). Under O_APPEND Linux's pwrite appends whatever offset it is given.
+            using var log = Fds.Open(path, 0x1 | 0x40 | 0x400);
             var i = 0;
             for (; i < AtLeast || Volatile.Read(ref cuts) <= 10; i++)
-            {
-                log.Write(Encoding.ASCII.GetBytes(Lines(i, i + 1)));
-                log.Flush();
-            }
+                RandomAccess.Write(log, Encoding.ASCII.GetBytes(Lines(i, i + 1)), fileOffset: 0);
             return i;
         });
         while (!writer.IsCompleted)
