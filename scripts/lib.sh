@@ -7,8 +7,9 @@
 RUNTIME_PACKAGES="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils dnsmasq-base nftables mmdebstrap btrfs-progs busybox-static iproute2 curl gcc genisoimage"
 
 # What only the tests need: Debian's Chromium, driven by Playwright for the web UI's end-to-end test; extlinux, its MBR
-# (syslinux-common) and sfdisk (fdisk) make a disk image that boots through its own bootloader.
-TEST_PACKAGES="chromium extlinux syslinux-common fdisk"
+# (syslinux-common) and sfdisk (fdisk) make a disk image that boots through its own bootloader, and dosfstools and
+# mtools the EFI system partition of an aarch64 one.
+TEST_PACKAGES="chromium extlinux syslinux-common fdisk dosfstools mtools"
 
 die() { echo "error: $*" >&2; exit 1; }
 

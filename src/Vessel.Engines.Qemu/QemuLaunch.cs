@@ -66,8 +66,6 @@ public sealed record QemuLaunch
             {
                 MachineTypes.Microvm => throw new BadRequestException(
                     $"{MachineTypes.MachineKey}: microvm boots a Linux kernel directly and this image is a disk with its own bootloader; use q35"),
-                MachineTypes.Virt => throw new NotSupportedYetException(
-                    "aarch64 disk images with their own bootloader are not supported yet (no UEFI variable store); aarch64 kernel images such as busybox/aarch64 boot"),
                 _ => boot,
             };
         }

@@ -10,7 +10,8 @@ namespace Vessel.Engines.Qemu;
 /// has no virtio_mmio.device= parsing), ACPI also carrying the power button; an ISA serial port and RTC; no display, no
 /// hotplug, and no firmware that boots a disk: it boots a Linux kernel directly. virt (aarch64): PCIe with root ports, its
 /// PL011 UART as the serial console (ttyAMA0), no display (Debian's arm64 cloud kernel has no virtio-gpu driver), and UEFI
-/// firmware that starts the kernel: only through it does the guest get ACPI and so a power button (booted straight from
+/// firmware that starts the kernel, or a disk image's own bootloader from the removable-media path \EFI\BOOT\BOOTAA64.EFI
+/// (its variables live in memory only, so no boot entry is needed or kept): only through it does the guest get ACPI and so a power button (booted straight from
 /// a device tree, the power button is a GPIO key, which Debian's arm64 cloud kernel has no driver for); it costs about
 /// 0.1 s of boot under TCG. Only q35 can add and remove vCPUs while the guest runs.
 /// </summary>

@@ -69,7 +69,57 @@ public sealed class MachineTypeTests(ITestOutputHelper output) : IDisposable
 
         Ok(_host.Vessel("delete", "a1"));
         AssertNothingLeftOf("a1");
+
+        // The same kernel and initramfs on a disk behind a real bootloader, which the firmware finds on its own.
+        var kernelImage = Directory.EnumerateFiles(Path.Combine(_host.StateDirectory, "images"), "kernel.tar", SearchOption.AllDirectories).Single();
+        var work = Directory.CreateDirectory(Path.Combine(_host.Root, "uefidisk")).FullName;
+        Ok(_host.Run("tar", "-xf", kernelImage, "-C", work));
+        var disk = Path.Combine(work, "disk.raw");
+        Ok(_host.Run("bash", "-c", MakeUefiBootableDisk, "make-uefi-disk", Path.Combine(work, "vmlinuz"), Path.Combine(work, "initrd.img"), "console=ttyAMA0", disk));
+        Ok(_host.Vessel("image", "import", disk, "--vm", "--arch", "aarch64", "--alias", "uefidisk"));
+        clock.Restart();
+        Ok(_host.Vessel("launch", "uefidisk", "a2", "--vm", "-c", "limits.memory=256MiB"));
+        WaitForConsole("a2", Marker, TimeSpan.FromSeconds(60));
+        output.WriteLine($"aarch64 disk boot through UEFI and systemd-boot: launch to init marker {clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.Matches(@"starting Boot\d+ ""UEFI Misc Device""[\s\S]*EFI stub: Booting Linux Kernel[\s\S]*Kernel command line: .*console=ttyAMA0",
+            _host.Vessel("console", "a2", "--show-log").Stdout);
+        Ok(_host.Vessel("stop", "a2", "--timeout", "20"));
+        Ok(_host.Vessel("delete", "a2"));
+        AssertNothingLeftOf("a2");
     }
+
+    /// <summary>
+    /// Makes a raw disk that boots like an arm64 server's: a GPT with one EFI system partition holding systemd-boot (Debian's
+    /// systemd-boot-efi for arm64, fetched by apt into a private cache) at the removable-media path \EFI\BOOT\BOOTAA64.EFI,
+    /// which UEFI starts without a boot entry, and KERNEL and INITRD behind a loader entry with CMDLINE.
+    /// Arguments: KERNEL INITRD CMDLINE DISK. Host tools only (apt-get, dpkg-deb, mkfs.vfat, mtools, sfdisk).
+    /// </summary>
+    private const string MakeUefiBootableDisk = """
+        set -eu
+        kernel=$1 initrd=$2 cmdline=$3 disk=$4
+        work=$(mktemp -d)
+        trap 'rm -rf "$work"' EXIT
+        mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/deb"
+        touch "$work/status"
+        apt=(apt-get -qq -o APT::Architecture=arm64 -o APT::Architectures=arm64 -o "Dir::State::Lists=$work/lists"
+             -o "Dir::Cache=$work/cache" -o "Dir::State::status=$work/status")
+        "${apt[@]}" update 2>/dev/null
+        (cd "$work/deb" && "${apt[@]}" download systemd-boot-efi 2>/dev/null)
+        dpkg-deb -x "$work"/deb/systemd-boot-efi_*.deb "$work/root"
+        printf 'timeout 0\ndefault vessel.conf\n' > "$work/loader.conf"
+        printf 'title Vessel\nlinux /vmlinuz\ninitrd /initrd.img\noptions %s\n' "$cmdline" > "$work/vessel.conf"
+        esp=$work/esp.img
+        mkfs.vfat -C "$esp" 65536 >/dev/null
+        mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/loader ::/loader/entries
+        mcopy -i "$esp" "$work/root/usr/lib/systemd/boot/efi/systemd-bootaa64.efi" ::/EFI/BOOT/BOOTAA64.EFI
+        mcopy -i "$esp" "$kernel" ::/vmlinuz
+        mcopy -i "$esp" "$initrd" ::/initrd.img
+        mcopy -i "$esp" "$work/loader.conf" ::/loader/loader.conf
+        mcopy -i "$esp" "$work/vessel.conf" ::/loader/entries/vessel.conf
+        truncate -s 72M "$disk"
+        printf 'label: gpt\nstart=2048, size=131072, type=uefi\n' | sfdisk -q "$disk"
+        dd if="$esp" of="$disk" bs=1M seek=1 conv=notrunc status=none
+        """;
 
     [Fact]
     public void MicrovmBusyboxVm_BootsToItsInitWithANic_AndRefusesNicHotplug()
