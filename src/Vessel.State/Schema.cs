@@ -122,5 +122,9 @@ internal static class Schema
         );
         CREATE INDEX auth_sessions_by_token ON auth_sessions(token_id);
         """,
+        """
+        ALTER TABLE auth_sessions ADD COLUMN last_seen_at TEXT;
+        UPDATE auth_sessions SET last_seen_at = created_at;
+        """,
     ];
 }

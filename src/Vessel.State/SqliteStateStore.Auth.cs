@@ -37,13 +37,27 @@ public sealed partial class SqliteStateStore
         }, cancellationToken);
 
     public Task CreateSessionAsync(AuthSession session, CancellationToken cancellationToken = default) =>
-        WriteAsync((c, t) => Execute(c, t, "INSERT INTO auth_sessions (hash, token_id, created_at) VALUES ($h, $i, $c)",
-            ("$h", session.Hash), ("$i", session.TokenId), ("$c", Time(session.CreatedAt))),
+        WriteAsync((c, t) => Execute(c, t, "INSERT INTO auth_sessions (hash, token_id, created_at, last_seen_at) VALUES ($h, $i, $c, $s)",
+            ("$h", session.Hash), ("$i", session.TokenId), ("$c", Time(session.CreatedAt)), ("$s", Time(session.LastSeenAt))),
             cancellationToken, () => $"no token has the id \"{session.TokenId}\" (deleted while logging in?)");
 
-    public Task<AuthToken?> FindSessionTokenAsync(string hash, CancellationToken cancellationToken = default) =>
-        ReadAsync(c => Query(c, null, $"SELECT {TokenColumns} FROM auth_tokens WHERE id = (SELECT token_id FROM auth_sessions WHERE hash = $h)",
-            ReadToken, ("$h", hash)).FirstOrDefault(), cancellationToken);
+    public Task<(AuthSession Session, AuthToken Token)?> FindSessionAsync(string hash, CancellationToken cancellationToken = default) =>
+        ReadAsync(c => Query<(AuthSession, AuthToken)?>(c, null,
+            "SELECT t.id, t.hash, t.description, t.created_at, t.expires_at, s.created_at, s.last_seen_at " +
+            "FROM auth_sessions s JOIN auth_tokens t ON t.id = s.token_id WHERE s.hash = $h",
+            r =>
+            {
+                var token = ReadToken(r);
+                return (new AuthSession { Hash = hash, TokenId = token.Id, CreatedAt = Time(r, 5), LastSeenAt = Time(r, 6) }, token);
+            }, ("$h", hash)).FirstOrDefault(), cancellationToken);
+
+    public Task TouchSessionAsync(string hash, DateTimeOffset seenAt, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, t) => Execute(c, t, "UPDATE auth_sessions SET last_seen_at = $s WHERE hash = $h", ("$h", hash), ("$s", Time(seenAt))),
+            cancellationToken);
+
+    public Task PruneSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync((c, t) => Execute(c, t, "DELETE FROM auth_sessions WHERE last_seen_at <= $idle OR created_at <= $age",
+            ("$idle", Time(now - AuthSession.IdleLimit)), ("$age", Time(now - AuthSession.AgeLimit))), cancellationToken);
 
     public Task DeleteSessionAsync(string hash, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) => Execute(c, t, "DELETE FROM auth_sessions WHERE hash = $h", ("$h", hash)), cancellationToken);

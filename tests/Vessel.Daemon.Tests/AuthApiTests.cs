@@ -181,6 +181,47 @@ public sealed class AuthApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Session_EndsAfter12IdleHours_OrAt7Days_AndARequestKeepsItAlive()
+    {
+        var token = await CreateTokenAsync();
+        var idle = await LogInAsync(token.Token);
+        var old = await LogInAsync(token.Token);
+        var active = await LogInAsync(token.Token);
+        SetSessionTimes(active, created: "-6 days", lastSeen: "-11 hours");
+        SetSessionTimes(idle, created: "-1 day", lastSeen: "-12 hours");
+        SetSessionTimes(old, created: "-7 days", lastSeen: "-1 minutes");
+
+        Assert.Equal(HttpStatusCode.OK, (await SendWithCookieAsync(active)).StatusCode);
+        Assert.Equal(1, SessionsSeenBefore("-10 hours")); // only the idle one: the request was noted, 12 more hours from now
+        foreach (var ended in new[] { idle, old })
+            Assert.Contains("idle for 12 hours, 7 days old", await TestDaemon.ErrorAsync(await SendWithCookieAsync(ended), HttpStatusCode.Unauthorized));
+        Assert.Equal(1, SessionsSeenBefore("+1 minutes")); // the ended ones are gone
+    }
+
+    /// <summary>Moves a session's times back, as SQLite's datetime modifiers say (e.g. "-12 hours"), in the daemon's database.</summary>
+    private void SetSessionTimes(string cookie, string created, string lastSeen)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(cookie[(cookie.IndexOf('=') + 1)..])));
+        Assert.Equal(1, ExecuteOnDatabase("UPDATE auth_sessions SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $c), " +
+            "last_seen_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $s) WHERE hash = $h", ("$c", created), ("$s", lastSeen), ("$h", hash)));
+    }
+
+    private long SessionsSeenBefore(string offset) =>
+        ExecuteOnDatabase("SELECT count(*) FROM auth_sessions WHERE last_seen_at < strftime('%Y-%m-%dT%H:%M:%fZ', 'now', $o)", ("$o", offset));
+
+    /// <summary>The rows a statement changed, or the number a query returns.</summary>
+    private long ExecuteOnDatabase(string sql, params (string Name, string Value)[] parameters)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_daemon.Options.DatabasePath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        return sql.StartsWith("SELECT", StringComparison.Ordinal) ? (long)command.ExecuteScalar()! : command.ExecuteNonQuery();
+    }
+
+    [Fact]
     public async Task UnknownSessionId_Is401_AndTheCookieIsCleared()
     {
         var unknown = await SendWithCookieAsync("__Host-vessel_session=" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)));

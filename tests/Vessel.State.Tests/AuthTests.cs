@@ -29,21 +29,41 @@ public sealed class AuthTests : IDisposable
     [Fact]
     public async Task Session_FindsItsToken_EndsWithIt_AndNeedsOne()
     {
-        await _db.Store.CreateTokenAsync(new AuthToken { Id = "a1", Hash = "h1", CreatedAt = DateTimeOffset.UnixEpoch });
-        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s1", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch });
-        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s2", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch });
-        Assert.Equal("a1", (await _db.Store.FindSessionTokenAsync("s1"))!.Id);
-        Assert.Null(await _db.Store.FindSessionTokenAsync("h1"));
+        var start = DateTimeOffset.UnixEpoch;
+        await _db.Store.CreateTokenAsync(new AuthToken { Id = "a1", Hash = "h1", CreatedAt = start });
+        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s1", TokenId = "a1", CreatedAt = start, LastSeenAt = start });
+        await _db.Store.CreateSessionAsync(new AuthSession { Hash = "s2", TokenId = "a1", CreatedAt = start, LastSeenAt = start });
+        var (session, token) = (await _db.Store.FindSessionAsync("s1"))!.Value;
+        Assert.Equal(("s1", "a1", start, start, "a1"), (session.Hash, session.TokenId, session.CreatedAt, session.LastSeenAt, token.Id));
+        Assert.Null(await _db.Store.FindSessionAsync("h1"));
+
+        await _db.Store.TouchSessionAsync("s1", start.AddHours(1));
+        Assert.Equal(start.AddHours(1), (await _db.Store.FindSessionAsync("s1"))!.Value.Session.LastSeenAt);
 
         await _db.Store.DeleteSessionAsync("s1");
         await _db.Store.DeleteSessionAsync("s1");
-        Assert.Null(await _db.Store.FindSessionTokenAsync("s1"));
-        Assert.NotNull(await _db.Store.FindSessionTokenAsync("s2"));
+        Assert.Null(await _db.Store.FindSessionAsync("s1"));
+        Assert.NotNull(await _db.Store.FindSessionAsync("s2"));
 
         await _db.Store.DeleteTokenAsync("a1");
-        Assert.Null(await _db.Store.FindSessionTokenAsync("s2"));
+        Assert.Null(await _db.Store.FindSessionAsync("s2"));
         await Assert.ThrowsAsync<ConflictException>(() =>
-            _db.Store.CreateSessionAsync(new AuthSession { Hash = "s3", TokenId = "a1", CreatedAt = DateTimeOffset.UnixEpoch }));
+            _db.Store.CreateSessionAsync(new AuthSession { Hash = "s3", TokenId = "a1", CreatedAt = start, LastSeenAt = start }));
+    }
+
+    [Fact]
+    public async Task PruneSessions_DeletesTheIdleAndTheOld_KeepsTheRest()
+    {
+        var now = DateTimeOffset.UnixEpoch.AddDays(30);
+        await _db.Store.CreateTokenAsync(new AuthToken { Id = "a1", Hash = "h1", CreatedAt = DateTimeOffset.UnixEpoch });
+        foreach (var (hash, age, idle) in new[] { ("fresh", 1, 0.5), ("idle", 1, 13.0), ("old", 24 * 7, 0.1) })
+            await _db.Store.CreateSessionAsync(new AuthSession { Hash = hash, TokenId = "a1", CreatedAt = now.AddHours(-age), LastSeenAt = now.AddHours(-idle) });
+
+        await _db.Store.PruneSessionsAsync(now);
+
+        Assert.NotNull(await _db.Store.FindSessionAsync("fresh"));
+        Assert.Null(await _db.Store.FindSessionAsync("idle"));
+        Assert.Null(await _db.Store.FindSessionAsync("old"));
     }
 
     [Fact]

@@ -73,7 +73,11 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task CreateTokenAsync(AuthToken token, CancellationToken cancellationToken = default) => inner.CreateTokenAsync(token, cancellationToken);
     public Task DeleteTokenAsync(string id, CancellationToken cancellationToken = default) => inner.DeleteTokenAsync(id, cancellationToken);
     public Task CreateSessionAsync(AuthSession session, CancellationToken cancellationToken = default) => inner.CreateSessionAsync(session, cancellationToken);
-    public Task<AuthToken?> FindSessionTokenAsync(string hash, CancellationToken cancellationToken = default) => inner.FindSessionTokenAsync(hash, cancellationToken);
+    public Task<(AuthSession Session, AuthToken Token)?> FindSessionAsync(string hash, CancellationToken cancellationToken = default) =>
+        inner.FindSessionAsync(hash, cancellationToken);
+    public Task TouchSessionAsync(string hash, DateTimeOffset seenAt, CancellationToken cancellationToken = default) =>
+        inner.TouchSessionAsync(hash, seenAt, cancellationToken);
+    public Task PruneSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default) => inner.PruneSessionsAsync(now, cancellationToken);
     public Task DeleteSessionAsync(string hash, CancellationToken cancellationToken = default) => inner.DeleteSessionAsync(hash, cancellationToken);
     public Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default) => inner.ListCertificatesAsync(cancellationToken);
     public Task<TrustedCertificate?> GetCertificateAsync(string fingerprint, CancellationToken cancellationToken = default) =>

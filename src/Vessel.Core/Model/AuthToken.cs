@@ -15,15 +15,25 @@ public sealed record AuthToken
 }
 
 /// <summary>
-/// A browser's login: its cookie holds a random session id, of which only the SHA-256 is kept. It lasts as long as its token
-/// (deleting the token deletes its sessions) or until logout.
+/// A browser's login: its cookie holds a random session id, of which only the SHA-256 is kept. It ends at logout, with its
+/// token (deleting the token deletes its sessions), after <see cref="IdleLimit"/> without a request and at
+/// <see cref="AgeLimit"/> in any case.
 /// </summary>
 public sealed record AuthSession
 {
+    public static readonly TimeSpan IdleLimit = TimeSpan.FromHours(12), AgeLimit = TimeSpan.FromDays(7);
+
     /// <summary>Lower-case hex SHA-256 of the session id.</summary>
     public required string Hash { get; init; }
     public required string TokenId { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The last request it made, to the minute (<see cref="NeedsTouch"/>).</summary>
+    public DateTimeOffset LastSeenAt { get; init; }
+
+    public bool HasEnded(DateTimeOffset now) => now - LastSeenAt >= IdleLimit || now - CreatedAt >= AgeLimit;
+
+    /// <summary>Whether a request now is worth a write: the time it was last seen is kept to the minute.</summary>
+    public bool NeedsTouch(DateTimeOffset now) => now - LastSeenAt >= TimeSpan.FromMinutes(1);
 }
 
 /// <summary>A client certificate whose holder may use the API over TCP without a token.</summary>

@@ -80,8 +80,11 @@ public interface IStateStore : IDisposable
     Task DeleteTokenAsync(string id, CancellationToken cancellationToken = default);
     /// <summary>Throws ConflictException when the session's token no longer exists.</summary>
     Task CreateSessionAsync(AuthSession session, CancellationToken cancellationToken = default);
-    /// <summary>The token a session logged in with, or null when there is no session with that hash.</summary>
-    Task<AuthToken?> FindSessionTokenAsync(string hash, CancellationToken cancellationToken = default);
+    /// <summary>The session with that hash and the token it logged in with, or null when there is none.</summary>
+    Task<(AuthSession Session, AuthToken Token)?> FindSessionAsync(string hash, CancellationToken cancellationToken = default);
+    Task TouchSessionAsync(string hash, DateTimeOffset seenAt, CancellationToken cancellationToken = default);
+    /// <summary>Deletes the sessions that have ended by now (<see cref="AuthSession.HasEnded"/>).</summary>
+    Task PruneSessionsAsync(DateTimeOffset now, CancellationToken cancellationToken = default);
     /// <summary>Does nothing when there is no session with that hash.</summary>
     Task DeleteSessionAsync(string hash, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<TrustedCertificate>> ListCertificatesAsync(CancellationToken cancellationToken = default);

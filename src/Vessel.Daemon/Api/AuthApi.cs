@@ -63,9 +63,12 @@ internal static class AuthApi
         var token = await Credentials.FindTokenAsync(store, post.Token.Trim(), context.RequestAborted)
             ?? throw new UnauthorizedException("the token is not valid or has expired");
         var session = Credentials.NewSessionId();
-        await store.CreateSessionAsync(new AuthSession { Hash = Credentials.Hash(session), TokenId = token.Id, CreatedAt = DateTimeOffset.UtcNow },
+        var now = DateTimeOffset.UtcNow;
+        await store.PruneSessionsAsync(now, context.RequestAborted);
+        await store.CreateSessionAsync(new AuthSession { Hash = Credentials.Hash(session), TokenId = token.Id, CreatedAt = now, LastSeenAt = now },
             context.RequestAborted);
-        SessionCookie.Set(context, session, token.ExpiresAt);
+        var ends = now + AuthSession.AgeLimit;
+        SessionCookie.Set(context, session, token.ExpiresAt < ends ? token.ExpiresAt : ends);
         return Http.Json(new AuthView(true, "token", TokenId: token.Id, ExpiresAt: token.ExpiresAt), VesselJson.Wire.AuthView);
     }
 

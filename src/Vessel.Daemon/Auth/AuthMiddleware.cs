@@ -65,7 +65,8 @@ internal sealed class AuthMiddleware(RequestDelegate next, IStateStore store, Da
         if (await Credentials.FindSessionTokenAsync(store, session, context.RequestAborted) is not { } token)
         {
             SessionCookie.Clear(context);
-            throw new UnauthorizedException("the session has ended (logged out, or its token was deleted or has expired); log in again");
+            throw new UnauthorizedException($"the session has ended (logged out, idle for {AuthSession.IdleLimit.TotalHours:0} hours, " +
+                $"{AuthSession.AgeLimit.TotalDays:0} days old, or its token was deleted or has expired); log in again");
         }
         RefuseCrossOrigin(context);
         return TokenView(token);

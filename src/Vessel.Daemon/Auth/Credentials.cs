@@ -24,9 +24,25 @@ internal static class Credentials
     public static async Task<AuthToken?> FindTokenAsync(IStateStore store, string secret, CancellationToken cancellationToken) =>
         Unexpired(await store.FindTokenAsync(Hash(secret), cancellationToken));
 
-    /// <summary>The token a browser session logged in with, when the session exists and the token has not expired.</summary>
-    public static async Task<AuthToken?> FindSessionTokenAsync(IStateStore store, string sessionId, CancellationToken cancellationToken) =>
-        Unexpired(await store.FindSessionTokenAsync(Hash(sessionId), cancellationToken));
+    /// <summary>
+    /// The token a browser session logged in with, when the session exists, has not ended and its token has not expired;
+    /// notes the request as the session's last (to the minute), and deletes a session that has ended.
+    /// </summary>
+    public static async Task<AuthToken?> FindSessionTokenAsync(IStateStore store, string sessionId, CancellationToken cancellationToken)
+    {
+        var hash = Hash(sessionId);
+        if (await store.FindSessionAsync(hash, cancellationToken) is not var (session, token))
+            return null;
+        var now = DateTimeOffset.UtcNow;
+        if (session.HasEnded(now))
+        {
+            await store.DeleteSessionAsync(hash, cancellationToken);
+            return null;
+        }
+        if (session.NeedsTouch(now))
+            await store.TouchSessionAsync(hash, now, cancellationToken);
+        return Unexpired(token);
+    }
 
     private static AuthToken? Unexpired(AuthToken? token) => token is not null && !token.IsExpired(DateTimeOffset.UtcNow) ? token : null;
 
