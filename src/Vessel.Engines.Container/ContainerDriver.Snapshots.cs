@@ -16,6 +16,9 @@ public sealed partial class ContainerDriver
             throw new NotSupportedYetException("stateful snapshots of containers need checkpointing (CRIU), which is not supported yet");
     }
 
+    public Task<IReadOnlyList<string>?> StateDevicesAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<string>?>(null);
+
     public Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
     {
         CheckSnapshot(context, stateful);

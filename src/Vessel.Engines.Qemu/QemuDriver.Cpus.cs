@@ -22,7 +22,7 @@ public sealed partial class QemuDriver
     /// the guest has to let go (it takes the CPU offline and ejects it). A guest onlines an added vCPU itself (Vessel's
     /// images do: a uevent handler, a udev rule); the boot vCPUs stay.
     /// </summary>
-    private static async Task SetCpusAsync(Vm vm, int target, CancellationToken cancellationToken)
+    private static async Task SetCpusAsync(Vm vm, QemuPaths paths, int target, CancellationToken cancellationToken)
     {
         var slots = await CpuSlotsAsync(vm.Monitor, cancellationToken);
         var plugged = slots.Where(s => s.QomPath is not null).ToList();
@@ -41,6 +41,8 @@ public sealed partial class QemuDriver
             await vm.Monitor.ExecuteAsync("device_add", arguments, cancellationToken: cancellationToken);
         }
         var removed = plugged.Where(s => s.HotPlugged).OrderByDescending(s => s.Id, StringComparer.Ordinal).Take(Math.Max(0, plugged.Count - target)).ToList();
+        if (removed.Count > 0 && QemuState.Read(paths) is { } state)
+            (state with { CpuUnplugged = true }).Write(paths);
         foreach (var slot in removed)
             await UnplugAsync(vm, slot.Id, $"vCPU {slot.Id}", cancellationToken);
     }

@@ -140,7 +140,7 @@ public sealed partial class QemuDriver
         {
             if (await QueryStatusAsync(vm.Monitor, cancellationToken) != "running")
                 throw new ConflictException($"limits.cpu: virtual machine {context.Instance.Name} is paused, and only a running guest can take vCPUs in or let them go; resume it first");
-            await SetCpusAsync(vm, QemuLaunch.CpusFromConfig(config, HostResources.Current), cancellationToken);
+            await SetCpusAsync(vm, PathsOf(context), QemuLaunch.CpusFromConfig(config, HostResources.Current), cancellationToken);
         }
         if (!Changed("limits.memory"))
             return;

@@ -17,6 +17,11 @@ public sealed record QemuState
     public string? Machine { get; init; }
     /// <summary>Where the display listens on TCP (vm.vnc.address), e.g. 127.0.0.1:5901; null when it does not.</summary>
     public string? VncAddress { get; init; }
+    /// <summary>
+    /// A vCPU was taken out while it ran. QEMU 7.2 then corrupts its heap when it loads a saved state ("corrupted size vs.
+    /// prev_size" and it is gone, seen with loadvm too), so a stateful restore starts a QEMU of its own first.
+    /// </summary>
+    public bool CpuUnplugged { get; init; }
 
     /// <summary>Both name one QEMU process, whatever else was recorded about it since.</summary>
     public bool IsSameProcess(QemuState other) => Pid == other.Pid && StartTime == other.StartTime;

@@ -126,5 +126,6 @@ internal static class Schema
         ALTER TABLE auth_sessions ADD COLUMN last_seen_at TEXT;
         UPDATE auth_sessions SET last_seen_at = created_at;
         """,
+        "ALTER TABLE snapshots ADD COLUMN state_devices TEXT;",
     ];
 }

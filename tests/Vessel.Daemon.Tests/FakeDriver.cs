@@ -87,6 +87,11 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
             throw refusal;
     }
 
+    /// <summary>What StateDevicesAsync says of every instance; null by default, as a container.</summary>
+    public IReadOnlyList<string>? StateDevices { get; set; }
+
+    public Task<IReadOnlyList<string>?> StateDevicesAsync(InstanceContext context, CancellationToken cancellationToken) => Task.FromResult(StateDevices);
+
     public async Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken)
     {
         var path = Path.Combine(workDirectory, "rootfs.tar");

@@ -54,6 +54,24 @@ public sealed class SnapshotsApiTests : IAsyncLifetime
         Assert.Equal(expected, await TestDaemon.ErrorAsync(await SnapshotAsync("web1", json), HttpStatusCode.BadRequest));
 
     [Fact]
+    public async Task StatefulRestore_IntoOtherVcpusOrDevices_Answers409NamingThem_AndLoadsOnceTheyAreBack()
+    {
+        _engine.StateDevices = ["cpus=1", "device=balloon0"];
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await SnapshotAsync("web1", """{"name": "live", "stateful": true}"""))).Status);
+        Assert.Equal(["cpus=1", "device=balloon0"], Assert.Single(await ListAsync("web1")).StateDevices);
+
+        _engine.StateDevices = ["cpus=2", "device=balloon0", "device=disk-vol1"];
+        var message = await TestDaemon.ErrorAsync(await _daemon.Http.PostAsync("/1.0/instances/web1/snapshots/live/restore", null), HttpStatusCode.Conflict);
+        Assert.Equal("snapshot \"live\" holds the memory of web1 with the vCPUs and devices it had then, which differ (cpus=1 then and cpus=2, " +
+            "device=disk-vol1 now): put limits.cpu, volumes and nics back as they were, or restore a snapshot without memory", message);
+        Assert.Empty(_engine.Restored);
+
+        _engine.StateDevices = ["cpus=1", "device=balloon0"];
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.Http.PostAsync("/1.0/instances/web1/snapshots/live/restore", null))).Status);
+        Assert.Equal(["web1/live"], _engine.Restored);
+    }
+
+    [Fact]
     public async Task SnapshotsOfAMissingInstance_Answer404() =>
         Assert.Equal("instance \"nobody\" not found", await TestDaemon.ErrorAsync(await SnapshotAsync("nobody"), HttpStatusCode.NotFound));
 

@@ -109,6 +109,12 @@ public interface IInstanceDriver
     /// <summary>Throws when the engine cannot take such a snapshot of the instance as it is now; asked before an operation starts.</summary>
     void CheckSnapshot(InstanceContext context, bool stateful);
 
+    /// <summary>
+    /// The running instance's machine as a stateful snapshot would hold it (<see cref="Model.Snapshot.StateDevices"/>); null
+    /// where the engine keeps no such state or the instance is stopped.
+    /// </summary>
+    Task<IReadOnlyList<string>?> StateDevicesAsync(InstanceContext context, CancellationToken cancellationToken);
+
     /// <summary>Takes a consistent snapshot of the instance's root (and with stateful, of a VM's memory and devices).</summary>
     Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken);
 

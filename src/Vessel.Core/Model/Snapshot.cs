@@ -10,6 +10,11 @@ public sealed record Snapshot
     public DateTimeOffset CreatedAt { get; init; }
     /// <summary>When the daemon deletes it by itself (snapshots.expiry, or the expiry it was taken with); null for never.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
+    /// <summary>
+    /// A stateful VM snapshot's machine as its saved state holds it (vCPUs and devices, one "cpus=N" or "device=ID" each):
+    /// the state loads only into the same. Null for other snapshots and for those taken before Vessel kept it.
+    /// </summary>
+    public IReadOnlyList<string>? StateDevices { get; init; }
 
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } expires && expires <= now;
 }

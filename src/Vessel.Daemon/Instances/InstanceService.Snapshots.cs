@@ -1,5 +1,6 @@
 using Vessel.Core;
 using Vessel.Core.Api;
+using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.Scheduling;
 using Vessel.Core.Validation;
@@ -64,11 +65,13 @@ public sealed partial class InstanceService
         if (existing.Any(s => s.Name.Equals(snapshot, StringComparison.OrdinalIgnoreCase)))
             throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
         var driver = drivers.Get(instance.Type);
-        driver.CheckSnapshot(await ContextAsync(instance, cancellationToken), stateful); // what the engine cannot do is refused now, not as a failed operation
+        var context = await ContextAsync(instance, cancellationToken);
+        driver.CheckSnapshot(context, stateful); // what the engine cannot do is refused now, not as a failed operation
         // The record comes first and reserves the name: a second request for it is refused before anything is copied.
         await store.CreateSnapshotAsync(new Snapshot
         {
             Instance = name, Name = snapshot, Stateful = stateful, Description = description, CreatedAt = now, ExpiresAt = expiresAt,
+            StateDevices = stateful ? await driver.StateDevicesAsync(context, cancellationToken) : null,
         }, cancellationToken);
         return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
         {
@@ -98,6 +101,8 @@ public sealed partial class InstanceService
         var driver = drivers.Get(instance.Type);
         if (instance.Ephemeral && !found.Stateful && instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
             throw new ConflictException($"instance \"{name}\" is ephemeral: stopping it for the restore would delete it");
+        if (found.Stateful)
+            await CheckStateDevicesAsync(driver, await ContextAsync(instance, cancellationToken), found, cancellationToken);
         return await operations.StartAsync($"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             var current = await GetAsync(name, ct);
@@ -105,7 +110,18 @@ public sealed partial class InstanceService
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
             if (!wasRunning && found.Stateful)
+            {
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct); // the saved state is loaded into a running VM
+                try
+                {
+                    await CheckStateDevicesAsync(driver, await ContextAsync(await GetAsync(name, ct), ct), found, ct);
+                }
+                catch (ConflictException)
+                {
+                    await RunActionAsync(name, InstanceAction.Stop, TimeSpan.Zero, force: true, CancellationToken.None);
+                    throw;
+                }
+            }
             await SetVolatileAsync(name, ExportBaseKey, null, ct);
             await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
             if (wasRunning && !found.Stateful)
@@ -114,6 +130,20 @@ public sealed partial class InstanceService
                 await store.SetStatusAsync(name, InstanceStatus.Running, null, ct);
             events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
         }, CancellationToken.None);
+    }
+
+    /// <summary>Refuses to load a stateful snapshot's saved state into a machine whose vCPUs or devices are not those it was taken with.</summary>
+    private static async Task CheckStateDevicesAsync(IInstanceDriver driver, InstanceContext context, Snapshot snapshot, CancellationToken cancellationToken)
+    {
+        if (snapshot.StateDevices is not { } then || await driver.StateDevicesAsync(context, cancellationToken) is not { } now)
+            return;
+        var gone = then.Except(now).ToList();
+        var added = now.Except(then).ToList();
+        if (gone.Count + added.Count == 0)
+            return;
+        var changes = string.Join(" and ", new[] { (gone, "then"), (added, "now") }.Where(c => c.Item1.Count > 0).Select(c => $"{string.Join(", ", c.Item1)} {c.Item2}"));
+        throw new ConflictException($"snapshot \"{snapshot.Name}\" holds the memory of {context.Instance.Name} with the vCPUs and devices it had then, " +
+            $"which differ ({changes}): put limits.cpu, volumes and nics back as they were, or restore a snapshot without memory");
     }
 
     /// <param name="expired">Whether the daemon deletes it because its expiry has come (said in the operation's description).</param>
