@@ -32,7 +32,8 @@ internal static class SnapshotCommands
                 a.ExpectPositionals(2, 2, Usage);
                 var snapshot = await api.GetAsync($"/1.0/instances/{name}/snapshots/{a.Positionals[1]}", VesselJson.Wire.Snapshot);
                 Console.Out.Write($"Name: {snapshot.Name}\nInstance: {snapshot.Instance}\nTaken: {Output.Time(snapshot.CreatedAt)}\n" +
-                    $"Expires: {Expires(snapshot)}\nStateful: {(snapshot.Stateful ? "yes" : "no")}\nDescription: {snapshot.Description}\n");
+                    $"Expires: {Expires(snapshot)}\nStateful: {(snapshot.Stateful ? "yes" : "no")}\nDescription: {snapshot.Description}\n" +
+                    (snapshot.StateDevices is { } devices ? $"Saved with: {string.Join(", ", devices)}\n" : ""));
                 break;
             case "restore":
                 a.ExpectPositionals(2, 2, Usage);
