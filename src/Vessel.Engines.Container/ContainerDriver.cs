@@ -23,7 +23,7 @@ namespace Vessel.Engines.Container;
 /// side by side on one host need different ones.</param>
 public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) : IInstanceDriver
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30), ReapWait = TimeSpan.FromSeconds(2);
     private static readonly string[] RequiredControllers = ["memory", "pids", "cpu", "freezer"];
 
     // The host's cgroup mounts do not change while the daemon runs: read /proc/self/mountinfo once, not per request.
@@ -193,15 +193,11 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         }
     }
 
+    /// <summary>Reaps a shim that is about to exit; null when it has not exited within a few seconds.</summary>
     private async Task<int?> ReapAsync(int pid)
     {
-        for (var i = 0; i < 100; i++)
-        {
-            if (TryReap(pid, out var code))
-                return code;
-            await Task.Delay(20);
-        }
-        return null;
+        await Processes.WaitForExitAsync(pid, ReapWait);
+        return TryReap(pid, out var code) ? code : null;
     }
 
     /// <summary>Waits for the shim to close its end of STARTED: it has recorded the start, or it is gone.</summary>
