@@ -22,17 +22,17 @@ public sealed class ApiClient : IDisposable
         var handler = new SocketsHttpHandler
         {
             UseProxy = false,
-            ConnectCallback = async (_, ct) => new NetworkStream(await ConnectAsync(ct), ownsSocket: true),
+            ConnectCallback = (_, _) => ValueTask.FromResult<Stream>(new NetworkStream(Connect(), ownsSocket: true)),
         };
         _http = new HttpClient(handler) { BaseAddress = new Uri("http://vessel"), Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    private async Task<Socket> ConnectAsync(CancellationToken cancellationToken)
+    private Socket Connect()
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath), cancellationToken);
+            socket.Connect(new UnixDomainSocketEndPoint(SocketPath));
             return socket;
         }
         catch (SocketException e)
@@ -75,7 +75,9 @@ public sealed class ApiClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.SendAsync(request, completion);
+            // Sent synchronously: the asynchronous path hops between the runtime's threads (a hundred context switches for
+            // one request), which a loaded host makes each wait for a CPU. A CLI command has nothing else to do meanwhile.
+            response = _http.Send(request, completion);
         }
         catch (HttpRequestException e) when (e.InnerException is ApiException api)
         {
@@ -121,9 +123,9 @@ public sealed class ApiClient : IDisposable
     /// exec is measured against runc exec. No proxy stands between us and vesseld's root-only socket, so the key is
     /// only a nonce and Sec-WebSocket-Accept is not checked.
     /// </summary>
-    public async Task<WebSocket> ConnectWebSocketAsync(string path)
+    public WebSocket ConnectWebSocket(string path)
     {
-        var socket = await ConnectAsync(CancellationToken.None);
+        var socket = Connect();
         try
         {
             var nonce = new byte[16];

@@ -20,7 +20,9 @@ public static class DaemonHost
     /// <param name="time">The clock of scheduled snapshots and expiries; tests pass a fake one.</param>
     public static WebApplication Build(DaemonOptions options, IEnumerable<IInstanceDriver> engines, INetworkDriver networkDriver, TimeProvider? time = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No appsettings.json reload: watching for it puts an inotify watch on every directory below the working directory
+        // (all of / under systemd), and any file written there would wake the daemon.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = ["--hostBuilder:reloadConfigOnChange=false"] });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ "; o.UseUtcTimestamp = true; });
         builder.Logging.SetMinimumLevel(LogLevel.Information);

@@ -63,7 +63,7 @@ public sealed partial class ContainerDriver
         _ => null,
     };
 
-    /// <summary>Waits until the shim has recorded the end and is gone, so a new start finds no old state.</summary>
+    /// <summary>Waits until the shim, which records the end before it exits, is gone, so a new start finds no old state.</summary>
     private async Task WaitForShimAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + ExitWait;
@@ -73,12 +73,13 @@ public sealed partial class ContainerDriver
             var shimPid = state?.ShimPid ?? 0;
             if (shimPid != 0)
                 TryReap(shimPid, out _);
-            if (state is null || (!state.Running && (shimPid == 0 || !ProcStat.IsRunning(shimPid))))
+            if (state is null || shimPid == 0 || !ProcStat.IsRunning(shimPid))
             {
                 Untrack(context.Instance.Name);
                 return;
             }
-            await Task.Delay(20, cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            await Processes.WaitForExitAsync(shimPid, deadline - DateTime.UtcNow);
         }
     }
 

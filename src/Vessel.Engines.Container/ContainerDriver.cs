@@ -1,3 +1,4 @@
+using System.IO.Pipes;
 using System.Text.Json;
 using Vessel.Core;
 using Vessel.Core.Drivers;
@@ -22,7 +23,7 @@ namespace Vessel.Engines.Container;
 /// side by side on one host need different ones.</param>
 public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) : IInstanceDriver
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30), ReapWait = TimeSpan.FromSeconds(2);
     private static readonly string[] RequiredControllers = ["memory", "pids", "cpu", "freezer"];
 
     // The host's cgroup mounts do not change while the daemon runs: read /proc/self/mountinfo once, not per request.
@@ -83,9 +84,10 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
             if (!spec.Privileged)
                 cgroup.Delegate((int)spec.Idmap.Base, (int)spec.Idmap.Base);
             cgroup.Apply(LimitsFromConfig.Parse(instance.Config, HostResources.Current));
-            var shimPid = SpawnShim(context.RunDirectory);
+            using var started = new AnonymousPipeServerStream(PipeDirection.In);
+            var shimPid = SpawnShim(context.RunDirectory, started);
             AddChild(shimPid);
-            var state = await WaitForStartAsync(context.RunDirectory, shimPid, cancellationToken);
+            var state = await WaitForStartAsync(context.RunDirectory, shimPid, started, cancellationToken);
             if (!state.Running)
             {
                 await ReapAsync(shimPid); // it exits right after reporting
@@ -174,37 +176,42 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         return Signals.Pwr;
     }
 
-    private int SpawnShim(string runDirectory)
+    /// <summary>The shim gets the write end of STARTED as its fd 3 and closes it once its state file says how the start went.</summary>
+    private int SpawnShim(string runDirectory, AnonymousPipeServerStream started)
     {
         using var devNull = Fds.Open("/dev/null", 2 /* O_RDWR */);
         using var log = Fds.Open(Path.Combine(runDirectory, "shim.log"), 0x1 | 0x40 | 0x400 /* O_WRONLY|O_CREAT|O_APPEND */);
-        using var shim = RawSpawn.Start(new SpawnOptions
+        try
         {
-            Path = shimPath,
-            Arguments = ["vessel-shim", "run", runDirectory],
-            NewSession = true,
-            Fds = [(Fds.Number(devNull), 0), (Fds.Number(log), 1), (Fds.Number(log), 2)],
-        });
-        return shim.Pid;
-    }
-
-    private async Task ReapAsync(int pid)
-    {
-        for (var i = 0; i < 100 && !TryReap(pid, out _); i++)
-            await Task.Delay(20);
-    }
-
-    private async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (ContainerShim.ReadState(runDirectory) is { } state)
-                return state;
-            if (TryReap(shimPid, out var code))
-                return new ShimState { Error = $"vessel-shim exited with {code} before the container started; see {runDirectory}/shim.log" };
-            await Task.Delay(1, cancellationToken); // every launch waits here: a 10 ms step cost one ~5 ms on average
+            var startedFd = (int)started.ClientSafePipeHandle.DangerousGetHandle();
+            return PosixSpawn.Start(shimPath, ["vessel-shim", "run", runDirectory],
+                [(Fds.Number(devNull), 0), (Fds.Number(log), 1), (Fds.Number(log), 2), (startedFd, ContainerShim.StartedFd)], newSession: true);
         }
-        throw new TimeoutException($"the container did not start within {StartTimeout.TotalSeconds} s; see {runDirectory}/shim.log");
+        finally
+        {
+            started.DisposeLocalCopyOfClientHandle();
+        }
+    }
+
+    /// <summary>Reaps a shim that is about to exit; null when it has not exited within a few seconds.</summary>
+    private async Task<int?> ReapAsync(int pid)
+    {
+        await Processes.WaitForExitAsync(pid, ReapWait);
+        return TryReap(pid, out var code) ? code : null;
+    }
+
+    /// <summary>Waits for the shim to close its end of STARTED: it has recorded the start, or it is gone.</summary>
+    private async Task<ShimState> WaitForStartAsync(string runDirectory, int shimPid, AnonymousPipeServerStream started, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await started.ReadAsync(new byte[1], cancellationToken).AsTask().WaitAsync(StartTimeout, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"the container did not start within {StartTimeout.TotalSeconds} s; see {runDirectory}/shim.log");
+        }
+        return ContainerShim.ReadState(runDirectory)
+            ?? new ShimState { Error = $"vessel-shim exited with {await ReapAsync(shimPid)} before the container started; see {runDirectory}/shim.log" };
     }
 }

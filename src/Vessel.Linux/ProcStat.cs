@@ -10,13 +10,22 @@ public static class ProcStat
     public static long? StartTime(int pid) =>
         Fields(pid) is { } fields ? long.Parse(fields[19], CultureInfo.InvariantCulture) : null; // field 22 of the man page
 
-    /// <summary>Waits until the process started at that time has exited, or the timeout (which may be infinite) passes.</summary>
+    /// <summary>
+    /// Waits until the process started at that time has exited, or the timeout (which may be infinite) passes. Its exit ends
+    /// the wait at once; the steps only let a cancellation, or a pid that names another process by now, be seen.
+    /// </summary>
     public static async Task WaitForExitAsync(int pid, long startTime, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = timeout == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + timeout;
         while (IsAlive(pid, startTime) && DateTime.UtcNow < deadline)
-            await Task.Delay(10, cancellationToken);
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var left = deadline - DateTime.UtcNow;
+            await Processes.WaitForExitAsync(pid, left < WaitStep ? left : WaitStep);
+        }
     }
+
+    private static readonly TimeSpan WaitStep = TimeSpan.FromSeconds(1);
 
     /// <summary>Whether a process with this pid exists and has not exited (a zombie has).</summary>
     public static bool IsRunning(int pid) => Fields(pid) is { } fields && fields[0] is not ("Z" or "X" or "x");

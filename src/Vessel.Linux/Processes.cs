@@ -31,6 +31,29 @@ public static class Processes
     public static Microsoft.Win32.SafeHandles.SafeFileHandle OpenPidfd(int pid) =>
         new((nint)LinuxException.ThrowIfFailed(Interop.Syscall(SyscallNumbers.PidfdOpen, pid, 0, 0, 0, 0), $"pidfd_open {pid}"), ownsHandle: true);
 
+    /// <summary>
+    /// Waits until the process has exited (a zombie has) or the timeout has passed; at once when there is no such process.
+    /// poll(2) on its pidfd blocks a thread of its own, not one of the pool's.
+    /// </summary>
+    public static async Task WaitForExitAsync(int pid, TimeSpan timeout)
+    {
+        Microsoft.Win32.SafeHandles.SafeFileHandle exited;
+        try
+        {
+            exited = OpenPidfd(pid);
+        }
+        catch (LinuxException e) when (e.Errno == Errno.ESRCH)
+        {
+            return;
+        }
+        using (exited)
+        {
+            var milliseconds = (int)Math.Ceiling(Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
+            await Task.Factory.StartNew(() => FdPoll.Wait([new FdPoll.Entry(Fds.Number(exited), FdPoll.In)], milliseconds),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+    }
+
     /// <summary>Reaps the child if it has exited, without waiting; false while it runs (or is not our child).</summary>
     public static bool TryReap(int pid, out int exitCode)
     {

@@ -10,10 +10,12 @@ public sealed partial class SqliteStateStore
     private const string UpdateOperationSql =
         "UPDATE operations SET status = $status, error = $err, may_cancel = $cancel, updated_at = $updated WHERE id = $id";
 
+    // An operation's record is bookkeeping, written twice by every action: its commits are not durable (see WriteAsync).
+    // What a power cut takes is the last few records; a daemon start marks the unfinished ones failed anyway.
     public Task CreateOperationAsync(Operation operation, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) => Execute(c, t,
             $"INSERT INTO operations ({OperationColumns}) VALUES ($id, $desc, $status, $res, $err, $cancel, $created, $updated)",
-            OperationParameters(operation)), cancellationToken, () => $"operation {operation.Id} already exists");
+            OperationParameters(operation)), cancellationToken, () => $"operation {operation.Id} already exists", durable: false);
 
     public Task UpdateOperationAsync(Operation operation, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>
@@ -21,7 +23,7 @@ public sealed partial class SqliteStateStore
             if (Execute(c, t, UpdateOperationSql,
                     OperationParameters(operation)) == 0)
                 throw new NotFoundException($"operation {operation.Id} not found");
-        }, cancellationToken);
+        }, cancellationToken, durable: false);
 
     private static (string, object?)[] OperationParameters(Operation o) =>
     [

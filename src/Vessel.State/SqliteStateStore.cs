@@ -29,7 +29,7 @@ public sealed partial class SqliteStateStore : IStateStore
             DefaultTimeout = 30,
         }.ToString();
         using var connection = Open();
-        Execute(connection, null, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+        Execute(connection, null, "PRAGMA journal_mode=WAL;");
         Migrate(connection);
     }
 
@@ -75,14 +75,19 @@ public sealed partial class SqliteStateStore : IStateStore
     private Task<T> ReadAsync<T>(Func<SqliteConnection, T> read, CancellationToken cancellationToken) =>
         Task.FromResult(Read(read, cancellationToken));
 
-    /// <summary>Runs the change in one transaction; constraint violations become the conflict the caller names.</summary>
+    /// <summary>
+    /// Runs the change in one transaction; constraint violations become the conflict the caller names. A durable commit
+    /// waits for the disk (synchronous=FULL). One that is not (NORMAL) still survives a killed daemon, as WAL mode writes it
+    /// before the commit returns; only a power cut before the next durable commit or checkpoint can undo it.
+    /// </summary>
     private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, T> write, CancellationToken cancellationToken,
-        Func<string>? conflict = null)
+        Func<string>? conflict = null, bool durable = true)
     {
         await _writeLock.WaitAsync(cancellationToken);
         try
         {
             using var connection = Open();
+            Execute(connection, null, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL"); // per connection
             using var transaction = connection.BeginTransaction();
             T result;
             try
@@ -104,8 +109,8 @@ public sealed partial class SqliteStateStore : IStateStore
     }
 
     private Task WriteAsync(Action<SqliteConnection, SqliteTransaction> write, CancellationToken cancellationToken,
-        Func<string>? conflict = null) =>
-        WriteAsync((c, t) => { write(c, t); return true; }, cancellationToken, conflict);
+        Func<string>? conflict = null, bool durable = true) =>
+        WriteAsync((c, t) => { write(c, t); return true; }, cancellationToken, conflict, durable);
 
     private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {

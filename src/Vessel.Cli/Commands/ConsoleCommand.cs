@@ -22,7 +22,7 @@ internal static class ConsoleCommand
             Console.Out.Write(await response.Content.ReadAsStringAsync());
             return;
         }
-        using var socket = await api.ConnectWebSocketAsync($"/1.0/instances/{name}/console");
+        using var socket = api.ConnectWebSocket($"/1.0/instances/{name}/console");
         using var terminal = RawTerminal.Enter(0);
         if (terminal is not null)
             await Console.Error.WriteAsync($"To detach from the console, press: <ctrl>+a q\r\n");

@@ -26,7 +26,7 @@ internal static class ExecCommand
             Columns = a.Flag("-t") && !Console.IsOutputRedirected ? Console.WindowWidth : 0,
             Rows = a.Flag("-t") && !Console.IsOutputRedirected ? Console.WindowHeight : 0,
         };
-        using var socket = await api.ConnectWebSocketAsync($"/1.0/instances/{a.Positionals[0]}/exec");
+        using var socket = api.ConnectWebSocket($"/1.0/instances/{a.Positionals[0]}/exec");
         // With -t the remote terminal does the echoing and line editing: ours passes every key through as typed.
         using var terminal = request.Terminal ? Vessel.Linux.RawTerminal.Enter(0) : null;
         await socket.SendAsync(JsonSerializer.SerializeToUtf8Bytes(request, VesselJson.Wire.ExecPost), WebSocketMessageType.Text, true, CancellationToken.None);

@@ -100,13 +100,14 @@ public sealed partial class InstanceService(
                     await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
                 if (DeviceSchema.RootSize(devices) is not null)
                     await pools.WritingAsync(pool, () => driver.ResizeRootAsync(context, ct));
-                await store.SetStatusAsync(name, InstanceStatus.Stopped, null, ct);
+                // A launch goes straight on to Starting: one write instead of Stopped and then Starting.
+                await store.SetStatusAsync(name, request.Start ? InstanceStatus.Starting : InstanceStatus.Stopped, null, ct);
                 await networks.RefreshAsync(NetworkService.NetworksOf(devices), ct);
                 revert.Success();
             }
             events.Lifecycle("instance-created", Path(name));
             if (request.Start)
-                await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
+                await PerformAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
         }, CancellationToken.None);
     }
 

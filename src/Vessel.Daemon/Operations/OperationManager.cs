@@ -13,6 +13,9 @@ namespace Vessel.Daemon.Operations;
 public sealed class OperationManager(IStateStore store, EventHub events, ILogger<OperationManager> logger)
 {
     private static readonly TimeSpan Retention = TimeSpan.FromDays(1);
+    // Ended operations are pruned now and then, not at every start: that would cost every operation a write.
+    private static readonly TimeSpan PruneInterval = TimeSpan.FromMinutes(10);
+    private DateTimeOffset _prunedAt;
 
     private sealed record Running(CancellationTokenSource Cancel, Task<Operation> Completion);
 
@@ -33,7 +36,11 @@ public sealed class OperationManager(IStateStore store, EventHub events, ILogger
             CreatedAt = now,
             UpdatedAt = now,
         };
-        await store.PruneOperationsAsync(now - Retention, CancellationToken.None);
+        if (now - _prunedAt > PruneInterval)
+        {
+            _prunedAt = now;
+            await store.PruneOperationsAsync(now - Retention, CancellationToken.None);
+        }
         await store.CreateOperationAsync(operation, CancellationToken.None);
         events.OperationChanged(operation);
 

@@ -16,12 +16,16 @@ namespace Vessel.Engines.Container.Shim;
 public static class ContainerShim
 {
     public const string SpecFile = "spec.json", StateFile = "state.json", ConsoleSocket = "console.sock";
+    /// <summary>The write end of vesseld's pipe, closed once the state file says how the start went: the daemon waits for that.</summary>
+    public const int StartedFd = 3;
     private const long ConsoleLogLimit = 1 << 20;
     private const int TtyGroup = 5;
 
     public static int Run(string runDirectory)
     {
         var statePath = Path.Combine(runDirectory, StateFile);
+        using var started = new SafeFileHandle(StartedFd, ownsHandle: true);
+        Fds.SetCloseOnExec(StartedFd); // the container's processes must not hold vesseld's wait open
         try
         {
             var spec = JsonSerializer.Deserialize(File.ReadAllText(Path.Combine(runDirectory, SpecFile)), ContainerJson.Default.ContainerSpec)
@@ -35,6 +39,7 @@ public static class ContainerShim
             {
                 ShimPid = Environment.ProcessId, InitPid = initPid, InitStartTime = startTime, Running = true, ConsolePath = slavePath,
             });
+            started.Dispose();
 
             using var console = new ConsoleRelay(master, spec.ConsoleLog, ConsoleLogLimit);
             console.Start(Path.Combine(runDirectory, ConsoleSocket));
