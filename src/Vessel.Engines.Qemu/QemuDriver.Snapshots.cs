@@ -63,16 +63,21 @@ public sealed partial class QemuDriver
             foreach (var bitmap in (await DiskInfoAsync(disk, cancellationToken)).Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
                 await QemuImgAsync(["bitmap", "--remove", disk, bitmap], cancellationToken);
             await QemuImgAsync(["snapshot", "-a", snapshot, disk], cancellationToken);
-            return;
         }
-        // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
-        var vm = await MonitorOfAsync(context, cancellationToken);
-        var node = await RootNodeAsync(vm, cancellationToken);
-        foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Keys.Intersect([ExportBitmap, PendingBitmap]))
-            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = bitmap }, cancellationToken: cancellationToken);
-        await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
-        if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
-            await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
+        else
+        {
+            // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
+            var vm = await MonitorOfAsync(context, cancellationToken);
+            var node = await RootNodeAsync(vm, cancellationToken);
+            foreach (var bitmap in (await BitmapsInQemuAsync(vm, node, cancellationToken)).Keys.Intersect([ExportBitmap, PendingBitmap]))
+                await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = bitmap }, cancellationToken: cancellationToken);
+            await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, cancellationToken);
+            if (await QueryStatusAsync(vm.Monitor, cancellationToken) == "paused")
+                await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
+        }
+        // The disk is back at the size it had when the snapshot was taken. A snapshot keeps no config, as a copy of one does
+        // not: devices.root.size holds, and the disk grows back to it (growing loses nothing).
+        await GrowRootAsync(context, refuseShrink: false, cancellationToken);
     }
 
     /// <summary>Deletes the snapshot from the disk; one that is not there (a crash came between disk and store) is no error.</summary>
