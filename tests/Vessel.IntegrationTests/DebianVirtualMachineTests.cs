@@ -87,6 +87,26 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.DoesNotContain("disk1", _host.Vessel("snapshot", "list", "deb1").Stdout, StringComparison.Ordinal);
     }
 
+    /// <summary>A copy of the running VM holds what its guest had just written without a sync: its filesystems were frozen for the cut.</summary>
+    private void RunningCopy(Stopwatch clock)
+    {
+        Ok(Exec("sh", "-c", "echo hot > /root/unsynced"));
+        clock.Restart();
+        Ok(_host.Vessel("copy", "deb1", "deb4"));
+        output.WriteLine($"copy of the running VM, its filesystems frozen for the cut: {clock.Elapsed.TotalMilliseconds:0} ms");
+        Ok(Exec("touch", "/root/thawed"));
+        Ok(_host.Vessel("start", "deb4"));
+        clock.Restart();
+        CliResult copied;
+        while ((copied = _host.Vessel("exec", "deb4", "--", "cat", "/root/unsynced")).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"the copy's agent did not answer: {copied}");
+        Assert.Equal("hot\n", copied.Stdout);
+        Assert.Equal("deb4\n", _host.Vessel("exec", "deb4", "--", "hostname").Stdout);
+        output.WriteLine($"machine-id of the source {Exec("cat", "/etc/machine-id").Stdout.Trim()}, of the copy " +
+            _host.Vessel("exec", "deb4", "--", "cat", "/etc/machine-id").Stdout.Trim());
+        Ok(_host.Vessel("delete", "--force", "deb4"));
+    }
+
     private const string UserData = """
         #cloud-config
         write_files:
@@ -193,6 +213,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.StartsWith("Error: /nope: no such file in virtual machine \"deb1\"", missing.Stderr, StringComparison.Ordinal);
 
         Snapshots(clock);
+        RunningCopy(clock);
 
         clock.Restart();
         Ok(_host.VesselWith("", TimeSpan.FromMinutes(2), "stop", "deb1", "--timeout", "60"));
