@@ -90,6 +90,7 @@ public sealed partial class QemuDriver
         var bitmaps = await BitmapsInQemuAsync(vm, node, cancellationToken);
         if (!bitmaps.TryGetValue(PendingBitmap, out var pendingInconsistent))
             return;
+        JsonNode Action(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
         var actions = new List<JsonNode>();
         // An inconsistent bitmap (its QEMU ended without closing the disk) can be neither cleared nor merged from.
         if (delivered && !pendingInconsistent)
@@ -101,16 +102,13 @@ public sealed partial class QemuDriver
                 bitmaps.Remove(ExportBitmap);
             }
             actions.Add(bitmaps.ContainsKey(ExportBitmap)
-                ? TransactionAction("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = ExportBitmap })
-                : TransactionAction("block-dirty-bitmap-add", new JsonObject { ["node"] = node, ["name"] = ExportBitmap, ["persistent"] = true }));
-            actions.Add(TransactionAction("block-dirty-bitmap-merge", new JsonObject { ["node"] = node, ["target"] = ExportBitmap, ["bitmaps"] = new JsonArray(PendingBitmap) }));
+                ? Action("block-dirty-bitmap-clear", new JsonObject { ["node"] = node, ["name"] = ExportBitmap })
+                : Action("block-dirty-bitmap-add", new JsonObject { ["node"] = node, ["name"] = ExportBitmap, ["persistent"] = true }));
+            actions.Add(Action("block-dirty-bitmap-merge", new JsonObject { ["node"] = node, ["target"] = ExportBitmap, ["bitmaps"] = new JsonArray(PendingBitmap) }));
         }
-        actions.Add(TransactionAction("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = PendingBitmap }));
+        actions.Add(Action("block-dirty-bitmap-remove", new JsonObject { ["node"] = node, ["name"] = PendingBitmap }));
         await vm.Monitor.ExecuteAsync("transaction", new JsonObject { ["actions"] = new JsonArray([.. actions]) }, cancellationToken: cancellationToken);
     }
-
-    /// <summary>One action of a QMP transaction.</summary>
-    private static JsonNode TransactionAction(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
 
     /// <summary>The dirty bitmaps on a node of the running QEMU, each with whether it is inconsistent.</summary>
     private static async Task<Dictionary<string, bool>> BitmapsInQemuAsync(Vm vm, string node, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Linux;
@@ -64,6 +65,48 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>
+    /// A running VM's disk as it is at one moment: a temporary internal snapshot holds it (taken with the guest's filesystems
+    /// frozen when its agent answers, else as a crash would leave it), copied as any snapshot is, then dropped. The copy costs
+    /// what the VM wrote over its backing. Freezing the running disk into a base in O(1) (blockdev-snapshot onto a new
+    /// overlay) is not done: QEMU reopens the old top read-only by its file name as it moves, so the new overlay cannot be
+    /// renamed in before (QEMU then reads the overlay as the base, and the source's disk loses data), and renamed in after, a crash
+    /// in between loses what the VM wrote since, and the overlay's name that QEMU would reopen it by is gone.
+    /// </summary>
+    private async Task CopyRunningAsync(InstanceContext context, InstanceContext source, bool full, CancellationToken cancellationToken)
+    {
+        var cut = $"{CutPrefix}{Guid.NewGuid():N}";
+        var vm = await MonitorOfAsync(source, cancellationToken);
+        await WithGuestFrozenAsync(source, () => vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync",
+            new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = cut }, cancellationToken: cancellationToken), cancellationToken);
+        try
+        {
+            await CopySnapshotAsync(context, source, cut, full, cancellationToken);
+        }
+        finally
+        {
+            await DeleteSnapshotUnlockedAsync(source, cut, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Names the temporary snapshot of a running VM's copy. No snapshot a user makes has a dot in its name (names are DNS
+    /// labels), so one that a crash left behind is known for what it is.
+    /// </summary>
+    private const string CutPrefix = "vessel.copy-";
+
+    /// <summary>Drops the temporary snapshots that copies cut off by a crash left in the disk: they would keep it from becoming a base.</summary>
+    private async Task DropCutsAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        var snapshots = RunningState(PathsOf(context)) is null
+            ? (await DiskInfoAsync(disk, cancellationToken)).Snapshots
+            : (await RootBlockAsync(await MonitorOfAsync(context, cancellationToken), cancellationToken)).GetProperty("image") is var image &&
+              image.TryGetProperty("snapshots", out var list) ? list.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList() : [];
+        foreach (var cut in snapshots.Where(s => s.StartsWith(CutPrefix, StringComparison.Ordinal)))
+            await DeleteSnapshotUnlockedAsync(context, cut, cancellationToken);
+    }
+
+    /// <summary>
     /// The disk as the snapshot holds it, written as a new overlay over what the source's disk is an overlay of (only what
     /// differs from it). A snapshot's clusters never change, so the source may be running (-U: read without its lock).
     /// </summary>
@@ -98,15 +141,9 @@ public sealed partial class QemuDriver
             : VmImages.BackingFileOf(disk) is { } current && VmImages.IsBase(current)
                 ? (current, "qcow2")
                 : (await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken))!.Value;
-        await OverlayAsync(context, sourceDirectory, backing, format, info.Size, cancellationToken);
-    }
-
-    /// <summary>Gives the copy a new overlay over what the source's disk reads, beside links to the bases it names.</summary>
-    private async Task OverlayAsync(InstanceContext context, string sourceDirectory, string backing, string format, long size, CancellationToken cancellationToken)
-    {
         await CopyBasesAsync(sourceDirectory, context.RootVolumePath, cancellationToken);
         await QemuImgAsync(["create", "-q", "-f", "qcow2", "-b", backing, "-F", format, VmImages.RootDiskPath(context.RootVolumePath),
-            size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
+            info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
     }
 
     /// <summary>
@@ -116,7 +153,11 @@ public sealed partial class QemuDriver
     private async Task<string> FreezeAsync(string sourceDirectory, IReadOnlyList<string> exportBitmaps, CancellationToken cancellationToken)
     {
         var disk = VmImages.RootDiskPath(sourceDirectory);
-        var (name, frozen, successor) = PrepareFreeze(sourceDirectory);
+        foreach (var stale in VmImages.BasesIn(sourceDirectory).Except(VmImages.Chain(sourceDirectory)))
+            File.Delete(stale); // left by a freeze that a crash cut off before the new disk was renamed in
+        var name = VmImages.NewBaseName();
+        var frozen = Path.Combine(sourceDirectory, name);
+        var successor = Path.Combine(sourceDirectory, $".{VmImages.RootDisk}.{Guid.NewGuid():N}.new");
         Ownership.HardLink(disk, frozen);
         try
         {
@@ -136,18 +177,6 @@ public sealed partial class QemuDriver
             await QemuImgAsync(["bitmap", "--remove", frozen, bitmap], cancellationToken);
         File.SetUnixFileMode(frozen, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         return name;
-    }
-
-    /// <summary>
-    /// Names the base a freeze makes and the new overlay it writes beside, once the bases that a freeze cut off by a crash
-    /// left outside the chain are gone.
-    /// </summary>
-    private static (string Name, string Frozen, string Successor) PrepareFreeze(string directory)
-    {
-        foreach (var stale in VmImages.BasesIn(directory).Except(VmImages.Chain(directory)))
-            File.Delete(stale);
-        var name = VmImages.NewBaseName();
-        return (name, Path.Combine(directory, name), Path.Combine(directory, $".{VmImages.RootDisk}.{Guid.NewGuid():N}.new"));
     }
 
     /// <summary>Whether an overlay has written clusters of its own (qemu-img map: present at depth 0), rather than only reading its backing chain.</summary>

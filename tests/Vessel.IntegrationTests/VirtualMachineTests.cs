@@ -178,54 +178,38 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
-    public void CopyOfARunningVm_HoldsItsDiskAsItWasThen_LinkedThroughABaseOrFull_AndLeavesNoSnapshotInTheSource()
+    public void CopyOfARunningVm_HoldsItsDiskAsItWasThen_LinkedOrFull_AndLeavesNoSnapshotInTheSource()
     {
         LaunchAndStopBlankVm("v1");
         Ok(_host.Run("qemu-img", "resize", DiskOf("v1"), "256M"));
         Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 256M", DiskOf("v1")));
-        Ok(_host.Vessel("export", "v1", Path.Combine(_host.Root, "v1.full"))); // starts v1's record of changes
-        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 0 64k", DiskOf("v1")));
         // What a copy that a crash cut off leaves behind: dropped by the next copy.
-        const string Leftover = "vessel.copy-0123456789abcdef0123456789abcdef";
-        Ok(_host.Run("qemu-img", "snapshot", "-c", Leftover, DiskOf("v1")));
+        Ok(_host.Run("qemu-img", "snapshot", "-c", "vessel.copy-0123456789abcdef0123456789abcdef", DiskOf("v1")));
         Ok(_host.Vessel("start", "v1"));
 
-        // Linked: QEMU goes on in a new overlay, and the copy in one of its own, over the disk frozen as a base.
         var clock = Stopwatch.StartNew();
         Ok(_host.Vessel("copy", "v1", "v2"));
         _output.WriteLine($"linked copy of a running VM with 256 MiB written: {clock.Elapsed.TotalMilliseconds:0} ms");
-        var shared = Assert.Single(Directory.GetFiles(Path.GetDirectoryName(DiskOf("v2"))!, "base-*.qcow2"));
-        Assert.Equal("2", _host.Run("stat", "-c", "%h", shared).Stdout.Trim());
-        Assert.Contains($"backing file: {Path.GetFileName(shared)}", _host.Run("qemu-img", "info", "-U", DiskOf("v1")).Stdout, StringComparison.Ordinal);
-        Assert.True(long.Parse(_host.Run("du", "-k", DiskOf("v2")).Stdout.Split('\t')[0]) < 1024, "the copy's own disk holds data");
         clock.Restart();
         Ok(_host.Vessel("copy", "v1", "v3", "--full"));
         _output.WriteLine($"full copy of the same running VM: {clock.Elapsed.TotalMilliseconds:0} ms");
 
         Assert.Equal(InstanceStatus.Running, Status("v1"));
-        Assert.DoesNotContain("vessel.copy-", _host.Run("qemu-img", "info", "-U", "--backing-chain", DiskOf("v1")).Stdout, StringComparison.Ordinal);
-        foreach (var name in new[] { "v1", "v2", "v3" })
-        {
-            Holds(name, "0x6b", "0 64k");
-            Holds(name, "0x5a", "64k 262080k");
-        }
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(DiskOf("v3"))!, "base-*.qcow2"));
+        Assert.DoesNotContain("vessel.copy-", _host.Run("qemu-img", "info", "-U", DiskOf("v1")).Stdout, StringComparison.Ordinal);
+        Holds("v2", "0x5a", "0 256M");
+        Holds("v3", "0x5a", "0 256M");
         Assert.Contains("/images/", _host.Run("qemu-img", "info", DiskOf("v3")).Stdout, StringComparison.Ordinal);
         Assert.Equal("[]", _host.Vessel("snapshot", "list", "v2", "--format", "json").Stdout.Trim());
-        // The copies run beside their source, each on a disk of its own; the source's record of changes moved with it.
+        // The copies run beside their source, each on a disk of its own.
         Ok(_host.Vessel("start", "v2"));
         Ok(_host.Vessel("start", "v3"));
-        Ok(_host.Vessel("stop", "v1", "--force"));
-        var increment = Path.Combine(_host.Root, "v1.increment");
-        Ok(_host.Vessel("export", "v1", increment, "--incremental"));
-        Assert.InRange(new FileInfo(increment).Length, 1, 1 << 20);
 
-        // Stopped, a source whose crash left a temporary snapshot still shares its disk.
-        Ok(_host.Run("qemu-img", "snapshot", "-c", Leftover, DiskOf("v1")));
+        // Stopped, a source whose crash left a temporary snapshot still becomes a shared base.
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        Ok(_host.Run("qemu-img", "snapshot", "-c", "vessel.copy-0123456789abcdef0123456789abcdef", DiskOf("v1")));
         Ok(_host.Vessel("copy", "v1", "v4"));
-        Assert.DoesNotContain("vessel.copy-", _host.Run("qemu-img", "info", DiskOf("v1")).Stdout, StringComparison.Ordinal);
-        Assert.True(long.Parse(_host.Run("du", "-k", DiskOf("v4")).Stdout.Split('\t')[0]) < 1024, "the copy's own disk holds data");
-        Holds("v4", "0x5a", "64k 262080k");
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(DiskOf("v4"))!, "base-*.qcow2"));
+        Holds("v4", "0x5a", "0 256M");
         foreach (var name in new[] { "v1", "v2", "v3", "v4" })
             Ok(_host.Vessel("delete", "--force", name));
     }
