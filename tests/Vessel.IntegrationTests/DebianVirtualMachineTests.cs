@@ -92,19 +92,26 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
     {
         Ok(Exec("sh", "-c", "echo hot > /root/unsynced"));
         clock.Restart();
-        Ok(_host.Vessel("copy", "deb1", "deb4"));
+        Ok(_host.Vessel("copy", "deb1", "deb5"));
         output.WriteLine($"copy of the running VM, its filesystems frozen for the cut: {clock.Elapsed.TotalMilliseconds:0} ms");
         Ok(Exec("touch", "/root/thawed"));
-        Ok(_host.Vessel("start", "deb4"));
+        Ok(_host.Vessel("start", "deb5"));
         clock.Restart();
-        CliResult copied;
-        while ((copied = _host.Vessel("exec", "deb4", "--", "cat", "/root/unsynced")).ExitCode != 0)
-            Assert.True(clock.Elapsed < AgentTimeout, $"the copy's agent did not answer: {copied}");
+        var copied = CatOnceUp(clock, "deb5", "/root/unsynced", "the copy's agent");
         Assert.Equal("hot\n", copied.Stdout);
-        Assert.Equal("deb4\n", _host.Vessel("exec", "deb4", "--", "hostname").Stdout);
+        Assert.Equal("deb5\n", _host.Vessel("exec", "deb5", "--", "hostname").Stdout);
         output.WriteLine($"machine-id of the source {Exec("cat", "/etc/machine-id").Stdout.Trim()}, of the copy " +
-            _host.Vessel("exec", "deb4", "--", "cat", "/etc/machine-id").Stdout.Trim());
-        Ok(_host.Vessel("delete", "--force", "deb4"));
+            _host.Vessel("exec", "deb5", "--", "cat", "/etc/machine-id").Stdout.Trim());
+        Ok(_host.Vessel("delete", "--force", "deb5"));
+    }
+
+    /// <summary>cat FILE in a VM that boots: tried until its agent answers, for up to AgentTimeout since the clock was started.</summary>
+    private CliResult CatOnceUp(Stopwatch clock, string name, string file, string who)
+    {
+        CliResult read;
+        while ((read = _host.Vessel("exec", name, "--", "cat", file)).ExitCode != 0)
+            Assert.True(clock.Elapsed < AgentTimeout, $"{who} did not answer: {read}");
+        return read;
     }
 
     private const string UserData = """
@@ -229,9 +236,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         output.WriteLine($"publish of the stopped VM (qemu-img convert -c): {clock.Elapsed.TotalSeconds:0.0} s");
         Ok(_host.Vessel("launch", "deb-template", "deb3", "--vm"));
         clock.Restart();
-        CliResult published;
-        while ((published = _host.Vessel("exec", "deb3", "--", "cat", "/root/mark")).ExitCode != 0)
-            Assert.True(clock.Elapsed < AgentTimeout, $"the published image's VM did not answer: {published}");
+        var published = CatOnceUp(clock, "deb3", "/root/mark", "the published image's VM");
         Assert.Equal("one\n", published.Stdout);
         Ok(_host.Vessel("delete", "--force", "deb3"));
 
@@ -239,9 +244,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Ok(_host.Vessel("copy", "deb1", "deb2"));
         Ok(_host.Vessel("start", "deb2"));
         clock.Restart();
-        CliResult mark;
-        while ((mark = _host.Vessel("exec", "deb2", "--", "cat", "/root/mark")).ExitCode != 0)
-            Assert.True(clock.Elapsed < AgentTimeout, $"the copy's agent did not answer: {mark}");
+        var mark = CatOnceUp(clock, "deb2", "/root/mark", "the copy's agent");
         Assert.Equal("one\n", mark.Stdout);
         Assert.Equal("deb2\n", _host.Vessel("exec", "deb2", "--", "hostname").Stdout);
 
@@ -259,8 +262,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Ok(_host.Vessel("config", "set", "deb2", $"cloud-init.user-data={UserData}"));
         Ok(_host.Vessel("start", "deb2"));
         clock.Restart();
-        while ((mark = _host.Vessel("exec", "deb2", "--", "cat", "/root/mark")).ExitCode != 0)
-            Assert.True(clock.Elapsed < AgentTimeout, $"the imported VM's agent did not answer: {mark}");
+        mark = CatOnceUp(clock, "deb2", "/root/mark", "the imported VM's agent");
         output.WriteLine($"start to agent with cloud-init (no nic: network-online waits its 10 s): {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal("one\n", mark.Stdout);
         CloudInitRan("deb2");
@@ -285,8 +287,7 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         output.WriteLine($"increment applied: {clock.Elapsed.TotalSeconds:0.0} s");
         Ok(_host.Vessel("start", "deb4"));
         clock.Restart();
-        while ((mark = _host.Vessel("exec", "deb4", "--", "cat", "/root/later")).ExitCode != 0)
-            Assert.True(clock.Elapsed < AgentTimeout, $"the VM restored from the increment did not answer: {mark}");
+        mark = CatOnceUp(clock, "deb4", "/root/later", "the VM restored from the increment");
         Assert.Equal("two\n", mark.Stdout);
         Ok(_host.Vessel("delete", "--force", "deb4"));
         Ok(_host.Vessel("delete", "deb1"));
