@@ -6,6 +6,7 @@
 #          same QEMU started by hand, vs `virsh define` + `virsh start`, until the same line;
 #   stop:  `vessel stop` (ACPI power button, guest powers off) vs system_powerdown over QMP until QEMU exits, vs
 #          `virsh shutdown --mode acpi` until libvirt reports the domain stopped;
+#   force stop (every other guest): `vessel stop --force` vs quit over QMP until QEMU exits, vs `virsh destroy`;
 #   memory: QEMU's proportional set size for a 256 MiB guest, all three ways;
 #   stateful snapshot and restore of a 512 MiB Debian VM (`vessel snapshot create --stateful` / `restore`) vs
 #          savevm / loadvm sent over QMP by hand to the same QEMU, vs `virsh snapshot-create-as` / `snapshot-revert`
@@ -42,7 +43,10 @@ pss_kib() { awk '/^Pss:/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"; }
 wait_for_text() { for _ in $(seq 3000); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
 
 v_start=$work/v_start v_stop=$work/v_stop q_start=$work/q_start q_stop=$work/q_stop l_start=$work/l_start l_stop=$work/l_stop
-for i in $(seq "$runs"); do
+v_kill=$work/v_kill q_kill=$work/q_kill l_kill=$work/l_kill
+# Every other guest is stopped by force: `vessel stop --force` (QMP quit), quit over QMP by hand, `virsh destroy`.
+for i in $(seq $((2 * runs))); do
+    force=$((i % 2 == 0))
     t0=${EPOCHREALTIME/./}
     "$vessel" launch busybox "vm$i" --vm -c limits.memory=256MiB >/dev/null
     wait_for_text "$VESSEL_LOG_DIR/vm$i/console.log" "$marker"
@@ -50,8 +54,8 @@ for i in $(seq "$runs"); do
     qemu_pid=$(cat "$VESSEL_RUN_DIR/instances/vm$i/qemu.pid")
     [ "$i" = 1 ] && { v_pss=$(pss_kib "$qemu_pid"); tr '\0' '\n' <"/proc/$qemu_pid/cmdline" >"$work/args"; }
     t0=${EPOCHREALTIME/./}
-    "$vessel" stop "vm$i" >/dev/null
-    ms_since "$t0" >>"$v_stop"
+    if ((force)); then "$vessel" stop "vm$i" --force >/dev/null; ms_since "$t0" >>"$v_kill"
+    else "$vessel" stop "vm$i" >/dev/null; ms_since "$t0" >>"$v_stop"; fi
     "$vessel" delete "vm$i" >/dev/null
 
     # The same QEMU by hand: Vessel's argument list with its run and log paths moved to a scratch directory.
@@ -66,12 +70,18 @@ for i in $(seq "$runs"); do
     [ "$i" = 1 ] && q_pss=$(pss_kib "$raw_pid")
     qmp_open "$raw/qmp.sock"
     t0=${EPOCHREALTIME/./}
-    # Pressed again every 3 s, as vessel stop does: a guest whose acpid is not listening yet misses a press.
-    until exited "$raw_pid"; do
-        qmp_call '{"execute":"system_powerdown"}' >/dev/null
-        for _ in $(seq 600); do exited "$raw_pid" && break; sleep 0.005; done
-    done
-    ms_since "$t0" >>"$q_stop"
+    if ((force)); then
+        qmp_call '{"execute":"quit"}' >/dev/null
+        until exited "$raw_pid"; do sleep 0.001; done
+        ms_since "$t0" >>"$q_kill"
+    else
+        # Pressed again every 3 s, as vessel stop does: a guest whose acpid is not listening yet misses a press.
+        until exited "$raw_pid"; do
+            qmp_call '{"execute":"system_powerdown"}' >/dev/null
+            for _ in $(seq 600); do exited "$raw_pid" && break; sleep 0.005; done
+        done
+        ms_since "$t0" >>"$q_stop"
+    fi
     qmp_close
 
     # The same guest as a libvirt domain.
@@ -83,7 +93,8 @@ for i in $(seq "$runs"); do
     wait_for_text "$libvirt_dir/$domain.console" "$marker"
     ms_since "$t0" >>"$l_start"
     [ "$i" = 1 ] && l_pss=$(pss_kib "$(cat "/run/libvirt/qemu/$domain.pid")")
-    libvirt_shutdown "$domain" >>"$l_stop"
+    if ((force)); then t0=${EPOCHREALTIME/./}; lv destroy "$domain" >/dev/null; ms_since "$t0" >>"$l_kill"
+    else libvirt_shutdown "$domain" >>"$l_stop"; fi
     lv undefine "$domain" >/dev/null
 done
 ratio() { awk -v a="$(percentile "$1" 50)" -v b="$(percentile "$2" 50)" 'BEGIN { printf "%.2f", a / b }'; }
@@ -91,6 +102,8 @@ echo "start to guest init: vessel p50 $(percentile "$v_start" 50) ms, raw qemu p
     "libvirt p50 $(percentile "$l_start" 50) ms; vessel/raw $(ratio "$v_start" "$q_start"), vessel/libvirt $(ratio "$v_start" "$l_start")"
 echo "stop (ACPI, guest powers off): vessel p50 $(percentile "$v_stop" 50) ms, raw qemu p50 $(percentile "$q_stop" 50) ms," \
     "libvirt p50 $(percentile "$l_stop" 50) ms; vessel/raw $(ratio "$v_stop" "$q_stop"), vessel/libvirt $(ratio "$v_stop" "$l_stop")"
+echo "force stop: vessel p50 $(percentile "$v_kill" 50) ms, raw qemu (QMP quit) p50 $(percentile "$q_kill" 50) ms," \
+    "libvirt (virsh destroy) p50 $(percentile "$l_kill" 50) ms; vessel/raw $(ratio "$v_kill" "$q_kill"), vessel/libvirt $(ratio "$v_kill" "$l_kill")"
 echo "QEMU Pss with a 256 MiB guest: vessel $((v_pss / 1024)) MiB, raw qemu $((q_pss / 1024)) MiB, libvirt $((l_pss / 1024)) MiB"
 
 echo "== stateful snapshots of a 512 MiB Debian VM"
@@ -113,6 +126,7 @@ for i in $(seq "$runs"); do
     hmp "delvm raw$i"
     qmp_close
     start_daemon
+    "$vessel" info deb >/dev/null # untimed: the restarted daemon adopts the VM and warms up first
 done
 tr '\0' '\n' <"/proc/$(cat "$VESSEL_RUN_DIR/instances/deb/qemu.pid")/cmdline" >"$work/deb-args"
 "$vessel" stop deb --force >/dev/null

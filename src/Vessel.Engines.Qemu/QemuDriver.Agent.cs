@@ -21,7 +21,7 @@ public sealed partial class QemuDriver
     /// </summary>
     /// <exception cref="ConflictException">The VM is not running, or paused (a paused guest cannot answer).</exception>
     /// <exception cref="VesselException">503: the agent does not answer (not installed, or the guest has not booted yet).</exception>
-    private async Task<GuestAgentClient> AgentOfAsync(InstanceContext context, CancellationToken cancellationToken)
+    private async Task<GuestAgentClient> AgentOfAsync(InstanceContext context, CancellationToken cancellationToken, TimeSpan? connectTimeout = null)
     {
         var name = context.Instance.Name;
         var paths = PathsOf(context);
@@ -40,7 +40,7 @@ public sealed partial class QemuDriver
             }
             try
             {
-                var agent = await GuestAgentClient.ConnectAsync(paths.GuestAgent, AgentTimeout, cancellationToken);
+                var agent = await GuestAgentClient.ConnectAsync(paths.GuestAgent, connectTimeout ?? AgentTimeout, cancellationToken);
                 _agents[name] = agent;
                 return agent;
             }
@@ -48,7 +48,7 @@ public sealed partial class QemuDriver
             {
                 if (await QueryStatusAsync(context, cancellationToken) == "paused")
                     throw new ConflictException($"virtual machine \"{name}\" is paused; its guest agent answers once it is resumed");
-                throw GuestAgent.Unavailable(name, $"it did not answer within {AgentTimeout.TotalSeconds:0} s");
+                throw GuestAgent.Unavailable(name, $"it did not answer within {(connectTimeout ?? AgentTimeout).TotalSeconds:0} s");
             }
             catch (SocketException e)
             {
@@ -63,6 +63,62 @@ public sealed partial class QemuDriver
 
     /// <summary>The agent of a VM, for the calls of one request and for work that outlives it (an exec's polling).</summary>
     private GuestAgent AgentOf(InstanceContext context) => new(context.Instance.Name, ct => AgentOfAsync(context, ct));
+
+    /// <summary>How long a copy of a running VM waits for its agent before it cuts the disk without freezing the guest's filesystems.</summary>
+    private static readonly TimeSpan FreezeAgentTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Runs <paramref name="cut"/> with the guest's filesystems frozen (guest-fsfreeze-freeze, then -thaw), so that the disk
+    /// taken then is as clean as after a sync. A guest whose agent does not answer at once, or cannot freeze, is cut as a
+    /// crash would leave it. The thaw comes whatever happened: a freeze that timed out may still take hold in the guest.
+    /// </summary>
+    private async Task WithGuestFrozenAsync(InstanceContext context, Func<Task> cut, CancellationToken cancellationToken)
+    {
+        GuestAgentClient agent;
+        try
+        {
+            agent = await AgentOfAsync(context, cancellationToken, FreezeAgentTimeout);
+        }
+        catch (VesselException e) when (e.StatusCode is 503 or 409) // no agent, or a paused guest that writes nothing
+        {
+            await cut();
+            return;
+        }
+        var frozen = false;
+        try
+        {
+            await agent.ExecuteAsync("guest-fsfreeze-freeze", cancellationToken: cancellationToken);
+            frozen = true;
+        }
+        catch (Exception e) when (e is GuestAgentException or TimeoutException or GuestAgentClosedException)
+        {
+        }
+        try
+        {
+            await cut();
+        }
+        catch
+        {
+            await ThawAsync(context, frozen);
+            throw;
+        }
+        await ThawAsync(context, frozen);
+    }
+
+    /// <summary>Thaws the guest's filesystems; failing to is an error only when they were surely frozen.</summary>
+    private async Task ThawAsync(InstanceContext context, bool frozen)
+    {
+        try
+        {
+            await (await AgentOfAsync(context, CancellationToken.None)).ExecuteAsync("guest-fsfreeze-thaw", cancellationToken: CancellationToken.None);
+        }
+        catch (Exception e) when (e is VesselException or GuestAgentException or TimeoutException or GuestAgentClosedException)
+        {
+            if (frozen)
+                throw new VesselException(503, $"the filesystems of virtual machine \"{context.Instance.Name}\" were frozen for a copy and " +
+                    $"did not thaw ({e.Message}); they stay frozen until its guest agent runs guest-fsfreeze-thaw or it restarts");
+        }
+    }
 
     /// <summary>Drops the agent connection of a VM that stopped or is going.</summary>
     private async Task ReleaseAgentAsync(string name)

@@ -86,7 +86,7 @@ public sealed partial class QemuDriver
     private async Task ExportEndedInQemuAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
     {
         var vm = await MonitorOfAsync(context, cancellationToken);
-        var (node, bitmaps, _) = await RootNodeAsync(vm, cancellationToken);
+        var (node, bitmaps, _, _) = await RootNodeAsync(vm, cancellationToken);
         if (!bitmaps.TryGetValue(PendingBitmap, out var pendingInconsistent))
             return;
         JsonNode Action(string type, JsonObject data) => new JsonObject { ["type"] = type, ["data"] = data };
@@ -127,8 +127,9 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>
-    /// Writes an increment's clusters into the stopped VM's disk (qemu-img commit through a backing link onto it). An
-    /// internal snapshot taken first is where a commit that fails midway (a full pool) goes back to: all or nothing.
+    /// Writes an increment's clusters into the stopped VM's disk (qemu-img commit through a backing link onto it), grown
+    /// first to the increment's size when the source's disk grew. An internal snapshot taken first is where a resize or a
+    /// commit that fails midway (a full pool) goes back to, with the disk's old size: all or nothing.
     /// </summary>
     public async Task ApplyIncrementAsync(InstanceContext context, string archive, CancellationToken cancellationToken)
     {
@@ -148,8 +149,10 @@ public sealed partial class QemuDriver
             throw new BadRequestException($"the incremental backup's volume holds something other than {Increment}");
         CheckBackupDisk(increment, backingAllowed: false);
         var size = (await DiskInfoAsync(increment, cancellationToken)).Size;
-        if (size != (await DiskInfoAsync(disk, cancellationToken)).Size)
-            throw new BadRequestException($"the increment's disk ({size} bytes) is not the size of {context.Instance.Name}'s disk");
+        var current = (await DiskInfoAsync(disk, cancellationToken)).Size;
+        if (size < current)
+            throw new BadRequestException($"the increment's disk ({size} bytes) is smaller than {context.Instance.Name}'s ({current} bytes); " +
+                "a disk never shrinks, so the increment does not follow this disk's export");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", disk, "-F", "qcow2", increment], cancellationToken);
         await DeleteSnapshotUnlockedAsync(context, BeforeIncrement, cancellationToken); // left by a crash before the marker
         await QemuImgAsync(["snapshot", "-c", BeforeIncrement, disk], cancellationToken);
@@ -157,6 +160,9 @@ public sealed partial class QemuDriver
         await File.WriteAllBytesAsync(IncrementMarker(context), [], cancellationToken);
         try
         {
+            // The source's disk grew since the export: this one grows with it (the snapshot keeps the old size to go back to).
+            if (size > current)
+                await QemuImgAsync(["resize", "-q", "-f", "qcow2", disk, size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
             await QemuImgAsync(["commit", "-q", "-f", "qcow2", "-d", increment], cancellationToken, BackupJobTimeout);
         }
         catch (Exception cut)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Linux;
@@ -29,13 +30,17 @@ public sealed partial class QemuDriver
         }
         Directory.CreateDirectory(context.RootVolumePath);
         var copy = VmImages.RootDiskPath(context.RootVolumePath);
+        await DropCutsAsync(source, cancellationToken);
         if (snapshot is not null)
         {
             await CopySnapshotAsync(context, source, snapshot, full, cancellationToken);
             return;
         }
         if (RunningState(PathsOf(source)) is not null)
-            throw new ConflictException($"virtual machine {source.Instance.Name} is running; stop it to copy it");
+        {
+            await CopyRunningAsync(context, source, full, cancellationToken);
+            return;
+        }
         if (!full && await CopyFileAsync(disk, copy, "--reflink=always", cancellationToken) is null)
         {
             await CopyBasesAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
@@ -57,6 +62,47 @@ public sealed partial class QemuDriver
         else
             await CopyBasesAsync(source.RootVolumePath, context.RootVolumePath, cancellationToken);
         await DropInternalSnapshotsAsync(copy, cancellationToken);
+    }
+
+    /// <summary>
+    /// A running VM's disk as it is at one moment: a temporary internal snapshot holds it (taken with the guest's filesystems
+    /// frozen when its agent answers, else as a crash would leave it), copied as any snapshot is, then dropped. The copy costs
+    /// what the VM wrote over its backing. Freezing the running disk into a base in O(1) (blockdev-snapshot onto a new
+    /// overlay) is not done: QEMU reopens the old top read-only by its file name as it moves, so the new overlay cannot be
+    /// renamed in before (QEMU then reads the overlay as the base, and the source's disk loses data), and renamed in after, a crash
+    /// in between loses what the VM wrote since, and the overlay's name that QEMU would reopen it by is gone.
+    /// </summary>
+    private async Task CopyRunningAsync(InstanceContext context, InstanceContext source, bool full, CancellationToken cancellationToken)
+    {
+        var cut = $"{CutPrefix}{Guid.NewGuid():N}";
+        var vm = await MonitorOfAsync(source, cancellationToken);
+        await WithGuestFrozenAsync(source, () => vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync",
+            new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = cut }, cancellationToken: cancellationToken), cancellationToken);
+        try
+        {
+            await CopySnapshotAsync(context, source, cut, full, cancellationToken);
+        }
+        finally
+        {
+            await DeleteSnapshotUnlockedAsync(source, cut, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// Names the temporary snapshot of a running VM's copy. No snapshot a user makes has a dot in its name (names are DNS
+    /// labels), so one that a crash left behind is known for what it is.
+    /// </summary>
+    private const string CutPrefix = "vessel.copy-";
+
+    /// <summary>Drops the temporary snapshots that copies cut off by a crash left in the disk: they would keep it from becoming a base.</summary>
+    private async Task DropCutsAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        var snapshots = RunningState(PathsOf(context)) is null
+            ? (await DiskInfoAsync(disk, cancellationToken)).Snapshots
+            : (await RootNodeAsync(await MonitorOfAsync(context, cancellationToken), cancellationToken)).Snapshots;
+        foreach (var cut in snapshots.Where(s => s.StartsWith(CutPrefix, StringComparison.Ordinal)))
+            await DeleteSnapshotUnlockedAsync(context, cut, cancellationToken);
     }
 
     /// <summary>

@@ -15,6 +15,15 @@ public sealed partial class QemuDriver
     public async Task ResizeRootAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         using var diskLock = await LockDiskAsync(context, cancellationToken);
+        await GrowRootAsync(context, refuseShrink: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// Grows the root disk to the size devices.root names. A disk larger than that is refused with
+    /// <paramref name="refuseShrink"/> (shrinking would cut off data), else left as it is.
+    /// </summary>
+    private async Task GrowRootAsync(InstanceContext context, bool refuseShrink, CancellationToken cancellationToken)
+    {
         if (DeviceSchema.RootSize(context.Instance.Devices) is not { } size)
             return;
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
@@ -22,9 +31,9 @@ public sealed partial class QemuDriver
             throw new NotSupportedYetException($"virtual machine {context.Instance.Name} boots its image's kernel without a disk of its own: it has no root disk to size");
         var vm = RunningState(PathsOf(context)) is null ? null : await MonitorOfAsync(context, cancellationToken);
         var current = vm is null ? (await DiskInfoAsync(disk, cancellationToken)).Size : (await RootNodeAsync(vm, cancellationToken)).VirtualSize;
-        if (size < current)
+        if (size < current && refuseShrink)
             throw new BadRequestException($"the root disk size {size} bytes is smaller than {context.Instance.Name}'s disk ({current} bytes); shrinking would cut off its data");
-        if (size == current)
+        if (size <= current)
             return;
         if (vm is null)
             await QemuImgAsync(["resize", "-q", "-f", "qcow2", disk, size.ToString(CultureInfo.InvariantCulture)], cancellationToken);

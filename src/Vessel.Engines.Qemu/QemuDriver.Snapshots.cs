@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
-using Vessel.Core.Model;
 using Vessel.Engines.Qemu.Qmp;
 
 namespace Vessel.Engines.Qemu;
@@ -75,11 +74,8 @@ public sealed partial class QemuDriver
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
         if (RunningState(PathsOf(context)) is { CpuUnplugged: true })
-        {
-            // What runs is replaced by the saved state anyway: only the time of a start is lost.
-            await StopAsync(context, TimeSpan.Zero, force: true, cancellationToken);
-            await StartAsync(context, cancellationToken);
-        }
+            throw new ConflictException($"a vCPU was taken out of virtual machine {context.Instance.Name} while it ran, after which QEMU 7.2 " +
+                $"cannot load a saved state (it corrupts its memory and ends): restart it (vessel restart {context.Instance.Name}), then restore");
         using var diskLock = await LockDiskAsync(context, cancellationToken);
         var disk = RootDiskOf(context);
         // Going back rewrites the disk behind the export bitmaps' back (and QEMU refuses to while one is active): they go,
@@ -89,17 +85,22 @@ public sealed partial class QemuDriver
             foreach (var bitmap in (await DiskInfoAsync(disk, cancellationToken)).Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
                 await QemuImgAsync(["bitmap", "--remove", disk, bitmap], cancellationToken);
             await QemuImgAsync(["snapshot", "-a", snapshot, disk], cancellationToken);
-            return;
         }
-        // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
-        var vm = await MonitorOfAsync(context, cancellationToken);
-        var root = await RootNodeAsync(vm, cancellationToken);
-        foreach (var bitmap in root.Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
-            await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = root.Name, ["name"] = bitmap }, cancellationToken: cancellationToken);
-        await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, root.Name, cancellationToken);
-        // The job resumes a VM that ran; a paused one goes on too, as the restore promises.
-        if (context.Instance.Status == InstanceStatus.Frozen)
+        else
+        {
+            // Loading a snapshot into the running QEMU puts back memory, devices and disk: the guest goes on from that moment.
+            var vm = await MonitorOfAsync(context, cancellationToken);
+            var root = await RootNodeAsync(vm, cancellationToken);
+            foreach (var bitmap in root.Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
+                await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = root.Name, ["name"] = bitmap }, cancellationToken: cancellationToken);
+            await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, root.Name, cancellationToken);
+            // The job resumes a VM that ran; one paused before goes on too, as the restore promises. (A failed load leaves
+            // QEMU paused with what it had loaded: not to be resumed.)
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
+        }
+        // The disk is back at the size it had when the snapshot was taken. A snapshot keeps no config, as a copy of one does
+        // not: devices.root.size holds, and the disk grows back to it (growing loses nothing).
+        await GrowRootAsync(context, refuseShrink: false, cancellationToken);
     }
 
     /// <summary>Deletes the snapshot from the disk; one that is not there (a crash came between disk and store) is no error.</summary>
@@ -145,8 +146,8 @@ public sealed partial class QemuDriver
     }
 
     /// <summary>The root drive's block node in the running QEMU: its name (which snapshot-save and -load and the bitmap commands
-    /// name), its dirty bitmaps, each with whether it is inconsistent, and its size.</summary>
-    private sealed record RootNode(string Name, Dictionary<string, bool> Bitmaps, long VirtualSize);
+    /// name), its dirty bitmaps, each with whether it is inconsistent, its size and its internal snapshots.</summary>
+    private sealed record RootNode(string Name, Dictionary<string, bool> Bitmaps, long VirtualSize, IReadOnlyList<string> Snapshots);
 
     /// <summary>The root node as one query-block tells it.</summary>
     private static async Task<RootNode> RootNodeAsync(Vm vm, CancellationToken cancellationToken)
@@ -158,7 +159,9 @@ public sealed partial class QemuDriver
             var bitmaps = inserted.TryGetProperty("dirty-bitmaps", out var list)
                 ? list.EnumerateArray().ToDictionary(b => b.GetProperty("name").GetString()!, b => b.TryGetProperty("inconsistent", out var flag) && flag.GetBoolean())
                 : [];
-            return new RootNode(inserted.GetProperty("node-name").GetString()!, bitmaps, inserted.GetProperty("image").GetProperty("virtual-size").GetInt64());
+            var image = inserted.GetProperty("image");
+            var snapshots = image.TryGetProperty("snapshots", out var taken) ? taken.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList() : [];
+            return new RootNode(inserted.GetProperty("node-name").GetString()!, bitmaps, image.GetProperty("virtual-size").GetInt64(), snapshots);
         }
         throw new QmpException("query-block", "DeviceNotFound", "QEMU has no root drive");
     }

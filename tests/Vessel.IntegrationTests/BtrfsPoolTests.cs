@@ -125,6 +125,14 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
         Ok(_host.Vessel("storage", "volume", "detach", "bq", "vq", "q1"));
         Ok(_host.Vessel("storage", "volume", "delete", "bq", "vq"));
 
+        // A restore puts a new subvolume in the root's place: the limit is on it at once, not only from the next start.
+        Ok(_host.Vessel("stop", "q1", "--force"));
+        Ok(_host.Vessel("snapshot", "create", "q1", "s1"));
+        Ok(_host.Vessel("config", "device", "set", "q1", "root", "size=30MiB"));
+        Ok(_host.Vessel("snapshot", "restore", "q1", "s1"));
+        var limits = Btrfs("qgroup", "show", "-ef", "--raw", Path.Combine(MountPoint("bq"), "containers", "q1", "rootfs"));
+        Assert.Contains((30L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), limits.Stdout, StringComparison.Ordinal);
+
         Ok(_host.Vessel("delete", "--force", "q1"));
         Ok(_host.Vessel("storage", "delete", "bq"));
         Assert.False(File.Exists(LoopFile("bq")));

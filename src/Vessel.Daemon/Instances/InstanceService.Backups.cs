@@ -220,6 +220,7 @@ public sealed partial class InstanceService
             ?? throw new NotFoundException($"the backup is incremental: it applies onto instance \"{name}\" restored from the export before it, and there is none");
         if (instance.Type != index.Instance.Type)
             throw new ConflictException($"the backup is of a {index.Instance.Type.Name()}, and instance \"{name}\" is a {instance.Type.Name()}");
+        DeviceSchema.Validate(index.Instance.Devices); // its root size is taken once the disk has changed
         var at = instance.Config.GetValueOrDefault(ExportBaseKey);
         if (at != index.Since)
             throw new ConflictException($"the backup holds the changes after export {index.Since}; instance \"{name}\" " +
@@ -231,10 +232,31 @@ public sealed partial class InstanceService
         var context = await ContextAsync(instance, cancellationToken);
         var pool = await pools.GetAsync(instance.Pool, cancellationToken);
         await pools.WritingAsync(pool, () => driver.ApplyIncrementAsync(context, volume, cancellationToken));
+        await TakeRootSizeAsync(name, index.Instance.Devices, cancellationToken);
         await driver.RecordChangesFromNowAsync(context, cancellationToken);
         await SetVolatileAsync(name, [(ExportIdKey, index.Id!), (ExportBaseKey, index.Id!)], cancellationToken);
         events.Lifecycle("instance-updated", Path(name));
         return await GetAsync(name, cancellationToken);
+    }
+
+    /// <summary>
+    /// A disk that grew at the source grows here with the increment: the instance's root device then names the size the
+    /// source's named, so that config and disk agree.
+    /// </summary>
+    private async Task TakeRootSizeAsync(string name, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> sourceDevices,
+        CancellationToken cancellationToken)
+    {
+        if (sourceDevices.Values.FirstOrDefault(DeviceSchema.IsRoot)?.GetValueOrDefault("size") is not { } size)
+            return;
+        await using var networkLock = await networks.LockAsync(cancellationToken); // as UpdateAsync holds it from read to write
+        var instance = await GetAsync(name, cancellationToken);
+        if (DeviceSchema.RootSize(instance.Devices) >= DeviceSchema.RootSize(sourceDevices))
+            return;
+        var devices = instance.Devices.ToDictionary();
+        var root = devices.FirstOrDefault(d => DeviceSchema.IsRoot(d.Value)).Key ?? "root";
+        devices[root] = new Dictionary<string, string>(devices.GetValueOrDefault(root) ??
+            new Dictionary<string, string> { ["type"] = "disk", ["path"] = "/", ["pool"] = instance.Pool }) { ["size"] = size };
+        await store.UpdateInstanceConfigAsync(name, instance.Config, devices, cancellationToken);
     }
 
     /// <summary>The backup as a plain tar stream: as it comes, or through a zstd decompressor.</summary>

@@ -110,23 +110,27 @@ public sealed partial class InstanceService
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
             if (!wasRunning && found.Stateful)
-            {
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct); // the saved state is loaded into a running VM
-                try
-                {
+            try
+            {
+                if (found.Stateful) // again: the machine may have changed since the request, or just started with other devices
                     await CheckStateDevicesAsync(driver, await ContextAsync(await GetAsync(name, ct), ct), found, ct);
-                }
-                catch (ConflictException)
-                {
-                    await RunActionAsync(name, InstanceAction.Stop, TimeSpan.Zero, force: true, CancellationToken.None);
-                    throw;
-                }
+                await SetVolatileAsync(name, ExportBaseKey, null, ct);
+                await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
             }
-            await SetVolatileAsync(name, ExportBaseKey, null, ct);
-            await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
+            catch when (found.Stateful)
+            {
+                // A VM started for the restore goes back to stopped (it has run only a moment); a failed load leaves QEMU paused.
+                if (!wasRunning)
+                    await RunActionAsync(name, InstanceAction.Stop, TimeSpan.Zero, force: true, CancellationToken.None);
+                else
+                    await store.SetStatusAsync(name, (await driver.GetStateAsync(await ContextAsync(current, CancellationToken.None), CancellationToken.None)).Status,
+                        null, CancellationToken.None);
+                throw;
+            }
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
-            if (found.Stateful && current.Status == InstanceStatus.Frozen) // the driver resumes a paused VM after the load
+            if (found.Stateful && current.Status == InstanceStatus.Frozen) // the driver resumes the VM after the load
                 await store.SetStatusAsync(name, InstanceStatus.Running, null, ct);
             events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
         }, CancellationToken.None);

@@ -72,6 +72,7 @@ internal sealed class SnapshotRoot(ISubvolumes subvolumes) : IContainerRoot
         Directory.Move(root, previous);
         Directory.Move(incoming, root);
         await subvolumes.DeleteAsync(previous, cancellationToken);
+        await ApplySizeAsync(context, cancellationToken); // the new subvolume has no limit of its own yet
     }
 
     public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken) =>
