@@ -25,6 +25,23 @@ public static unsafe class RawSpawn
     private const int Attempts = 3;
 
     private static readonly Lock Gate = new();
+
+    /// <summary>
+    /// Ends the no-GC region if it still holds. Other threads may allocate past its budget at any moment, which ends it
+    /// with a GC, and EndNoGCRegion then throws even right after LatencyMode said it held.
+    /// </summary>
+    private static void EndNoGcRegion(bool started)
+    {
+        if (!started || GCSettings.LatencyMode != GCLatencyMode.NoGCRegion)
+            return;
+        try
+        {
+            GC.EndNoGCRegion();
+        }
+        catch (InvalidOperationException)
+        {
+        }
+    }
     // This process's pid namespace, for the thread to go back to after a clone into another one.
     private static readonly Lazy<int> OwnPidNamespace = new(() =>
         (int)LinuxException.ThrowIfFailed(Interop.Open("/proc/self/ns/pid", OCloexec, 0), "open /proc/self/ns/pid"));
@@ -201,8 +218,7 @@ public static unsafe class RawSpawn
                 }
                 finally
                 {
-                    if (noGc && GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
-                        GC.EndNoGCRegion();
+                    EndNoGcRegion(noGc);
                 }
             }
             if (pid < 0)
