@@ -72,7 +72,7 @@ echo "== container on a btrfs pool (1 GiB loop file): launch and snapshot agains
 # The same 50 MiB busybox container on both pools. On btrfs the snapshot is a read-only subvolume snapshot of the root;
 # the anchor is btrfs-progs snapshotting that very root in the same run. Launch: create + start, the image unpacked
 # in the pool already (the first launch on a pool unpacks it once).
-remove_btrfs_pool() { "$vessel" delete --force bc bl >/dev/null 2>&1; "$vessel" storage delete bt >/dev/null 2>&1; }
+remove_btrfs_pool() { "$vessel" delete --force bc bl >/dev/null 2>&1 || true; "$vessel" storage delete bt >/dev/null 2>&1 || true; }
 cleanup_hooks=(remove_btrfs_pool "${cleanup_hooks[@]}")
 "$vessel" storage create bt btrfs size=1GiB >/dev/null
 "$vessel" launch busybox bl --storage bt --network none >/dev/null && "$vessel" delete --force bl >/dev/null
