@@ -68,16 +68,7 @@ internal static class InstanceCommands
         try
         {
             await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
-            {
-                try
-                {
-                    await body.CopyToAsync(output);
-                }
-                catch (HttpIOException e)
-                {
-                    throw new IOException($"the daemon cut the export of {a.Positionals[0]} off before its end ({e.Message}); {file} is as it was, and the daemon's log says why", e);
-                }
-            }
+                await body.CopyToAsync(output);
             File.Move(partial, file, overwrite: true);
         }
         finally

@@ -56,11 +56,12 @@ public sealed partial class InstanceService
             // The volume is hashed while it is compressed; an image's fingerprint is the sha256 of its file.
             var volumePart = Task.Run(() => PartAsync(VolumeEntry, volume, cancellationToken), cancellationToken);
             List<BackupPart> parts = incremental ? [] : [new BackupPart(ImagePrefix + image.Filename, image.Fingerprint, new FileInfo(imageFile).Length)];
-            // Sent while it is made. What can be refused has been by now; a failure from here on aborts the response, which a
-            // client then sees cut off before its end (HTTP/1.1 chunked), never as a whole file. The index comes last, once the
-            // volume's hash is known (an import reads the parts in any order).
-            await using (var compressed = compress ? Compressor(output) : null)
-            await using (var tar = new TarWriter(compressed ?? output, TarEntryFormat.Pax, leaveOpen: true))
+            // Written whole into the work directory first: a failure then reaches the client as an error, not as a cut file.
+            // The index comes last, once the volume's hash is known (an import reads the parts in any order).
+            var backup = System.IO.Path.Combine(work, "backup");
+            await using (var file = File.Create(backup))
+            await using (var compressed = compress ? Compressor(file) : null)
+            await using (var tar = new TarWriter(compressed ?? (Stream)file, TarEntryFormat.Pax, leaveOpen: true))
             {
                 if (!incremental)
                     await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
@@ -86,7 +87,8 @@ public sealed partial class InstanceService
                     DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
                 }, cancellationToken);
             }
-            await output.FlushAsync(cancellationToken);
+            await using (var file = File.OpenRead(backup))
+                await file.CopyToAsync(output, cancellationToken);
             read = false;
             // The id first: a crash between the two leaves the old record, and the next increment holds more than it must, not less.
             await SetVolatileAsync(name, ExportIdKey, id, cancellationToken);
@@ -122,9 +124,9 @@ public sealed partial class InstanceService
     }
 
     /// <summary>zstd level 3 on every core (as zstd -T0), frames a plain zstd reads.</summary>
-    private static CompressionStream Compressor(Stream output)
+    private static CompressionStream Compressor(Stream file)
     {
-        var compressor = new CompressionStream(output, 3, leaveOpen: true);
+        var compressor = new CompressionStream(file, 3, leaveOpen: true);
         compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);
         return compressor;
     }
