@@ -39,6 +39,8 @@ public static class QemuCommandLine
             "-machine", machine.Option,
             "-accel", launch.Accelerator,
         };
+        if (launch.Uuid is { } uuid)
+            args.AddRange(["-uuid", uuid.ToString()]);
         if (machine.Cpu(launch.Accelerator) is { } cpu)
             args.AddRange(["-cpu", cpu]);
         args.AddRange(

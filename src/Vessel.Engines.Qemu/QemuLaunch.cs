@@ -26,11 +26,14 @@ public sealed record QemuLaunch
     public IReadOnlyList<Vessel.Core.Drivers.NicAttachment> Nics { get; init; } = [];
     /// <summary>Block custom volumes, each a virtio-blk disk after the root disk and the seed.</summary>
     public IReadOnlyList<Vessel.Core.Drivers.DiskAttachment> Disks { get; init; } = [];
+    /// <summary>The guest's SMBIOS system UUID (volatile.uuid), or null for QEMU's zero UUID.</summary>
+    public Guid? Uuid { get; init; }
     /// <summary>The display also on a loopback TCP port with a password (vm.vnc.address), or null: on its unix socket only.</summary>
     public VncDisplay.Listen? Vnc { get; init; }
 
     /// <summary>
-    /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label). Reads vm.machine (the
+    /// Names a kernel-booted guest after the instance (systemd.hostname=NAME; a name is a DNS label) and gives it the
+    /// instance's uuid as its machine-id (systemd.machine_id, which systemd prefers to the one in /etc/machine-id). Reads vm.machine (the
     /// guest architecture's default when unset), vm.accel (auto: KVM for a guest of the host's architecture where hardware
     /// virtualization is real, else TCG), vm.vnc.address, limits.memory (default 512MiB, a percentage of the host's memory allowed, never
     /// more than the host has) and limits.cpu (a count, or a set whose size is the count; pinning comes later).
@@ -44,21 +47,23 @@ public sealed record QemuLaunch
         ArgumentNullException.ThrowIfNull(host);
         var machine = QemuMachine.For(architecture, config);
         var cpus = CpusFromConfig(config, host.Resources);
+        var uuid = InstanceIdentity.Of(config);
         return new QemuLaunch
         {
             Name = name,
             Paths = paths,
-            Boot = BootOn(machine, boot, name, host),
+            Boot = BootOn(machine, boot, name, uuid, host),
             Accelerator = AcceleratorFor(machine, config, host),
             Machine = machine,
             MemoryBytes = MemoryFromConfig(config, host.Resources),
             Cpus = cpus,
             MaxCpus = machine.CpuHotplug ? Math.Max(cpus, host.Resources.CpuCount) : cpus,
+            Uuid = uuid,
             Vnc = config.TryGetValue(VncDisplay.AddressKey, out var vnc) ? VncDisplay.Parse(VncDisplay.AddressKey, vnc) : null,
         };
     }
 
-    private static QemuBoot BootOn(QemuMachine machine, QemuBoot boot, string name, QemuHost host)
+    private static QemuBoot BootOn(QemuMachine machine, QemuBoot boot, string name, Guid? uuid, QemuHost host)
     {
         if (boot is not KernelBoot kernel)
         {
@@ -72,6 +77,8 @@ public sealed record QemuLaunch
         // systemd names the guest after the instance (the busybox init ignores the parameter). microvm's TSC calibration
         // against the PIT sometimes hangs under TCG; the host's clock given outright avoids it.
         var line = $"{kernel.CommandLine} systemd.hostname={name}";
+        if (uuid is { } id)
+            line += $" systemd.machine_id={id:N}";
         if (machine.Name == MachineTypes.Microvm && host.CpuKiloHertz > 0)
             line += string.Create(CultureInfo.InvariantCulture, $" tsc_early_khz={host.CpuKiloHertz}");
         return kernel with { CommandLine = line };

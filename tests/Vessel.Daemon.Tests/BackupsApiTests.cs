@@ -44,6 +44,8 @@ public sealed class BackupsApiTests : IAsyncLifetime
         Assert.Equal(InstanceStatus.Stopped, copy.Status);
         Assert.Null(copy.StatusReason);
         Assert.Equal("keep", copy.Config["user.note"]);
+        // A backup brings the same machine back.
+        Assert.Equal((await _daemon.GetInstanceAsync("web1")).Config[InstanceIdentity.UuidKey], copy.Config[InstanceIdentity.UuidKey]);
         Assert.Equal(["web2: fake root of web1, snapshots True"], _engine.Imported);
         Assert.Contains("\"s1\"", await _daemon.Http.GetStringAsync("/1.0/instances/web2/snapshots"), StringComparison.Ordinal);
     }

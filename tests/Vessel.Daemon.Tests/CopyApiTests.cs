@@ -24,7 +24,7 @@ public sealed class CopyApiTests : IAsyncLifetime
     private Task<HttpResponseMessage> CopyAsync(string json) => _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", json);
 
     [Fact]
-    public async Task Copy_KeepsConfigAndNics_ButGetsItsOwnMacAndAddress_AndStaysStopped()
+    public async Task Copy_KeepsConfigAndNics_ButGetsItsOwnMacAddressAndUuid_AndStaysStopped()
     {
         var operation = await _daemon.WaitAsync(await CopyAsync("""{"name": "web2", "source": {"instance": "web1"}}"""));
 
@@ -37,6 +37,7 @@ public sealed class CopyApiTests : IAsyncLifetime
         Assert.Equal("n1", copy.Devices["eth0"]["network"]);
         Assert.NotEqual(original.Config["volatile.eth0.hwaddr"], copy.Config["volatile.eth0.hwaddr"]);
         Assert.Equal("10.50.0.3", copy.Config["volatile.eth0.ipv4.address"]);
+        Assert.NotEqual(InstanceIdentity.Of(original.Config)!.Value, InstanceIdentity.Of(copy.Config)!.Value);
         Assert.Equal(original.Image, copy.Image);
     }
 

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Linux;
 
@@ -41,12 +42,13 @@ public sealed class QemuCommandLineTests
         AssertGolden("kernel-boot-tcg", Launch([], Kernel, kvm: false));
     }
 
+    /// <summary>The instance's uuid is the SMBIOS system UUID and, for a kernel-booted guest, its machine-id.</summary>
     [Fact]
     public void KernelBootWithRootDisk_TcgDefaults_MatchesGolden()
     {
         var kernel = Kernel with { CommandLine = "root=/dev/vda rw console=ttyS0 quiet", RootDisk = "/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2" };
 
-        AssertGolden("kernel-boot-root-disk-tcg", Launch([], kernel, kvm: false));
+        AssertGolden("kernel-boot-root-disk-tcg", Launch(new() { [InstanceIdentity.UuidKey] = "4f7d2c1e-9a3b-4c5d-8e6f-0a1b2c3d4e5f" }, kernel, kvm: false));
     }
 
     [Fact]
@@ -62,7 +64,10 @@ public sealed class QemuCommandLineTests
     {
         var disk = new DiskBoot("/var/lib/vessel/pools/default/virtual-machines/vm1/root.qcow2", "qcow2");
 
-        AssertGolden("disk-boot-kvm-2cpu-1gib", Launch(new() { ["limits.cpu"] = "2", ["limits.memory"] = "1GiB" }, disk, kvm: true));
+        AssertGolden("disk-boot-kvm-2cpu-1gib", Launch(new()
+        {
+            ["limits.cpu"] = "2", ["limits.memory"] = "1GiB", [InstanceIdentity.UuidKey] = "4f7d2c1e-9a3b-4c5d-8e6f-0a1b2c3d4e5f",
+        }, disk, kvm: true));
     }
 
     [Fact]

@@ -182,9 +182,9 @@ public sealed partial class InstanceService
             {
                 await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
                 // A VNC password does not travel in a backup file: the restored VM gets one of its own.
-                var config = VncDisplay.WithPassword(await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken));
+                var config = InstanceIdentity.WithUuid(VncDisplay.WithPassword(await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken)));
                 if (index.Id is not null)
-                    config = new Dictionary<string, string>(config) { [ExportBaseKey] = index.Id };
+                    config[ExportBaseKey] = index.Id;
                 var now = DateTimeOffset.UtcNow;
                 instance = index.Instance with
                 {

@@ -62,7 +62,7 @@ public sealed partial class InstanceService(
 
         await using var networkLock = await networks.LockAsync(cancellationToken);
         await volumes.CheckDevicesAsync(name, request.Type, devices, cancellationToken);
-        config = VncDisplay.WithPassword(await networks.AssignAsync(name, devices, config, cancellationToken));
+        config = InstanceIdentity.WithUuid(VncDisplay.WithPassword(await networks.AssignAsync(name, devices, config, cancellationToken)));
         var now = DateTimeOffset.UtcNow;
         var instance = new Instance
         {
