@@ -311,11 +311,9 @@ public sealed partial class QemuDriver
 
     /// <summary>
     /// Waits for a job started with auto-dismiss off to conclude, dismisses it, and throws with its error if it failed. It
-    /// looks again at each of QEMU's job events (JOB_STATUS_CHANGE, counted in <paramref name="jobEvents"/> where a watcher
-    /// reads the monitor's events), and every 50 ms in any case.
+    /// looks every 50 ms.
     /// </summary>
-    private static async Task WaitForJobAsync(QmpClient monitor, string job, string what, TimeSpan timeout, CancellationToken cancellationToken,
-        SemaphoreSlim? jobEvents = null)
+    private static async Task WaitForJobAsync(QmpClient monitor, string job, string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
@@ -331,10 +329,7 @@ public sealed partial class QemuDriver
             }
             if (DateTime.UtcNow > deadline)
                 throw new TimeoutException($"{what} did not end within {timeout.TotalMinutes:0} minutes");
-            if (jobEvents is null)
-                await Task.Delay(50, cancellationToken);
-            else
-                await jobEvents.WaitAsync(50, cancellationToken);
+            await Task.Delay(50, cancellationToken);
         }
     }
 }

@@ -8,12 +8,14 @@ namespace Vessel.Engines.Qemu;
 
 /// <summary>
 /// VM snapshots live inside the instance's qcow2 root disk as internal snapshots: QMP takes them from a running VM
-/// (blockdev-snapshot-internal-sync; with memory and device state, the snapshot-save job, which writes the VM's state
-/// into the same disk), qemu-img from a stopped one. A VM without a disk (a kernel image) has nowhere to keep them.
+/// (blockdev-snapshot-internal-sync; with memory and device state, HMP's savevm, which writes the VM's state into the
+/// same disk), qemu-img from a stopped one. A VM without a disk (a kernel image) has nowhere to keep them. Custom block
+/// volumes are raw files, outside every snapshot: a stateful snapshot is refused while a writable one is attached, since
+/// loading it would put back a guest whose memory no longer matches the volume's file system.
 /// </summary>
 public sealed partial class QemuDriver
 {
-    private static readonly TimeSpan SnapshotJobTimeout = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan SaveOrLoadTimeout = TimeSpan.FromMinutes(10);
 
     private static string RootDiskOf(InstanceContext context)
     {
@@ -26,8 +28,14 @@ public sealed partial class QemuDriver
     public void CheckSnapshot(InstanceContext context, bool stateful)
     {
         RootDiskOf(context);
-        if (stateful && RunningState(PathsOf(context)) is null)
+        if (!stateful)
+            return;
+        if (RunningState(PathsOf(context)) is null)
             throw new ConflictException($"virtual machine {context.Instance.Name} is stopped: a stateful snapshot needs it running");
+        if (context.Disks.FirstOrDefault(d => !d.ReadOnly) is { } volume)
+            throw new ConflictException($"a custom volume is attached to virtual machine {context.Instance.Name} as {volume.Device}, writable, and " +
+                "snapshots do not cover custom volumes: after a restore the guest's memory would not match the volume's file system. " +
+                "Detach it (or attach it readonly=true), or take a snapshot without --stateful");
     }
 
     /// <summary>
@@ -68,7 +76,7 @@ public sealed partial class QemuDriver
                 cancellationToken: cancellationToken);
             return;
         }
-        await RunSnapshotJobAsync(vm, "snapshot-save", snapshot, (await RootNodeAsync(vm, cancellationToken)).Name, cancellationToken);
+        await HumanMonitorAsync(vm, $"savevm {snapshot}", cancellationToken);
     }
 
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
@@ -93,8 +101,8 @@ public sealed partial class QemuDriver
             var root = await RootNodeAsync(vm, cancellationToken);
             foreach (var bitmap in root.Bitmaps.Keys.Intersect([ExportBitmap, PendingBitmap]))
                 await vm.Monitor.ExecuteAsync("block-dirty-bitmap-remove", new JsonObject { ["node"] = root.Name, ["name"] = bitmap }, cancellationToken: cancellationToken);
-            await RunSnapshotJobAsync(vm, "snapshot-load", snapshot, root.Name, cancellationToken);
-            // The job resumes a VM that ran; one paused before goes on too, as the restore promises. (A failed load leaves
+            await HumanMonitorAsync(vm, $"loadvm {snapshot}", cancellationToken);
+            // loadvm resumes a VM that ran; one paused before goes on too, as the restore promises. (A failed load leaves
             // QEMU paused with what it had loaded: not to be resumed.)
             await vm.Monitor.ExecuteAsync("cont", cancellationToken: cancellationToken);
         }
@@ -134,18 +142,20 @@ public sealed partial class QemuDriver
     }
 
 
-    /// <summary>Runs snapshot-save or snapshot-load on the root disk's node as a job and waits for it to end.</summary>
-    private static async Task RunSnapshotJobAsync(Vm vm, string command, string snapshot, string node, CancellationToken cancellationToken)
+    /// <summary>
+    /// savevm or loadvm (names are DNS labels: nothing to quote). Their QMP job forms, snapshot-save and snapshot-load, do
+    /// the same work in a coroutine that wakes QEMU's main loop four times as often: loading a 512 MiB guest took 131 ms
+    /// against loadvm's 111 here. HMP answers with text, which holds the error when there is one.
+    /// </summary>
+    private static async Task HumanMonitorAsync(Vm vm, string commandLine, CancellationToken cancellationToken)
     {
-        var job = $"{command}-{Guid.NewGuid():N}";
-        await vm.Monitor.ExecuteAsync(command, new JsonObject
-        {
-            ["job-id"] = job, ["tag"] = snapshot, ["vmstate"] = node, ["devices"] = new JsonArray(node),
-        }, cancellationToken: cancellationToken);
-        await WaitForJobAsync(vm.Monitor, job, $"{command} of \"{snapshot}\"", SnapshotJobTimeout, cancellationToken, vm.JobEvents);
+        var output = (await vm.Monitor.ExecuteAsync("human-monitor-command", new JsonObject { ["command-line"] = commandLine }, SaveOrLoadTimeout,
+            cancellationToken)).GetString() ?? "";
+        if (output.Split('\n').FirstOrDefault(l => l.StartsWith("Error", StringComparison.Ordinal)) is { } error)
+            throw new VesselException(500, $"{commandLine} failed: {error.Trim()}");
     }
 
-    /// <summary>The root drive's block node in the running QEMU: its name (which snapshot-save and -load and the bitmap commands
+    /// <summary>The root drive's block node in the running QEMU: its name (which the bitmap commands
     /// name), its dirty bitmaps, each with whether it is inconsistent, its size and its internal snapshots.</summary>
     private sealed record RootNode(string Name, Dictionary<string, bool> Bitmaps, long VirtualSize, IReadOnlyList<string> Snapshots);
 

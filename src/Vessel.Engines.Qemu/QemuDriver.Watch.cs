@@ -18,8 +18,6 @@ public sealed partial class QemuDriver
         public QemuState State { get; } = state;
         public QmpClient Monitor { get; } = monitor;
         public volatile string? LastShutdown;
-        /// <summary>Released at each JOB_STATUS_CHANGE event, for whoever waits for a job to end.</summary>
-        public SemaphoreSlim JobEvents { get; } = new(0);
         public bool Alive => ProcStat.IsAlive(State.Pid, State.StartTime);
     }
 
@@ -89,8 +87,6 @@ public sealed partial class QemuDriver
         {
             if (e.Name == "SHUTDOWN")
                 vm.LastShutdown = e.DataString("reason") ?? "unknown";
-            else if (e.Name == "JOB_STATUS_CHANGE")
-                vm.JobEvents.Release();
         }
         // The connection ended: QEMU exited, or this driver closed it (then the VM is no longer in _vms).
         for (var i = 0; i < 40 && vm.Alive; i++)

@@ -66,6 +66,8 @@ public sealed partial class InstanceService
             throw new ConflictException($"instance \"{name}\" already has a snapshot named \"{snapshot}\"");
         var driver = drivers.Get(instance.Type);
         var context = await ContextAsync(instance, cancellationToken);
+        if (stateful) // the engine refuses to save memory beside a volume the snapshot leaves out
+            context = await WithDevicesAsync(context, cancellationToken);
         driver.CheckSnapshot(context, stateful); // what the engine cannot do is refused now, not as a failed operation
         // The record comes first and reserves the name: a second request for it is refused before anything is copied.
         await store.CreateSnapshotAsync(new Snapshot
