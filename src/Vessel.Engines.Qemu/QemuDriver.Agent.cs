@@ -64,7 +64,7 @@ public sealed partial class QemuDriver
     /// <summary>The agent of a VM, for the calls of one request and for work that outlives it (an exec's polling).</summary>
     private GuestAgent AgentOf(InstanceContext context) => new(context.Instance.Name, ct => AgentOfAsync(context, ct));
 
-    /// <summary>How long a copy of a running VM waits for its agent before it cuts the disk without freezing the guest's filesystems.</summary>
+    /// <summary>How long a copy or snapshot of a running VM waits for its agent before it cuts the disk without freezing the guest's filesystems.</summary>
     private static readonly TimeSpan FreezeAgentTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>
@@ -115,7 +115,7 @@ public sealed partial class QemuDriver
         catch (Exception e) when (e is VesselException or GuestAgentException or TimeoutException or GuestAgentClosedException)
         {
             if (frozen)
-                throw new VesselException(503, $"the filesystems of virtual machine \"{context.Instance.Name}\" were frozen for a copy and " +
+                throw new VesselException(503, $"the filesystems of virtual machine \"{context.Instance.Name}\" were frozen for a copy or snapshot and " +
                     $"did not thaw ({e.Message}); they stay frozen until its guest agent runs guest-fsfreeze-thaw or it restarts");
         }
     }

@@ -41,7 +41,10 @@ public sealed partial class QemuDriver
         }
         if (!incremental)
         {
-            await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
+            if (!withSnapshots && info is { Snapshots.Count: > 0 })
+                await WriteWithoutSnapshotsAsync(context, info, archive, cancellationToken);
+            else
+                await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
             return;
         }
         switch (info!.Bitmaps.GetValueOrDefault(ExportBitmap))
@@ -57,6 +60,25 @@ public sealed partial class QemuDriver
         await QemuImgAsync(["create", "-q", "-f", "qcow2", target, info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
         await CopyChangedClustersAsync(disk, target, cancellationToken);
         await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken);
+    }
+
+    /// <summary>
+    /// The volume as an archive whose disk holds no internal snapshots, for an export without them: their clusters and
+    /// saved memory can be far larger than what the disk itself holds. qemu-img convert onto the same backing file writes
+    /// only the disk's own clusters (5 MiB of a Debian VM's 163 MiB disk with one stateful snapshot).
+    /// </summary>
+    private async Task WriteWithoutSnapshotsAsync(InstanceContext context, DiskInfo info, string archive, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        var staging = Path.Combine(Path.GetDirectoryName(archive)!, "disk");
+        Directory.CreateDirectory(staging);
+        var copy = Path.Combine(staging, Path.GetFileName(disk));
+        string[] onto = info.Backing is { } backing ? ["-B", backing.Path, "-F", backing.Format] : [];
+        await QemuImgAsync(["convert", "-q", "-f", "qcow2", "-O", "qcow2", .. onto, disk, copy], cancellationToken);
+        if (info.Backing is not null) // named as the disk names it: a base by its name beside it
+            await QemuImgAsync(["rebase", "-u", "-f", "qcow2", "-b", info.Backing.Name, "-F", info.Backing.Format, copy], cancellationToken);
+        await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [Path.GetFileName(disk)], cancellationToken);
+        await VolumeArchive.AppendAsync(archive, staging, Path.GetFileName(disk), cancellationToken);
     }
 
     public async Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
@@ -245,9 +267,13 @@ public sealed partial class QemuDriver
 
     /// <summary>
     /// What qemu-img info says of a stopped VM's disk: its virtual size, its dirty bitmaps with their states ("in-use" when
-    /// QEMU did not close the disk, else "ok") and its internal snapshots.
+    /// QEMU did not close the disk, else "ok"), its internal snapshots and its backing file, if any.
     /// </summary>
-    private sealed record DiskInfo(long Size, Dictionary<string, string> Bitmaps, List<string> Snapshots);
+    private sealed record DiskInfo(long Size, Dictionary<string, string> Bitmaps, List<string> Snapshots, BackingFile? Backing);
+
+    /// <param name="Name">As the disk names it (a base beside it by a relative name).</param>
+    /// <param name="Path">Where it is.</param>
+    private sealed record BackingFile(string Name, string Path, string Format);
 
     private async Task<DiskInfo> DiskInfoAsync(string disk, CancellationToken cancellationToken)
     {
@@ -264,7 +290,10 @@ public sealed partial class QemuDriver
                 bitmaps[entry.GetProperty("name").GetString()!] = entry.GetProperty("flags").EnumerateArray().Any(f => f.GetString() == "in-use") ? "in-use" : "ok";
         }
         var snapshots = root.TryGetProperty("snapshots", out var list) ? list.EnumerateArray().Select(s => s.GetProperty("name").GetString()!).ToList() : [];
-        return new DiskInfo(root.GetProperty("virtual-size").GetInt64(), bitmaps, snapshots);
+        var backing = root.TryGetProperty("backing-filename", out var name)
+            ? new BackingFile(name.GetString()!, root.GetProperty("full-backing-filename").GetString()!, root.GetProperty("backing-filename-format").GetString()!)
+            : null;
+        return new DiskInfo(root.GetProperty("virtual-size").GetInt64(), bitmaps, snapshots, backing);
     }
 
     /// <summary>

@@ -76,8 +76,7 @@ public sealed partial class QemuDriver
     {
         var cut = $"{CutPrefix}{Guid.NewGuid():N}";
         var vm = await MonitorOfAsync(source, cancellationToken);
-        await WithGuestFrozenAsync(source, () => vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync",
-            new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = cut }, cancellationToken: cancellationToken), cancellationToken);
+        await SnapshotRunningDiskAsync(source, vm, cut, cancellationToken);
         try
         {
             await CopySnapshotAsync(context, source, cut, full, cancellationToken);

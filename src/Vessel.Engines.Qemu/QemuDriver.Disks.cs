@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Validation;
+using Vessel.Engines.Qemu.Qmp;
 
 namespace Vessel.Engines.Qemu;
 
@@ -73,6 +74,18 @@ public sealed partial class QemuDriver
         RefuseWithoutHotplug(context, disk.Device, "removed from");
         var vm = await MonitorOfAsync(context, cancellationToken);
         await UnplugAsync(vm, QemuCommandLine.DiskId(disk), disk.Device, cancellationToken);
-        await vm.Monitor.ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = QemuCommandLine.DiskNodeId(disk) }, cancellationToken: cancellationToken);
+        // The device lets go of its node when it is finalized, which may come a moment after it left the machine.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await vm.Monitor.ExecuteAsync("blockdev-del", new JsonObject { ["node-name"] = QemuCommandLine.DiskNodeId(disk) }, cancellationToken: cancellationToken);
+                return;
+            }
+            catch (QmpException e) when (e.Description.Contains("is in use", StringComparison.Ordinal) && attempt < 50)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
     }
 }

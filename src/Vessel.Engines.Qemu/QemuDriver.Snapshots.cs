@@ -72,8 +72,7 @@ public sealed partial class QemuDriver
         var vm = await MonitorOfAsync(context, cancellationToken);
         if (!stateful)
         {
-            await vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync", new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot },
-                cancellationToken: cancellationToken);
+            await SnapshotRunningDiskAsync(context, vm, snapshot, cancellationToken);
             return;
         }
         await HumanMonitorAsync(vm, $"savevm {snapshot}", cancellationToken);
@@ -110,6 +109,14 @@ public sealed partial class QemuDriver
         // not: devices.root.size holds, and the disk grows back to it (growing loses nothing).
         await GrowRootAsync(context, refuseShrink: false, cancellationToken);
     }
+
+    /// <summary>
+    /// An internal snapshot of a running VM's root disk, taken with the guest's filesystems frozen, so that it holds what
+    /// the guest had written as after a sync (a stateful snapshot needs no freeze: the guest's page cache is in its memory).
+    /// </summary>
+    private async Task SnapshotRunningDiskAsync(InstanceContext context, Vm vm, string snapshot, CancellationToken cancellationToken) =>
+        await WithGuestFrozenAsync(context, () => vm.Monitor.ExecuteAsync("blockdev-snapshot-internal-sync",
+            new JsonObject { ["device"] = QemuCommandLine.RootDrive, ["name"] = snapshot }, cancellationToken: cancellationToken), cancellationToken);
 
     /// <summary>Deletes the snapshot from the disk; one that is not there (a crash came between disk and store) is no error.</summary>
     public async Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)

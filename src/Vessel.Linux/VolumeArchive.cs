@@ -13,6 +13,10 @@ public static class VolumeArchive
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, .. excluded.Select(e => $"--exclude=./{e}"), "-C", directory, "-cf", archive, "."],
             Timeout.InfiniteTimeSpan, cancellationToken);
 
+    /// <summary>Adds DIRECTORY/NAME to the end of the archive, as ./NAME.</summary>
+    public static Task AppendAsync(string archive, string directory, string name, CancellationToken cancellationToken) =>
+        HostCommand.RunCheckedAsync(Tar, [.. Attributes, "-C", directory, "-rf", archive, $"./{name}"], Timeout.InfiniteTimeSpan, cancellationToken);
+
     /// <summary>
     /// Writes the root filesystem that an overlay of LAYERS (topmost first, read-only) shows, as an image tarball whose
     /// owners are the ones inside the container (see <see cref="WriteTreeAsync"/>). The overlay lives in a mount namespace

@@ -53,10 +53,13 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
             Assert.True(clock.Elapsed < AgentTimeout, "the guest agent did not answer again");
     }
 
-    /// <summary>A disk-only snapshot of the running VM comes back after a restore (a restart); a stateful one resumes the guest.</summary>
+    /// <summary>
+    /// A disk-only snapshot of the running VM comes back after a restore (a restart) with what the guest had written, synced or
+    /// not (its filesystems were frozen for the cut); a stateful one resumes the guest.
+    /// </summary>
     private void Snapshots(Stopwatch clock)
     {
-        Ok(Exec("sh", "-c", "echo one > /root/mark && sync"));
+        Ok(Exec("sh", "-c", "echo one > /root/mark"));
         clock.Restart();
         Ok(_host.Vessel("snapshot", "create", "deb1", "disk1"));
         output.WriteLine($"disk-only snapshot of the running VM: {clock.Elapsed.TotalMilliseconds:0} ms");
@@ -273,12 +276,23 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         Assert.Equal("one\n", mark.Stdout);
         Assert.Equal("deb2\n", _host.Vessel("exec", "deb2", "--", "hostname").Stdout);
 
-        // Exported, deleted and imported again, the copy boots with its disk.
+        // Exported, deleted and imported again, the copy boots with its disk. Without its snapshots (--instance-only) the
+        // export leaves out their clusters and saved memory, which the disk itself holds.
+        Ok(_host.Vessel("snapshot", "create", "deb2", "held", "--stateful"));
         Ok(_host.VesselWith("", TimeSpan.FromMinutes(2), "stop", "deb2", "--timeout", "60"));
         var backup = Path.Combine(_host.Root, "deb2.backup");
         clock.Restart();
         Ok(_host.Vessel("export", "deb2", backup));
         output.WriteLine($"export of the stopped VM: {clock.Elapsed.TotalSeconds:0.0} s, {new FileInfo(backup).Length / 1048576.0:0.0} MiB");
+        var bare = Path.Combine(_host.Root, "deb2-bare.backup");
+        Ok(_host.Vessel("export", "deb2", bare, "--instance-only"));
+        output.WriteLine($"export without snapshots: {new FileInfo(bare).Length / 1048576.0:0.0} MiB");
+        // Both hold the image; the snapshot's saved memory (tens of MiB for this guest) only the whole export.
+        Assert.True(new FileInfo(backup).Length - new FileInfo(bare).Length > 16 << 20, "an export without snapshots still holds their saved memory");
+        Ok(_host.Vessel("import", bare, "deb6"));
+        Assert.DoesNotContain("held", _host.Vessel("snapshot", "list", "deb6").Stdout, StringComparison.Ordinal);
+        Ok(_host.Vessel("delete", "deb6"));
+        File.Delete(bare);
         Ok(_host.Vessel("delete", "deb2"));
         clock.Restart();
         Ok(_host.Vessel("import", backup));
