@@ -225,6 +225,54 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
         Ok(_host.Vessel("delete", "--force", name));
     }
 
+    /// <summary>
+    /// What a failed start must not leave: a mount under the instance's directories, a cgroup in any hierarchy, a shim;
+    /// and after the delete, no directory either.
+    /// </summary>
+    private void AssertNothingLeftOf(string name, bool deleted)
+    {
+        var paths = new[] { Path.Combine(_host.RunDirectory, "instances", name), Path.Combine(_host.StateDirectory, "pools", "default", "containers", name) };
+        Assert.DoesNotContain(File.ReadAllLines("/proc/self/mountinfo").Select(l => l.Split(' ')[4]),
+            m => m.Contains($"/{name}/", StringComparison.Ordinal) || m.EndsWith($"/{name}", StringComparison.Ordinal));
+        foreach (var hierarchy in Directory.EnumerateDirectories("/sys/fs/cgroup"))
+            Assert.False(Directory.Exists(Path.Combine(hierarchy, _host.CgroupRoot, name)), $"cgroup {name} left in {hierarchy}");
+        Assert.DoesNotContain(Host.CommandLines("vessel-shim"), c => c.Contains(Path.Combine(_host.RunDirectory, "instances", name), StringComparison.Ordinal));
+        if (deleted)
+        {
+            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_host.Root, name, SearchOption.AllDirectories), e => !e.Contains("/log/", StringComparison.Ordinal));
+            Assert.DoesNotContain(paths, Path.Exists);
+        }
+    }
+
+    /// <summary>This host's blkio controller has no weight that takes effect (no disk uses BFQ, CFQ is gone): limits.disk.priority is an error.</summary>
+    [Fact]
+    public void DiskPriority_TheHostCannotApply_IsRefused_AtLaunchAndConfigSet_LeavingNothing()
+    {
+        var bfq = Directory.EnumerateDirectories("/sys/block").Select(d => Path.Combine(d, "queue", "scheduler"))
+            .Any(f => File.Exists(f) && File.ReadAllText(f).Contains("[bfq]", StringComparison.Ordinal));
+        if (bfq || File.Exists("/sys/fs/cgroup/blkio/blkio.weight") || !Directory.Exists("/sys/fs/cgroup/blkio"))
+            return; // a host that can weigh I/O applies the key; CgroupV1Tests cover the writes
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+        const string refusal = "Error: limits.disk.priority: this host's block I/O controller has no weight that takes effect (";
+
+        var launch = _host.Vessel("launch", "busybox", name, "-c", "limits.disk.priority=5");
+
+        Assert.Equal(1, launch.ExitCode);
+        Assert.StartsWith(refusal, launch.Stderr, StringComparison.Ordinal);
+        AssertNothingLeftOf(name, deleted: false);
+        _host.Vessel("delete", "--force", name);
+        AssertNothingLeftOf(name, deleted: true);
+
+        name = Launch("-c", "limits.memory=64MiB");
+        var set = _host.Vessel("config", "set", name, "limits.disk.priority=5", "limits.memory=128MiB");
+        Assert.Equal(1, set.ExitCode);
+        Assert.StartsWith(refusal, set.Stderr, StringComparison.Ordinal);
+        Assert.Equal("", _host.Vessel("config", "get", name, "limits.disk.priority").Stdout.Trim());
+        var memory = Path.Combine("/sys/fs/cgroup/memory", _host.CgroupRoot, name, "memory.limit_in_bytes");
+        Assert.Equal((64 << 20).ToString(CultureInfo.InvariantCulture), File.ReadAllText(memory).Trim()); // nothing half-applied
+        Ok(_host.Vessel("delete", "--force", name));
+    }
+
     [Fact]
     public void MemoryHog_IsOomKilledAtTheLimit()
     {
