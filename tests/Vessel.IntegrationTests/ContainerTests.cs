@@ -239,9 +239,30 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
         Assert.DoesNotContain(Host.CommandLines("vessel-shim"), c => c.Contains(Path.Combine(_host.RunDirectory, "instances", name), StringComparison.Ordinal));
         if (deleted)
         {
-            Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(_host.Root, name, SearchOption.AllDirectories), e => !e.Contains("/log/", StringComparison.Ordinal));
+            Assert.Empty(Directory.EnumerateFileSystemEntries(_host.Root, name + "*", SearchOption.AllDirectories));
             Assert.DoesNotContain(paths, Path.Exists);
         }
+    }
+
+    [Fact]
+    public void FailedStart_OfAnImageWithoutInit_LeavesNothingBehind()
+    {
+        var tar = Path.Combine(_host.Root, "no-init.tar");
+        using (var file = File.Create(tar))
+        using (var writer = new System.Formats.Tar.TarWriter(file))
+            writer.WriteEntry(new System.Formats.Tar.PaxTarEntry(System.Formats.Tar.TarEntryType.RegularFile, "etc/hostname") { DataStream = new MemoryStream("x\n"u8.ToArray()) });
+        Ok(_host.Vessel("image", "import", tar, "--alias", "no-init"));
+        var name = "c" + Guid.NewGuid().ToString("N")[..8];
+
+        var launch = _host.Vessel("launch", "no-init", name);
+
+        Assert.Equal(1, launch.ExitCode);
+        Assert.True(launch.Stderr.Contains("/sbin/init", StringComparison.Ordinal), launch.Stderr);
+        AssertNothingLeftOf(name, deleted: false);
+        Assert.NotEmpty(Directory.EnumerateFileSystemEntries(_host.Root, name + "*", SearchOption.AllDirectories)); // its root disk, kept until the delete
+        Ok(_host.Vessel("delete", "--force", name));
+        AssertNothingLeftOf(name, deleted: true);
+        Ok(_host.Vessel("image", "delete", "no-init"));
     }
 
     /// <summary>This host's blkio controller has no weight that takes effect (no disk uses BFQ, CFQ is gone): limits.disk.priority is an error.</summary>
