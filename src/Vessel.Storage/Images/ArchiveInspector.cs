@@ -43,7 +43,7 @@ public static class ArchiveInspector
                 }
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+        catch (Exception e) when (TarEntryRules.IsUnreadable(e))
         {
             throw new BadRequestException($"the file is not a readable {format} archive: {e.Message}");
         }

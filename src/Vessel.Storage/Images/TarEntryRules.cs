@@ -37,6 +37,35 @@ internal static class TarEntryRules
         return relative;
     }
 
+    private const string WhiteoutPrefix = ".wh.";
+    private const string OpaqueWhiteout = ".wh..wh..opq";
+
+    /// <summary>
+    /// What an OCI layer's whiteout entry (image-spec layer.md) hides in <c>Parent</c>: <c>Hidden</c> names one entry, or is
+    /// null for an opaque whiteout (everything the layers below put there); <c>Ignored</c> for other AUFS bookkeeping
+    /// (.wh..wh.plnk, …). Null when the entry is no whiteout.
+    /// </summary>
+    /// <exception cref="BadRequestException">A ".wh." name that hides nothing nameable.</exception>
+    public static (string Parent, string? Hidden, bool Ignored)? Whiteout(TarEntry entry, string relative, string archive)
+    {
+        var name = EntryPath.Name(relative);
+        if (!name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+            return null;
+        var parent = EntryPath.Parent(relative);
+        if (name == OpaqueWhiteout)
+            return (parent, null, false);
+        if (name.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal))
+            return (parent, null, true);
+        var hidden = name[WhiteoutPrefix.Length..];
+        return hidden is "" or "." or ".."
+            ? throw Refuse(archive, entry, "is not a valid whiteout")
+            : (parent, hidden, false);
+    }
+
+    /// <summary>What TarReader and the decompressors throw for an archive that is not one, or is cut short.</summary>
+    public static bool IsUnreadable(Exception e) =>
+        e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException;
+
     public static string ThroughSymbolicLink(string ancestor) => $"would be written through the symbolic link \"{ancestor}\"";
 
     public static string HardLinkToUnknown(TarEntry entry) => $"is a hard link to \"{entry.LinkName}\", which is not a file extracted before it";

@@ -75,7 +75,7 @@ internal sealed partial class TarExtraction
         {
             return reader.GetNextEntry(copyData: false);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+        catch (Exception e) when (TarEntryRules.IsUnreadable(e))
         {
             var where = previous is null ? "" : $" after entry \"{previous}\"";
             throw new BadRequestException($"{_archive}: not a readable tar archive{where}: {e.Message}");
