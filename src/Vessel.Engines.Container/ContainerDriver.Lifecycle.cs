@@ -122,8 +122,16 @@ public sealed partial class ContainerDriver
             if (config.GetValueOrDefault(key) != previousConfig.GetValueOrDefault(key))
                 throw new NotSupportedYetException($"{key} cannot change while the container runs; stop it first");
         }
-        CgroupOf(context).Apply(LimitsFromConfig.Parse(config, HostResources.Current));
+        ApplyLimits(CgroupOf(context), config);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Writes the config's limits, or none of them when the host cannot apply one the config sets.</summary>
+    private static void ApplyLimits(ICgroup cgroup, IReadOnlyDictionary<string, string> config)
+    {
+        var limits = LimitsFromConfig.Parse(config, HostResources.Current);
+        LimitsFromConfig.CheckApplicable(limits, cgroup.CanApply(BlockSchedulers.SysBlock));
+        cgroup.Apply(limits);
     }
 
     // Nics

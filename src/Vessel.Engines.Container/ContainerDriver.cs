@@ -83,7 +83,7 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         {
             if (!spec.Privileged)
                 cgroup.Delegate((int)spec.Idmap.Base, (int)spec.Idmap.Base);
-            cgroup.Apply(LimitsFromConfig.Parse(instance.Config, HostResources.Current));
+            ApplyLimits(cgroup, instance.Config);
             using var started = new AnonymousPipeServerStream(PipeDirection.In);
             var shimPid = SpawnShim(context.RunDirectory, started);
             AddChild(shimPid);

@@ -54,7 +54,10 @@ public sealed class ImageStore(string directory, IStateStore store)
             var (fingerprint, size, header) = await CopyHashingAsync(content, upload, cancellationToken);
             var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
             if (type == InstanceType.Container && await ArchiveInspector.InspectAsync(upload, format, cancellationToken) == ArchiveKind.OciLayout)
+            {
+                await OciLayoutCheck.CheckAsync(upload, cancellationToken);
                 (format, filename) = (OciLayout.Format, OciLayout.Filename);
+            }
             if (format == KernelImageLayout.Format)
                 format = await KernelImageLayout.ValidateAsync(upload, cancellationToken);
             if (format == "qcow2")

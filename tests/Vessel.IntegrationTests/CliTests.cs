@@ -72,6 +72,27 @@ public sealed class CliTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(_host.StateDirectory, "images", fingerprint)));
     }
 
+    [Fact]
+    public void ImageImport_OfATarballWithALinkTrick_IsRefused_AndLeavesNoImage()
+    {
+        var path = Path.Combine(_host.Root, "evil.tar.gz");
+        using (var file = File.Create(path))
+        using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+        using (var writer = new TarWriter(gzip))
+        {
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "etc/"));
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.SymbolicLink, "etc/cron.d") { LinkName = "/etc/cron.d" });
+            writer.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/cron.d/evil") { DataStream = new MemoryStream("* * * * * root id\n"u8.ToArray()) });
+        }
+
+        var import = _host.Vessel("image", "import", path, "--alias", "evil");
+
+        Assert.Equal(1, import.ExitCode);
+        Assert.Equal("Error: the tarball: entry \"etc/cron.d/evil\" would be written through the symbolic link \"etc/cron.d\"\n", import.Stderr);
+        Assert.Equal("[]", _host.Vessel("image", "list", "--format", "json").Stdout.Trim());
+        Assert.DoesNotContain(Directory.EnumerateFileSystemEntries(Path.Combine(_host.StateDirectory, "images")), e => !e.EndsWith(".staging", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(new string[0], "")]
     [InlineData(new[] { "frobnicate" }, "Error: unknown command \"frobnicate\" (see vessel help)\n")]

@@ -22,6 +22,11 @@ internal sealed partial class CgroupV1
         return new CgroupApplyResult(ioWeighted, swapLimited);
     }
 
+    public CgroupApplyResult CanApply(string sysBlock) => new(
+        IoWeightApplied: TryDirectoryOf("blkio", "blkio.weight", needed: false) is { } blkio
+            && IoWeightFile(blkio) is { } weight && (weight == "blkio.weight" || BlockSchedulers.AnyUsesBfq(sysBlock)),
+        SwapLimitApplied: TryDirectoryOf("memory", MemoryLimit, needed: false) is { } memory && CgroupFile.Exists(memory, MemorySwapLimit));
+
     private void ApplyCpuset(IReadOnlyList<int>? cpus)
     {
         if (TryDirectoryOf("cpuset", "cpuset.cpus", cpus is not null) is not { } cpuset)
@@ -84,16 +89,19 @@ internal sealed partial class CgroupV1
         if (TryDirectoryOf("blkio", "blkio.weight", weight is not null) is not { } blkio)
             return false;
         var w = weight ?? CgroupWeights.Default;
-        if (CgroupFile.Exists(blkio, "blkio.weight"))
+        switch (IoWeightFile(blkio))
         {
-            CgroupFile.Write(blkio, "blkio.weight", CgroupWeights.ToBlkioWeight(w));
-            return true;
+            case "blkio.weight":
+                CgroupFile.Write(blkio, "blkio.weight", CgroupWeights.ToBlkioWeight(w));
+                return true;
+            case { } bfq:
+                CgroupFile.Write(blkio, bfq, CgroupWeights.ToBfqWeight(w));
+                return true;
+            default:
+                return false;
         }
-        if (CgroupFile.Exists(blkio, "blkio.bfq.weight"))
-        {
-            CgroupFile.Write(blkio, "blkio.bfq.weight", CgroupWeights.ToBfqWeight(w));
-            return true;
-        }
-        return false;
     }
+
+    private static string? IoWeightFile(string blkio) =>
+        CgroupFile.Exists(blkio, "blkio.weight") ? "blkio.weight" : CgroupFile.Exists(blkio, "blkio.bfq.weight") ? "blkio.bfq.weight" : null;
 }

@@ -38,6 +38,11 @@ internal sealed partial class CgroupV2
         return new CgroupApplyResult(ApplyIoWeight(limits.IoWeight), swapLimited);
     }
 
+    public CgroupApplyResult CanApply(string sysBlock) => new(
+        IoWeightApplied: TryDirectoryOf("io", "io.stat", needed: false) is { } io
+            && IoWeightFile(io) is { } weight && (weight == "io.weight" || BlockSchedulers.AnyUsesBfq(sysBlock)),
+        SwapLimitApplied: TryDirectoryOf("memory", "memory.max", needed: false) is { } memory && CgroupFile.Exists(memory, "memory.swap.max"));
+
     /// <returns>Whether a weight file exists: io.weight needs the iocost controller, io.bfq.weight the BFQ scheduler.</returns>
     private bool ApplyIoWeight(long? weight)
     {
@@ -45,18 +50,21 @@ internal sealed partial class CgroupV2
         if (TryDirectoryOf("io", "io.stat", weight is not null) is not { } io)
             return false;
         var w = weight ?? CgroupWeights.Default;
-        if (CgroupFile.Exists(io, "io.weight"))
+        switch (IoWeightFile(io))
         {
-            CgroupFile.Write(io, "io.weight", string.Create(CultureInfo.InvariantCulture, $"default {w}"));
-            return true;
+            case "io.weight":
+                CgroupFile.Write(io, "io.weight", string.Create(CultureInfo.InvariantCulture, $"default {w}"));
+                return true;
+            case { } bfq:
+                CgroupFile.Write(io, bfq, string.Create(CultureInfo.InvariantCulture, $"default {CgroupWeights.ToBfqWeight(w)}"));
+                return true;
+            default:
+                return false;
         }
-        if (CgroupFile.Exists(io, "io.bfq.weight"))
-        {
-            CgroupFile.Write(io, "io.bfq.weight", string.Create(CultureInfo.InvariantCulture, $"default {CgroupWeights.ToBfqWeight(w)}"));
-            return true;
-        }
-        return false;
     }
+
+    private static string? IoWeightFile(string io) =>
+        CgroupFile.Exists(io, "io.weight") ? "io.weight" : CgroupFile.Exists(io, "io.bfq.weight") ? "io.bfq.weight" : null;
 
     private static string Max(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "max";
 }

@@ -38,8 +38,17 @@ public interface ICgroup
 
     // Limits and usage
 
-    /// <summary>Writes every limit; safe to call again on a running cgroup. A null limit resets to unlimited.</summary>
+    /// <summary>
+    /// Writes every limit; safe to call again on a running cgroup. A null limit resets to unlimited. An optional limit
+    /// the host has no file for is skipped: ask <see cref="CanApply"/> first when that must be an error.
+    /// </summary>
     CgroupApplyResult Apply(CgroupLimits limits);
+
+    /// <summary>
+    /// Which optional limits <see cref="Apply"/> can write on this host so that they take effect, writing nothing: a BFQ
+    /// weight counts only when a device under <paramref name="sysBlock"/> (/sys/block) is scheduled by BFQ.
+    /// </summary>
+    CgroupApplyResult CanApply(string sysBlock);
 
     CgroupUsage ReadUsage();
 

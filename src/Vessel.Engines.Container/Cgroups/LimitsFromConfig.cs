@@ -36,6 +36,22 @@ public static class LimitsFromConfig
             IoWeight: config.TryGetValue("limits.disk.priority", out var disk) ? IoWeight(Number(disk)) : null);
     }
 
+    /// <summary>Refuses a limit the config sets that the host cannot write, before anything is written: never a silent no-op.</summary>
+    /// <param name="host">What the cgroup can apply (<see cref="ICgroup.CanApply"/>).</param>
+    /// <exception cref="Vessel.Core.BadRequestException">The message names the key and why.</exception>
+    public static void CheckApplicable(CgroupLimits limits, CgroupApplyResult host)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        ArgumentNullException.ThrowIfNull(host);
+        if (limits.IoWeight is not null && !host.IoWeightApplied)
+            throw new Vessel.Core.BadRequestException("limits.disk.priority: this host's block I/O controller has no weight that takes effect " +
+                "(blkio.weight needs the CFQ scheduler, gone since Linux 5.0; blkio.bfq.weight and io.bfq.weight a disk scheduled " +
+                "by BFQ, see /sys/block/*/queue/scheduler; io.weight the iocost controller)");
+        if (limits is { MemoryBytes: not null, SwapAllowed: false } && !host.SwapLimitApplied)
+            throw new Vessel.Core.BadRequestException("limits.memory.swap: this host cannot limit swap " +
+                "(cgroup v1 needs swap accounting, swapaccount=1 on the kernel command line; cgroup v2 needs memory.swap.max)");
+    }
+
     /// <summary>A count n pins to CPUs 0..n-1 (no balancing across containers yet); a set is taken as written.</summary>
     private static IReadOnlyList<int> Cpus(string value) =>
         value.All(char.IsAsciiDigit) ? [.. Enumerable.Range(0, (int)Number(value))] : CpuSet.Parse("limits.cpu", value);

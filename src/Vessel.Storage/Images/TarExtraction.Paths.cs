@@ -26,7 +26,7 @@ internal sealed partial class TarExtraction
                         Ownership.Set(path, _options.UidOffset, _options.GidOffset);
                     break;
                 case PathKind.SymbolicLink:
-                    throw Refuse(entry, $"would be written through the symbolic link \"{ancestor}\"");
+                    throw Refuse(entry, TarEntryRules.ThroughSymbolicLink(ancestor));
                 default:
                     throw Refuse(entry, $"needs \"{ancestor}\" to be a directory, but it is a file");
             }

@@ -7,34 +7,25 @@ namespace Vessel.Storage.Images;
 // the order of the entries in the layer.
 internal sealed partial class TarExtraction
 {
-    private const string WhiteoutPrefix = ".wh.";
-    private const string OpaqueWhiteout = ".wh..wh..opq";
-
     /// <returns>True when the entry was a whiteout (and has been applied).</returns>
     private bool TryWhiteout(TarEntry entry, string relative)
     {
-        var name = EntryPath.Name(relative);
-        if (!name.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+        if (TarEntryRules.Whiteout(entry, relative, _archive) is not { } whiteout)
             return false;
 
-        var parent = EntryPath.Parent(relative);
-        if (ExistingPath(entry, relative) is null || PathKinds.Of(FullPath(parent)) != PathKind.Directory)
+        if (ExistingPath(entry, relative) is null || PathKinds.Of(FullPath(whiteout.Parent)) != PathKind.Directory)
             return true; // its directory is not there: nothing below to hide
         foreach (var ancestor in EntryPath.Ancestors(relative))
             _touched.Add(ancestor);
 
-        if (name == OpaqueWhiteout)
+        if (whiteout.Ignored)
+            return true;
+        if (whiteout.Hidden is null)
         {
-            HideLowerEntries(parent);
+            HideLowerEntries(whiteout.Parent);
             return true;
         }
-        if (name.StartsWith(WhiteoutPrefix + WhiteoutPrefix, StringComparison.Ordinal))
-            return true; // other AUFS bookkeeping (.wh..wh.plnk, …) means nothing here
-
-        var hidden = name[WhiteoutPrefix.Length..];
-        if (hidden is "" or "." or "..")
-            throw Refuse(entry, "is not a valid whiteout");
-        var target = EntryPath.Combine(parent, hidden);
+        var target = EntryPath.Combine(whiteout.Parent, whiteout.Hidden);
         if (!_touched.Contains(target) && PathKinds.Of(FullPath(target)) != PathKind.Missing)
             Remove(target);
         return true;

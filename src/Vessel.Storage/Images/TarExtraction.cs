@@ -75,7 +75,7 @@ internal sealed partial class TarExtraction
         {
             return reader.GetNextEntry(copyData: false);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or EndOfStreamException or ArgumentException or OverflowException)
+        catch (Exception e) when (TarEntryRules.IsUnreadable(e))
         {
             var where = previous is null ? "" : $" after entry \"{previous}\"";
             throw new BadRequestException($"{_archive}: not a readable tar archive{where}: {e.Message}");
@@ -91,9 +91,7 @@ internal sealed partial class TarExtraction
 
     private void ApplyEntry(TarEntry entry, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs, CancellationToken cancellationToken)
     {
-        var relative = EntryPath.Normalize(entry.Name) ?? throw Refuse(entry, "leaves the target directory");
-        if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse.", StringComparison.Ordinal)))
-            throw Refuse(entry, "is a sparse file, which is not supported");
+        var relative = TarEntryRules.Check(entry, _archive);
         if (_layer && TryWhiteout(entry, relative))
             return;
 
@@ -120,7 +118,7 @@ internal sealed partial class TarExtraction
                     MakeSpecialFile(entry, relative, xattrs);
                     break;
                 default:
-                    throw Refuse(entry, $"has type {entry.EntryType}, which cannot be extracted");
+                    throw new System.Diagnostics.UnreachableException($"TarEntryRules let a {entry.EntryType} entry through");
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not EndOfStreamException)
@@ -192,8 +190,6 @@ internal sealed partial class TarExtraction
 
     private void MakeSymbolicLink(TarEntry entry, string relative, IReadOnlyList<KeyValuePair<string, byte[]>> xattrs)
     {
-        if (string.IsNullOrEmpty(entry.LinkName))
-            throw Refuse(entry, "is a symbolic link to nothing");
         var path = PrepareLeaf(entry, relative);
         // The link's text is stored as it is: it is never followed here, and inside the container it resolves there.
         File.CreateSymbolicLink(path, entry.LinkName);
@@ -203,11 +199,9 @@ internal sealed partial class TarExtraction
 
     private void MakeHardLink(TarEntry entry, string relative)
     {
-        var target = EntryPath.Normalize(entry.LinkName);
-        if (target is null)
-            throw Refuse(entry, $"is a hard link to \"{entry.LinkName}\", which is outside the target directory");
+        var target = EntryPath.Normalize(entry.LinkName)!; // TarEntryRules refused a target outside
         if (!_extracted.Contains(target))
-            throw Refuse(entry, $"is a hard link to \"{entry.LinkName}\", which is not a file extracted before it");
+            throw Refuse(entry, TarEntryRules.HardLinkToUnknown(entry));
         if (target == relative)
             return; // a link to itself: already there
         var targetPath = ExistingPath(entry, target);
@@ -227,5 +221,5 @@ internal sealed partial class TarExtraction
         _extracted.Add(relative);
     }
 
-    private BadRequestException Refuse(TarEntry entry, string problem) => new($"{_archive}: entry \"{entry.Name}\" {problem}");
+    private BadRequestException Refuse(TarEntry entry, string problem) => TarEntryRules.Refuse(_archive, entry, problem);
 }

@@ -272,4 +272,20 @@ public sealed class CgroupV1Tests : IDisposable
 
         Assert.Empty(cgroup.Processes());
     }
+
+    [Theory]
+    [InlineData("blkio.weight", true, "[mq-deadline] bfq", true, true)]
+    [InlineData("blkio.bfq.weight", false, "mq-deadline [bfq]", true, false)]
+    [InlineData("blkio.bfq.weight", true, "[none] mq-deadline bfq", false, true)] // the file is there, BFQ schedules no disk
+    [InlineData(null, true, "mq-deadline [bfq]", false, true)]
+    public void CanApply_SaysWhichWeightAndSwapTakeEffect_WritingNothing(string? ioWeightFile, bool memsw, string scheduler, bool io, bool swap)
+    {
+        using var tree = new FakeCgroupV1Tree(memsw: memsw, ioWeightFile: ioWeightFile);
+        var cgroup = Open(tree);
+        using var block = new FakeSysBlock(scheduler);
+        var before = tree.Read("memory", Web1, "memory.limit_in_bytes");
+
+        Assert.Equal(new CgroupApplyResult(IoWeightApplied: io, SwapLimitApplied: swap), cgroup.CanApply(block.Path));
+        Assert.Equal(before, tree.Read("memory", Web1, "memory.limit_in_bytes"));
+    }
 }

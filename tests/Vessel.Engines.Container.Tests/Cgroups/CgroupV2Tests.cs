@@ -276,4 +276,16 @@ public sealed class CgroupV2Tests : IDisposable
 
         Assert.Empty(cgroup.Processes());
     }
+
+    [Theory]
+    [InlineData("io.weight", true, "[none] bfq", true, true)]
+    [InlineData("io.bfq.weight", false, "none [bfq]", true, false)]
+    [InlineData("io.bfq.weight", true, "[none] bfq", false, true)] // the file is there, BFQ schedules no disk
+    [InlineData(null, true, "none [bfq]", false, true)]
+    public void CanApply_SaysWhichWeightAndSwapTakeEffect(string? ioWeightFile, bool swapFile, string scheduler, bool io, bool swap)
+    {
+        using var block = new FakeSysBlock(scheduler);
+
+        Assert.Equal(new CgroupApplyResult(IoWeightApplied: io, SwapLimitApplied: swap), Open(swap: swapFile, ioWeightFile: ioWeightFile).CanApply(block.Path));
+    }
 }

@@ -80,4 +80,35 @@ public sealed class ArchiveInspectorTests : IDisposable
 
         Assert.StartsWith($"the file is not a readable {format} archive: ", e.Message, StringComparison.Ordinal);
     }
+
+    public static TheoryData<string, byte[], string> Tricks => new()
+    {
+        { "tar", new TarBuilder().Directory("etc/").File("../etc/passwd", "x").ToArray(), "entry \"../etc/passwd\" leaves the target directory" },
+        { "tar.gz", new TarBuilder().Directory("etc/").Symlink("etc/x", "/etc").File("etc/x/passwd", "x").ToArray(),
+            "entry \"etc/x/passwd\" would be written through the symbolic link \"etc/x\"" },
+        { "tar.zst", new TarBuilder().Directory("etc/").HardLink("etc/shadow", "/etc/shadow").ToArray(),
+            "entry \"etc/shadow\" is a hard link to \"/etc/shadow\", which is not a file extracted before it" },
+        { "tar", new TarBuilder().Directory("etc/").HardLink("etc/x", "../x").ToArray(),
+            "entry \"etc/x\" is a hard link to \"../x\", which is outside the target directory" },
+        { "tar", new TarBuilder().Directory("usr/").Symlink("usr/lib", "..").Directory("usr/lib/x").ToArray(),
+            "entry \"usr/lib/x\" would be written through the symbolic link \"usr/lib\"" },
+    };
+
+    /// <summary>What extraction would refuse is refused at import already, with the entry named, nothing extracted.</summary>
+    [Theory]
+    [MemberData(nameof(Tricks))]
+    public async Task TraversalAndLinkTricks_AreRefusedAtInspection(string format, byte[] tar, string problem)
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => InspectAsync(tar, format));
+
+        Assert.Equal($"the tarball: {problem}", e.Message);
+        Assert.Equal(["upload"], Directory.EnumerateFileSystemEntries(_temp.Path).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task LinksThatExtractionReplaces_AreNoTrick() =>
+        Assert.Equal(ArchiveKind.Rootfs, await InspectAsync(new TarBuilder()
+            .Symlink("bin", "usr/bin").Directory("bin/").File("bin/sh", "elf") // a directory entry replaces the link
+            .Symlink("etc", "/etc").File("etc", "x") // so does a file
+            .File("usr/a", "a").HardLink("usr/b", "usr/a").HardLink("usr/c", "/usr/b").ToArray()));
 }
