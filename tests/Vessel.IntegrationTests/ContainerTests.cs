@@ -46,7 +46,7 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
         int.Parse(_host.Vessel("info", name).Stdout.Split('\n').Single(l => l.StartsWith("PID: ", StringComparison.Ordinal))[5..], CultureInfo.InvariantCulture);
 
     [Fact]
-    public void Exec_PassesOutputAndExitCodes_InsideItsOwnNamespaces()
+    public void Exec_PassesOutputAndExitCodes_InsideItsOwnNamespaces_WithItsOptions()
     {
         var name = Launch();
 
@@ -65,6 +65,12 @@ public sealed class ContainerTests : IClassFixture<ContainerTests.BusyboxHost>
 
         var stdin = _host.Run("/bin/sh", "-c", $"echo piped | {Binaries.Vessel} exec {name} -- cat");
         Assert.Equal("piped\n", stdin.Stdout);
+
+        var options = _host.Vessel("exec", name, "--env", "GREETING=hi", "--cwd", "/tmp", "--user", "1000", "--", "sh", "-c", "echo $GREETING; pwd; id -u");
+        Assert.Equal("hi\n/tmp\n1000\n", options.Stdout);
+        var terminal = _host.Vessel("exec", name, "-t", "--", "sh", "-c", "tty; exit 3");
+        Assert.Equal(3, terminal.ExitCode);
+        Assert.StartsWith("/dev/pts/", terminal.Stdout, StringComparison.Ordinal);
         Ok(_host.Vessel("delete", "--force", name));
     }
 
