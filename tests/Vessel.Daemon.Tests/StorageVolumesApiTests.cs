@@ -54,6 +54,20 @@ public sealed class StorageVolumesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task CopyOfAVm_LeavesTheBlockVolumeItHoldsBehind()
+    {
+        await CreateVolumeAsync("""{"name": "blk", "content_type": "block", "config": {"size": "1MiB"}}""");
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances",
+            """{"name": "vm1", "type": "virtual-machine", "source": {"alias": "vmbase"}, "devices": {"data": {"type": "disk", "pool": "default", "source": "blk"}}}"""))).Status);
+
+        var copied = await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", """{"name": "vm2", "source": {"instance": "vm1"}}"""));
+
+        Assert.Equal(OperationStatus.Success, copied.Status);
+        Assert.False((await _daemon.GetInstanceAsync("vm2")).Devices.ContainsKey("data"));
+        Assert.Equal(["/1.0/instances/vm1"], Assert.Single(await ListVolumesAsync()).UsedBy);
+    }
+
+    [Fact]
     public async Task DeletingAVolumeWhoseDataCannotGo_KeepsItListed_AndItCanBeDeletedAgain()
     {
         await CreateVolumeAsync("""{"name": "v"}""");

@@ -209,6 +209,8 @@ public sealed partial class InstanceService(
     /// <summary>
     /// A copy is the source's type, image, config and devices, with the request's config and devices on top. What
     /// makes the source itself on a network goes: volatile keys and the nics' own MAC and address, so the copy gets new ones.
+    /// The block volumes the source holds stay with it (one serves one VM at a time; a copy, like a snapshot or export,
+    /// leaves custom volumes' data alone); filesystem volumes, which containers share, come along.
     /// </summary>
     private async Task<InstancesPost> CopyRequestAsync(InstancesPost request, Instance source, CancellationToken cancellationToken)
     {
@@ -221,6 +223,8 @@ public sealed partial class InstanceService(
         var devices = source.Devices.ToDictionary(d => d.Key, d => d.Value.GetValueOrDefault("type") == "nic"
             ? d.Value.Where(s => s.Key is not ("hwaddr" or "ipv4.address")).ToDictionary()
             : d.Value.ToDictionary());
+        foreach (var device in await volumes.BlockVolumeDevicesAsync(source.Devices, cancellationToken))
+            devices.Remove(device);
         foreach (var (device, settings) in request.Devices ?? [])
             devices[device] = settings;
         return request with

@@ -212,6 +212,19 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
         return disks;
     }
 
+    /// <summary>The devices that attach a block volume, which serves one VM at a time.</summary>
+    public async Task<IReadOnlyList<string>> BlockVolumeDevicesAsync(IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> devices,
+        CancellationToken cancellationToken)
+    {
+        var found = new List<string>();
+        foreach (var (device, settings) in VolumeDevices(devices))
+        {
+            if ((await store.GetVolumeAsync(settings["pool"], settings["source"], cancellationToken))?.ContentType == StorageVolume.Block)
+                found.Add(device);
+        }
+        return found;
+    }
+
     public static bool IsVolumeDevice(IReadOnlyDictionary<string, string>? device) =>
         device?.GetValueOrDefault("type") == "disk" && device.ContainsKey("source") && device.ContainsKey("pool");
 
