@@ -56,6 +56,7 @@ public sealed partial class QemuDriver
             var vm = new Vm(name, paths, state, monitor);
             _vms[name] = vm;
             TrimConsoleLog(paths); // it may have grown while no daemon watched
+            RestoreCpus(paths, state.Pid); // a daemon killed during a save or load left it on one CPU
             _ = Task.Run(() => WatchEventsAsync(vm), CancellationToken.None);
             _watch ??= new Timer(_ => Poll(), null, WatchInterval, WatchInterval);
             return vm;

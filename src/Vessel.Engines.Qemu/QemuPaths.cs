@@ -14,7 +14,9 @@ public sealed record QemuPaths(string RunDirectory, string ConsoleLog)
     public string StateFile => Path.Combine(RunDirectory, "qemu.json");
     /// <summary>The cloud-init NoCloud seed (<see cref="NoCloudSeed"/>).</summary>
     public string Seed => Path.Combine(RunDirectory, "seed.iso");
+    /// <summary>QEMU's CPU mask while a save or load holds its threads on one CPU (see QemuDriver.OnOneCpuAsync).</summary>
+    public string ConfinedCpus => Path.Combine(RunDirectory, "cpus.confined");
 
     /// <summary>Everything QEMU or the driver made in the run directory, for cleanup.</summary>
-    public IEnumerable<string> RunFiles => [Qmp, GuestAgent, Console, Vnc, PidFile, StartLog, StateFile, Seed];
+    public IEnumerable<string> RunFiles => [Qmp, GuestAgent, Console, Vnc, PidFile, StartLog, StateFile, Seed, ConfinedCpus];
 }
