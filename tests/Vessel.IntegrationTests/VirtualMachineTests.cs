@@ -30,7 +30,8 @@ public sealed class VirtualMachineTests : IDisposable
 
     /// <summary>
     /// The busybox VM boots to its init; paused for 5 s its clock stands still; it outlives a SIGKILLed daemon, which the next
-    /// one adopts (same QEMU, console and graceful stop still work); it stops and is deleted without a trace.
+    /// one adopts (same QEMU, console and graceful stop still work); it stops, also when it ignores the power button (after
+    /// --timeout), and is deleted without a trace.
     /// </summary>
     [Fact]
     public void BusyboxVm_BootsToItsInit_PausesResumesAndStops_LeavingNothing()
@@ -61,6 +62,14 @@ public sealed class VirtualMachineTests : IDisposable
         Ok(_host.Vessel("stop", "vm1", "--timeout", "20"));
         Assert.Equal(InstanceStatus.Stopped, Status("vm1"));
         Assert.Contains("power button pressed", _host.Vessel("console", "vm1", "--show-log").Stdout);
+
+        // A guest that ignores the power button is ended once --timeout has passed.
+        Ok(_host.Vessel("start", "vm1"));
+        _host.TypeOnConsole("vm1", "kill $(pidof acpid); sleep 0.5; pidof acpid || echo 'acpid 'gone", "acpid gone");
+        var clock = Stopwatch.StartNew();
+        Ok(_host.Vessel("stop", "vm1", "--timeout", "2"));
+        Assert.InRange(clock.Elapsed.TotalSeconds, 2, 20);
+        Assert.Equal(InstanceStatus.Stopped, Status("vm1"));
 
         Ok(_host.Vessel("start", "vm1"));
         Ok(_host.Vessel("delete", "vm1", "--force"));
