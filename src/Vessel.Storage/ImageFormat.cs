@@ -40,6 +40,23 @@ public static class ImageFormat
             throw new BadRequestException($"{what} keeps its data in an external file; import a qcow2 that stands alone (qemu-img convert -O qcow2)");
     }
 
+    /// <summary>
+    /// Refuses a qcow2 disk whose tables are damaged (qemu-img check: exit 2 for corruptions, 1 when it could not read them;
+    /// leaked clusters alone, exit 3, only waste room). A header that reads well says nothing of the tables behind it, and
+    /// a guest would meet the damage as I/O errors.
+    /// </summary>
+    /// <exception cref="BadRequestException">The disk is damaged; the message says how, as qemu-img does.</exception>
+    public static async Task CheckQcow2TablesAsync(string path, string what, CancellationToken cancellationToken)
+    {
+        var result = await Vessel.Linux.HostCommand.RunAsync(Vessel.Linux.HostCommand.Resolve("qemu-img"), ["check", "-q", "-f", "qcow2", path],
+            timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
+        if (result.Code is 1 or 2)
+        {
+            var first = (result.Errors + result.Output).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault();
+            throw new BadRequestException($"{what} is damaged (qemu-img check found {(result.Code == 2 ? "corruptions" : "tables it cannot read")}): {first}");
+        }
+    }
+
     /// <summary>Checks the detected format against the type the user asked for and names the file in the store.</summary>
     public static (string Format, InstanceType Type, string Filename) Resolve(ReadOnlySpan<byte> header, long size, InstanceType? requested)
     {

@@ -61,7 +61,10 @@ public sealed class ImageStore(string directory, IStateStore store)
             if (format == KernelImageLayout.Format)
                 format = await KernelImageLayout.ValidateAsync(upload, cancellationToken);
             if (format == "qcow2")
+            {
                 ImageFormat.CheckStandaloneQcow2(header, "the disk");
+                await ImageFormat.CheckQcow2TablesAsync(upload, "the disk", cancellationToken);
+            }
             await Commit.WaitAsync(cancellationToken);
             committing = true;
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)

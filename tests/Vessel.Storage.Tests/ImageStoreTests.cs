@@ -297,6 +297,25 @@ public sealed class ImageStoreTests : IDisposable
         return File.ReadAllBytes(path);
     }
 
+    [Fact]
+    public async Task Import_Qcow2WithDamagedTables_IsRefusedAndLeavesNothing()
+    {
+        // Written, then cut: the header reads well, the tables point past the end of the file.
+        var path = _temp.Combine("written.qcow2");
+        foreach (var (program, arguments) in new[] { ("qemu-img", $"create -q -f qcow2 {path} 64M"), ("qemu-io", $"-c \"write -P 0xab 0 1M\" {path}") })
+        {
+            using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
+            process.WaitForExit();
+            Assert.Equal(0, process.ExitCode);
+        }
+        var cut = File.ReadAllBytes(path)[..(400 << 10)];
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(cut, Request(type: InstanceType.VirtualMachine)));
+
+        Assert.StartsWith("the disk is damaged (qemu-img check found corruptions): ERROR", e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
     private static byte[] KernelTar(byte[]? disk)
     {
         using var stream = new MemoryStream();
