@@ -130,7 +130,7 @@ public sealed partial class ContainerDriver
     private static void ApplyLimits(ICgroup cgroup, IReadOnlyDictionary<string, string> config)
     {
         var limits = LimitsFromConfig.Parse(config, HostResources.Current);
-        LimitsFromConfig.CheckApplicable(limits, cgroup.CanApply(BlockSchedulers.SysBlock));
+        LimitsFromConfig.CheckApplicable(limits, () => cgroup.CanApply(BlockSchedulers.SysBlock));
         cgroup.Apply(limits);
     }
 

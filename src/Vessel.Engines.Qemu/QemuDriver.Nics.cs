@@ -68,11 +68,13 @@ public sealed partial class QemuDriver
         }
     }
 
-    private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken)
-    {
-        var children = await vm.Monitor.ExecuteAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, cancellationToken: cancellationToken);
-        return children.EnumerateArray().Any(c => c.GetProperty("name").GetString() == id);
-    }
+    private static async Task<bool> HasPeripheralAsync(Vm vm, string id, CancellationToken cancellationToken) =>
+        (await PeripheralsAsync(vm, cancellationToken)).Any(p => p.Name == id);
+
+    /// <summary>The machine's devices with an id (the children of /machine/peripheral), with their QOM types such as child&lt;virtio-net-pci&gt;.</summary>
+    private static async Task<List<(string Name, string Type)>> PeripheralsAsync(Vm vm, CancellationToken cancellationToken) =>
+        [.. (await vm.Monitor.ExecuteAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, cancellationToken: cancellationToken))
+            .EnumerateArray().Select(p => (p.GetProperty("name").GetString()!, p.GetProperty("type").GetString()!))];
 
     /// <summary>The first hotplug root port with no device behind it, from query-pci.</summary>
     private static async Task<string> FreePortAsync(Vm vm, InstanceContext context, CancellationToken cancellationToken)

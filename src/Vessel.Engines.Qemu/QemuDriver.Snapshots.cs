@@ -50,8 +50,7 @@ public sealed partial class QemuDriver
             return null;
         var vm = await MonitorOfAsync(context, cancellationToken);
         var cpus = (await vm.Monitor.ExecuteAsync("query-cpus-fast", cancellationToken: cancellationToken)).GetArrayLength();
-        var devices = (await vm.Monitor.ExecuteAsync("qom-list", new JsonObject { ["path"] = "/machine/peripheral" }, cancellationToken: cancellationToken))
-            .EnumerateArray().Select(p => (Name: p.GetProperty("name").GetString()!, Type: p.GetProperty("type").GetString()!))
+        var devices = (await PeripheralsAsync(vm, cancellationToken))
             // vCPUs count as a number: those added while it ran are devices, those it booted with are not
             .Where(p => p.Type.StartsWith("child<", StringComparison.Ordinal) && !p.Type.EndsWith("-cpu>", StringComparison.Ordinal))
             .Select(p => "device=" + p.Name).Order(StringComparer.Ordinal);
@@ -157,9 +156,8 @@ public sealed partial class QemuDriver
     /// </summary>
     private static async Task HumanMonitorAsync(Vm vm, string commandLine, CancellationToken cancellationToken)
     {
-        var output = "";
-        await OnOneCpuAsync(vm, async () => output = (await vm.Monitor.ExecuteAsync("human-monitor-command",
-            new JsonObject { ["command-line"] = commandLine }, SaveOrLoadTimeout, cancellationToken)).GetString() ?? "");
+        var output = (await OnOneCpuAsync(vm, () => vm.Monitor.ExecuteAsync("human-monitor-command",
+            new JsonObject { ["command-line"] = commandLine }, SaveOrLoadTimeout, cancellationToken))).GetString() ?? "";
         if (output.Split('\n').FirstOrDefault(l => l.StartsWith("Error", StringComparison.Ordinal)) is { } error)
             throw new VesselException(500, $"{commandLine} failed: {error.Trim()}");
     }
@@ -172,20 +170,17 @@ public sealed partial class QemuDriver
     /// directory meanwhile, so that a daemon killed in between gives it back when it adopts the VM. Vessel pins no QEMU
     /// thread otherwise: all of them get the main thread's mask back.
     /// </summary>
-    private static async Task OnOneCpuAsync(Vm vm, Func<Task> work)
+    private static async Task<T> OnOneCpuAsync<T>(Vm vm, Func<Task<T>> work)
     {
         var pid = vm.State.Pid;
         if (CpuAffinity.Get(pid) is not { } mask || CpuAffinity.LastCpuOf(pid, pid) is not { } one)
-        {
-            await work();
-            return;
-        }
+            return await work();
         File.WriteAllText(vm.Paths.ConfinedCpus, CpuAffinity.Format(mask));
         try
         {
             foreach (var thread in CpuAffinity.Threads(pid))
                 CpuAffinity.Set(thread, one);
-            await work();
+            return await work();
         }
         finally
         {

@@ -28,19 +28,11 @@ public static class CpuAffinity
     public static ulong[] Parse(string text) =>
         [.. text.Trim().Split(',').Select(w => ulong.Parse(w, NumberStyles.HexNumber, CultureInfo.InvariantCulture))];
 
-    /// <summary>A mask of the one CPU the thread last ran on (field 39 of /proc/PID/task/TID/stat); null when it is gone.</summary>
+    /// <summary>A mask of the one CPU the thread last ran on; null when it is gone.</summary>
     public static ulong[]? LastCpuOf(int pid, int tid)
     {
-        string text;
-        try
-        {
-            text = File.ReadAllText($"/proc/{pid}/task/{tid}/stat");
-        }
-        catch (IOException)
-        {
+        if (ProcStat.LastCpu(pid, tid) is not { } cpu)
             return null;
-        }
-        var cpu = int.Parse(text[(text.LastIndexOf(')') + 2)..].Split(' ')[36], CultureInfo.InvariantCulture);
         var mask = new ulong[Words];
         mask[cpu / 64] = 1UL << (cpu % 64);
         return mask;

@@ -30,13 +30,19 @@ public static class ProcStat
     /// <summary>Whether a process with this pid exists and has not exited (a zombie has).</summary>
     public static bool IsRunning(int pid) => Fields(pid) is { } fields && fields[0] is not ("Z" or "X" or "x");
 
-    /// <summary>The fields from the state (field 3 of the man page) on, or null when the process does not exist.</summary>
-    private static string[]? Fields(int pid)
+    /// <summary>The CPU the thread last ran on (field 39 of the man page); null when it is gone.</summary>
+    public static int? LastCpu(int pid, int tid) =>
+        Fields($"/proc/{pid}/task/{tid}/stat") is { } fields ? int.Parse(fields[36], CultureInfo.InvariantCulture) : null;
+
+    private static string[]? Fields(int pid) => Fields($"/proc/{pid}/stat");
+
+    /// <summary>The fields from the state (field 3 of the man page) on, or null when the process or thread does not exist.</summary>
+    private static string[]? Fields(string statFile)
     {
         string text;
         try
         {
-            text = File.ReadAllText($"/proc/{pid}/stat");
+            text = File.ReadAllText(statFile);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

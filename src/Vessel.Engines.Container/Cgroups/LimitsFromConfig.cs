@@ -37,17 +37,22 @@ public static class LimitsFromConfig
     }
 
     /// <summary>Refuses a limit the config sets that the host cannot write, before anything is written: never a silent no-op.</summary>
-    /// <param name="host">What the cgroup can apply (<see cref="ICgroup.CanApply"/>).</param>
+    /// <param name="host">What the cgroup can apply (<see cref="ICgroup.CanApply"/>), asked only when the limits set an
+    /// optional one: a start without them reads no /sys/block.</param>
     /// <exception cref="Vessel.Core.BadRequestException">The message names the key and why.</exception>
-    public static void CheckApplicable(CgroupLimits limits, CgroupApplyResult host)
+    public static void CheckApplicable(CgroupLimits limits, Func<CgroupApplyResult> host)
     {
         ArgumentNullException.ThrowIfNull(limits);
         ArgumentNullException.ThrowIfNull(host);
-        if (limits.IoWeight is not null && !host.IoWeightApplied)
+        var noSwap = limits is { MemoryBytes: not null, SwapAllowed: false };
+        if (limits.IoWeight is null && !noSwap)
+            return;
+        var can = host();
+        if (limits.IoWeight is not null && !can.IoWeightApplied)
             throw new Vessel.Core.BadRequestException("limits.disk.priority: this host's block I/O controller has no weight that takes effect " +
                 "(blkio.weight needs the CFQ scheduler, gone since Linux 5.0; blkio.bfq.weight and io.bfq.weight a disk scheduled " +
                 "by BFQ, see /sys/block/*/queue/scheduler; io.weight the iocost controller)");
-        if (limits is { MemoryBytes: not null, SwapAllowed: false } && !host.SwapLimitApplied)
+        if (noSwap && !can.SwapLimitApplied)
             throw new Vessel.Core.BadRequestException("limits.memory.swap: this host cannot limit swap " +
                 "(cgroup v1 needs swap accounting, swapaccount=1 on the kernel command line; cgroup v2 needs memory.swap.max)");
     }

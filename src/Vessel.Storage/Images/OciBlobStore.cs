@@ -48,7 +48,10 @@ internal sealed class OciBlobStore(string directory, string name)
 
     public FileStream Open(OciDescriptor descriptor) => RootfsExtractor.OpenSequential(PathOf(descriptor));
 
-    private string PathOf(OciDescriptor descriptor)
+    /// <summary>Where the blob is inside a layout: blobs/sha256/HEX.</summary>
+    /// <param name="name">Names the layout in the error.</param>
+    /// <exception cref="BadRequestException">The digest is no sha256 digest.</exception>
+    public static string BlobOf(OciDescriptor descriptor, string name)
     {
         const string prefix = "sha256:";
         // JSON may leave out what the record declares non-null.
@@ -56,7 +59,13 @@ internal sealed class OciBlobStore(string directory, string name)
         var hex = digest.StartsWith(prefix, StringComparison.Ordinal) ? digest[prefix.Length..] : "";
         if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigitLower))
             throw new BadRequestException($"{name}: digest \"{descriptor.Digest}\" is not a sha256 digest (sha256: and 64 lower-case hex digits)");
-        foreach (var part in new[] { "blobs", "blobs/sha256", $"blobs/sha256/{hex}" })
+        return $"blobs/sha256/{hex}";
+    }
+
+    private string PathOf(OciDescriptor descriptor)
+    {
+        var blob = BlobOf(descriptor, name);
+        foreach (var part in new[] { "blobs", "blobs/sha256", blob })
         {
             var kind = PathKinds.Of(Path.Combine(directory, part));
             if (kind == PathKind.Missing)
@@ -64,7 +73,7 @@ internal sealed class OciBlobStore(string directory, string name)
             if (kind == PathKind.SymbolicLink)
                 throw new BadRequestException($"{name}: \"{part}\" is a symbolic link");
         }
-        return Path.Combine(directory, "blobs", "sha256", hex);
+        return Path.Combine(directory, blob);
     }
 
     private void Check(OciDescriptor descriptor, long size, byte[] hash)

@@ -54,8 +54,7 @@ public static class OciLayout
         var formats = new List<string>();
         foreach (var layer in layers)
         {
-            formats.Add(OciMediaTypes.LayerFormat(layer.MediaType)
-                ?? throw new NotSupportedYetException($"{name}: layer {layer.Digest} has media type {layer.MediaType}, which cannot be unpacked yet"));
+            formats.Add(OciMediaTypes.LayerFormatOf(layer, name));
             await blobs.VerifyAsync(layer, cancellationToken);
         }
 
@@ -64,7 +63,7 @@ public static class OciLayout
             var extraction = new TarExtraction(targetDirectory, options);
             for (var i = 0; i < layers.Count; i++)
             {
-                var layerName = $"{name}: layer {i + 1} ({layers[i].Digest[..19]})";
+                var layerName = OciMediaTypes.LayerName(name, i, layers[i]);
                 using var file = blobs.Open(layers[i]);
                 using var tar = ArchiveCompression.Decompress(file, formats[i], layerName);
                 extraction.Apply(tar, layerName, layer: true, cancellationToken);

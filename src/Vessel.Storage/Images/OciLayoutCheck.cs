@@ -30,13 +30,11 @@ internal static class OciLayoutCheck
             var layers = manifest.Layers ?? [];
             for (var i = 0; i < layers.Count; i++)
             {
-                if (layers[i].Digest is not ['s', 'h', 'a', '2', '5', '6', ':', .. { Length: 64 } hex] || !hex.All(char.IsAsciiHexDigitLower))
-                    throw new BadRequestException($"{Name}: layer {i + 1}'s digest \"{layers[i].Digest}\" is not a sha256 digest");
-                var layerName = $"{Name}: layer {i + 1} ({layers[i].Digest[..19]})";
-                var format = OciMediaTypes.LayerFormat(layers[i].MediaType)
-                    ?? throw new NotSupportedYetException($"{Name}: layer {layers[i].Digest} has media type {layers[i].MediaType}, which cannot be unpacked yet");
+                var blob = OciBlobStore.BlobOf(layers[i], Name);
+                var format = OciMediaTypes.LayerFormatOf(layers[i], Name);
+                var layerName = OciMediaTypes.LayerName(Name, i, layers[i]);
                 check.NextLayer(layerName);
-                await CheckLayerAsync(path, $"blobs/sha256/{hex}", format, layerName, check, cancellationToken);
+                await CheckLayerAsync(path, blob, format, layerName, check, cancellationToken);
             }
         }
         finally

@@ -19,4 +19,13 @@ internal static class OciMediaTypes
         : mediaType.EndsWith("+zstd", StringComparison.Ordinal) ? "tar.zst"
         : mediaType.EndsWith(".tar", StringComparison.Ordinal) ? "tar"
         : null;
+
+    /// <summary>The layer's tarball format.</summary>
+    /// <param name="name">Names the image in the error.</param>
+    /// <exception cref="Vessel.Core.NotSupportedYetException">Its media type is not one Vessel unpacks.</exception>
+    public static string LayerFormatOf(OciDescriptor layer, string name) => LayerFormat(layer.MediaType)
+        ?? throw new Vessel.Core.NotSupportedYetException($"{name}: layer {layer.Digest} has media type {layer.MediaType}, which cannot be unpacked yet");
+
+    /// <summary>How errors name the layer at INDEX (from 0) of an image: its place and the start of its digest.</summary>
+    public static string LayerName(string name, int index, OciDescriptor layer) => $"{name}: layer {index + 1} ({layer.Digest[..19]})";
 }

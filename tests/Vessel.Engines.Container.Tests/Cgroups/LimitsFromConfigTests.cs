@@ -120,7 +120,7 @@ public sealed class LimitsFromConfigTests
     public void CheckApplicable_AnIoWeightThatTakesNoEffect_NamesTheKeyAndWhy()
     {
         var e = Assert.Throws<BadRequestException>(() =>
-            LimitsFromConfig.CheckApplicable(Parse(("limits.disk.priority", "5")), new CgroupApplyResult(IoWeightApplied: false, SwapLimitApplied: true)));
+            LimitsFromConfig.CheckApplicable(Parse(("limits.disk.priority", "5")), () => new CgroupApplyResult(IoWeightApplied: false, SwapLimitApplied: true)));
 
         Assert.StartsWith("limits.disk.priority: this host's block I/O controller has no weight that takes effect (", e.Message, StringComparison.Ordinal);
     }
@@ -129,12 +129,12 @@ public sealed class LimitsFromConfigTests
     public void CheckApplicable_NoSwapWithoutSwapAccounting_NamesTheKey()
     {
         var e = Assert.Throws<BadRequestException>(() => LimitsFromConfig.CheckApplicable(
-            Parse(("limits.memory", "1GiB"), ("limits.memory.swap", "false")), new CgroupApplyResult(IoWeightApplied: true, SwapLimitApplied: false)));
+            Parse(("limits.memory", "1GiB"), ("limits.memory.swap", "false")), () => new CgroupApplyResult(IoWeightApplied: true, SwapLimitApplied: false)));
 
         Assert.StartsWith("limits.memory.swap: this host cannot limit swap (", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void CheckApplicable_LimitsNotSet_NeedNoFile() =>
-        LimitsFromConfig.CheckApplicable(Parse(("limits.memory", "1GiB")), new CgroupApplyResult(IoWeightApplied: false, SwapLimitApplied: false));
+        LimitsFromConfig.CheckApplicable(Parse(("limits.memory", "1GiB")), () => new CgroupApplyResult(IoWeightApplied: false, SwapLimitApplied: false));
 }
