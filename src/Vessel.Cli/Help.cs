@@ -28,6 +28,7 @@ internal static class Help
           vessel image list [--format table|json|csv]
           vessel image show IMAGE [--vm]
           vessel image import FILE [--alias ALIAS] [--vm] [--arch x86_64|aarch64] [--description TEXT]
+          vessel image import --kernel FILE --initrd FILE [--disk QCOW2] [--cmdline TEXT] [--alias ALIAS] [--arch ...]   (a VM image)
           vessel image build busybox [--vm [--arch aarch64]] | debian [--vm] [--suite SUITE] [--include PKG,...]
           vessel image delete IMAGE [--vm]
           vessel publish NAME[/SNAP] [--alias ALIAS] [--description TEXT]   (a stopped instance or a snapshot, as an image)

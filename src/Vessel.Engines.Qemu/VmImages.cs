@@ -104,7 +104,10 @@ public static partial class VmImages
         return File.Exists(disk) ? disk : throw new VesselException(500, $"the root disk {disk} is missing; the instance was not created completely");
     }
 
-    /// <summary>Unpacks a kernel image once, into a temporary directory renamed into place whole.</summary>
+    /// <summary>
+    /// Unpacks a kernel image once, into a temporary directory renamed into place whole. An unpacked image whose kernel or
+    /// initramfs has gone missing gets back what is missing; files still there stay, as instances' overlays read its disk.
+    /// </summary>
     public static async Task<KernelImageFiles> UnpackAsync(string imagePath, CancellationToken cancellationToken)
     {
         var imageDirectory = Path.GetDirectoryName(Path.GetFullPath(imagePath))!;
@@ -113,21 +116,28 @@ public static partial class VmImages
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (!Directory.Exists(target))
+            var files = KernelImageLayout.FilesIn(target);
+            if (File.Exists(files.Kernel) && File.Exists(files.Initrd))
+                return files;
+            if (!File.Exists(imagePath))
+                throw new BadRequestException($"the VM image {imagePath} is missing");
+            var temporary = Path.Combine(imageDirectory, $".{Unpacked}-{Guid.NewGuid():N}");
+            try
             {
-                if (!File.Exists(imagePath))
-                    throw new BadRequestException($"the VM image {imagePath} is missing");
-                var temporary = Path.Combine(imageDirectory, $".{Unpacked}-{Guid.NewGuid():N}");
-                try
-                {
-                    await KernelImageLayout.ExtractAsync(imagePath, temporary, cancellationToken);
+                await KernelImageLayout.ExtractAsync(imagePath, temporary, cancellationToken);
+                if (!Directory.Exists(target))
                     Directory.Move(temporary, target);
-                }
-                finally
+                foreach (var file in Directory.Exists(temporary) ? Directory.GetFiles(temporary) : [])
                 {
-                    if (Directory.Exists(temporary))
-                        Directory.Delete(temporary, recursive: true);
+                    var kept = Path.Combine(target, Path.GetFileName(file));
+                    if (!File.Exists(kept))
+                        File.Move(file, kept);
                 }
+            }
+            finally
+            {
+                if (Directory.Exists(temporary))
+                    Directory.Delete(temporary, recursive: true);
             }
             return KernelImageLayout.FilesIn(target);
         }

@@ -45,10 +45,23 @@ public static class ImageFormat
     /// leaked clusters alone, exit 3, only waste room). A header that reads well says nothing of the tables behind it, and
     /// a guest would meet the damage as I/O errors.
     /// </summary>
+    /// <param name="within">Where the disk lies inside the file (a tarball's entry, its length a multiple of 512), or null for the whole file.</param>
     /// <exception cref="BadRequestException">The disk is damaged; the message says how, as qemu-img does.</exception>
-    public static async Task CheckQcow2TablesAsync(string path, string what, CancellationToken cancellationToken)
+    public static async Task CheckQcow2TablesAsync(string path, string what, CancellationToken cancellationToken, (long Offset, long Length)? within = null)
     {
-        var result = await Vessel.Linux.HostCommand.RunAsync(Vessel.Linux.HostCommand.Resolve("qemu-img"), ["check", "-q", "-f", "qcow2", path],
+        var disk = within is not { } range ? ["-f", "qcow2", path] : new[]
+        {
+            "json:" + new System.Text.Json.Nodes.JsonObject
+            {
+                ["driver"] = "qcow2",
+                ["file"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["driver"] = "raw", ["offset"] = range.Offset, ["size"] = range.Length,
+                    ["file"] = new System.Text.Json.Nodes.JsonObject { ["driver"] = "file", ["filename"] = path },
+                },
+            }.ToJsonString(),
+        };
+        var result = await Vessel.Linux.HostCommand.RunAsync(Vessel.Linux.HostCommand.Resolve("qemu-img"), ["check", "-q", .. disk],
             timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
         if (result.Code is 1 or 2)
         {

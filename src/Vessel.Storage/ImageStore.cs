@@ -115,6 +115,40 @@ public sealed class ImageStore(string directory, IStateStore store)
         }
     }
 
+    /// <summary>
+    /// Imports a kernel and an initramfs, with the root disk they boot if one is given (a qcow2 that stands alone), as a
+    /// kernel+initrd VM image: each is checked for what it is, then they are packed as <see cref="KernelImageLayout"/> says
+    /// (the same files make the same image) and imported as that tarball. The files are the caller's, left where they are.
+    /// </summary>
+    /// <param name="commandLine">The kernel command line the image boots with; console=ttyS0 when null.</param>
+    public async Task<Image> ImportKernelAsync(string kernel, string initrd, string? disk, string? commandLine, ImageImport request,
+        CancellationToken cancellationToken)
+    {
+        if (request.Type == InstanceType.Container)
+            throw new BadRequestException("a kernel and an initramfs make a virtual-machine image, not a container image");
+        var version = KernelImageLayout.CheckKernel(kernel, ArchitectureOrHost(request.Architecture));
+        KernelImageLayout.CheckInitrd(initrd);
+        if (disk is not null)
+        {
+            var header = new byte[ImageFormat.HeaderLength];
+            using (var file = File.OpenHandle(disk))
+                ImageFormat.CheckStandaloneQcow2(header.AsSpan(0, RandomAccess.Read(file, header, 0)), "the disk");
+        }
+        var work = NewWorkDirectory();
+        try
+        {
+            var packed = Path.Combine(work, KernelImageLayout.Filename);
+            var metadata = KernelImageLayout.Metadata(commandLine ?? "console=ttyS0", version, request.Description, withDisk: disk is not null);
+            await KernelImageLayout.WriteAsync(packed, kernel, initrd, metadata, disk, cancellationToken);
+            await using var file = File.OpenRead(packed);
+            return await ImportAsync(file, request with { Type = InstanceType.VirtualMachine }, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     private static async Task<(string Fingerprint, long Size, byte[] Header)> CopyHashingAsync(Stream content, string path, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);

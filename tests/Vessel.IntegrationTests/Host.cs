@@ -39,12 +39,26 @@ public sealed class Host : IDisposable
         start.Environment["VESSEL_LOG_DIR"] = Path.Combine(Root, "log");
     }
 
+    /// <summary>
+    /// Programs vesseld is not to find, as on a host without their package: it runs in a mount namespace of its own where
+    /// /dev/null (not executable) is bound over each.
+    /// </summary>
+    public IReadOnlyList<string> HiddenPrograms { get; set; } = [];
+
     /// <summary>Starts vesseld and waits until its API answers.</summary>
     public void StartDaemon()
     {
         var start = NetworkNamespace is null
             ? new ProcessStartInfo(Binaries.Vesseld)
             : new ProcessStartInfo("nsenter") { ArgumentList = { $"--net=/run/netns/{NetworkNamespace}", Binaries.Vesseld } };
+        if (HiddenPrograms.Count > 0)
+        {
+            var hide = string.Concat(HiddenPrograms.Select(p => $"mount --bind /dev/null {p} && "));
+            start.ArgumentList.Insert(0, start.FileName);
+            foreach (var argument in new[] { "--mount", "--propagation", "private", "sh", "-c", hide + "exec \"$@\"", "sh" }.Reverse())
+                start.ArgumentList.Insert(0, argument);
+            start.FileName = "unshare";
+        }
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         Environment(start);

@@ -19,7 +19,15 @@ public sealed class VirtualMachineTests : IDisposable
         _host.StartDaemon();
     }
 
-    public void Dispose() => _host.Dispose();
+    /// <summary>A network namespace of the test's (ip netns name) the daemon runs in, removed after it; null for none.</summary>
+    private string? _namespace;
+
+    public void Dispose()
+    {
+        _host.Dispose();
+        if (_namespace is not null)
+            _host.Run("ip", "netns", "del", _namespace);
+    }
 
     private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
 
@@ -422,6 +430,116 @@ public sealed class VirtualMachineTests : IDisposable
         Ok(_host.Vessel("stop", "disk1", "--timeout", "20"));
         Assert.Equal(InstanceStatus.Stopped, Status("disk1"));
         Ok(_host.Vessel("delete", "disk1"));
+    }
+
+    private static void Refused(CliResult result, string error)
+    {
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith($"Error: {error}", result.Stderr.Trim(), StringComparison.Ordinal);
+    }
+
+    private string BusyboxKernelImage() => Directory.GetFiles(Path.Combine(_host.StateDirectory, "images"), "kernel.tar", SearchOption.AllDirectories).Single();
+
+    /// <summary>
+    /// The busybox image's kernel and initramfs, imported as two files with a command line, make an image that boots to the
+    /// init; given the other way round, they are refused.
+    /// </summary>
+    [Fact]
+    public void KernelAndInitramfs_ImportedAsAPair_BootToTheInit()
+    {
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        var files = Path.Combine(_host.Root, "pair");
+        Directory.CreateDirectory(files);
+        Ok(_host.Run("tar", "-xf", BusyboxKernelImage(), "-C", files));
+        var (kernel, initrd) = (Path.Combine(files, "vmlinuz"), Path.Combine(files, "initrd.img"));
+        using var metadata = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(files, "metadata.json")));
+        var commandLine = metadata.RootElement.GetProperty("cmdline").GetString()!;
+
+        Refused(_host.Vessel("image", "import", "--kernel", initrd, "--initrd", kernel),
+            "the kernel is not an x86_64 Linux kernel: it has no bzImage boot header (\"HdrS\" at 0x202)");
+        var usage = _host.Vessel("image", "import", "--kernel", kernel);
+        Assert.Equal(2, usage.ExitCode);
+        Assert.StartsWith("Error: --kernel and --initrd come together", usage.Stderr, StringComparison.Ordinal);
+        Ok(_host.Vessel("image", "import", "--kernel", kernel, "--initrd", initrd, "--cmdline", commandLine, "--alias", "pair"));
+        Assert.Contains("Format: kernel+initrd\n", _host.Vessel("image", "show", "pair", "--vm").Stdout);
+
+        Ok(_host.Vessel("launch", "pair", "p1", "--vm", "-c", "limits.memory=256MiB"));
+        WaitForConsole("p1", Marker);
+        Ok(_host.Vessel("stop", "p1", "--force"));
+        Ok(_host.Vessel("delete", "p1"));
+    }
+
+    private IEnumerable<string> QemuOfThisDaemon() =>
+        Host.CommandLines("qemu-system-x86_64").Where(c => c.Contains(_host.RunDirectory, StringComparison.Ordinal));
+
+    /// <summary>
+    /// A start that fails says why and leaves no QEMU, socket, seed disk or tap: the root disk is no qcow2 (QEMU refuses it),
+    /// or is gone. A kernel image whose unpacked kernel went missing is unpacked again, and boots.
+    /// </summary>
+    [Fact]
+    public void AStartThatFails_SaysWhy_AndLeavesNoQemuSocketOrTap()
+    {
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        var blank = Path.Combine(_host.Root, "blank.qcow2");
+        Ok(_host.Run("qemu-img", "create", "-q", "-f", "qcow2", blank, "16M"));
+        Ok(_host.Vessel("image", "import", blank, "--vm", "--alias", "blank"));
+        // The daemon moves into a network namespace of the test's, where its taps are made.
+        _host.KillDaemon(15);
+        _namespace = $"vit-fail-{Environment.ProcessId}";
+        Ok(_host.Run("ip", "netns", "add", _namespace));
+        _host.NetworkNamespace = _namespace;
+        _host.StartDaemon();
+        Ok(_host.Vessel("network", "create", "nf", "ipv4.address=10.84.0.1/24"));
+        string Taps() => _host.Run("ip", "-n", _namespace, "-o", "link", "show", "type", "tun").Stdout;
+
+        Ok(_host.Vessel("launch", "busybox", "k1", "--vm", "--network", "nf", "-c", "limits.memory=256MiB"));
+        WaitForConsole("k1", Marker);
+        Ok(_host.Vessel("stop", "k1", "--force"));
+        var unpackedKernel = Path.Combine(Path.GetDirectoryName(BusyboxKernelImage())!, "kernel", "vmlinuz");
+        File.Delete(unpackedKernel);
+        Ok(_host.Vessel("start", "k1"));
+        Assert.True(File.Exists(unpackedKernel));
+        Ok(_host.Vessel("stop", "k1", "--force"));
+        Ok(_host.Vessel("delete", "k1"));
+
+        Ok(_host.Vessel("launch", "blank", "d1", "--vm", "--network", "nf", "-c", "limits.memory=256MiB"));
+        Ok(_host.Vessel("stop", "d1", "--force"));
+        var disk = Path.Combine(_host.StateDirectory, "pools", "default", "virtual-machines", "d1", "root.qcow2");
+        var runDirectory = Path.Combine(_host.RunDirectory, "instances", "d1");
+        void AssertNothingRuns()
+        {
+            Assert.Equal(InstanceStatus.Stopped, Status("d1"));
+            Assert.Empty(QemuOfThisDaemon());
+            Assert.Empty(Directory.Exists(runDirectory) ? Directory.GetFiles(runDirectory) : []);
+            Assert.Equal("", Taps());
+        }
+
+        File.WriteAllBytes(disk, new byte[1 << 20]);
+        Refused(_host.Vessel("start", "d1"), $"QEMU did not start virtual machine d1: qemu-system-x86_64: -drive file={disk},format=qcow2," +
+            "if=none,id=root,discard=unmap: Image is not in qcow2 format");
+        AssertNothingRuns();
+
+        File.Delete(disk);
+        Refused(_host.Vessel("start", "d1"), $"the root disk {disk} is missing");
+        AssertNothingRuns();
+        Ok(_host.Vessel("delete", "d1"));
+    }
+
+    /// <summary>A host without QEMU runs no VM: a launch says what to install, and nothing is made.</summary>
+    [Fact]
+    public void AHostWithoutQemu_RefusesVirtualMachines_NamingThePackage()
+    {
+        Ok(_host.Vessel("image", "build", "busybox", "--vm"));
+        Ok(_host.Vessel("image", "build", "busybox"));
+        _host.KillDaemon(15);
+        _host.HiddenPrograms = ["/usr/bin/qemu-system-x86_64"];
+        _host.StartDaemon();
+
+        Refused(_host.Vessel("launch", "busybox", "v1", "--vm"),
+            "virtual-machine instances cannot run on this host: qemu-system-x86_64 not found; install qemu-system-x86");
+        Assert.Equal("[]", _host.Vessel("list", "--format", "json").Stdout.Trim());
+        Ok(_host.Vessel("launch", "busybox", "c1"));
+        Ok(_host.Vessel("delete", "c1", "--force"));
     }
 
     [Fact]

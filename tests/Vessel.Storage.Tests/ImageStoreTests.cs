@@ -297,22 +297,105 @@ public sealed class ImageStoreTests : IDisposable
         return File.ReadAllBytes(path);
     }
 
-    [Fact]
-    public async Task Import_Qcow2WithDamagedTables_IsRefusedAndLeavesNothing()
+    /// <summary>A qcow2 written, then cut: the header reads well, the tables point past the end of the file.</summary>
+    private byte[] DamagedQcow2()
     {
-        // Written, then cut: the header reads well, the tables point past the end of the file.
-        var path = _temp.Combine("written.qcow2");
+        var path = _temp.Combine($"written-{Guid.NewGuid():N}.qcow2");
         foreach (var (program, arguments) in new[] { ("qemu-img", $"create -q -f qcow2 {path} 64M"), ("qemu-io", $"-c \"write -P 0xab 0 1M\" {path}") })
         {
             using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
             process.WaitForExit();
             Assert.Equal(0, process.ExitCode);
         }
-        var cut = File.ReadAllBytes(path)[..(400 << 10)];
+        return File.ReadAllBytes(path)[..(400 << 10)];
+    }
 
-        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(cut, Request(type: InstanceType.VirtualMachine)));
+    [Fact]
+    public async Task Import_Qcow2WithDamagedTables_IsRefusedAndLeavesNothing()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(DamagedQcow2(), Request(type: InstanceType.VirtualMachine)));
 
         Assert.StartsWith("the disk is damaged (qemu-img check found corruptions): ERROR", e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
+    [Fact]
+    public async Task Import_KernelTarWhoseDiskHasDamagedTables_IsRefusedAndLeavesNothing()
+    {
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => ImportAsync(KernelTar(DamagedQcow2()), Request(type: InstanceType.VirtualMachine)));
+
+        Assert.StartsWith("the tarball's disk.qcow2 is damaged (qemu-img check found corruptions): ERROR", e.Message, StringComparison.Ordinal);
+        await AssertNothingImportedAsync();
+    }
+
+    /// <summary>The boot header of an x86 bzImage (the "HdrS" magic, the version string's offset) and nothing else.</summary>
+    private static byte[] BzImage(string version = "6.1.0-42-cloud-amd64")
+    {
+        var kernel = new byte[4096];
+        "HdrS"u8.CopyTo(kernel.AsSpan(0x202));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x20e), 0x600);
+        System.Text.Encoding.ASCII.GetBytes($"{version} (debian-kernel@lists.debian.org) #1 SMP").CopyTo(kernel.AsSpan(0x800));
+        return kernel;
+    }
+
+    private static readonly byte[] CpioInitrd = [.. "070701"u8, .. new byte[1018]];
+
+    private string Write(string name, byte[] bytes)
+    {
+        var path = _temp.Combine(name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    [Fact]
+    public async Task ImportKernel_APairWithOrWithoutADisk_IsPackedAsAKernelImage_TheSameFilesTwiceAreOneImage()
+    {
+        var kernel = Write("vmlinuz-6.1", BzImage());
+        var initrd = Write("initrd.img-6.1", CpioInitrd);
+
+        var image = await _images.ImportKernelAsync(kernel, initrd, null, "console=ttyS0 quiet", Request(alias: "k"), CancellationToken.None);
+
+        Assert.Equal((InstanceType.VirtualMachine, "kernel+initrd", "kernel.tar"), (image.Type, image.Format, image.Filename));
+        var unpacked = await Vessel.Storage.Images.KernelImageLayout.ExtractAsync(_images.ImagePath(image), _temp.Combine("unpacked"), CancellationToken.None);
+        Assert.Equal(File.ReadAllBytes(kernel), File.ReadAllBytes(unpacked.Kernel));
+        Assert.Equal(File.ReadAllBytes(initrd), File.ReadAllBytes(unpacked.Initrd));
+        using var metadata = JsonDocument.Parse(File.ReadAllBytes(unpacked.Metadata!));
+        Assert.Equal("console=ttyS0 quiet", metadata.RootElement.GetProperty("cmdline").GetString());
+        Assert.Equal("6.1.0-42-cloud-amd64", metadata.RootElement.GetProperty("kernel_version").GetString());
+        await Assert.ThrowsAsync<ConflictException>(() => _images.ImportKernelAsync(kernel, initrd, null, "console=ttyS0 quiet", Request(), CancellationToken.None));
+
+        var withDisk = await _images.ImportKernelAsync(kernel, initrd, Write("root.qcow2", Qcow2()), null, Request(), CancellationToken.None);
+        Assert.Equal("kernel+initrd+disk", withDisk.Format);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+    }
+
+    public static TheoryData<string, string, string?, string?, string> BadKernelPairs => new()
+    {
+        { "initrd", "kernel", null, "x86_64", "the kernel is not an x86_64 Linux kernel: it has no bzImage boot header (\"HdrS\" at 0x202)" },
+        { "kernel", "kernel", null, "x86_64", "the initramfs is neither a cpio archive nor one compressed with gzip, zstd, xz, lz4, bzip2, lzma or lzo" },
+        { "kernel", "initrd", null, "aarch64", "the kernel is not an aarch64 Linux kernel (an Image, gzip-compressed or not, or an EFI zboot image)" },
+        { "kernel", "initrd", "raw", "x86_64", "the disk is not a qcow2 disk" },
+        { "kernel", "initrd", "backing", "x86_64", "the disk names a backing file; import a qcow2 that stands alone (qemu-img convert -O qcow2)" },
+        { "kernel", "initrd", "damaged", "x86_64", "the tarball's disk.qcow2 is damaged (qemu-img check found corruptions): ERROR" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadKernelPairs))]
+    public async Task ImportKernel_PartsThatAreNotWhatTheyClaim_AreRefusedAndLeaveNothing(string kernel, string initrd, string? disk, string? architecture, string message)
+    {
+        byte[] Bytes(string what) => what switch
+        {
+            "kernel" => BzImage(),
+            "initrd" => CpioInitrd,
+            "raw" => new byte[1 << 20],
+            "backing" => Qcow2("backing_file=/etc/shadow,backing_fmt=raw"),
+            _ => DamagedQcow2(),
+        };
+
+        var e = await Assert.ThrowsAsync<BadRequestException>(() => _images.ImportKernelAsync(Write("k", Bytes(kernel)), Write("i", Bytes(initrd)),
+            disk is null ? null : Write("d", Bytes(disk)), null, Request(architecture: architecture), CancellationToken.None));
+
+        Assert.StartsWith(message, e.Message, StringComparison.Ordinal);
         await AssertNothingImportedAsync();
     }
 

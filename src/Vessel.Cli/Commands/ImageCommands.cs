@@ -59,28 +59,53 @@ internal static class ImageCommands
             """));
     }
 
+    private const string ImportUsage = "vessel image import FILE [--vm] [--alias ALIAS] [--arch ARCH] [--description TEXT]\n" +
+        "       vessel image import --kernel FILE --initrd FILE [--disk QCOW2] [--cmdline TEXT] [--alias ALIAS] [--arch ARCH] [--description TEXT]";
+
+    /// <summary>An image file as the request body, or a kernel with its initramfs (and maybe a root disk) as the parts of a form.</summary>
     private static async Task ImportAsync(ApiClient api, string[] args)
     {
-        var a = Arguments.Parse(args, ["--vm"], ["--alias", "--arch", "--description"]);
-        a.ExpectPositionals(1, 1, "vessel image import FILE [--alias ALIAS] [--vm] [--arch ARCH] [--description TEXT]");
-        var path = a.Positionals[0];
-        if (!File.Exists(path))
-            throw new UsageException($"{path}: no such file");
+        var a = Arguments.Parse(args, ["--vm"], ["--alias", "--arch", "--description", "--kernel", "--initrd", "--disk", "--cmdline"]);
+        var kernelImage = a.Option("--kernel") is not null || a.Option("--initrd") is not null;
+        a.ExpectPositionals(kernelImage ? 0 : 1, kernelImage ? 0 : 1, ImportUsage);
+        if (kernelImage && (a.Option("--kernel") is null || a.Option("--initrd") is null))
+            throw new UsageException("--kernel and --initrd come together: a kernel image needs both\n" + ImportUsage);
+        if (!kernelImage && (a.Option("--disk") ?? a.Option("--cmdline")) is not null)
+            throw new UsageException("--disk and --cmdline belong to a kernel image (--kernel and --initrd)\n" + ImportUsage);
         var query = new List<string>();
-        if (a.Flag("--vm"))
+        if (a.Flag("--vm") || kernelImage)
             query.Add("type=virtual-machine");
-        foreach (var (option, key) in new[] { ("--alias", "alias"), ("--arch", "architecture"), ("--description", "description") })
+        foreach (var (option, key) in new[] { ("--alias", "alias"), ("--arch", "architecture"), ("--description", "description"), ("--cmdline", "cmdline") })
         {
             if (a.Option(option) is { } value)
                 query.Add($"{key}={Uri.EscapeDataString(value)}");
         }
-        // Streamed, never buffered: the file may be many gigabytes, or a pipe.
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        using var content = new StreamContent(file, 1 << 20);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        var image = await api.SendAsync(HttpMethod.Post, "/1.0/images" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), content,
-            VesselJson.Wire.Image);
-        Console.WriteLine($"Image imported with fingerprint: {image.Fingerprint}");
+        // Streamed, never buffered: the files may be many gigabytes, or pipes. The content disposes of what it opened.
+        static StreamContent FileContent(string path) => File.Exists(path)
+            ? new StreamContent(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan), 1 << 20)
+            : throw new UsageException($"{path}: no such file");
+        HttpContent content;
+        if (kernelImage)
+        {
+            var form = new MultipartFormDataContent();
+            content = form;
+            foreach (var (part, option) in new[] { ("kernel", "--kernel"), ("initrd", "--initrd"), ("disk", "--disk") })
+            {
+                if (a.Option(option) is { } path)
+                    form.Add(FileContent(path), part, Path.GetFileName(path));
+            }
+        }
+        else
+        {
+            content = FileContent(a.Positionals[0]);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        }
+        using (content)
+        {
+            var image = await api.SendAsync(HttpMethod.Post, "/1.0/images" + (query.Count > 0 ? "?" + string.Join('&', query) : ""), content,
+                VesselJson.Wire.Image);
+            Console.WriteLine($"Image imported with fingerprint: {image.Fingerprint}");
+        }
     }
 
     private static async Task BuildAsync(ApiClient api, string[] args)

@@ -1,5 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
 using Vessel.Core;
 using Vessel.Core.Api;
 using Vessel.Core.Model;
@@ -56,7 +58,8 @@ internal static class ImagesApi
         request.Query.TryGetValue("type", out var type) ? InstanceTypes.Parse(type.ToString()) : null;
 
     /// <summary>
-    /// The body is the image file itself. The import runs as an operation for its whole length, so a daemon
+    /// The body is the image file itself, or (multipart/form-data) a kernel, its initramfs and maybe a root disk as the parts
+    /// kernel, initrd and disk, with the kernel command line in the query (cmdline). The import runs as an operation for its whole length, so a daemon
     /// killed during an upload leaves a failed operation and no image; a client that hangs up cancels it.
     /// </summary>
     private static async Task<IResult> ImportAsync(HttpContext context, ImageStore store, OperationManager operations, EventHub events)
@@ -76,7 +79,9 @@ internal static class ImagesApi
             {
                 try
                 {
-                    image = await store.ImportAsync(context.Request.Body, request, ct);
+                    image = MultipartBoundary(context.Request) is { } boundary
+                        ? await ImportKernelAsync(context.Request, boundary, store, request, ct)
+                        : await store.ImportAsync(context.Request.Body, request, ct);
                 }
                 catch (Exception e)
                 {
@@ -91,6 +96,52 @@ internal static class ImagesApi
             ExceptionDispatchInfo.Throw(failure);
         events.Lifecycle("image-created", $"/1.0/images/{image!.Fingerprint}");
         return Http.Json(image, VesselJson.Wire.Image, 201);
+    }
+
+    private static string? MultipartBoundary(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ||
+            !type.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            if (request.Query.ContainsKey("cmdline"))
+                throw new BadRequestException("cmdline: only a kernel uploaded with its initramfs (multipart/form-data) takes a command line");
+            return null;
+        }
+        return HeaderUtilities.RemoveQuotes(type.Boundary).Value is { Length: > 0 } boundary
+            ? boundary
+            : throw new BadRequestException("Content-Type: multipart/form-data without a boundary");
+    }
+
+    /// <summary>The parts are written to a work directory of the store's, which goes when the import has ended.</summary>
+    private static async Task<Image> ImportKernelAsync(HttpRequest http, string boundary, ImageStore store, ImageImport request,
+        CancellationToken cancellationToken)
+    {
+        string[] names = ["kernel", "initrd", "disk"];
+        var work = store.NewWorkDirectory();
+        try
+        {
+            var parts = new Dictionary<string, string>(StringComparer.Ordinal);
+            var reader = new MultipartReader(boundary, http.Body);
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            {
+                var name = section.GetContentDispositionHeader()?.Name.Value?.Trim('"');
+                if (name is null || !names.Contains(name))
+                    throw new BadRequestException($"the upload has a part \"{name}\"; a kernel image is uploaded as the parts {string.Join(", ", names)} (disk optional)");
+                if (parts.ContainsKey(name))
+                    throw new BadRequestException($"the upload has the part \"{name}\" twice");
+                parts[name] = Path.Combine(work, name);
+                await using var file = File.Create(parts[name]);
+                await section.Body.CopyToAsync(file, cancellationToken);
+            }
+            foreach (var required in names[..2].Where(n => !parts.ContainsKey(n)))
+                throw new BadRequestException($"the upload has no part \"{required}\"; a kernel image needs a kernel and an initramfs");
+            return await store.ImportKernelAsync(parts["kernel"], parts["initrd"], parts.GetValueOrDefault("disk"),
+                http.Query["cmdline"].FirstOrDefault(), request, cancellationToken);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
     }
 
     /// <summary>Builds a known image as an operation: busybox from the host's busybox-static, debian with mmdebstrap.</summary>

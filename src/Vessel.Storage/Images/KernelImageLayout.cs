@@ -100,6 +100,7 @@ public static class KernelImageLayout
     public static async Task<string> ValidateAsync(string path, CancellationToken cancellationToken)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
+        (long Offset, long Length)? disk = null;
         try
         {
             await using var file = File.OpenRead(path);
@@ -108,8 +109,12 @@ public static class KernelImageLayout
             {
                 var name = entry.Name.TrimStart('.', '/');
                 names.Add(name);
-                if (name == Disk && entry.DataStream is { } data)
+                if (name == Disk)
                 {
+                    var data = entry.DataStream ?? throw new BadRequestException($"the tarball's {Disk} is empty");
+                    // The reader has stepped over the data to the next header already; a tar pads each entry to 512 bytes.
+                    var padded = (entry.Length + 511) / 512 * 512;
+                    disk = (file.Position - padded, padded);
                     var header = new byte[ImageFormat.HeaderLength];
                     await data.ReadAtLeastAsync(header, header.Length, throwOnEndOfStream: false, cancellationToken);
                     ImageFormat.CheckStandaloneQcow2(header, Disk);
@@ -123,7 +128,63 @@ public static class KernelImageLayout
         var missing = new[] { Kernel, Initrd }.Where(n => !names.Contains(n)).ToList();
         if (missing.Count > 0)
             throw new BadRequestException($"the tarball is not a kernel+initrd VM image: it has no {string.Join(" and no ", missing)}");
-        return names.Contains(Disk) ? FormatWithDisk : Format;
+        if (disk is null)
+            return Format;
+        await ImageFormat.CheckQcow2TablesAsync(path, $"the tarball's {Disk}", cancellationToken, disk);
+        return FormatWithDisk;
+    }
+
+    /// <summary>
+    /// Checks that a file is a Linux kernel QEMU boots for the architecture, and returns the version an x86 kernel names in its
+    /// boot header ("" when it names none): x86_64 wants a bzImage (the "HdrS" boot header at 0x202); aarch64 an Image (the
+    /// "ARM\x64" magic at 0x38), gzip-compressed as Debian ships it, or an EFI zboot image ("MZ").
+    /// </summary>
+    /// <exception cref="BadRequestException">The file is not such a kernel (an initramfs given in its place, for one).</exception>
+    public static string CheckKernel(string path, string architecture)
+    {
+        var header = new byte[32 << 10]; // the real-mode setup, where the version string is, has at most 64 sectors
+        int length;
+        using (var file = File.OpenHandle(path))
+            length = RandomAccess.Read(file, header, 0);
+        var head = header.AsSpan(0, length);
+        if (architecture == "aarch64")
+        {
+            if (head.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b]) || head.StartsWith("MZ"u8) || (length >= 0x40 && head[0x38..0x3c].SequenceEqual("ARMd"u8)))
+                return "";
+            throw new BadRequestException("the kernel is not an aarch64 Linux kernel (an Image, gzip-compressed or not, or an EFI zboot image)");
+        }
+        if (length < 0x210 || !head[0x202..0x206].SequenceEqual("HdrS"u8))
+            throw new BadRequestException($"the kernel is not an {architecture} Linux kernel: it has no bzImage boot header (\"HdrS\" at 0x202)");
+        // The version string's offset, less 0x200, is at 0x20e (boot protocol 2.0 and later).
+        var at = System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[0x20e..]) + 0x200;
+        if (at is 0x200 || at >= length)
+            return "";
+        var text = head[at..];
+        var end = text.IndexOfAny((byte)0, (byte)' ');
+        return Encoding.ASCII.GetString(end < 0 ? text : text[..end]);
+    }
+
+    /// <summary>Checks that a file is an initramfs the kernel unpacks: a cpio archive (newc) or one compressed as Linux can read.</summary>
+    /// <exception cref="BadRequestException">It is neither (a kernel given in its place, for one).</exception>
+    public static void CheckInitrd(string path)
+    {
+        var header = new byte[6];
+        int length;
+        using (var file = File.OpenHandle(path))
+            length = RandomAccess.Read(file, header, 0);
+        ReadOnlySpan<byte> head = header.AsSpan(0, length);
+        ReadOnlySpan<byte[]> known =
+        [
+            "070701"u8.ToArray(), "070702"u8.ToArray(), // cpio newc, with and without checksums
+            [0x1f, 0x8b], [0x28, 0xb5, 0x2f, 0xfd], [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0], // gzip, zstd, xz
+            [0x02, 0x21, 0x4c, 0x18], "BZh"u8.ToArray(), [0x5d, 0, 0], [0x89, (byte)'L', (byte)'Z', (byte)'O'], // lz4, bzip2, lzma, lzo
+        ];
+        foreach (var magic in known)
+        {
+            if (head.StartsWith(magic))
+                return;
+        }
+        throw new BadRequestException("the initramfs is neither a cpio archive nor one compressed with gzip, zstd, xz, lz4, bzip2, lzma or lzo");
     }
 
     /// <summary>Unpacks the image into DIRECTORY (a fresh one) and returns the paths of what it holds.</summary>
