@@ -10,7 +10,9 @@
 #          `qemu-img create -f qcow2 -b BASE` of a new overlay (the O(1) linked clone);
 #   export / import of a stopped container holding 200 MiB (half random, half base64 text) in MiB/s of that data
 #          (`vessel export NAME FILE --instance-only`, zstd level 3, and `vessel import`) vs
-#          `tar -cf - . | zstd -3 -T0` of its upper directory and `zstd -d | tar -x` back.
+#          `tar -cf - . | zstd -3 -T0` of its upper directory and `zstd -d | tar -x` back;
+#   export / import of a stopped VM whose overlay holds the same 200 MiB (qemu-io writes it; its image is a blank
+#          256 MiB qcow2) vs `zstd -3 -T0` of its overlay file and `zstd -d` back.
 # The tools take turns within each run; each step starts after a sync; the page cache is warm for both. Stateful VM snapshots are in bench/vm.sh.
 # RUNS=N (default 5). Prints the median (min, max) and ratios vessel/anchor; asserts nothing.
 . "$(dirname "$0")/common.sh"
@@ -162,3 +164,29 @@ echo "export: vessel $(mib_per_s "$mib" "$t/vessel-export") MiB/s, $(stats "$t/v
     "tar | zstd -3 -T0 $(mib_per_s "$mib" "$t/anchor-export") MiB/s, $(stats "$t/anchor-export"); time ratio $(ratio "$t/vessel-export" "$t/anchor-export")"
 echo "import: vessel $(mib_per_s "$mib" "$t/vessel-import") MiB/s, $(stats "$t/vessel-import");" \
     "zstd -d | tar -x $(mib_per_s "$mib" "$t/anchor-import") MiB/s, $(stats "$t/anchor-import"); time ratio $(ratio "$t/vessel-import" "$t/anchor-import")"
+
+echo "== export and import (stopped VM on a blank 256 MiB qcow2 image, 200 MiB written into its overlay: 100 MiB random, 100 MiB base64 text)"
+qemu-img create -q -f qcow2 "$work/blank.qcow2" 256M
+"$vessel" image import "$work/blank.qcow2" --vm --alias blank >/dev/null
+"$vessel" launch blank v --vm -c limits.memory=128MiB >/dev/null
+"$vessel" stop v --force >/dev/null
+head -c 100M /dev/urandom >"$work/data"
+base64 "$work/data" | head -c 100M >>"$work/data"
+overlay=$pool/virtual-machines/v/root.qcow2
+qemu-io -c "write -q -s $work/data 0 200M" "$overlay" >/dev/null
+rm "$work/data"
+mib=200
+for i in $(seq "$runs"); do
+    timed "$t/vessel-vexport" "$vessel" export v "$work/v.backup" --instance-only
+    timed "$t/anchor-vexport" zstd -q -3 -T0 "$overlay" -o "$a/v.qcow2.zst"
+    timed "$t/vessel-vimport" "$vessel" import "$work/v.backup" "v$i"
+    timed "$t/anchor-vimport" zstd -q -d "$a/v.qcow2.zst" -o "$a/v.qcow2"
+    sizes="vessel $(mib_of "$work/v.backup") MiB, zstd $(mib_of "$a/v.qcow2.zst") MiB"
+    "$vessel" delete "v$i" >/dev/null
+    rm -f "$work/v.backup" "$a/v.qcow2.zst" "$a/v.qcow2"
+done
+echo "data: $mib MiB in an overlay of $(mib_of "$overlay") MiB; compressed: $sizes (vessel's also holds the image)"
+echo "export: vessel $(mib_per_s "$mib" "$t/vessel-vexport") MiB/s, $(stats "$t/vessel-vexport");" \
+    "zstd -3 -T0 $(mib_per_s "$mib" "$t/anchor-vexport") MiB/s, $(stats "$t/anchor-vexport"); time ratio $(ratio "$t/vessel-vexport" "$t/anchor-vexport")"
+echo "import: vessel $(mib_per_s "$mib" "$t/vessel-vimport") MiB/s, $(stats "$t/vessel-vimport");" \
+    "zstd -d $(mib_per_s "$mib" "$t/anchor-vimport") MiB/s, $(stats "$t/anchor-vimport"); time ratio $(ratio "$t/vessel-vimport" "$t/anchor-vimport")"

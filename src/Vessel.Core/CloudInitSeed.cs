@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Vessel.Core.Model;
@@ -20,13 +21,54 @@ public static class CloudInitSeed
         var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
             ["meta-data"] = $"instance-id: {InstanceId(instance)}\nlocal-hostname: {instance.Name}\n",
-            ["user-data"] = config.GetValueOrDefault(CloudInit.UserData) ?? "#cloud-config\n{}\n",
+            ["user-data"] = UserData(config),
         };
         if (config.GetValueOrDefault(CloudInit.VendorData) is { } vendor)
             files["vendor-data"] = vendor;
         if (config.GetValueOrDefault(CloudInit.NetworkConfig) is { } network)
             files["network-config"] = network;
         return files;
+    }
+
+    /// <summary>
+    /// cloud-init.user-data, with the cloud-init.ssh-keys.* as a cloud-config of users and their authorized keys: alone, or
+    /// after the user's data in a MIME multipart whose second part merges into the first (lists appended, the user's values
+    /// kept), so that the user's own users: stay too.
+    /// </summary>
+    private static string UserData(IReadOnlyDictionary<string, string> config)
+    {
+        var userData = config.GetValueOrDefault(CloudInit.UserData);
+        var keys = config.Where(k => k.Key.StartsWith(CloudInit.SshKeysPrefix, StringComparison.Ordinal)).OrderBy(k => k.Key, StringComparer.Ordinal)
+            .Select(k => CloudInit.ParseSshKey(k.Key, k.Value)).ToList();
+        if (keys.Count == 0)
+            return userData ?? "#cloud-config\n{}\n";
+        var users = new StringBuilder("#cloud-config\nusers:\n");
+        foreach (var user in keys.GroupBy(k => k.User))
+        {
+            // A user that exists (root) keeps its shell: cloud-init only adds the keys.
+            users.Append(CultureInfo.InvariantCulture, $"  - name: {user.Key}\n    shell: /bin/bash\n    ssh_authorized_keys:\n");
+            foreach (var (_, key) in user)
+                users.Append(CultureInfo.InvariantCulture, $"      - '{key.Replace("'", "''", StringComparison.Ordinal)}'\n");
+        }
+        if (userData is null)
+            return users.ToString();
+        var boundary = "vessel-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(userData)))[..24];
+        return $"""
+            Content-Type: multipart/mixed; boundary="{boundary}"
+            MIME-Version: 1.0
+
+            --{boundary}
+            Content-Type: text/x-not-multipart; charset="utf-8"
+
+            {userData}
+            --{boundary}
+            Content-Type: text/cloud-config; charset="utf-8"
+            Merge-Type: list(append)+dict(no_replace,recurse_list)+str()
+
+            {users}
+            --{boundary}--
+
+            """;
     }
 
     /// <summary>

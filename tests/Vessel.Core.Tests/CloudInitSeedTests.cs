@@ -37,6 +37,51 @@ public sealed class CloudInitSeedTests
         Assert.Equal("version: 2\nethernets: {}\n", files["network-config"]);
     }
 
+    private const string Ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILxWYHoP4Xw7GTpMRTnMePJCQA8+s37j44DEapRI0d34";
+
+    [Fact]
+    public void SshKeys_WithoutUserData_AreTheUserDataAsUsersWithTheirKeys()
+    {
+        var files = CloudInitSeed.Files(Vm(config: new()
+        {
+            ["cloud-init.ssh-keys.b-laptop"] = $"alice:{Ed25519} alice's laptop",
+            ["cloud-init.ssh-keys.a-ops"] = $"root:{Ed25519} ops",
+            ["cloud-init.ssh-keys.c-desk"] = $"alice:{Ed25519} desk",
+        }));
+
+        Assert.Equal($"""
+            #cloud-config
+            users:
+              - name: root
+                shell: /bin/bash
+                ssh_authorized_keys:
+                  - '{Ed25519} ops'
+              - name: alice
+                shell: /bin/bash
+                ssh_authorized_keys:
+                  - '{Ed25519} alice''s laptop'
+                  - '{Ed25519} desk'
+
+            """, files["user-data"]);
+    }
+
+    [Fact]
+    public void SshKeys_WithUserData_FollowItInAMultipartThatMergesTheirUsersIntoIts()
+    {
+        var files = CloudInitSeed.Files(Vm(config: new()
+        {
+            ["cloud-init.user-data"] = "#cloud-config\nusers: [{name: carol}]\n",
+            ["cloud-init.ssh-keys.k"] = $"root:{Ed25519}",
+        }));
+
+        var parts = files["user-data"].Split("\n--vessel-");
+        Assert.Matches("^Content-Type: multipart/mixed; boundary=\"vessel-[0-9a-f]{24}\"\nMIME-Version: 1.0\n$", parts[0]);
+        Assert.EndsWith("\nContent-Type: text/x-not-multipart; charset=\"utf-8\"\n\n#cloud-config\nusers: [{name: carol}]\n", parts[1], StringComparison.Ordinal);
+        Assert.EndsWith("\nContent-Type: text/cloud-config; charset=\"utf-8\"\nMerge-Type: list(append)+dict(no_replace,recurse_list)+str()\n\n" +
+            $"#cloud-config\nusers:\n  - name: root\n    shell: /bin/bash\n    ssh_authorized_keys:\n      - '{Ed25519}'\n", parts[2], StringComparison.Ordinal);
+        Assert.Matches("^[0-9a-f]{24}--\n$", parts[3]);
+    }
+
     [Fact]
     public void InstanceId_IsStableForTheInstance_AndNewForACopy()
     {

@@ -55,6 +55,44 @@ public sealed class InstanceConfigSchemaTests
         Assert.Contains(message, Refused(key, value, InstanceType.VirtualMachine), StringComparison.Ordinal);
     }
 
+    private const string Ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILxWYHoP4Xw7GTpMRTnMePJCQA8+s37j44DEapRI0d34";
+
+    [Theory]
+    [InlineData("cloud-init.ssh-keys.laptop", "root:" + Ed25519 + " me@laptop")]
+    [InlineData("cloud-init.ssh-keys.ops_2", "deploy-bot:" + Ed25519)]
+    public void CloudInit_SshKeys_TakeAUserAndAnOpenSshPublicKey(string key, string value)
+    {
+        Valid(key, value, InstanceType.VirtualMachine);
+        Valid(key, value, InstanceType.Container);
+    }
+
+    [Theory]
+    [InlineData("cloud-init.ssh-keys.a.b", "root:" + Ed25519, "cloud-init.ssh-keys.a.b: the name after cloud-init.ssh-keys. must be letters, digits, _ or -")]
+    [InlineData("cloud-init.ssh-keys.k", Ed25519, "cloud-init.ssh-keys.k: not USER:KEY")]
+    [InlineData("cloud-init.ssh-keys.k", "Root:" + Ed25519, "cloud-init.ssh-keys.k: \"Root\" is not a user name")]
+    [InlineData("cloud-init.ssh-keys.k", "root", "cloud-init.ssh-keys.k: not USER:KEY (such as root:ssh-ed25519 AAAA… me@laptop)")]
+    [InlineData("cloud-init.ssh-keys.k", "root:ssh-dss AAAAB3NzaC1kc3M=", "cloud-init.ssh-keys.k: not an OpenSSH public key: it starts with its type")]
+    [InlineData("cloud-init.ssh-keys.k", "root:ssh-rsa AAAAC3NzaC1lZDI1NTE5AAAAILxWYHoP4Xw7GTpMRTnMePJCQA8+s37j44DEapRI0d34",
+        "cloud-init.ssh-keys.k: the key's data is not the base64 of a ssh-rsa key")]
+    [InlineData("cloud-init.ssh-keys.k", "root:ssh-ed25519 not-base64!", "cloud-init.ssh-keys.k: the key's data is not the base64 of a ssh-ed25519 key")]
+    [InlineData("cloud-init.ssh-keys.k", "root:" + Ed25519 + "\nssh-ed25519 AAAA", "cloud-init.ssh-keys.k: one key per setting (the value holds a line break)")]
+    public void CloudInit_SshKeys_RefuseWhatIsNoUserOrKey(string key, string value, string message) =>
+        Assert.StartsWith(message, Refused(key, value, InstanceType.VirtualMachine), StringComparison.Ordinal);
+
+    [Fact]
+    public void CloudInit_SshKeys_CannotJoinAMimeMultipartUserData()
+    {
+        var config = new Dictionary<string, string>
+        {
+            ["cloud-init.user-data"] = "Content-Type: multipart/mixed; boundary=x\n",
+            ["cloud-init.ssh-keys.k"] = "root:" + Ed25519,
+        };
+
+        var e = Assert.Throws<BadRequestException>(() => InstanceConfigSchema.Validate(config, InstanceType.VirtualMachine, Host));
+
+        Assert.Equal("cloud-init.ssh-keys.*: cannot be added to a MIME multipart cloud-init.user-data; put the keys in a cloud-config part of it instead", e.Message);
+    }
+
     [Fact]
     public void CloudInit_UserDataOver256KiB_IsRefused()
     {
@@ -199,7 +237,7 @@ public sealed class InstanceConfigSchemaTests
         var message = Refused(key, "x");
 
         Assert.StartsWith($"{key}: unknown config key (known: boot.autostart, ", message, StringComparison.Ordinal);
-        Assert.EndsWith("snapshots.schedule.stopped, vm.accel, vm.machine, vm.vnc.address, and image.*, user.*, environment.*)", message, StringComparison.Ordinal);
+        Assert.EndsWith("snapshots.schedule.stopped, vm.accel, vm.machine, vm.vnc.address, and cloud-init.ssh-keys.NAME, image.*, user.*, environment.*)", message, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -144,6 +144,8 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
 
     private const string UserData = """
         #cloud-config
+        users:
+          - name: carol
         write_files:
           - path: /root/from-cloud-init
             content: "seeded\n"
@@ -297,14 +299,28 @@ public sealed partial class DebianVirtualMachineTests(ITestOutputHelper output) 
         clock.Restart();
         Ok(_host.Vessel("import", backup));
         output.WriteLine($"import: {clock.Elapsed.TotalSeconds:0.0} s");
-        // Its next boot runs cloud-init with the user data (before it, cloud-init was off: no keys, no seed).
-        Ok(_host.Vessel("config", "set", "deb2", $"cloud-init.user-data={UserData}"));
+        // Its next boot runs cloud-init with the user data and ssh keys for root and for a user it makes (before it,
+        // cloud-init was off: no keys, no seed).
+        var sshKey = Path.Combine(_host.Root, "id_test");
+        Ok(_host.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "vessel-test", "-f", sshKey));
+        var publicKey = File.ReadAllText(sshKey + ".pub").Trim();
+        Ok(_host.Vessel("config", "set", "deb2", $"cloud-init.user-data={UserData}", $"cloud-init.ssh-keys.admin=root:{publicKey}",
+            $"cloud-init.ssh-keys.alice=alice:{publicKey}"));
         Ok(_host.Vessel("start", "deb2"));
         clock.Restart();
         mark = CatOnceUp(clock, "deb2", "/root/mark", "the imported VM's agent");
         output.WriteLine($"start to agent with cloud-init (no nic: network-online waits its 10 s): {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal("one\n", mark.Stdout);
         CloudInitRan("deb2");
+        // The guest's sshd lets the key in as root and as alice, whom cloud-init made beside carol of the user data's users:.
+        Ok(_host.Vessel("file", "push", sshKey, "deb2/root/id_test", "--mode", "600"));
+        foreach (var user in new[] { "root", "alice" })
+        {
+            var ssh = _host.Vessel("exec", "deb2", "--", "ssh", "-i", "/root/id_test", "-o", "StrictHostKeyChecking=no", "-o", "BatchMode=yes",
+                $"{user}@127.0.0.1", "id", "-un");
+            Assert.True(ssh.ExitCode == 0 && ssh.Stdout == $"{user}\n", ssh.ToString());
+        }
+        Ok(_host.Vessel("exec", "deb2", "--", "id", "carol"));
 
         // An incremental export holds only what the guest wrote since the import (its disk's dirty bitmap); applied onto
         // the full export restored under another name, the guest finds the file written after it.

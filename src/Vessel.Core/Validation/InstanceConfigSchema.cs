@@ -47,6 +47,7 @@ public static class InstanceConfigSchema
     {
         foreach (var (key, value) in config)
             ValidateKey(key, value, type, host);
+        CloudInit.CheckSshKeysWithUserData(config);
     }
 
     public static void ValidateKey(string key, string value, InstanceType type, HostResources host)
@@ -55,6 +56,11 @@ public static class InstanceConfigSchema
         if (Keys.TryGetValue(key, out var known))
         {
             known.Validate(value, type, host);
+            return;
+        }
+        if (key.StartsWith(CloudInit.SshKeysPrefix, StringComparison.Ordinal))
+        {
+            CloudInit.ParseSshKey(key, value);
             return;
         }
         if (key.StartsWith(VolatilePrefix, StringComparison.Ordinal))
@@ -68,7 +74,7 @@ public static class InstanceConfigSchema
             }
         }
         throw new BadRequestException(
-            $"{key}: unknown config key (known: {string.Join(", ", Keys.Keys.Order())}, and image.*, user.*, environment.*)");
+            $"{key}: unknown config key (known: {string.Join(", ", Keys.Keys.Order())}, and {CloudInit.SshKeysPrefix}NAME, image.*, user.*, environment.*)");
     }
 
     private static void CheckCpu(string key, string value, HostResources host)

@@ -330,6 +330,7 @@ public sealed partial class InstanceService(
                     "security.privileged cannot change after creation yet: the root filesystem's ownership would have to be shifted");
             config[key] = value;
         }
+        CloudInit.CheckSshKeysWithUserData(config);
         config = VncDisplay.WithPassword(config);
         var devices = new Dictionary<string, IReadOnlyDictionary<string, string>>(instance.Devices);
         foreach (var (device, value) in patch.Devices ?? [])
