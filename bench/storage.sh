@@ -171,7 +171,8 @@ qemu-img create -q -f qcow2 "$work/blank.qcow2" 256M
 "$vessel" launch blank v --vm -c limits.memory=128MiB >/dev/null
 "$vessel" stop v --force >/dev/null
 head -c 100M /dev/urandom >"$work/data"
-base64 "$work/data" | head -c 100M >>"$work/data"
+head -c 76M "$work/data" | base64 >>"$work/data"
+truncate -s 200M "$work/data"
 overlay=$pool/virtual-machines/v/root.qcow2
 qemu-io -c "write -q -s $work/data 0 200M" "$overlay" >/dev/null
 rm "$work/data"
