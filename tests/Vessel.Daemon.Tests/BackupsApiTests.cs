@@ -120,6 +120,19 @@ public sealed class BackupsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnExportThatBreaksOffMidway_EndsTheBodyShort_AndIsNotTakenAsDelivered()
+    {
+        _engine.ExportUnreadable = true;
+
+        var response = await _daemon.Http.GetAsync("/1.0/instances/web1/backup", HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // sent with the first bytes, before the volume was read
+        await using var body = await response.Content.ReadAsStreamAsync();
+
+        await Assert.ThrowsAsync<HttpIOException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Equal(["web1 not delivered"], _engine.ExportsEnded);
+    }
+
+    [Fact]
     public async Task Import_ChecksItsVolumeDevicesAsADeviceAddDoes_AndMakesNothingWhenOneIsWrong()
     {
         const string volumes = "/1.0/storage-pools/default/volumes";

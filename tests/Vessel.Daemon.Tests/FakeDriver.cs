@@ -121,10 +121,20 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public List<string> Copies { get; } = [];
 
     /// <summary>The "archive" is a file naming the instance, so that an import can be told apart.</summary>
-    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken) =>
-        ExportRefusal is { } refusal
-            ? throw new Vessel.Core.ConflictException(refusal)
-            : File.WriteAllTextAsync(archive, $"fake {(incremental ? "increment" : "root")} of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
+    public Task ExportAsync(InstanceContext context, string archive, bool withSnapshots, bool incremental, CancellationToken cancellationToken)
+    {
+        if (ExportRefusal is { } refusal)
+            throw new Vessel.Core.ConflictException(refusal);
+        if (ExportUnreadable)
+        {
+            Directory.CreateDirectory(archive);
+            return Task.CompletedTask;
+        }
+        return File.WriteAllTextAsync(archive, $"fake {(incremental ? "increment" : "root")} of {context.Instance.Name}, snapshots {withSnapshots}", cancellationToken);
+    }
+
+    /// <summary>When set, the "archive" is a directory: the daemon finds it unreadable once it has begun sending the backup.</summary>
+    public bool ExportUnreadable { get; set; }
 
     public List<string> ExportsEnded { get; } = [];
 

@@ -68,7 +68,16 @@ internal static class InstanceCommands
         try
         {
             await using (var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write))
-                await body.CopyToAsync(output);
+            {
+                try
+                {
+                    await body.CopyToAsync(output);
+                }
+                catch (HttpIOException e)
+                {
+                    throw new ApiException($"the export broke off midway ({e.Message}); vesseld's log says why", 500);
+                }
+            }
             File.Move(partial, file, overwrite: true);
         }
         finally

@@ -4,9 +4,13 @@ using Vessel.Daemon.Instances;
 
 namespace Vessel.Daemon.Api;
 
-/// <summary>GET /1.0/instances/{name}/backup (the backup file, streamed) and POST /1.0/instances/import (one back).</summary>
+/// <summary>
+/// GET /1.0/instances/{name}/backup (the backup file, streamed; a failure once it is on its way closes the connection
+/// before the end of the body, and the daemon's log says why) and POST /1.0/instances/import (one back).
+/// </summary>
 internal static class BackupsApi
 {
+
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/instances/{name}/backup", async (string name, HttpContext context, InstanceService service, CancellationToken ct) =>

@@ -56,12 +56,11 @@ public sealed partial class InstanceService
             // The volume is hashed while it is compressed; an image's fingerprint is the sha256 of its file.
             var volumePart = Task.Run(() => PartAsync(VolumeEntry, volume, cancellationToken), cancellationToken);
             List<BackupPart> parts = incremental ? [] : [new BackupPart(ImagePrefix + image.Filename, image.Fingerprint, new FileInfo(imageFile).Length)];
-            // Written whole into the work directory first: a failure then reaches the client as an error, not as a cut file.
-            // The index comes last, once the volume's hash is known (an import reads the parts in any order).
-            var backup = System.IO.Path.Combine(work, "backup");
-            await using (var file = File.Create(backup))
-            await using (var compressed = compress ? Compressor(file) : null)
-            await using (var tar = new TarWriter(compressed ?? (Stream)file, TarEntryFormat.Pax, leaveOpen: true))
+            // Straight to the client: a failure from here on breaks the connection off (the client sees a body cut short, and
+            // the file lacks its index, which no import takes). The index comes last, once the volume's hash is known (an
+            // import reads the parts in any order).
+            await using (var compressed = compress ? Compressor(output) : null)
+            await using (var tar = new TarWriter(compressed ?? output, TarEntryFormat.Pax, leaveOpen: true))
             {
                 if (!incremental)
                     await tar.WriteEntryAsync(imageFile, ImagePrefix + image.Filename, cancellationToken);
@@ -87,8 +86,7 @@ public sealed partial class InstanceService
                     DataStream = new MemoryStream(JsonSerializer.SerializeToUtf8Bytes(index, VesselJson.Wire.BackupIndex)),
                 }, cancellationToken);
             }
-            await using (var file = File.OpenRead(backup))
-                await file.CopyToAsync(output, cancellationToken);
+            await output.FlushAsync(cancellationToken);
             read = false;
             // The id first: a crash between the two leaves the old record, and the next increment holds more than it must, not less.
             await SetVolatileAsync(name, ExportIdKey, id, cancellationToken);
