@@ -13,6 +13,19 @@ public static class VolumeArchive
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, .. excluded.Select(e => $"--exclude=./{e}"), "-C", directory, "-cf", archive, "."],
             Timeout.InfiniteTimeSpan, cancellationToken);
 
+    /// <summary>
+    /// The names the archive holds, as GNU tar lists them. Not through .NET's TarReader: it refuses an extended header whose
+    /// value holds a line break, as a binary xattr (overlayfs's random user.overlay.uuid) now and then does.
+    /// </summary>
+    /// <exception cref="InvalidDataException">tar cannot read the archive.</exception>
+    public static async Task<string[]> NamesAsync(string archive, CancellationToken cancellationToken)
+    {
+        var result = await HostCommand.RunAsync(Tar, ["-tf", archive], timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
+        if (result.Code != 0)
+            throw new InvalidDataException($"tar cannot list the archive: {result.Errors.Trim()}");
+        return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
     /// <summary>Adds DIRECTORY/NAME to the end of the archive, as ./NAME.</summary>
     public static Task AppendAsync(string archive, string directory, string name, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, "-C", directory, "-rf", archive, $"./{name}"], Timeout.InfiniteTimeSpan, cancellationToken);

@@ -93,11 +93,9 @@ internal static class ContainerRoot
     /// <summary>What an archive made by <see cref="IContainerRoot.ExportAsync"/> holds: a whole root (./rootfs) or an overlay's changes (./upper).</summary>
     public static async Task<bool> HoldsWholeRootAsync(string archive, CancellationToken cancellationToken)
     {
-        await using var file = File.OpenRead(archive);
-        await using var reader = new System.Formats.Tar.TarReader(file);
-        while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+        foreach (var listed in await VolumeArchive.NamesAsync(archive, cancellationToken))
         {
-            var name = entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name;
+            var name = listed.StartsWith("./", StringComparison.Ordinal) ? listed[2..] : listed;
             if (name == "rootfs" || name.StartsWith("rootfs/", StringComparison.Ordinal))
                 return true;
             if (name == "upper" || name.StartsWith("upper/", StringComparison.Ordinal))

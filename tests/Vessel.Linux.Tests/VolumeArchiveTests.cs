@@ -1,0 +1,33 @@
+namespace Vessel.Linux.Tests;
+
+public sealed class VolumeArchiveTests : IDisposable
+{
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("vessel-volume-");
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    /// <summary>overlayfs marks an upper directory with a random binary uuid, which now and then holds a line break.</summary>
+    [Fact]
+    public async Task Names_OfATreeWhoseXattrHoldsALineBreak_AreAllListed()
+    {
+        var tree = Directory.CreateDirectory(Path.Combine(_temp.FullName, "tree"));
+        var upper = Directory.CreateDirectory(Path.Combine(tree.FullName, "upper"));
+        File.WriteAllText(Path.Combine(upper.FullName, "file"), "data");
+        Ownership.SetXattr(upper.FullName, "user.overlay.uuid", [0x97, 0xba, 0x0a, 0x25, 0x55]);
+        var archive = Path.Combine(_temp.FullName, "volume.tar");
+        await VolumeArchive.WriteAsync(tree.FullName, archive, [], CancellationToken.None);
+
+        var names = await VolumeArchive.NamesAsync(archive, CancellationToken.None);
+
+        Assert.Equal(["./", "./upper/", "./upper/file"], names);
+    }
+
+    [Fact]
+    public async Task Names_OfWhatIsNoArchive_AreRefused()
+    {
+        var junk = Path.Combine(_temp.FullName, "junk");
+        File.WriteAllText(junk, "not a tar at all");
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => VolumeArchive.NamesAsync(junk, CancellationToken.None));
+    }
+}
