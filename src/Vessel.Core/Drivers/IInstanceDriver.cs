@@ -127,6 +127,12 @@ public interface IInstanceDriver
     /// <summary>What is really running, asked on daemon start (re-adoption) and for usage.</summary>
     Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The bytes the instance's root occupies in its pool beyond its image, its snapshots included; null where the pool
+    /// cannot tell cheaply. It may walk a directory tree, so it is asked for one instance's info and for metrics, not for a list.
+    /// </summary>
+    Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken);
+
     /// <summary>Raised when an instance stops by itself (its init exited, the guest powered off).</summary>
     event EventHandler<InstanceStoppedEventArgs>? Stopped;
 }

@@ -58,7 +58,7 @@ internal static class MetricsApi
                 [.. usage.Select(u => ($"pool=\"{u.Pool}\"", (double)u.Usage.TotalBytes))]);
 
             var measured = new List<(string Labels, InstanceUsage Usage)>();
-            foreach (var instance in all.Where(i => i.Status is InstanceStatus.Running or InstanceStatus.Frozen))
+            foreach (var instance in all) // a stopped instance uses no CPU, but its disk fills its pool
             {
                 var state = await instances.GetStateAsync(instance.Name, ct);
                 if (state.Usage is not null)
@@ -67,7 +67,7 @@ internal static class MetricsApi
             InstanceMetric(text, measured, "vessel_instance_cpu_seconds_total", "counter", "CPU time used.", u => u.CpuSeconds);
             InstanceMetric(text, measured, "vessel_instance_memory_bytes", "gauge", "Memory used.", u => u.MemoryBytes);
             InstanceMetric(text, measured, "vessel_instance_processes", "gauge", "Processes running.", u => u.Processes);
-            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Root disk bytes used.", u => u.DiskBytes);
+            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Bytes the root disk occupies in its pool beyond its image, snapshots included.", u => u.DiskBytes);
             InstanceMetric(text, measured, "vessel_instance_network_receive_bytes_total", "counter", "Bytes received.", u => u.NetworkRxBytes);
             InstanceMetric(text, measured, "vessel_instance_network_transmit_bytes_total", "counter", "Bytes sent.", u => u.NetworkTxBytes);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4");
