@@ -265,6 +265,30 @@ public sealed class VirtualMachineTests : IDisposable
     }
 
     [Fact]
+    public void PublishOfARunningVmsSnapshot_IsAnImageOfTheDiskAsTheSnapshotHadIt_AndOfTheRunningVmIsRefusedAtOnce()
+    {
+        LaunchAndStopBlankVm("v1");
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 1M 64k", DiskOf("v1")));
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 1M 64k", DiskOf("v1")));
+        Ok(_host.Vessel("start", "v1"));
+        var operations = _host.Operations().Count;
+
+        var whole = _host.Vessel("publish", "v1");
+        Assert.Equal(1, whole.ExitCode);
+        Assert.StartsWith("Error: instance \"v1\" is Running; stop it to publish it, or publish one of its snapshots", whole.Stderr, StringComparison.Ordinal);
+        Assert.Equal(operations, _host.Operations().Count); // refused before an operation began
+
+        Ok(_host.Vessel("publish", "v1/s1", "--alias", "from-s1"));
+        Ok(_host.Vessel("launch", "from-s1", "v2", "--vm", "--network", "none"));
+        Ok(_host.Vessel("stop", "v2", "--force"));
+        Holds("v2", "0x5a", "1M 64k");
+        Assert.Equal(InstanceStatus.Running, Status("v1"));
+        foreach (var name in new[] { "v1", "v2" })
+            Ok(_host.Vessel("delete", "--force", name));
+    }
+
+    [Fact]
     public void SnapshotRestore_GrowsTheDiskBackToTheConfiguredRootSize_StoppedOrStateful()
     {
         LaunchAndStopBlankVm("v1");

@@ -100,7 +100,7 @@ public interface IInstanceDriver
 
     // Images
     /// <summary>
-    /// Writes the stopped instance (or one of its snapshots) in WORK as an image file the image store imports, and returns
+    /// Writes the stopped instance (or one of its snapshots, also while it runs) in WORK as an image file the image store imports, and returns
     /// its path: a container's root filesystem as a tarball, a VM's disk flattened (with its image's kernel).
     /// </summary>
     Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken);
