@@ -5,11 +5,12 @@ namespace Vessel.Daemon.Tests;
 
 public sealed class EventsAndMetricsTests : IAsyncLifetime
 {
+    private readonly FakeDriver _engine = new();
     private TestDaemon _daemon = null!;
 
     public async Task InitializeAsync()
     {
-        _daemon = await TestDaemon.StartAsync(new FakeDriver());
+        _daemon = await TestDaemon.StartAsync(_engine);
         await _daemon.ImportTarAsync("base");
     }
 
@@ -62,6 +63,18 @@ public sealed class EventsAndMetricsTests : IAsyncLifetime
         Assert.DoesNotContain("vessel_instance_processes{name=\"idle\"", text);
         Assert.Matches("vessel_storage_pool_size_bytes\\{pool=\"default\"\\} [1-9][0-9]*\n", text);
         Assert.Matches("vessel_api_requests_total\\{code=\"2xx\"\\} [1-9][0-9]*\n", text);
+    }
+
+    [Fact]
+    public async Task Metrics_LeaveOutAnInstanceWhoseUsageCannotBeRead_AndGiveTheRest()
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+        _engine.FailOn = "disk";
+
+        var text = await _daemon.Http.GetStringAsync("/1.0/metrics");
+
+        Assert.Contains("vessel_instances{type=\"container\",status=\"Running\"} 1\n", text);
+        Assert.DoesNotContain("vessel_instance_disk_bytes{", text);
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Vessel.Core;
+using Vessel.Core.Api;
 using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Daemon.Instances;
@@ -60,7 +62,15 @@ internal static class MetricsApi
             var measured = new List<(string Labels, InstanceUsage Usage)>();
             foreach (var instance in all) // a stopped instance uses no CPU, but its disk fills its pool
             {
-                var state = await instances.GetStateAsync(instance.Name, ct);
+                InstanceStateView state;
+                try
+                {
+                    state = await instances.GetStateAsync(instance.Name, ct);
+                }
+                catch (Exception e) when (e is VesselException or TimeoutException or IOException)
+                {
+                    continue; // deleted meanwhile, or its engine or pool does not answer: the others' metrics stay whole
+                }
                 if (state.Usage is not null)
                     measured.Add(($"name=\"{instance.Name}\",type=\"{instance.Type.Name()}\"", state.Usage));
             }
