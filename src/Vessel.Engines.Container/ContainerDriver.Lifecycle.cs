@@ -4,6 +4,7 @@ using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Engines.Container.Cgroups;
+using Vessel.Engines.Container.Roots;
 using Vessel.Engines.Container.Shim;
 using Vessel.Linux;
 using Vessel.Linux.Spawn;
@@ -251,6 +252,9 @@ public sealed partial class ContainerDriver
             NetworkTxBytes = tx,
         }));
     }
+
+    public Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        ContainerRoot.Of(context).DiskBytesAsync(context, cancellationToken);
 
     /// <summary>Bytes through the container's interfaces other than loopback, from its network namespace's /proc/net/dev.</summary>
     private static (long Rx, long Tx) NetworkBytes(int pid)

@@ -5,7 +5,7 @@ using Vessel.Storage.Images;
 namespace Vessel.Engines.Qemu;
 
 /// <summary>
-/// A VM published as an image: its overlay disk (or a snapshot inside it) flattened with its image's data into one
+/// A VM published as an image: its overlay disk (or a snapshot inside it, also while the VM runs) flattened with its image's data into one
 /// compressed qcow2 without a backing file; a kernel image keeps its kernel, initramfs and command line around it.
 /// </summary>
 public sealed partial class QemuDriver
@@ -14,8 +14,8 @@ public sealed partial class QemuDriver
     {
         using var diskLock = await LockDiskAsync(context, cancellationToken);
         var name = context.Instance.Name;
-        if (RunningState(PathsOf(context)) is not null)
-            throw new ConflictException($"virtual machine {name} is running; stop it to publish it (or one of its snapshots)");
+        if (snapshot is null && RunningState(PathsOf(context)) is not null)
+            throw new ConflictException($"virtual machine {name} is running; stop it to publish it, or publish one of its snapshots");
         var image = context.ImagePath ?? throw new BadRequestException("a virtual machine needs an image");
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
@@ -27,7 +27,8 @@ public sealed partial class QemuDriver
             return same;
         }
         var flat = Path.Combine(workDirectory, KernelImageLayout.Disk);
-        await QemuImgAsync(["convert", "-c", "-O", "qcow2", .. snapshot is null ? Array.Empty<string>() : ["-l", $"snapshot.name={snapshot}"], disk, flat],
+        // A snapshot's clusters never change, so a running VM's is read without its lock (-U), as a copy of one is.
+        await QemuImgAsync(["convert", "-c", "-O", "qcow2", .. snapshot is null ? Array.Empty<string>() : ["-U", "-l", $"snapshot.name={snapshot}"], disk, flat],
             cancellationToken, Timeout.InfiniteTimeSpan);
         if (VmImages.DiskFormat(image) is not null)
             return flat;

@@ -180,6 +180,16 @@ public sealed partial class QemuDriver
         return new RuntimeState(StatusOf(status), state.Pid, usage, Machine: state.Machine, VncAddress: state.VncAddress);
     }
 
+    /// <summary>
+    /// The blocks the qcow2 overlay holds on the host: what the guest wrote over its image, the internal snapshots (with
+    /// their saved memory) and qcow2's metadata. A kernel-only VM has no disk.
+    /// </summary>
+    public Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var disk = VmImages.RootDiskPath(context.RootVolumePath);
+        return Task.FromResult(File.Exists(disk) ? DiskUsage.OfFile(disk) : (long?)null);
+    }
+
     /// <summary>QEMU's run state (query-status): running, paused, shutdown, guest-panicked, internal-error, …</summary>
     internal static async Task<string> QueryStatusAsync(QmpClient monitor, CancellationToken cancellationToken)
     {

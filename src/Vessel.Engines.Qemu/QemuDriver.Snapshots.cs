@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Drivers;
+using Vessel.Core.Validation;
 using Vessel.Engines.Qemu.Qmp;
 using Vessel.Linux;
 
@@ -75,7 +76,18 @@ public sealed partial class QemuDriver
             await SnapshotRunningDiskAsync(context, vm, snapshot, cancellationToken);
             return;
         }
-        await HumanMonitorAsync(vm, $"savevm {snapshot}", cancellationToken);
+        try
+        {
+            await HumanMonitorAsync(vm, $"savevm {snapshot}", cancellationToken);
+        }
+        catch (VesselException e) when (e.Message.Contains("Error while writing VM state", StringComparison.Ordinal) &&
+            new DriveInfo(Path.GetDirectoryName(disk)!).TotalFreeSpace is var free && free < vm.State.MemoryBytes)
+        {
+            // QEMU 7.2 reports a disk that filled up under the state it writes as EIO; the daemon knows a full pool by these
+            // words (StorageFullException.IsCause). QEMU drops the half-made snapshot.
+            throw new VesselException(500, $"{e.Message} (the disk's filesystem has {Sizes.Format(free)} left, less than the guest's " +
+                $"{Sizes.Format(vm.State.MemoryBytes)} of memory that the state may take: read as No space left on device)", e);
+        }
     }
 
     public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)

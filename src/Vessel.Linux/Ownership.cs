@@ -27,7 +27,7 @@ public static class Ownership
         return (BitConverter.ToUInt16(status[28..]) & 0xF000) == 0x8000; // stx_mode & S_IFMT == S_IFREG
     }
 
-    private static unsafe void Statx(string path, int mask, Span<byte> status)
+    internal static unsafe void Statx(string path, int mask, Span<byte> status)
     {
         var name = System.Runtime.InteropServices.Marshal.StringToCoTaskMemUTF8(path);
         try

@@ -5,11 +5,12 @@ namespace Vessel.Daemon.Tests;
 
 public sealed class EventsAndMetricsTests : IAsyncLifetime
 {
+    private readonly FakeDriver _engine = new();
     private TestDaemon _daemon = null!;
 
     public async Task InitializeAsync()
     {
-        _daemon = await TestDaemon.StartAsync(new FakeDriver());
+        _daemon = await TestDaemon.StartAsync(_engine);
         await _daemon.ImportTarAsync("base");
     }
 
@@ -48,6 +49,7 @@ public sealed class EventsAndMetricsTests : IAsyncLifetime
     public async Task Metrics_AreInPrometheusTextWithInstanceUsage()
     {
         await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+        await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", """{"name": "idle", "source": {"alias": "base"}}"""));
 
         var text = await _daemon.Http.GetStringAsync("/1.0/metrics");
 
@@ -56,8 +58,23 @@ public sealed class EventsAndMetricsTests : IAsyncLifetime
         Assert.Contains("vessel_images 1\n", text);
         Assert.Contains("vessel_instance_cpu_seconds_total{name=\"web1\",type=\"container\"} 1.5\n", text);
         Assert.Contains("vessel_instance_processes{name=\"web1\",type=\"container\"} 3\n", text);
+        Assert.Contains($"vessel_instance_disk_bytes{{name=\"web1\",type=\"container\"}} {FakeDriver.DiskBytes}\n", text);
+        Assert.Contains($"vessel_instance_disk_bytes{{name=\"idle\",type=\"container\"}} {FakeDriver.DiskBytes}\n", text);
+        Assert.DoesNotContain("vessel_instance_processes{name=\"idle\"", text);
         Assert.Matches("vessel_storage_pool_size_bytes\\{pool=\"default\"\\} [1-9][0-9]*\n", text);
         Assert.Matches("vessel_api_requests_total\\{code=\"2xx\"\\} [1-9][0-9]*\n", text);
+    }
+
+    [Fact]
+    public async Task Metrics_LeaveOutAnInstanceWhoseUsageCannotBeRead_AndGiveTheRest()
+    {
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
+        _engine.FailOn = "disk";
+
+        var text = await _daemon.Http.GetStringAsync("/1.0/metrics");
+
+        Assert.Contains("vessel_instances{type=\"container\",status=\"Running\"} 1\n", text);
+        Assert.DoesNotContain("vessel_instance_disk_bytes{", text);
     }
 
     [Fact]

@@ -239,4 +239,14 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
         var usage = status == InstanceStatus.Running ? new InstanceUsage { CpuSeconds = 1.5, MemoryBytes = 1 << 20, Processes = 3 } : null;
         return Task.FromResult(new RuntimeState(status, status == InstanceStatus.Running ? 4242 : null, usage));
     }
+
+    public const long DiskBytes = 7 << 20;
+
+    public Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"disk {context.Instance.Name}");
+        if (FailOn == "disk")
+            throw new IOException($"fake disk usage failure of {context.Instance.Name}");
+        return Task.FromResult<long?>(DiskBytes);
+    }
 }

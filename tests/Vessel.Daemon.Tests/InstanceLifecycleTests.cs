@@ -171,6 +171,18 @@ public sealed class InstanceLifecycleTests : IAsyncLifetime
         Assert.Equal(InstanceStatus.Running, state.Status);
         Assert.Equal(4242, state.Pid);
         Assert.Equal(1.5, state.Usage?.CpuSeconds);
+        Assert.Equal(FakeDriver.DiskBytes, state.Usage?.DiskBytes);
+    }
+
+    [Fact]
+    public async Task State_OfAStoppedInstance_ShowsItsDiskUsageAlone()
+    {
+        await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances", """{"name": "web1", "source": {"alias": "base"}}"""));
+
+        var state = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/instances/web1/state"), VesselJson.Wire.InstanceStateView);
+
+        Assert.Equal(InstanceStatus.Stopped, state.Status);
+        Assert.Equal(new InstanceUsage { DiskBytes = FakeDriver.DiskBytes }, state.Usage);
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class ListWithStateTests : IAsyncLifetime
         Assert.Equal(InstanceStatus.Running, list.Single(i => i.Instance.Name == "up").State.Status);
         Assert.Equal(InstanceStatus.Stopped, list.Single(i => i.Instance.Name == "down").State.Status);
         Assert.Null(list.Single(i => i.Instance.Name == "down").State.Usage);
+        Assert.Null(list.Single(i => i.Instance.Name == "up").State.Usage?.DiskBytes);
+        Assert.DoesNotContain(_engine.Calls, c => c.StartsWith("disk ", StringComparison.Ordinal)); // a list walks no trees
     }
 
     [Fact]

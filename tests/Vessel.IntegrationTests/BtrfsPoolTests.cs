@@ -104,6 +104,7 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
     {
         Ok(_host.Vessel("storage", "create", "bq", "btrfs", "size=1GiB"));
         Ok(_host.Vessel("launch", "busybox", "q1", "--storage", "bq", "--network", "none"));
+        Assert.Null(_host.DiskBytes("q1")); // no quotas on the pool yet: nothing cheap tells what the root holds alone
         Ok(_host.Vessel("stop", "q1", "--force"));
         Ok(_host.Vessel("config", "device", "add", "q1", "root", "disk", "path=/", "pool=bq", "size=20MiB"));
         Ok(_host.Vessel("start", "q1"));
@@ -112,6 +113,10 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
         Assert.NotEqual(0, full.ExitCode);
         Assert.Contains("quota", full.Stderr + full.Stdout, StringComparison.OrdinalIgnoreCase);
         Ok(Exec("q1", "rm /root/big && sync && echo small > /root/small"));
+        var before = _host.DiskBytes("q1")!.Value;
+        Ok(Exec("q1", "dd if=/dev/urandom of=/root/mid bs=1M count=16 && sync"));
+        Assert.InRange(_host.DiskBytes("q1")!.Value - before, 16L << 20, 17L << 20); // the qgroup's exclusive bytes
+        Ok(Exec("q1", "rm /root/mid && sync"));
 
         // A filesystem volume's size is a qgroup limit on its subvolume too, changed while a container uses it.
         Ok(_host.Vessel("storage", "volume", "create", "bq", "vq", "size=10MiB"));

@@ -38,6 +38,26 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
         Ok(_host.Vessel("delete", "--force", "snapc"));
     }
 
+    /// <summary>On a dir pool, what the overlay's upper directory and the snapshots hold (du); the image is not in the pool.</summary>
+    [Fact]
+    public void DiskUsage_GrowsByWhatIsWritten_AndByASnapshotOfIt_RunningOrStopped()
+    {
+        Ok(_host.Vessel("launch", "busybox", "duc", "--network", "none"));
+        var fresh = _host.DiskBytes("duc")!.Value;
+        Assert.InRange(fresh, 1, 1 << 20);
+
+        Ok(Exec("duc", "dd if=/dev/urandom of=/root/big bs=1M count=64 2>/dev/null && sync"));
+        var written = _host.DiskBytes("duc")!.Value;
+        Assert.InRange(written - fresh, 64L << 20, 65L << 20);
+
+        Ok(_host.Vessel("snapshot", "create", "duc", "s1")); // a copy of the upper directory on ext4
+        Ok(_host.Vessel("stop", "duc", "--force"));
+        Assert.InRange(_host.DiskBytes("duc")!.Value - written, 64L << 20, 65L << 20);
+        Assert.Matches(@"Usage:\n  Disk: 12[89]\.\d+MiB\n", _host.Vessel("info", "duc").Stdout);
+        Assert.Matches("vessel_instance_disk_bytes\\{name=\"duc\",type=\"container\"\\} [0-9]+\n", _host.Api("/1.0/metrics"));
+        Ok(_host.Vessel("delete", "duc"));
+    }
+
     [Fact]
     public void CopyOfARunningContainer_AndOfASnapshot_HaveTheFiles_AndTheirOwnIdentity()
     {

@@ -179,6 +179,18 @@ public sealed class Host : IDisposable
         return JsonSerializer.Deserialize(result.Stdout, VesselJson.Wire.ListOperation)!;
     }
 
+    /// <summary>GET on the daemon's API socket; the body of a 2xx answer.</summary>
+    public string Api(string path)
+    {
+        var result = Run("curl", "-sSf", "--unix-socket", Path.Combine(RunDirectory, "vessel.sock"), $"http://vessel{path}");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        return result.Stdout;
+    }
+
+    /// <summary>What the instance's root occupies in its pool, as its state reports it (null: not measured).</summary>
+    public long? DiskBytes(string name) =>
+        JsonSerializer.Deserialize(Api($"/1.0/instances/{name}/state"), VesselJson.Wire.InstanceStateView)!.Usage?.DiskBytes;
+
     /// <summary>The cgroup under which this daemon's containers live (vesseld derives it from the state directory).</summary>
     public string CgroupRoot => "vessel-" + Convert.ToHexStringLower(
         System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(StateDirectory)))[..12];

@@ -247,6 +247,55 @@ public sealed class VirtualMachineTests : IDisposable
             Ok(_host.Vessel("delete", "--force", name));
     }
 
+    /// <summary>The blocks of the qcow2 overlay: what the guest wrote, and what a snapshot keeps of what was overwritten since.</summary>
+    [Fact]
+    public void DiskUsage_GrowsByWhatIsWritten_AndByWhatASnapshotKeeps_RunningOrStopped()
+    {
+        LaunchAndStopBlankVm("v1");
+        Ok(_host.Vessel("config", "device", "add", "v1", "root", "disk", "path=/", "pool=default", "size=128MiB"));
+        var fresh = _host.DiskBytes("v1")!.Value;
+        Assert.InRange(fresh, 1, 2 << 20);
+
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 0 64M", DiskOf("v1")));
+        var written = _host.DiskBytes("v1")!.Value;
+        Assert.InRange(written - fresh, 64L << 20, 65L << 20);
+
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 0 64M", DiskOf("v1"))); // copied on write: the snapshot keeps the old clusters
+        Assert.InRange(_host.DiskBytes("v1")!.Value - written, 64L << 20, 65L << 20);
+
+        Ok(_host.Vessel("start", "v1"));
+        var state = JsonSerializer.Deserialize(_host.Api("/1.0/instances/v1/state"), VesselJson.Wire.InstanceStateView)!;
+        Assert.NotNull(state.Usage?.MemoryBytes);
+        Assert.InRange(state.Usage!.DiskBytes!.Value, written + (64L << 20), written + (66L << 20));
+        Assert.Matches("vessel_instance_disk_bytes\\{name=\"v1\",type=\"virtual-machine\"\\} [0-9]+\n", _host.Api("/1.0/metrics"));
+        Ok(_host.Vessel("delete", "--force", "v1"));
+    }
+
+    [Fact]
+    public void PublishOfARunningVmsSnapshot_IsAnImageOfTheDiskAsTheSnapshotHadIt_AndOfTheRunningVmIsRefusedAtOnce()
+    {
+        LaunchAndStopBlankVm("v1");
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x5a 1M 64k", DiskOf("v1")));
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-c", "write -P 0x6b 1M 64k", DiskOf("v1")));
+        Ok(_host.Vessel("start", "v1"));
+        var operations = _host.Operations().Count;
+
+        var whole = _host.Vessel("publish", "v1");
+        Assert.Equal(1, whole.ExitCode);
+        Assert.StartsWith("Error: instance \"v1\" is Running; stop it to publish it, or publish one of its snapshots", whole.Stderr, StringComparison.Ordinal);
+        Assert.Equal(operations, _host.Operations().Count); // refused before an operation began
+
+        Ok(_host.Vessel("publish", "v1/s1", "--alias", "from-s1"));
+        Ok(_host.Vessel("launch", "from-s1", "v2", "--vm", "--network", "none"));
+        Ok(_host.Vessel("stop", "v2", "--force"));
+        Holds("v2", "0x5a", "1M 64k");
+        Assert.Equal(InstanceStatus.Running, Status("v1"));
+        foreach (var name in new[] { "v1", "v2" })
+            Ok(_host.Vessel("delete", "--force", name));
+    }
+
     [Fact]
     public void SnapshotRestore_GrowsTheDiskBackToTheConfiguredRootSize_StoppedOrStateful()
     {

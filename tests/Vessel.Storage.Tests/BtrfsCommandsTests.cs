@@ -76,6 +76,20 @@ public sealed class BtrfsCommandsTests
     }
 
     [Theory]
+    // btrfs-progs 6.x adds a path column; 5.x has none
+    [InlineData("Qgroupid    Referenced    Exclusive   Path \n--------    ----------    ---------   ---- \n0/257          8404992      8392704   containers/c1/rootfs\n")]
+    [InlineData("qgroupid         rfer         excl \n--------         ----         ---- \n0/257         8404992      8392704 \n")]
+    public void QgroupShow_GivesTheSubvolumesExclusiveBytes(string output) => Assert.Equal(8392704, BtrfsUsage.Exclusive(output));
+
+    [Fact]
+    public void QgroupShow_WithoutARow_IsUnreadable() =>
+        Assert.Throws<InvalidDataException>(() => BtrfsUsage.Exclusive("Qgroupid    Referenced    Exclusive   Path \n"));
+
+    [Fact]
+    public void OwnQgroup_AsksForTheSubvolumesRowInBytes() =>
+        Assert.Equal("btrfs qgroup show --raw -f /p/containers/c1/rootfs", BtrfsCommands.ShowOwnQgroup("/p/containers/c1/rootfs").ToString());
+
+    [Theory]
     [InlineData(null, 100L << 30, 20L << 30)]   // a fifth of the free space
     [InlineData(null, 1L << 30, 5L << 30)]      // at least 5 GiB (sparse: it fills only as used)
     [InlineData(null, 1L << 40, 30L << 30)]     // at most 30 GiB

@@ -100,7 +100,7 @@ public interface IInstanceDriver
 
     // Images
     /// <summary>
-    /// Writes the stopped instance (or one of its snapshots) in WORK as an image file the image store imports, and returns
+    /// Writes the stopped instance (or one of its snapshots, also while it runs) in WORK as an image file the image store imports, and returns
     /// its path: a container's root filesystem as a tarball, a VM's disk flattened (with its image's kernel).
     /// </summary>
     Task<string> PublishAsync(InstanceContext context, string? snapshot, string workDirectory, CancellationToken cancellationToken);
@@ -126,6 +126,12 @@ public interface IInstanceDriver
     // State
     /// <summary>What is really running, asked on daemon start (re-adoption) and for usage.</summary>
     Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The bytes the instance's root occupies in its pool beyond its image, its snapshots included; null where the pool
+    /// cannot tell cheaply. It may walk a directory tree, so it is asked for one instance's info and for metrics, not for a list.
+    /// </summary>
+    Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken);
 
     /// <summary>Raised when an instance stops by itself (its init exited, the guest powered off).</summary>
     event EventHandler<InstanceStoppedEventArgs>? Stopped;

@@ -25,4 +25,10 @@ public interface ISubvolumes
 
     /// <summary>Limits what the subvolume holds beyond what it shares with others (its image, its snapshots); null lifts the limit.</summary>
     Task SetQuotaAsync(string path, long? bytes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// What the subvolume holds alone, not shared with its image or its snapshots (its qgroup's exclusive bytes, as of the
+    /// last commit); null when the pool keeps no quotas (they are turned on by the first quota set in it).
+    /// </summary>
+    Task<long?> ExclusiveBytesAsync(string path, CancellationToken cancellationToken);
 }

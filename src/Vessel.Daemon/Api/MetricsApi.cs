@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Vessel.Core;
+using Vessel.Core.Api;
 using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Daemon.Instances;
@@ -58,16 +60,24 @@ internal static class MetricsApi
                 [.. usage.Select(u => ($"pool=\"{u.Pool}\"", (double)u.Usage.TotalBytes))]);
 
             var measured = new List<(string Labels, InstanceUsage Usage)>();
-            foreach (var instance in all.Where(i => i.Status is InstanceStatus.Running or InstanceStatus.Frozen))
+            foreach (var instance in all) // a stopped instance uses no CPU, but its disk fills its pool
             {
-                var state = await instances.GetStateAsync(instance.Name, ct);
+                InstanceStateView state;
+                try
+                {
+                    state = await instances.GetStateAsync(instance.Name, ct);
+                }
+                catch (Exception e) when (e is VesselException or TimeoutException or IOException)
+                {
+                    continue; // deleted meanwhile, or its engine or pool does not answer: the others' metrics stay whole
+                }
                 if (state.Usage is not null)
                     measured.Add(($"name=\"{instance.Name}\",type=\"{instance.Type.Name()}\"", state.Usage));
             }
             InstanceMetric(text, measured, "vessel_instance_cpu_seconds_total", "counter", "CPU time used.", u => u.CpuSeconds);
             InstanceMetric(text, measured, "vessel_instance_memory_bytes", "gauge", "Memory used.", u => u.MemoryBytes);
             InstanceMetric(text, measured, "vessel_instance_processes", "gauge", "Processes running.", u => u.Processes);
-            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Root disk bytes used.", u => u.DiskBytes);
+            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Bytes the root disk occupies in its pool beyond its image, snapshots included.", u => u.DiskBytes);
             InstanceMetric(text, measured, "vessel_instance_network_receive_bytes_total", "counter", "Bytes received.", u => u.NetworkRxBytes);
             InstanceMetric(text, measured, "vessel_instance_network_transmit_bytes_total", "counter", "Bytes sent.", u => u.NetworkTxBytes);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4");

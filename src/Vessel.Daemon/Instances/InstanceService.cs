@@ -468,8 +468,16 @@ public sealed partial class InstanceService(
         }
     }
 
-    public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken) =>
-        await StateOfAsync(await GetAsync(name, cancellationToken), cancellationToken);
+    /// <summary>One instance's state with its usage, disk usage too (which a list leaves out: it may walk a tree), also when it is stopped.</summary>
+    public async Task<InstanceStateView> GetStateAsync(string name, CancellationToken cancellationToken)
+    {
+        var instance = await GetAsync(name, cancellationToken);
+        var state = await StateOfAsync(instance, cancellationToken);
+        if (drivers.Find(instance.Type) is not { } driver ||
+            await driver.GetDiskUsageAsync(await ContextAsync(instance, cancellationToken), cancellationToken) is not { } disk)
+            return state;
+        return state with { Usage = (state.Usage ?? new InstanceUsage()) with { DiskBytes = disk } };
+    }
 
     /// <summary>Every instance with its state; the engines are asked only about the ones that run.</summary>
     public async Task<List<InstanceWithState>> ListWithStateAsync(CancellationToken cancellationToken)

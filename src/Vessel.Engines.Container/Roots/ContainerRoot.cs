@@ -42,6 +42,12 @@ internal interface IContainerRoot
     /// <summary>Applies the root device's size (a quota) now, also while the container runs.</summary>
     Task ApplySizeAsync(InstanceContext context, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// What the root and its snapshots occupy in the pool beyond the image (<see cref="Core.Drivers.IInstanceDriver.GetDiskUsageAsync"/>);
+    /// null when the pool cannot tell cheaply.
+    /// </summary>
+    Task<long?> DiskBytesAsync(InstanceContext context, CancellationToken cancellationToken);
+
     /// <summary>The root (snapshot null) or a snapshot as a tree; null when there is no such snapshot.</summary>
     RootTree? Tree(InstanceContext context, string? snapshot);
 

@@ -43,6 +43,10 @@ internal sealed class OverlayRoot : IContainerRoot
         Path.Combine(context.RootVolumePath, Upper),
         Path.Combine(context.RootVolumePath, Work));
 
+    /// <summary>The volume's upper directory, work directory and snapshots: the image unpacked beside its file is not in the pool.</summary>
+    public async Task<long?> DiskBytesAsync(InstanceContext context, CancellationToken cancellationToken) =>
+        Directory.Exists(context.RootVolumePath) ? await DiskUsage.OfTreeAsync(context.RootVolumePath, cancellationToken) : null;
+
     public RootTree? Tree(InstanceContext context, string? snapshot)
     {
         var path = snapshot is null ? Path.Combine(context.RootVolumePath, Upper) : SnapshotUpper(context, snapshot);

@@ -40,6 +40,23 @@ internal sealed class SnapshotRoot(ISubvolumes subvolumes) : IContainerRoot
     public Task ApplySizeAsync(InstanceContext context, CancellationToken cancellationToken) =>
         subvolumes.SetQuotaAsync(RootPath(context), DeviceSchema.RootSize(context.Instance.Devices), cancellationToken);
 
+    /// <summary>
+    /// The exclusive bytes of the root's subvolume and of each snapshot's: the blocks they share with the image, or the
+    /// root with a snapshot, are not counted. Without quotas on the pool, null.
+    /// </summary>
+    public async Task<long?> DiskBytesAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(RootPath(context)) || await subvolumes.ExclusiveBytesAsync(RootPath(context), cancellationToken) is not { } total)
+            return null;
+        var snapshots = Path.Combine(context.RootVolumePath, Snapshots);
+        if (Directory.Exists(snapshots))
+        {
+            foreach (var snapshot in Directory.EnumerateDirectories(snapshots))
+                total += await subvolumes.ExclusiveBytesAsync(snapshot, cancellationToken) ?? 0;
+        }
+        return total;
+    }
+
     public RootTree? Tree(InstanceContext context, string? snapshot)
     {
         var path = snapshot is null ? RootPath(context) : SnapshotPath(context, snapshot);

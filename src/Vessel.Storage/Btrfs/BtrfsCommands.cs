@@ -54,6 +54,9 @@ public static class BtrfsCommands
 
     public static Command ShowQgroups(string path) => new("btrfs", ["qgroup", "show", path]);
 
+    /// <summary>The qgroup of the subvolume at PATH alone, in bytes; fails when the filesystem keeps no quotas.</summary>
+    public static Command ShowOwnQgroup(string path) => new("btrfs", ["qgroup", "show", "--raw", "-f", path]);
+
     /// <summary>An exclusive limit: what the subvolume holds alone, not what it shares with its image or snapshots.</summary>
     public static Command LimitExclusive(string path, long? bytes) =>
         new("btrfs", ["qgroup", "limit", "-e", bytes is { } b ? b.ToString(CultureInfo.InvariantCulture) : "none", path]);

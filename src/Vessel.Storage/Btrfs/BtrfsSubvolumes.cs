@@ -87,6 +87,13 @@ public sealed class BtrfsSubvolumes(string root) : ISubvolumes
         await RunAsync(BtrfsCommands.LimitExclusive(path, bytes), cancellationToken);
     }
 
+    public async Task<long?> ExclusiveBytesAsync(string path, CancellationToken cancellationToken)
+    {
+        var show = BtrfsCommands.ShowOwnQgroup(path);
+        var result = await HostCommand.RunAsync(HostCommand.Resolve(show.Program), show.Arguments, cancellationToken: cancellationToken);
+        return result.Code == 0 ? BtrfsUsage.Exclusive(result.Output) : null; // quotas are off: nothing cheap tells what it holds alone
+    }
+
     /// <summary>Runs the command; a failure throws with the command and its error output.</summary>
     internal static Task<string> RunAsync(Command command, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(HostCommand.Resolve(command.Program), command.Arguments, TimeSpan.FromMinutes(5), cancellationToken);

@@ -179,13 +179,21 @@ function Overview({ instance, onChanged }: { instance: Instance; onChanged: (i: 
         <ErrorText error={state.error} />
         {u ? (
           <dl>
-            <dt>CPU time</dt>
-            <dd>{seconds(u.cpu_seconds)}</dd>
-            <dt>Memory</dt>
-            <dd>
-              {bytes(u.memory_bytes)}
-              {u.memory_peak_bytes !== undefined ? ` (peak ${bytes(u.memory_peak_bytes)})` : ""}
-            </dd>
+            {u.cpu_seconds !== undefined && (
+              <>
+                <dt>CPU time</dt>
+                <dd>{seconds(u.cpu_seconds)}</dd>
+              </>
+            )}
+            {u.memory_bytes !== undefined && (
+              <>
+                <dt>Memory</dt>
+                <dd>
+                  {bytes(u.memory_bytes)}
+                  {u.memory_peak_bytes !== undefined ? ` (peak ${bytes(u.memory_peak_bytes)})` : ""}
+                </dd>
+              </>
+            )}
             {u.processes !== undefined && (
               <>
                 <dt>Processes</dt>
