@@ -44,7 +44,7 @@ public sealed partial class QemuDriver
             if (!withSnapshots && info is { Snapshots.Count: > 0 })
                 await WriteWithoutSnapshotsAsync(context, info, archive, cancellationToken);
             else
-                await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken);
+                await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [], cancellationToken, HasLargeHoles(context.RootVolumePath));
             return;
         }
         switch (info!.Bitmaps.GetValueOrDefault(ExportBitmap))
@@ -59,8 +59,17 @@ public sealed partial class QemuDriver
         var target = Path.Combine(staging, Increment);
         await QemuImgAsync(["create", "-q", "-f", "qcow2", target, info.Size.ToString(System.Globalization.CultureInfo.InvariantCulture)], cancellationToken);
         await CopyChangedClustersAsync(disk, target, cancellationToken);
-        await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken);
+        await VolumeArchive.WriteAsync(staging, archive, [], cancellationToken, keepHoles: false); // qemu-img wrote it compact
     }
+
+    /// <summary>
+    /// Whether the VM's disk files have holes worth keeping in a backup (over 64 MiB in all: a guest freed that much and
+    /// QEMU gave it back to the host). Then the archive keeps them, and its import needs no more room than the disks took
+    /// here, at the price of GNU tar's slow extraction of sparse files; else the disks go whole, and the import finds the
+    /// holes again.
+    /// </summary>
+    private static bool HasLargeHoles(string rootVolumePath) =>
+        Directory.EnumerateFiles(rootVolumePath).Sum(file => Math.Max(0, new FileInfo(file).Length - DiskUsage.OfFile(file))) > 64L << 20;
 
     /// <summary>
     /// The volume as an archive whose disk holds no internal snapshots, for an export without them: their clusters and
@@ -77,8 +86,8 @@ public sealed partial class QemuDriver
         await QemuImgAsync(["convert", "-q", "-f", "qcow2", "-O", "qcow2", .. onto, disk, copy], cancellationToken);
         if (info.Backing is not null) // named as the disk names it: a base by its name beside it
             await QemuImgAsync(["rebase", "-u", "-f", "qcow2", "-b", info.Backing.Name, "-F", info.Backing.Format, copy], cancellationToken);
-        await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [Path.GetFileName(disk)], cancellationToken);
-        await VolumeArchive.AppendAsync(archive, staging, Path.GetFileName(disk), cancellationToken);
+        await VolumeArchive.WriteAsync(context.RootVolumePath, archive, [Path.GetFileName(disk)], cancellationToken, HasLargeHoles(context.RootVolumePath));
+        await VolumeArchive.AppendWholeAsync(archive, staging, Path.GetFileName(disk), cancellationToken);
     }
 
     public async Task ExportEndedAsync(InstanceContext context, bool delivered, CancellationToken cancellationToken)
@@ -225,6 +234,8 @@ public sealed partial class QemuDriver
     {
         Directory.CreateDirectory(context.RootVolumePath);
         await VolumeArchive.ExtractAsync(archive, context.RootVolumePath, cancellationToken);
+        foreach (var file in Directory.EnumerateFiles(context.RootVolumePath))
+            await VolumeArchive.PunchZeroesAsync(file, cancellationToken); // the archive holds the disks' holes as zeros
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return; // a kernel-only VM keeps nothing of its own

@@ -2,16 +2,29 @@ namespace Vessel.Linux;
 
 /// <summary>
 /// A directory tree as one tar file with everything a root filesystem holds: numeric owners, modes, xattrs (overlay's
-/// whiteout and opaque marks, capabilities), device nodes and sparse files. GNU tar, run as root.
+/// whiteout and opaque marks, capabilities), device nodes and sparse files. GNU tar, run as root, in records of 1 MiB
+/// (its default of 10 KiB costs twice the time on a large file).
 /// </summary>
 public static class VolumeArchive
 {
     private static readonly string Tar = HostCommand.Resolve("tar");
-    private static readonly string[] Attributes = ["--xattrs", "--xattrs-include=*", "--numeric-owner", "--sparse"];
+    private static readonly string[] Attributes = ["--xattrs", "--xattrs-include=*", "--numeric-owner", "--blocking-factor=2048"];
 
-    public static Task WriteAsync(string directory, string archive, IEnumerable<string> excluded, CancellationToken cancellationToken) =>
-        HostCommand.RunCheckedAsync(Tar, [.. Attributes, .. excluded.Select(e => $"--exclude=./{e}"), "-C", directory, "-cf", archive, "."],
+    /// <summary>
+    /// Files keep their holes (GNU sparse members), unless <paramref name="keepHoles"/> is false: GNU tar extracts a sparse
+    /// member 512 bytes at a time (0.39 s against 0.06 s for a 200 MiB qcow2 here), so a VM's disks with few holes are
+    /// better written whole; their holes are read as zeros, which compress to nothing, and <see cref="PunchZeroesAsync"/>
+    /// makes holes of them again.
+    /// </summary>
+    public static Task WriteAsync(string directory, string archive, IEnumerable<string> excluded, CancellationToken cancellationToken, bool keepHoles = true) =>
+        HostCommand.RunCheckedAsync(Tar, [.. Attributes, .. Holes(keepHoles), .. excluded.Select(e => $"--exclude=./{e}"), "-C", directory, "-cf", archive, "."],
             Timeout.InfiniteTimeSpan, cancellationToken);
+
+    private static string[] Holes(bool keep) => keep ? ["--sparse"] : [];
+
+    /// <summary>Turns the runs of zeros in FILE into holes again (fallocate --dig-holes); where the filesystem cannot, the file stays as it is.</summary>
+    public static Task PunchZeroesAsync(string file, CancellationToken cancellationToken) =>
+        HostCommand.RunAsync(HostCommand.Resolve("fallocate"), ["--dig-holes", file], timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
 
     /// <summary>
     /// The names the archive holds, as GNU tar lists them. Not through .NET's TarReader: it refuses an extended header whose
@@ -26,8 +39,8 @@ public static class VolumeArchive
         return result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
-    /// <summary>Adds DIRECTORY/NAME to the end of the archive, as ./NAME.</summary>
-    public static Task AppendAsync(string archive, string directory, string name, CancellationToken cancellationToken) =>
+    /// <summary>Adds DIRECTORY/NAME, a file without holes (qemu-img convert's), to the end of the archive, as ./NAME.</summary>
+    public static Task AppendWholeAsync(string archive, string directory, string name, CancellationToken cancellationToken) =>
         HostCommand.RunCheckedAsync(Tar, [.. Attributes, "-C", directory, "-rf", archive, $"./{name}"], Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>

@@ -71,11 +71,12 @@ public sealed class FullPoolTests : IDisposable
         Assert.Equal("filler\n", _host.Vessel("exec", "filler", "--", "hostname").Stdout);
     }
 
-    private static void RefusedAsFull(CliResult result)
+    /// <param name="cause">What the tool that met the full filesystem said (GNU tar says how much of a record it wrote).</param>
+    private static void RefusedAsFull(CliResult result, string cause = "No space left on device")
     {
         Assert.Equal(1, result.ExitCode);
         Assert.StartsWith("Error: storage pool \"small\" is full (", result.Stderr, StringComparison.Ordinal);
-        Assert.Contains("No space left on device", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(cause, result.Stderr, StringComparison.Ordinal);
     }
 
     private string[] SnapshotNames(string name) =>
@@ -134,7 +135,7 @@ public sealed class FullPoolTests : IDisposable
         Ok(_host.Run("fallocate", "-l", (new DriveInfo(_mount).TotalFreeSpace - (8 << 20)).ToString(CultureInfo.InvariantCulture), filler));
         var free = Free();
 
-        RefusedAsFull(_host.Vessel("import", backup, "v2", "--storage", "small"));
+        RefusedAsFull(_host.Vessel("import", backup, "v2", "--storage", "small"), "tar: ./root.qcow2: Wrote only");
         Assert.Equal(["v1"], JsonSerializer.Deserialize(_host.Vessel("list", "--format", "json").Stdout, VesselJson.Wire.ListInstance)!.Select(i => i.Name));
         Assert.False(Directory.Exists(Path.Combine(pool, "virtual-machines", "v2")));
         AssertFreeAgain(free);

@@ -22,6 +22,34 @@ public sealed class VolumeArchiveTests : IDisposable
         Assert.Equal(["./", "./upper/", "./upper/file"], names);
     }
 
+    /// <summary>A disk written whole (keepHoles: false) comes back with its runs of zeros as holes once they are punched.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AFileWithAHole_ComesBackWithTheSameBytes_AndTheHoleAgain(bool keepHoles)
+    {
+        var tree = Directory.CreateDirectory(Path.Combine(_temp.FullName, "tree"));
+        var disk = Path.Combine(tree.FullName, "root.qcow2");
+        var data = new byte[4 << 20];
+        Random.Shared.NextBytes(data);
+        await using (var file = File.Create(disk))
+        {
+            file.Write(data);
+            file.Seek(16 << 20, SeekOrigin.Current); // a hole of 16 MiB
+            file.Write(data);
+        }
+        var archive = Path.Combine(_temp.FullName, "volume.tar");
+        await VolumeArchive.WriteAsync(tree.FullName, archive, [], CancellationToken.None, keepHoles);
+        var target = Directory.CreateDirectory(Path.Combine(_temp.FullName, "target"));
+
+        await VolumeArchive.ExtractAsync(archive, target.FullName, CancellationToken.None);
+        var extracted = Path.Combine(target.FullName, "root.qcow2");
+        await VolumeArchive.PunchZeroesAsync(extracted, CancellationToken.None);
+
+        Assert.Equal(File.ReadAllBytes(disk), File.ReadAllBytes(extracted));
+        Assert.InRange(DiskUsage.OfFile(extracted), 8 << 20, 9 << 20);
+    }
+
     [Fact]
     public async Task Names_OfWhatIsNoArchive_AreRefused()
     {
