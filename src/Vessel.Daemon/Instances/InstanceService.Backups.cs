@@ -135,25 +135,18 @@ public sealed partial class InstanceService
         return new BackupPart(name, Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken)), file.Length);
     }
 
-    /// <summary>
-    /// Writes CONTENT to PATH and hashes it. The next chunk is read (decompressed, for a compressed backup) on another
-    /// thread while this one is hashed and written: the two take about as long, and a host has more than one CPU.
-    /// </summary>
     private static async Task<BackupPart> WriteHashingAsync(string name, Stream content, string path, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        byte[] buffer = new byte[1 << 20], next = new byte[1 << 20];
+        var buffer = new byte[1 << 20];
         long size = 0;
         await using var file = File.Create(path);
-        var read = await content.ReadAsync(buffer, cancellationToken);
-        while (read > 0)
+        int read;
+        while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
         {
-            var reading = Task.Run(async () => await content.ReadAsync(next, cancellationToken), cancellationToken);
             hash.AppendData(buffer, 0, read);
             await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
             size += read;
-            read = await reading;
-            (buffer, next) = (next, buffer);
         }
         return new BackupPart(name, Convert.ToHexStringLower(hash.GetHashAndReset()), size);
     }
