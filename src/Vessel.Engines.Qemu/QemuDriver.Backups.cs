@@ -179,6 +179,7 @@ public sealed partial class QemuDriver
         if (!File.Exists(increment) || Directory.EnumerateFileSystemEntries(staging).Count() != 1)
             throw new BadRequestException($"the incremental backup's volume holds something other than {Increment}");
         CheckBackupDisk(increment, backingAllowed: false);
+        await Vessel.Storage.ImageFormat.CheckQcow2TablesAsync(increment, $"the backup's {Increment}", cancellationToken);
         var size = (await DiskInfoAsync(increment, cancellationToken)).Size;
         var current = (await DiskInfoAsync(disk, cancellationToken)).Size;
         if (size < current)
@@ -241,6 +242,7 @@ public sealed partial class QemuDriver
             return; // a kernel-only VM keeps nothing of its own
         // The last disk of the chain names its backing file by the path it had where it was exported: point it at this host's copy.
         var bottom = BottomOfChain(context.RootVolumePath);
+        await CheckBackupTablesAsync(context.RootVolumePath, cancellationToken);
         var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
             ?? throw new BadRequestException("the backup's disk needs an image with a disk, and its image has none");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, bottom], cancellationToken);
@@ -263,6 +265,13 @@ public sealed partial class QemuDriver
         foreach (var disk in chain)
             CheckBackupDisk(disk, backingAllowed: true);
         return chain[^1];
+    }
+
+    /// <summary>The tables of every disk of the chain, as an image import checks them: a guest would meet damage there as I/O errors.</summary>
+    private static async Task CheckBackupTablesAsync(string directory, CancellationToken cancellationToken)
+    {
+        foreach (var disk in VmImages.Chain(directory))
+            await Vessel.Storage.ImageFormat.CheckQcow2TablesAsync(disk, $"the backup's {Path.GetFileName(disk)}", cancellationToken);
     }
 
     /// <summary>A disk from a backup file is the user's input: it must be qcow2 and keep its data in itself, not in a host file it names.</summary>

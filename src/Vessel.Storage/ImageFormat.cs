@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Text.Json.Nodes;
 using Vessel.Core;
 using Vessel.Core.Model;
 
@@ -49,19 +50,12 @@ public static class ImageFormat
     /// <exception cref="BadRequestException">The disk is damaged; the message says how, as qemu-img does.</exception>
     public static async Task CheckQcow2TablesAsync(string path, string what, CancellationToken cancellationToken, (long Offset, long Length)? within = null)
     {
-        var disk = within is not { } range ? ["-f", "qcow2", path] : new[]
-        {
-            "json:" + new System.Text.Json.Nodes.JsonObject
-            {
-                ["driver"] = "qcow2",
-                ["file"] = new System.Text.Json.Nodes.JsonObject
-                {
-                    ["driver"] = "raw", ["offset"] = range.Offset, ["size"] = range.Length,
-                    ["file"] = new System.Text.Json.Nodes.JsonObject { ["driver"] = "file", ["filename"] = path },
-                },
-            }.ToJsonString(),
-        };
-        var result = await Vessel.Linux.HostCommand.RunAsync(Vessel.Linux.HostCommand.Resolve("qemu-img"), ["check", "-q", .. disk],
+        JsonObject file = new() { ["driver"] = "file", ["filename"] = path };
+        if (within is { } range)
+            file = new JsonObject { ["driver"] = "raw", ["offset"] = range.Offset, ["size"] = range.Length, ["file"] = file };
+        // Its own tables only: a backing file it names may not be where it says yet (a backup's disk, before its rebase).
+        var disk = "json:" + new JsonObject { ["driver"] = "qcow2", ["backing"] = null, ["file"] = file }.ToJsonString();
+        var result = await Vessel.Linux.HostCommand.RunAsync(Vessel.Linux.HostCommand.Resolve("qemu-img"), ["check", "-q", disk],
             timeout: TimeSpan.FromMinutes(5), cancellationToken: cancellationToken);
         if (result.Code is 1 or 2)
         {

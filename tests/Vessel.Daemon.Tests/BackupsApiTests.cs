@@ -109,6 +109,28 @@ public sealed class BackupsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFailedImport_TakesTheImageItBroughtAway_AndKeepsOneThatWasHere()
+    {
+        var backup = await ExportAsync();
+        _engine.ImportRefusal = "the backup's root.qcow2 is damaged";
+
+        // The image is here: it stays.
+        Assert.Equal("the backup's root.qcow2 is damaged", await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest));
+        Assert.Contains("/1.0/images/", await _daemon.Http.GetStringAsync("/1.0/images"), StringComparison.Ordinal);
+
+        // From another host, without the image: the one the import brought goes with it.
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Delete, "/1.0/instances/web1", ""))).Status);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/images/base")).StatusCode);
+        Assert.Equal("the backup's root.qcow2 is damaged", await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest));
+        Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/images"));
+        Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/instances"));
+
+        _engine.ImportRefusal = null;
+        Assert.Equal(HttpStatusCode.Created, (await ImportAsync(backup, "web2")).StatusCode);
+        Assert.Contains("/1.0/images/", await _daemon.Http.GetStringAsync("/1.0/images"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_UnderATakenName_Answers409_AndExportOfARunningInstance_Answers409()
     {
         Assert.Equal("instance \"web1\" already exists", await TestDaemon.ErrorAsync(await ImportAsync(await ExportAsync(), "web1"), HttpStatusCode.Conflict));

@@ -165,8 +165,13 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public List<string> Imported { get; } = [];
 
+    /// <summary>When set, an import's volume is refused with this 400, as a real engine refuses a damaged disk.</summary>
+    public string? ImportRefusal { get; set; }
+
     public async Task ImportAsync(InstanceContext context, string archive, bool withSnapshots, CancellationToken cancellationToken)
     {
+        if (ImportRefusal is { } refusal)
+            throw new Vessel.Core.BadRequestException(refusal);
         var content = await File.ReadAllTextAsync(archive, cancellationToken);
         lock (Imported)
             Imported.Add($"{context.Instance.Name}: {content}");

@@ -317,6 +317,29 @@ public sealed class QemuDriverTests(BusyboxVmFixture fixture, ITestOutputHelper 
         }
     }
 
+    /// <summary>A backup's disk whose header reads well but whose tables point past its end (written, then cut) is refused at import.</summary>
+    [Fact]
+    public async Task Import_ABackupDiskWithDamagedTables_IsRefused()
+    {
+        var volume = Directory.CreateDirectory(Path.Combine(fixture.Root, "damaged-volume")).FullName;
+        var disk = Path.Combine(volume, "root.qcow2");
+        foreach (var (program, arguments) in new[] { ("qemu-img", $"create -q -f qcow2 {disk} 64M"), ("qemu-io", $"-c \"write -P 0xab 0 1M\" {disk}") })
+        {
+            using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true })!;
+            await process.WaitForExitAsync();
+            Assert.Equal(0, process.ExitCode);
+        }
+        await using (var file = File.OpenWrite(disk))
+            file.SetLength(400 << 10);
+        var archive = Path.Combine(fixture.Root, "damaged-volume.tar");
+        await Vessel.Linux.VolumeArchive.WriteAsync(volume, archive, [], CancellationToken.None);
+        var context = fixture.Context("vm-damaged");
+
+        var error = await Assert.ThrowsAsync<BadRequestException>(() => new QemuDriver().ImportAsync(context, archive, false, CancellationToken.None));
+
+        Assert.StartsWith("the backup's root.qcow2 is damaged (qemu-img check found corruptions): ERROR", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Probe_QemuInstalled_ReportsVersionAndAcceleration()
     {

@@ -169,12 +169,22 @@ public sealed partial class InstanceService
             // Its custom volumes are checked as a device add checks them, before anything is made (and again under the lock).
             await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
             var source = index.Image;
-            // An image is stored under the sha256 of its file: one already here is not imported again.
-            var image = await store.GetImageAsync(index.Parts.Single(p => p.Name == ImagePrefix + source.Filename).Sha256, cancellationToken)
-                ?? await images.ImportBuiltAsync(System.IO.Path.Combine(work, ImagePrefix + source.Filename),
-                    new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
-
             await using var revert = new Reverter();
+            // An image is stored under the sha256 of its file: one already here is not imported again, and one the import
+            // brings goes again with a failed import, unless an instance took it meanwhile.
+            var image = await store.GetImageAsync(index.Parts.Single(p => p.Name == ImagePrefix + source.Filename).Sha256, cancellationToken);
+            if (image is null)
+            {
+                var brought = image = await images.ImportBuiltAsync(System.IO.Path.Combine(work, ImagePrefix + source.Filename),
+                    new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
+                revert.Add(async () =>
+                {
+                    if ((await store.ListInstancesAsync(CancellationToken.None)).Any(i => i.Image == brought.Fingerprint && i.Name != name))
+                        return;
+                    await images.DeleteAsync(brought, CancellationToken.None);
+                    await pools.ForgetImageAsync(brought.Fingerprint, CancellationToken.None);
+                });
+            }
             Instance instance;
             await using (var networkLock = await networks.LockAsync(cancellationToken))
             {
