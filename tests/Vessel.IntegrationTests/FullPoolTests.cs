@@ -34,6 +34,29 @@ public sealed class FullPoolTests : IDisposable
     /// <summary>The space a failed write took is given back (give or take a directory block or two).</summary>
     private void AssertFreeAgain(long before) => Assert.InRange(Free(), before - (64 << 10), before + (64 << 10));
 
+    /// <summary>A restore of a running container copies its snapshot back: a full pool refuses it, and the container runs on as it was.</summary>
+    [Fact]
+    public void RestoreOfARunningContainer_InAFullPool_IsRefusedNamingThePool_AndItRunsOnAsItWas()
+    {
+        var pool = Path.Combine(_mount, "pool");
+        Ok(_host.Vessel("storage", "create", "small", "dir", $"source={pool}"));
+        Ok(_host.Vessel("image", "build", "busybox"));
+        Ok(_host.Vessel("launch", "busybox", "r1", "--storage", "small", "--network", "none"));
+        Ok(_host.Vessel("exec", "r1", "--", "dd", "if=/dev/urandom", "of=/then", "bs=1M", "count=10"));
+        Ok(_host.Vessel("snapshot", "create", "r1", "s1"));
+        Ok(_host.Vessel("exec", "r1", "--", "sh", "-c", "rm /then && echo now > /now"));
+        var filler = Path.Combine(_mount, "filler");
+        Ok(_host.Run("fallocate", "-l", (Free() - (4 << 20)).ToString(CultureInfo.InvariantCulture), filler));
+
+        RefusedAsFull(_host.Vessel("snapshot", "restore", "r1", "s1"));
+
+        Assert.Contains("RUNNING", _host.Vessel("list").Stdout.Split('\n').Single(l => l.Contains("r1", StringComparison.Ordinal)));
+        Assert.Equal("now\n", _host.Vessel("exec", "r1", "--", "cat", "/now").Stdout);
+        File.Delete(filler);
+        Ok(_host.Vessel("snapshot", "restore", "r1", "s1"));
+        Assert.Equal(0, _host.Vessel("exec", "r1", "--", "test", "-f", "/then").ExitCode);
+    }
+
     [Fact]
     public void SnapshotAndImport_IntoAFullPool_AreRefusedNamingThePool_AndLeaveWhatWasThere()
     {

@@ -118,7 +118,8 @@ public sealed partial class InstanceService
                 if (found.Stateful) // again: the machine may have changed since the request, or just started with other devices
                     await CheckStateDevicesAsync(driver, await ContextAsync(await GetAsync(name, ct), ct), found, ct);
                 await SetVolatileAsync(name, ExportBaseKey, null, ct);
-                await driver.RestoreSnapshotAsync(await ContextAsync(current, ct), found.Name, ct);
+                var context = await ContextAsync(current, ct);
+                await pools.WritingAsync(await pools.GetAsync(current.Pool, ct), () => driver.RestoreSnapshotAsync(context, found.Name, ct));
             }
             catch when (found.Stateful)
             {
@@ -128,6 +129,19 @@ public sealed partial class InstanceService
                 else
                     await store.SetStatusAsync(name, (await driver.GetStateAsync(await ContextAsync(current, CancellationToken.None), CancellationToken.None)).Status,
                         null, CancellationToken.None);
+                throw;
+            }
+            catch when (wasRunning)
+            {
+                // The root is as it was (an engine swaps a restored root in whole): it runs again. A start that fails says why in
+                // the instance's status reason; the error that counts is the restore's.
+                try
+                {
+                    await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, CancellationToken.None);
+                }
+                catch (VesselException)
+                {
+                }
                 throw;
             }
             if (wasRunning && !found.Stateful)
