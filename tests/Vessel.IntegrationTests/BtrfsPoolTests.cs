@@ -99,6 +99,47 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
         Assert.DoesNotContain("bt", _host.Vessel("storage", "list").Stdout.Split('\n').Select(l => l.Split(' ')[0]));
     }
 
+    /// <summary>
+    /// A VM on a btrfs pool: its directory is nodatacow (QEMU rewrites its qcow2 in place), a linked copy reflinks the disk
+    /// (shared extents, none of its own), snapshots restore, an export imports into the pool, and QEMU runs the disk there.
+    /// </summary>
+    [Fact]
+    public void VmOnABtrfsPool_IsNodatacow_CopiesByReflink_SnapshotsAndImports()
+    {
+        var blank = Path.Combine(_host.Root, "blank-vm.qcow2");
+        Ok(_host.Run("qemu-img", "create", "-q", "-f", "qcow2", blank, "64M"));
+        Ok(_host.Vessel("image", "import", blank, "--vm", "--alias", "blank-bt"));
+        Ok(_host.Vessel("storage", "create", "bv", "btrfs", "size=1GiB"));
+        Ok(_host.Vessel("launch", "blank-bt", "v1", "--vm", "--storage", "bv", "--network", "none", "-c", "limits.memory=128MiB"));
+        Ok(_host.Vessel("stop", "v1", "--force"));
+        string Disk(string name) => Path.Combine(MountPoint("bv"), "virtual-machines", name, "root.qcow2");
+        Assert.Contains("C", _host.Run("lsattr", "-d", Path.GetDirectoryName(Disk("v1"))!).Stdout.Split(' ')[0], StringComparison.Ordinal);
+        Ok(_host.Run("qemu-io", "-c", "write -q -P 0x11 0 32M", Disk("v1")));
+
+        Ok(_host.Vessel("copy", "v1", "v2"));
+        var usage = Btrfs("filesystem", "du", "-s", "--raw", Disk("v2")).Stdout.Split('\n')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(long.Parse(usage[0], System.Globalization.CultureInfo.InvariantCulture) >= 32L << 20, string.Join(' ', usage));
+        Assert.True(long.Parse(usage[1], System.Globalization.CultureInfo.InvariantCulture) < 1L << 20, $"the copy's disk has its own extents: {string.Join(' ', usage)}");
+        Ok(_host.Run("qemu-io", "-r", "-c", "read -q -P 0x11 0 32M", Disk("v2")));
+
+        Ok(_host.Vessel("snapshot", "create", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-c", "write -q -P 0x22 0 32M", Disk("v1")));
+        Ok(_host.Vessel("snapshot", "restore", "v1", "s1"));
+        Ok(_host.Run("qemu-io", "-r", "-c", "read -q -P 0x11 0 32M", Disk("v1")));
+
+        var backup = Path.Combine(_host.Root, "v1-bt.tar.zst");
+        Ok(_host.Vessel("export", "v1", backup));
+        Ok(_host.Vessel("import", backup, "v3", "--storage", "bv"));
+        Ok(_host.Run("qemu-io", "-r", "-c", "read -q -P 0x11 0 32M", Disk("v3")));
+        Assert.Contains("s1", _host.Vessel("snapshot", "list", "v3").Stdout, StringComparison.Ordinal);
+        Ok(_host.Vessel("start", "v3"));
+        Ok(_host.Vessel("stop", "v3", "--force"));
+
+        Ok(_host.Vessel("delete", "v1", "v2", "v3"));
+        Ok(_host.Vessel("storage", "delete", "bv"));
+        Ok(_host.Vessel("image", "delete", "blank-bt", "--vm"));
+    }
+
     [Fact]
     public void RootSize_IsAQgroupLimitOnTheContainersRoot()
     {
