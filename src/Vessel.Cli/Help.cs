@@ -35,7 +35,8 @@ internal static class Help
           vessel image alias list | create ALIAS IMAGE [--vm] | delete ALIAS [--vm]
         Storage:
           vessel storage list [--format table|json|csv]
-          vessel storage show POOL | create POOL [dir] [source=PATH] | delete POOL
+          vessel storage show POOL | create POOL [dir|btrfs] [source=PATH|/dev/X] [size=30GiB] | delete POOL
+          vessel storage set POOL size=SIZE   (a btrfs pool on a loop file grows while in use)
           vessel storage volume list POOL | show POOL VOL | create POOL VOL [--type filesystem|block] [size=10GiB]
                                 | set POOL VOL size=SIZE | delete POOL VOL
           vessel storage volume attach POOL VOL INSTANCE [DEVICE] [PATH] [--readonly] | detach POOL VOL INSTANCE [DEVICE]

@@ -1,6 +1,7 @@
 using Vessel.Core;
 using Vessel.Core.Drivers;
 using Vessel.Core.Model;
+using Vessel.Core.Validation;
 using Vessel.Linux;
 using static Vessel.Storage.PoolLayout;
 using Vessel.Storage.Btrfs;
@@ -132,6 +133,40 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
             Directory.CreateDirectory(Path.Combine(root, kind)).UnixFileMode = PassThrough;
         Directory.CreateDirectory(Path.Combine(root, "images")).UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
         revert.Success();
+    }
+
+    /// <summary>
+    /// A loop-file pool grows: its file is made longer (sparse), its loop device told, and btrfs takes the new room, all
+    /// while it is in use. It does not shrink yet.
+    /// </summary>
+    public async Task UpdatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
+    {
+        foreach (var key in config.Keys.Where(k => k is not SizeKey))
+            throw new BadRequestException($"{key}: not a setting a btrfs pool can change (known: {SizeKey})");
+        if (!config.TryGetValue(SizeKey, out var setting))
+            return;
+        if (KindOf(pool) != SourceKind.LoopFile)
+            throw new BadRequestException($"{SizeKey}: only a loop-file pool has a size; a device or a directory gives what it has");
+        var size = PoolSize.Of(setting, new DriveInfo(disksDirectory).AvailableFreeSpace);
+        var current = new FileInfo(pool.Source).Length;
+        if (size < current)
+            throw new NotSupportedYetException($"{SizeKey}: a btrfs pool does not shrink yet; \"{pool.Name}\" has {Sizes.Format(current)}");
+        if (size == current)
+            return;
+        await using var revert = new Reverter();
+        SetLength(pool.Source, size);
+        revert.Add(() => SetLength(pool.Source, current)); // btrfs took none of the new room yet
+        var devices = await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(pool.Source), cancellationToken);
+        foreach (var device in devices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            await BtrfsSubvolumes.RunAsync(BtrfsCommands.RefreshLoopSize(device), cancellationToken);
+        await BtrfsSubvolumes.RunAsync(BtrfsCommands.GrowToDevice(Root(pool)), cancellationToken);
+        revert.Success();
+    }
+
+    private static void SetLength(string file, long bytes)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
+        stream.SetLength(bytes);
     }
 
     private static string Label(StoragePool pool) => $"vessel-{pool.Name}";

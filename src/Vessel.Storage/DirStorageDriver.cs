@@ -30,6 +30,13 @@ public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDr
         return pool;
     }
 
+    public Task UpdatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
+    {
+        foreach (var key in config.Keys)
+            throw new BadRequestException($"{key}: a dir pool has no settings; it uses the filesystem that holds its directory");
+        return Task.CompletedTask;
+    }
+
     public Task CreatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
     {
         Validate(pool, config);

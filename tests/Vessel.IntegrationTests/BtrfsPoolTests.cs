@@ -135,6 +135,17 @@ public sealed class BtrfsPoolTests : IClassFixture<ContainerTests.BusyboxHost>
         Ok(_host.Vessel("start", "v3"));
         Ok(_host.Vessel("stop", "v3", "--force"));
 
+        // The pool grows while a VM in it runs; it does not shrink, and a dir pool has no size.
+        Ok(_host.Vessel("start", "v1"));
+        Ok(_host.Vessel("storage", "set", "bv", "size=2GiB"));
+        Assert.Equal(2L << 30, new FileInfo(LoopFile("bv")).Length);
+        Assert.Contains("of 2GiB", _host.Vessel("storage", "show", "bv").Stdout, StringComparison.Ordinal);
+        var shrink = _host.Vessel("storage", "set", "bv", "size=1GiB");
+        Assert.Equal("Error: size: a btrfs pool does not shrink yet; \"bv\" has 2GiB", shrink.Stderr.Trim());
+        Assert.Equal("Error: size: a dir pool has no settings; it uses the filesystem that holds its directory",
+            _host.Vessel("storage", "set", "default", "size=1GiB").Stderr.Trim());
+        Ok(_host.Vessel("stop", "v1", "--force"));
+
         Ok(_host.Vessel("delete", "v1", "v2", "v3"));
         Ok(_host.Vessel("storage", "delete", "bv"));
         Ok(_host.Vessel("image", "delete", "blank-bt", "--vm"));

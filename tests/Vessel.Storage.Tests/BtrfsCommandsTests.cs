@@ -22,6 +22,13 @@ public sealed class BtrfsCommandsTests
     }
 
     [Fact]
+    public void Growing_TellsTheLoopDeviceThenBtrfs()
+    {
+        Assert.Equal("losetup --set-capacity /dev/loop3", BtrfsCommands.RefreshLoopSize("/dev/loop3").ToString());
+        Assert.Equal("btrfs filesystem resize max /var/lib/vessel/pools/p", BtrfsCommands.GrowToDevice("/var/lib/vessel/pools/p").ToString());
+    }
+
+    [Fact]
     public void Snapshot_ReadOnlyOrWritable()
     {
         Assert.Equal("btrfs -q subvolume snapshot -r -- /p/c/rootfs /p/c/snapshots/s1", BtrfsCommands.Snapshot("/p/c/rootfs", "/p/c/snapshots/s1", readOnly: true).ToString());

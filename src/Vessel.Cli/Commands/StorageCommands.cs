@@ -6,7 +6,8 @@ namespace Vessel.Cli.Commands;
 
 internal static class StorageCommands
 {
-    private const string Usage = "vessel storage list | show POOL | create POOL [dir|btrfs] [source=PATH|/dev/X] [size=30GiB] [source.wipe=true] | delete POOL | volume …";
+    private const string Usage = "vessel storage list | show POOL | create POOL [dir|btrfs] [source=PATH|/dev/X] [size=30GiB] [source.wipe=true] " +
+        "| set POOL size=SIZE | delete POOL | volume …";
     private const string VolumeUsage = "vessel storage volume list POOL | show POOL VOLUME | create POOL VOLUME [--type filesystem|block] [size=SIZE] " +
         "| set POOL VOLUME size=SIZE | delete POOL VOLUME | attach POOL VOLUME INSTANCE [DEVICE] [PATH] [--readonly] | detach POOL VOLUME INSTANCE";
 
@@ -58,6 +59,12 @@ internal static class StorageCommands
                 await api.SendAsync(HttpMethod.Post, "/1.0/storage-pools", ApiClient.Json(body, VesselJson.Wire.StoragePoolPost),
                     VesselJson.Wire.StoragePoolView);
                 Console.WriteLine($"Storage pool {a.Positionals[0]} created");
+                break;
+            case "set":
+                a.ExpectPositionals(2, 5, Usage);
+                var changes = new StoragePoolPatch(a.Positionals.Skip(1).Select(Arguments.KeyValue).ToDictionary());
+                await api.SendAsync(HttpMethod.Patch, $"/1.0/storage-pools/{a.Positionals[0]}", ApiClient.Json(changes, VesselJson.Wire.StoragePoolPatch),
+                    VesselJson.Wire.StoragePoolView);
                 break;
             case "delete":
                 a.ExpectPositionals(1, 1, Usage);

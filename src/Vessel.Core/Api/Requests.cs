@@ -55,6 +55,9 @@ public sealed record StorageVolumePost(string? Name, string? ContentType = null,
 /// <summary>PATCH /1.0/storage-pools/POOL/volumes/NAME: config keys to set (a null value unsets), and the description.</summary>
 public sealed record StorageVolumePatch(Dictionary<string, string?>? Config = null, string? Description = null);
 
+/// <summary>PATCH /1.0/storage-pools/NAME: settings to change (a loop-file btrfs pool's size).</summary>
+public sealed record StoragePoolPatch(Dictionary<string, string>? Config = null);
+
 /// <summary>POST /1.0/images/publish: an instance, or one of its snapshots ("NAME/SNAP"), made into an image.</summary>
 public sealed record ImagePublishPost(string? Source, string? Alias = null, string? Description = null);
 

@@ -37,6 +37,7 @@ namespace Vessel.Core.Api;
 [JsonSerializable(typeof(List<StorageVolumeView>))]
 [JsonSerializable(typeof(StorageVolumePost))]
 [JsonSerializable(typeof(StorageVolumePatch))]
+[JsonSerializable(typeof(StoragePoolPatch))]
 [JsonSerializable(typeof(Network))]
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(BackupIndex))]

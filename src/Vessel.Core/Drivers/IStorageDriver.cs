@@ -15,6 +15,8 @@ public interface IStorageDriver
     Task<StoragePool> ValidatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken);
     /// <summary>Makes a pool that <see cref="ValidatePoolAsync"/> accepted; a failure leaves nothing behind.</summary>
     Task CreatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken);
+    /// <summary>Changes a pool's settings (a loop-file pool's <c>size</c>); each is checked before anything changes.</summary>
+    Task UpdatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken);
     /// <summary>Makes an existing pool's data reachable again (mounts its filesystem); asked when the daemon starts.</summary>
     Task MountPoolAsync(StoragePool pool, CancellationToken cancellationToken);
     /// <summary>Removes the pool's data; the caller has checked that no volume is left in it.</summary>

@@ -27,6 +27,13 @@ internal static class StoragePoolsApi
         });
         group.MapGet("/{name}", async (string name, StoragePools pools, CancellationToken ct) =>
             Http.Json(await pools.ViewAsync(await pools.GetAsync(name, ct), ct), VesselJson.Wire.StoragePoolView));
+        group.MapPatch("/{name}", async (string name, HttpRequest request, StoragePools pools, EventHub events, CancellationToken ct) =>
+        {
+            var body = await Http.ReadJsonAsync(request, VesselJson.Wire.StoragePoolPatch);
+            var pool = await pools.UpdateAsync(name, body, ct);
+            events.Lifecycle("storage-pool-updated", $"/1.0/storage-pools/{pool.Name}");
+            return Http.Json(await pools.ViewAsync(pool, ct), VesselJson.Wire.StoragePoolView);
+        });
         group.MapDelete("/{name}", async (string name, StoragePools pools, EventHub events, CancellationToken ct) =>
         {
             await pools.DeleteAsync(name, ct);

@@ -55,6 +55,13 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         return pool;
     }
 
+    public async Task<StoragePool> UpdateAsync(string name, StoragePoolPatch patch, CancellationToken cancellationToken)
+    {
+        var pool = await GetAsync(name, cancellationToken);
+        await Driver(pool).UpdatePoolAsync(pool, patch.Config ?? [], cancellationToken);
+        return pool;
+    }
+
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         var pool = await GetAsync(name, cancellationToken);

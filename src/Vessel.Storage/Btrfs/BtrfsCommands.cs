@@ -26,6 +26,12 @@ public static class BtrfsCommands
 
     public static Command DetachLoop(string device) => new("losetup", ["--detach", device]);
 
+    /// <summary>Makes the loop device take its file's new length.</summary>
+    public static Command RefreshLoopSize(string device) => new("losetup", ["--set-capacity", device]);
+
+    /// <summary>Grows the (single-device) filesystem mounted at MOUNTPOINT to all of its device.</summary>
+    public static Command GrowToDevice(string mountPoint) => new("btrfs", ["filesystem", "resize", "max", mountPoint]);
+
     /// <summary>The filesystem type blkid finds on a device, probing the device itself (not a cache); exit 2 when it finds none.</summary>
     public static Command Probe(string device) => new("blkid", ["-p", "-o", "value", "-s", "TYPE", "--", device]);
 
