@@ -80,7 +80,7 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
     }
 
     [Fact]
-    public void ExportDeleteImport_GivesTheContainerBackWithItsDataAndSnapshots_AndADamagedFileIsRefused()
+    public void ExportDeleteImport_GivesTheContainerBackWithItsDataAndSnapshots()
     {
         Ok(_host.Vessel("launch", "busybox", "saved", "--network", "none"));
         Ok(Exec("saved", "echo precious > /root/data && rm /etc/hostname"));
@@ -90,14 +90,6 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
         var file = Path.Combine(_host.Root, "saved.backup");
         Ok(_host.Vessel("export", "saved", file));
         Ok(_host.Vessel("delete", "saved"));
-
-        var damaged = Path.Combine(_host.Root, "damaged.backup");
-        var bytes = File.ReadAllBytes(file);
-        bytes[bytes.Length / 2] ^= 0xff;
-        File.WriteAllBytes(damaged, bytes);
-        var refused = _host.Vessel("import", damaged, "broken");
-        Assert.Equal(1, refused.ExitCode);
-        Assert.DoesNotContain("broken", _host.Vessel("list").Stdout, StringComparison.Ordinal);
 
         Ok(_host.Vessel("import", file));
         Ok(_host.Vessel("start", "saved"));
