@@ -131,7 +131,7 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
     public void AtTheNextMinute_AnExpiredSnapshotIsDeleted_AndTheScheduleTakesOne()
     {
         // Begun early in a minute, so that the snapshot that expires is on disk before the pass that deletes it.
-        if (DateTimeOffset.UtcNow.Second > 45)
+        if (DateTimeOffset.UtcNow.Second > 40)
             Thread.Sleep(TimeSpan.FromSeconds(62 - DateTimeOffset.UtcNow.Second));
         Ok(_host.Vessel("launch", "busybox", "sched", "--network", "none"));
         Ok(Exec("sched", "echo scheduled > /root/data"));
