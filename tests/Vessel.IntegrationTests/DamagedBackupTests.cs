@@ -14,7 +14,7 @@ public sealed class DamagedBackupTests : IDisposable
 
     private static void Ok(CliResult result) => Assert.True(result.ExitCode == 0, result.ToString());
 
-    private const string CutShort = "Error: the backup file is cut short or is not a Vessel backup: Premature end of stream\n";
+    private const string CutShort = "Error: the backup file is cut short: Premature end of stream\n";
 
     /// <summary>What a byte flipped inside the volume's random data gives: it decodes (zstd stores random data as it is), to other bytes.</summary>
     private const string VolumeDamaged =

@@ -306,7 +306,19 @@ public sealed partial class InstanceService
                 unpacked[entry.Name] = await WriteHashingAsync(entry.Name, entry.DataStream ?? Stream.Null, target, cancellationToken);
             }
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or FormatException or JsonException or ZstdException)
+        catch (EndOfStreamException e)
+        {
+            throw new BadRequestException($"the backup file is cut short: {e.Message}");
+        }
+        catch (ZstdException e)
+        {
+            throw new BadRequestException($"the backup file is damaged: its compressed data does not decode ({e.Message})");
+        }
+        catch (JsonException e)
+        {
+            throw new BadRequestException($"the backup's index.json is cut short or damaged: {e.Message}");
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
         {
             throw new BadRequestException($"the backup file is cut short or is not a Vessel backup: {e.Message}");
         }
