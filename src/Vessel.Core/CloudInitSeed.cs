@@ -42,11 +42,12 @@ public static class CloudInitSeed
             .Select(k => CloudInit.ParseSshKey(k.Key, k.Value)).ToList();
         if (keys.Count == 0)
             return userData ?? "#cloud-config\n{}\n";
-        var users = new StringBuilder("#cloud-config\nusers:\n");
+        // Without user data of the user's, the image's own default user is made as it would be without keys.
+        var users = new StringBuilder(userData is null ? "#cloud-config\nusers:\n  - default\n" : "#cloud-config\nusers:\n");
         foreach (var user in keys.GroupBy(k => k.User))
         {
-            // A user that exists (root) keeps its shell: cloud-init only adds the keys.
-            users.Append(CultureInfo.InvariantCulture, $"  - name: {user.Key}\n    shell: /bin/bash\n    ssh_authorized_keys:\n");
+            // A user that exists (root) keeps its shell: cloud-init only adds the keys. Quoted: YAML reads yes or null otherwise.
+            users.Append(CultureInfo.InvariantCulture, $"  - name: '{user.Key}'\n    shell: /bin/bash\n    ssh_authorized_keys:\n");
             foreach (var (_, key) in user)
                 users.Append(CultureInfo.InvariantCulture, $"      - '{key.Replace("'", "''", StringComparison.Ordinal)}'\n");
         }

@@ -235,14 +235,14 @@ public sealed partial class QemuDriver
     {
         Directory.CreateDirectory(context.RootVolumePath);
         await VolumeArchive.ExtractAsync(archive, context.RootVolumePath, cancellationToken);
-        foreach (var file in Directory.EnumerateFiles(context.RootVolumePath))
-            await VolumeArchive.PunchZeroesAsync(file, cancellationToken); // the archive holds the disks' holes as zeros
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return; // a kernel-only VM keeps nothing of its own
         // The last disk of the chain names its backing file by the path it had where it was exported: point it at this host's copy.
         var bottom = BottomOfChain(context.RootVolumePath);
         await CheckBackupTablesAsync(context.RootVolumePath, cancellationToken);
+        foreach (var file in VmImages.Chain(context.RootVolumePath)) // regular files, checked: nothing a link could point elsewhere
+            await VolumeArchive.PunchZeroesAsync(file, cancellationToken); // the archive holds the disks' holes as zeros
         var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
             ?? throw new BadRequestException("the backup's disk needs an image with a disk, and its image has none");
         await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, bottom], cancellationToken);

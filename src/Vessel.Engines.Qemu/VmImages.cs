@@ -105,8 +105,8 @@ public static partial class VmImages
     }
 
     /// <summary>
-    /// Unpacks a kernel image once, into a temporary directory renamed into place whole. An unpacked image whose kernel or
-    /// initramfs has gone missing gets back what is missing; files still there stay, as instances' overlays read its disk.
+    /// Unpacks a kernel image once, into a temporary directory renamed into place whole. An unpacked image whose kernel,
+    /// initramfs or disk has gone missing gets back what is missing; files still there stay, as instances' overlays read its disk.
     /// </summary>
     public static async Task<KernelImageFiles> UnpackAsync(string imagePath, CancellationToken cancellationToken)
     {
@@ -117,7 +117,8 @@ public static partial class VmImages
         try
         {
             var files = KernelImageLayout.FilesIn(target);
-            if (File.Exists(files.Kernel) && File.Exists(files.Initrd))
+            if (File.Exists(files.Kernel) && File.Exists(files.Initrd) &&
+                (files.Disk is not null || files.Metadata is null || !KernelImageLayout.NamesDisk(files.Metadata)))
                 return files;
             if (!File.Exists(imagePath))
                 throw new BadRequestException($"the VM image {imagePath} is missing");

@@ -135,9 +135,13 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
         revert.Success();
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _resizing = new();
+
     /// <summary>
     /// A loop-file pool grows: its file is made longer (sparse), its loop device told, and btrfs takes the new room, all
-    /// while it is in use. It does not shrink yet.
+    /// while it is in use; one change at a time, and once begun, to its end (a file made short again under a filesystem
+    /// that took the room would break it at the next mount). Asking for the size it has finishes a change a crash cut off.
+    /// It does not shrink yet.
     /// </summary>
     public async Task UpdatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
     {
@@ -148,25 +152,24 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
         if (KindOf(pool) != SourceKind.LoopFile)
             throw new BadRequestException($"{SizeKey}: only a loop-file pool has a size; a device or a directory gives what it has");
         var size = PoolSize.Of(setting, new DriveInfo(disksDirectory).AvailableFreeSpace);
-        var current = new FileInfo(pool.Source).Length;
-        if (size < current)
-            throw new NotSupportedYetException($"{SizeKey}: a btrfs pool does not shrink yet; \"{pool.Name}\" has {Sizes.Format(current)}");
-        if (size == current)
-            return;
-        await using var revert = new Reverter();
-        SetLength(pool.Source, size);
-        revert.Add(() => SetLength(pool.Source, current)); // btrfs took none of the new room yet
-        var devices = await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(pool.Source), cancellationToken);
-        foreach (var device in devices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-            await BtrfsSubvolumes.RunAsync(BtrfsCommands.RefreshLoopSize(device), cancellationToken);
-        await BtrfsSubvolumes.RunAsync(BtrfsCommands.GrowToDevice(Root(pool)), cancellationToken);
-        revert.Success();
-    }
-
-    private static void SetLength(string file, long bytes)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Write);
-        stream.SetLength(bytes);
+        var gate = _resizing.GetOrAdd(pool.Name, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var current = new FileInfo(pool.Source).Length;
+            if (size < current)
+                throw new NotSupportedYetException($"{SizeKey}: a btrfs pool does not shrink yet; \"{pool.Name}\" has {Sizes.Format(current)}");
+            await using (var file = new FileStream(pool.Source, FileMode.Open, FileAccess.Write))
+                file.SetLength(size);
+            var devices = await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(pool.Source), CancellationToken.None);
+            foreach (var device in devices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                await BtrfsSubvolumes.RunAsync(BtrfsCommands.RefreshLoopSize(device), CancellationToken.None);
+            await BtrfsSubvolumes.RunAsync(BtrfsCommands.GrowToDevice(Root(pool)), CancellationToken.None);
+        }
+        finally
+        {
+            gate.Release();
+        }
     }
 
     private static string Label(StoragePool pool) => $"vessel-{pool.Name}";

@@ -52,11 +52,12 @@ public sealed class CloudInitSeedTests
         Assert.Equal($"""
             #cloud-config
             users:
-              - name: root
+              - default
+              - name: 'root'
                 shell: /bin/bash
                 ssh_authorized_keys:
                   - '{Ed25519} ops'
-              - name: alice
+              - name: 'alice'
                 shell: /bin/bash
                 ssh_authorized_keys:
                   - '{Ed25519} alice''s laptop'
@@ -78,7 +79,7 @@ public sealed class CloudInitSeedTests
         Assert.Matches("^Content-Type: multipart/mixed; boundary=\"vessel-[0-9a-f]{24}\"\nMIME-Version: 1.0\n$", parts[0]);
         Assert.EndsWith("\nContent-Type: text/x-not-multipart; charset=\"utf-8\"\n\n#cloud-config\nusers: [{name: carol}]\n", parts[1], StringComparison.Ordinal);
         Assert.EndsWith("\nContent-Type: text/cloud-config; charset=\"utf-8\"\nMerge-Type: list(append)+dict(no_replace,recurse_list)+str()\n\n" +
-            $"#cloud-config\nusers:\n  - name: root\n    shell: /bin/bash\n    ssh_authorized_keys:\n      - '{Ed25519}'\n", parts[2], StringComparison.Ordinal);
+            $"#cloud-config\nusers:\n  - name: 'root'\n    shell: /bin/bash\n    ssh_authorized_keys:\n      - '{Ed25519}'\n", parts[2], StringComparison.Ordinal);
         Assert.Matches("^[0-9a-f]{24}--\n$", parts[3]);
     }
 

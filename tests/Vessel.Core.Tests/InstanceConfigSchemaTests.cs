@@ -76,6 +76,7 @@ public sealed class InstanceConfigSchemaTests
         "cloud-init.ssh-keys.k: the key's data is not the base64 of a ssh-rsa key")]
     [InlineData("cloud-init.ssh-keys.k", "root:ssh-ed25519 not-base64!", "cloud-init.ssh-keys.k: the key's data is not the base64 of a ssh-ed25519 key")]
     [InlineData("cloud-init.ssh-keys.k", "root:" + Ed25519 + "\nssh-ed25519 AAAA", "cloud-init.ssh-keys.k: one key per setting (the value holds a line break)")]
+    [InlineData("cloud-init.ssh-keys.k", "root:" + Ed25519 + " me\u001b[2J", "cloud-init.ssh-keys.k: the key holds a control character")]
     public void CloudInit_SshKeys_RefuseWhatIsNoUserOrKey(string key, string value, string message) =>
         Assert.StartsWith(message, Refused(key, value, InstanceType.VirtualMachine), StringComparison.Ordinal);
 

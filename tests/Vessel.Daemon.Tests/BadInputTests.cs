@@ -42,6 +42,27 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal("[]", await _daemon.Http.GetStringAsync("/1.0/instances"));
     }
 
+    /// <summary>A kernel image's upload that is cut short, or holds a part of another name or none of the initramfs, is a 400; nothing is kept.</summary>
+    [Theory]
+    [InlineData("cut", "the upload's part \"kernel\" is cut short")]
+    [InlineData("boundary", "the upload is no whole multipart/form-data body")]
+    [InlineData("name", "the upload has a part \"vmlinux\"; a kernel image is uploaded as the parts kernel, initrd, disk (disk optional)")]
+    [InlineData("missing", "the upload has no part \"initrd\"; a kernel image needs a kernel and an initramfs")]
+    public async Task ImportOfAKernelPair_WithABadUpload_Answers400(string fault, string expected)
+    {
+        var name = fault == "name" ? "vmlinux" : "kernel";
+        var body = $"--b\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"k\"\r\n\r\n{new string('k', 4096)}\r\n--b--\r\n";
+        if (fault == "cut")
+            body = body[..2000];
+        var content = new StringContent(body);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(fault == "boundary" ? "multipart/form-data; boundary=other" : "multipart/form-data; boundary=b");
+
+        var response = await _daemon.Http.PostAsync("/1.0/images?type=virtual-machine", content);
+
+        Assert.StartsWith(expected, await TestDaemon.ErrorAsync(response, HttpStatusCode.BadRequest), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_daemon.Options.StateDirectory, "images", ".staging")));
+    }
+
     [Fact]
     public async Task Create_FromUnknownImage_Answers404()
     {

@@ -66,15 +66,18 @@ public sealed class EventsAndMetricsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Metrics_LeaveOutAnInstanceWhoseUsageCannotBeRead_AndGiveTheRest()
+    public async Task Metrics_LeaveOutADiskUsageThatCannotBeRead_AndGiveTheRest()
     {
         await _daemon.WaitAsync(await _daemon.LaunchAsync("web1", "base"));
-        _engine.FailOn = "disk";
+        await _daemon.WaitAsync(await _daemon.LaunchAsync("web2", "base"));
+        _engine.FailOn = "disk web1";
 
         var text = await _daemon.Http.GetStringAsync("/1.0/metrics");
 
-        Assert.Contains("vessel_instances{type=\"container\",status=\"Running\"} 1\n", text);
-        Assert.DoesNotContain("vessel_instance_disk_bytes{", text);
+        Assert.Contains("vessel_instances{type=\"container\",status=\"Running\"} 2\n", text);
+        Assert.DoesNotContain("vessel_instance_disk_bytes{name=\"web1\"", text);
+        Assert.Contains($"vessel_instance_disk_bytes{{name=\"web2\",type=\"container\"}} {FakeDriver.DiskBytes}\n", text);
+        Assert.Contains("vessel_instance_memory_bytes{name=\"web1\"", text); // the rest of web1's state still stands
     }
 
     [Fact]

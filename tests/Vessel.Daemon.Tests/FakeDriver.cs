@@ -250,7 +250,7 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken)
     {
         Calls.Enqueue($"disk {context.Instance.Name}");
-        if (FailOn == "disk")
+        if (FailOn == "disk" || FailOn == $"disk {context.Instance.Name}")
             throw new IOException($"fake disk usage failure of {context.Instance.Name}");
         return Task.FromResult<long?>(DiskBytes);
     }

@@ -328,10 +328,17 @@ public sealed class ImageStoreTests : IDisposable
         await AssertNothingImportedAsync();
     }
 
-    /// <summary>The boot header of an x86 bzImage (the "HdrS" magic, the version string's offset) and nothing else.</summary>
+    /// <summary>
+    /// The headers of an x86 bzImage with its EFI stub (a PE file for machine 0x8664; the "HdrS" boot header, the version
+    /// string's offset) and nothing else.
+    /// </summary>
     private static byte[] BzImage(string version = "6.1.0-42-cloud-amd64")
     {
         var kernel = new byte[4096];
+        "MZ"u8.CopyTo(kernel);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(kernel.AsSpan(0x3c), 0x80);
+        "PE\0\0"u8.CopyTo(kernel.AsSpan(0x80));
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x84), 0x8664);
         "HdrS"u8.CopyTo(kernel.AsSpan(0x202));
         System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(kernel.AsSpan(0x20e), 0x600);
         System.Text.Encoding.ASCII.GetBytes($"{version} (debian-kernel@lists.debian.org) #1 SMP").CopyTo(kernel.AsSpan(0x800));
@@ -339,6 +346,31 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     private static readonly byte[] CpioInitrd = [.. "070701"u8, .. new byte[1018]];
+
+    private static byte[] Gzip(byte[] content)
+    {
+        using var buffer = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(buffer, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            gzip.Write(content);
+        return buffer.ToArray();
+    }
+
+    /// <summary>An arm64 Image's header ("ARM\x64" at 0x38), gzip-compressed as Debian ships it.</summary>
+    private static byte[] GzippedArm64Image()
+    {
+        var image = new byte[4096];
+        "ARMd"u8.CopyTo(image.AsSpan(0x38));
+        return Gzip(image);
+    }
+
+    [Fact]
+    public async Task ImportKernel_AGzippedArm64Image_IsAnAarch64Kernel()
+    {
+        var image = await _images.ImportKernelAsync(Write("Image.gz", GzippedArm64Image()), Write("initrd", Gzip(CpioInitrd)), null, null,
+            Request(architecture: "aarch64"), CancellationToken.None);
+
+        Assert.Equal(("aarch64", "kernel+initrd"), (image.Architecture, image.Format));
+    }
 
     private string Write(string name, byte[] bytes)
     {
@@ -374,6 +406,7 @@ public sealed class ImageStoreTests : IDisposable
         { "initrd", "kernel", null, "x86_64", "the kernel is not an x86_64 Linux kernel: it has no bzImage boot header (\"HdrS\" at 0x202)" },
         { "kernel", "kernel", null, "x86_64", "the initramfs is neither a cpio archive nor one compressed with gzip, zstd, xz, lz4, bzip2, lzma or lzo" },
         { "kernel", "initrd", null, "aarch64", "the kernel is not an aarch64 Linux kernel (an Image, gzip-compressed or not, or an EFI zboot image)" },
+        { "gzip-initrd", "initrd", null, "aarch64", "the kernel is not an aarch64 Linux kernel (an Image, gzip-compressed or not, or an EFI zboot image)" },
         { "kernel", "initrd", "raw", "x86_64", "the disk is not a qcow2 disk" },
         { "kernel", "initrd", "backing", "x86_64", "the disk names a backing file; import a qcow2 that stands alone (qemu-img convert -O qcow2)" },
         { "kernel", "initrd", "damaged", "x86_64", "the tarball's disk.qcow2 is damaged (qemu-img check found corruptions): ERROR" },
@@ -387,6 +420,7 @@ public sealed class ImageStoreTests : IDisposable
         {
             "kernel" => BzImage(),
             "initrd" => CpioInitrd,
+            "gzip-initrd" => Gzip(CpioInitrd),
             "raw" => new byte[1 << 20],
             "backing" => Qcow2("backing_file=/etc/shadow,backing_fmt=raw"),
             _ => DamagedQcow2(),

@@ -128,8 +128,10 @@ public interface IInstanceDriver
     Task<RuntimeState> GetStateAsync(InstanceContext context, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The bytes the instance's root occupies in its pool beyond its image, its snapshots included; null where the pool
-    /// cannot tell cheaply. It may walk a directory tree, so it is asked for one instance's info and for metrics, not for a list.
+    /// The bytes the instance's root occupies in its pool beyond its image, its snapshots included as far as the pool tells
+    /// them apart (blocks shared with a copy or between snapshots are counted once, twice or not at all, by engine and pool:
+    /// see the README); null where the pool cannot tell cheaply. It may walk a directory tree, so it is asked for one
+    /// instance's info and for metrics, not for a list.
     /// </summary>
     Task<long?> GetDiskUsageAsync(InstanceContext context, CancellationToken cancellationToken);
 

@@ -53,6 +53,8 @@ public static partial class CloudInit
             throw new BadRequestException($"{key}: \"{user}\" is not a user name (up to 32 lower-case letters, digits, _ and -, not starting with a digit or -)");
         if (publicKey.Contains('\n', StringComparison.Ordinal) || publicKey.Contains('\r', StringComparison.Ordinal))
             throw new BadRequestException($"{key}: one key per setting (the value holds a line break)");
+        if (publicKey.Any(char.IsControl))
+            throw new BadRequestException($"{key}: the key holds a control character");
         var fields = publicKey.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length < 2 || !KeyTypes.Contains(fields[0]))
             throw new BadRequestException($"{key}: not an OpenSSH public key: it starts with its type ({string.Join(", ", KeyTypes)}) and then its data");

@@ -112,6 +112,19 @@ internal static class ImagesApi
             : throw new BadRequestException("Content-Type: multipart/form-data without a boundary");
     }
 
+    /// <summary>The next part; a body that is no whole multipart/form-data (cut short, another boundary, headers over 16 KiB) is the client's error.</summary>
+    private static async Task<MultipartSection?> NextPartAsync(MultipartReader reader, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await reader.ReadNextSectionAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new BadRequestException($"the upload is no whole multipart/form-data body: {e.Message}");
+        }
+    }
+
     /// <summary>The parts are written to a work directory of the store's, which goes when the import has ended.</summary>
     private static async Task<Image> ImportKernelAsync(HttpRequest http, string boundary, ImageStore store, ImageImport request,
         CancellationToken cancellationToken)
@@ -122,7 +135,7 @@ internal static class ImagesApi
         {
             var parts = new Dictionary<string, string>(StringComparer.Ordinal);
             var reader = new MultipartReader(boundary, http.Body);
-            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+            while (await NextPartAsync(reader, cancellationToken) is { } section)
             {
                 var name = section.GetContentDispositionHeader()?.Name.Value?.Trim('"');
                 if (name is null || !names.Contains(name))
@@ -131,7 +144,14 @@ internal static class ImagesApi
                     throw new BadRequestException($"the upload has the part \"{name}\" twice");
                 parts[name] = Path.Combine(work, name);
                 await using var file = File.Create(parts[name]);
-                await section.Body.CopyToAsync(file, cancellationToken);
+                try
+                {
+                    await section.Body.CopyToAsync(file, cancellationToken);
+                }
+                catch (IOException e) when (!StorageFullException.IsCause(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    throw new BadRequestException($"the upload's part \"{name}\" is cut short: {e.Message}");
+                }
             }
             foreach (var required in names[..2].Where(n => !parts.ContainsKey(n)))
                 throw new BadRequestException($"the upload has no part \"{required}\"; a kernel image needs a kernel and an initramfs");

@@ -77,7 +77,7 @@ internal static class MetricsApi
             InstanceMetric(text, measured, "vessel_instance_cpu_seconds_total", "counter", "CPU time used.", u => u.CpuSeconds);
             InstanceMetric(text, measured, "vessel_instance_memory_bytes", "gauge", "Memory used.", u => u.MemoryBytes);
             InstanceMetric(text, measured, "vessel_instance_processes", "gauge", "Processes running.", u => u.Processes);
-            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Bytes the root disk occupies in its pool beyond its image, snapshots included.", u => u.DiskBytes);
+            InstanceMetric(text, measured, "vessel_instance_disk_bytes", "gauge", "Bytes the root disk occupies in its pool beyond its image, snapshots included (shared blocks: see the README).", u => u.DiskBytes);
             InstanceMetric(text, measured, "vessel_instance_network_receive_bytes_total", "counter", "Bytes received.", u => u.NetworkRxBytes);
             InstanceMetric(text, measured, "vessel_instance_network_transmit_bytes_total", "counter", "Bytes sent.", u => u.NetworkTxBytes);
             return Results.Text(text.ToString(), "text/plain; version=0.0.4");

@@ -139,8 +139,9 @@ public sealed partial class InstanceService
                 {
                     await RunActionAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, CancellationToken.None);
                 }
-                catch (VesselException)
+                catch (Exception again) when (again is not OperationCanceledException)
                 {
+                    // its reason is on the instance (start failed: …)
                 }
                 throw;
             }

@@ -473,10 +473,18 @@ public sealed partial class InstanceService(
     {
         var instance = await GetAsync(name, cancellationToken);
         var state = await StateOfAsync(instance, cancellationToken);
-        if (drivers.Find(instance.Type) is not { } driver ||
-            await driver.GetDiskUsageAsync(await ContextAsync(instance, cancellationToken), cancellationToken) is not { } disk)
+        if (drivers.Find(instance.Type) is not { } driver)
             return state;
-        return state with { Usage = (state.Usage ?? new InstanceUsage()) with { DiskBytes = disk } };
+        long? disk;
+        try
+        {
+            disk = await driver.GetDiskUsageAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or Vessel.Linux.LinuxException)
+        {
+            disk = null; // deleted meanwhile, or du or btrfs did not answer: the rest of the state still stands
+        }
+        return disk is null ? state : state with { Usage = (state.Usage ?? new InstanceUsage()) with { DiskBytes = disk } };
     }
 
     /// <summary>Every instance with its state; the engines are asked only about the ones that run.</summary>

@@ -58,7 +58,10 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
     public async Task<StoragePool> UpdateAsync(string name, StoragePoolPatch patch, CancellationToken cancellationToken)
     {
         var pool = await GetAsync(name, cancellationToken);
-        await Driver(pool).UpdatePoolAsync(pool, patch.Config ?? [], cancellationToken);
+        var config = patch.Config ?? [];
+        foreach (var (key, value) in config.Where(c => string.IsNullOrEmpty(c.Value)))
+            throw new BadRequestException($"{key}: needs a value (a pool setting cannot be unset)");
+        await Driver(pool).UpdatePoolAsync(pool, config, cancellationToken);
         return pool;
     }
 

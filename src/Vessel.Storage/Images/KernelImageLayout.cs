@@ -45,6 +45,13 @@ public static class KernelImageLayout
         return buffer.ToArray();
     }
 
+    /// <summary>Whether the image's metadata.json names a root disk (a kernel+initrd+disk image).</summary>
+    public static bool NamesDisk(string metadataPath)
+    {
+        using var document = JsonDocument.Parse(File.ReadAllBytes(metadataPath));
+        return document.RootElement.TryGetProperty("disk", out _);
+    }
+
     /// <summary>The command line metadata.json asks for, or console=ttyS0 when it names none.</summary>
     public static string CommandLineOf(string metadataPath)
     {
@@ -149,7 +156,7 @@ public static class KernelImageLayout
         var head = header.AsSpan(0, length);
         if (architecture == "aarch64")
         {
-            if (head.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b]) || head.StartsWith("MZ"u8) || (length >= 0x40 && head[0x38..0x3c].SequenceEqual("ARMd"u8)))
+            if (IsArm64Image(head) || IsArm64Pe(head) || (head.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b]) && IsArm64Image(Inflated(path, 0x40))))
                 return "";
             throw new BadRequestException("the kernel is not an aarch64 Linux kernel (an Image, gzip-compressed or not, or an EFI zboot image)");
         }
@@ -162,6 +169,37 @@ public static class KernelImageLayout
         var text = head[at..];
         var end = text.IndexOfAny((byte)0, (byte)' ');
         return Encoding.ASCII.GetString(end < 0 ? text : text[..end]);
+    }
+
+    // An arm64 Image has "ARM\x64" at 0x38.
+    private static bool IsArm64Image(ReadOnlySpan<byte> head) => head.Length >= 0x3c && head[0x38..0x3c].SequenceEqual("ARMd"u8);
+
+    // A PE file ("MZ", the PE header at the offset 0x3c names) for machine 0xaa64, or an EFI zboot image ("zimg" at 4). An
+    // x86_64 bzImage is a PE file too, for machine 0x8664.
+    private static bool IsArm64Pe(ReadOnlySpan<byte> head)
+    {
+        if (!head.StartsWith("MZ"u8) || head.Length < 0x40)
+            return false;
+        if (head[4..8].SequenceEqual("zimg"u8))
+            return true;
+        var pe = System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(head[0x3c..]);
+        return pe > 0 && pe + 6 <= head.Length && head[pe..(pe + 4)].SequenceEqual("PE\0\0"u8) &&
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(head[(pe + 4)..]) == 0xaa64;
+    }
+
+    /// <summary>The first bytes of a gzip file's content (fewer when it is shorter or not gzip after all).</summary>
+    private static byte[] Inflated(string path, int count)
+    {
+        var bytes = new byte[count];
+        try
+        {
+            using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+            return bytes[..gzip.ReadAtLeast(bytes, count, throwOnEndOfStream: false)];
+        }
+        catch (InvalidDataException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Checks that a file is an initramfs the kernel unpacks: a cpio archive (newc) or one compressed as Linux can read.</summary>
