@@ -29,7 +29,8 @@ try
     if (File.Exists(options.SocketPath))
         File.Delete(options.SocketPath); // left by a daemon that was killed; the lock proves none runs now
 
-    IInstanceDriver[] engines = [new ContainerDriver(ShimPath(), CgroupRoot(options)), new QemuDriver()];
+    var containers = new ContainerDriver(ShimPath(), CgroupRoot(options));
+    IInstanceDriver[] engines = [containers, new QemuDriver()];
     var networkDriver = new BridgeNetworkDriver(Path.Combine(options.StateDirectory, "networks"), Path.Combine(options.RunDirectory, "networks"));
     await using var app = DaemonHost.Build(options, engines, networkDriver);
     await DaemonHost.ReconcileAsync(app, CancellationToken.None);
@@ -38,6 +39,7 @@ try
     Log.Serving(app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Vessel.Daemon"), ServerApi.Version, options.SocketPath, options.StateDirectory);
     await app.WaitForShutdownAsync();
     await app.Services.GetRequiredService<OperationManager>().DrainAsync(TimeSpan.FromSeconds(5));
+    containers.RemoveEmptyCgroupRoot();
     return 0;
 }
 catch (DaemonStartException e)

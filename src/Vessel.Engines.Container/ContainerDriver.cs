@@ -46,6 +46,26 @@ public sealed partial class ContainerDriver(string shimPath, string cgroupRoot) 
         return new DriverInfo("vessel-container", "1", true, $"namespaces and cgroup {layout.Version.ToString().ToLowerInvariant()}");
     }
 
+    /// <summary>
+    /// At the daemon's end: its cgroup root goes from every hierarchy where no container lives under it any more. One that
+    /// still holds containers' cgroups cannot be removed, and stays for the next daemon.
+    /// </summary>
+    public void RemoveEmptyCgroupRoot()
+    {
+        var layout = Layout.Value;
+        foreach (var mount in layout.V1Mounts.Values.Append(layout.UnifiedMount).OfType<string>().Distinct())
+        {
+            try
+            {
+                Directory.Delete(Path.Join(mount, cgroupRoot));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // missing, or containers still run in it
+            }
+        }
+    }
+
     private static bool Privileged(Instance instance) => instance.Config.GetValueOrDefault("security.privileged") == "true";
 
     private static uint UidOffset(Instance instance) => Privileged(instance) ? 0 : Idmap.Default.Base;

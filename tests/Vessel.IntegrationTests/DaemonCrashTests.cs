@@ -59,6 +59,25 @@ public sealed class DaemonCrashTests : IDisposable
         Assert.Equal(0, _host.Vessel("list").ExitCode);
     }
 
+    /// <summary>A daemon that ends takes its cgroup root away where no container is left in it, and leaves it where one runs.</summary>
+    [Fact]
+    public void Sigterm_TakesTheEmptyCgroupRootAway_AndLeavesOneWithARunningContainer()
+    {
+        _host.StartDaemon();
+        Assert.Equal(0, _host.Vessel("image", "build", "busybox").ExitCode);
+        Assert.Equal(0, _host.Vessel("launch", "busybox", "c1", "--network", "none").ExitCode);
+        string[] Roots() => [.. Directory.EnumerateDirectories("/sys/fs/cgroup").Select(h => Path.Combine(h, _host.CgroupRoot)).Where(Directory.Exists)];
+        Assert.NotEmpty(Roots());
+
+        _host.KillDaemon(15);
+        Assert.NotEmpty(Roots()); // c1 runs in it
+        _host.StartDaemon();
+        Assert.Equal(0, _host.Vessel("delete", "--force", "c1").ExitCode);
+        _host.KillDaemon(15);
+
+        Assert.Empty(Roots());
+    }
+
     [Fact]
     public void Sigterm_ExitsCleanly_AndStateSurvivesTheRestart()
     {
