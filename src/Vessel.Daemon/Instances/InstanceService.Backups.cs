@@ -179,9 +179,14 @@ public sealed partial class InstanceService
                     new ImageImport(source.Type, source.Architecture, source.Description, null), cancellationToken);
                 revert.Add(async () =>
                 {
-                    if ((await store.ListInstancesAsync(CancellationToken.None)).Any(i => i.Image == brought.Fingerprint && i.Name != name))
+                    try
+                    {
+                        await images.DeleteAsync(brought, CancellationToken.None); // the store refuses, in one transaction, an image in use
+                    }
+                    catch (ConflictException)
+                    {
                         return;
-                    await images.DeleteAsync(brought, CancellationToken.None);
+                    }
                     await pools.ForgetImageAsync(brought.Fingerprint, CancellationToken.None);
                 });
             }
