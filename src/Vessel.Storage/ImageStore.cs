@@ -39,7 +39,12 @@ public sealed class ImageStore(string directory, IStateStore store)
             : throw new BadRequestException($"architecture: \"{architecture}\" is not one of {string.Join(", ", Architectures)}");
     }
 
-    public async Task<Image> ImportAsync(Stream content, ImageImport request, CancellationToken cancellationToken)
+    public Task<Image> ImportAsync(Stream content, ImageImport request, CancellationToken cancellationToken) =>
+        ImportAsync(request, upload => CopyHashingAsync(content, upload, cancellationToken), cancellationToken);
+
+    /// <summary>Imports the file <paramref name="write"/> makes at the path it is given in a staging directory, with its hash, size and first bytes.</summary>
+    private async Task<Image> ImportAsync(ImageImport request, Func<string, Task<(string Fingerprint, long Size, byte[] Header)>> write,
+        CancellationToken cancellationToken)
     {
         var architecture = ArchitectureOrHost(request.Architecture);
         if (request.Alias is not null)
@@ -51,7 +56,7 @@ public sealed class ImageStore(string directory, IStateStore store)
         try
         {
             var upload = Path.Combine(staging, "upload");
-            var (fingerprint, size, header) = await CopyHashingAsync(content, upload, cancellationToken);
+            var (fingerprint, size, header) = await write(upload);
             var (format, type, filename) = ImageFormat.Resolve(header, size, request.Type);
             if (type == InstanceType.Container && await ArchiveInspector.InspectAsync(upload, format, cancellationToken) == ArchiveKind.OciLayout)
             {
@@ -134,29 +139,27 @@ public sealed class ImageStore(string directory, IStateStore store)
             using (var file = File.OpenHandle(disk))
                 ImageFormat.CheckStandaloneQcow2(header.AsSpan(0, RandomAccess.Read(file, header, 0)), "the disk");
         }
-        var work = NewWorkDirectory();
-        try
+        var metadata = KernelImageLayout.Metadata(commandLine ?? "console=ttyS0", version, request.Description, withDisk: disk is not null);
+        // Packed straight into the staging directory: the disk, maybe gigabytes, is copied once.
+        return await ImportAsync(request with { Type = InstanceType.VirtualMachine }, async upload =>
         {
-            var packed = Path.Combine(work, KernelImageLayout.Filename);
-            var metadata = KernelImageLayout.Metadata(commandLine ?? "console=ttyS0", version, request.Description, withDisk: disk is not null);
-            await KernelImageLayout.WriteAsync(packed, kernel, initrd, metadata, disk, cancellationToken);
-            await using var file = File.OpenRead(packed);
-            return await ImportAsync(file, request with { Type = InstanceType.VirtualMachine }, cancellationToken);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+            await KernelImageLayout.WriteAsync(upload, kernel, initrd, metadata, disk, cancellationToken);
+            await using var file = new FileStream(upload, FileMode.Open, FileAccess.ReadWrite);
+            var hashed = await CopyHashingAsync(file, null, cancellationToken);
+            file.Flush(flushToDisk: true);
+            return hashed;
+        }, cancellationToken);
     }
 
-    private static async Task<(string Fingerprint, long Size, byte[] Header)> CopyHashingAsync(Stream content, string path, CancellationToken cancellationToken)
+    /// <summary>Hashes CONTENT, copying it to PATH (flushed to disk) unless PATH is null.</summary>
+    private static async Task<(string Fingerprint, long Size, byte[] Header)> CopyHashingAsync(Stream content, string? path, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var header = new byte[ImageFormat.HeaderLength];
         var headerLength = 0;
         long size = 0;
         var buffer = new byte[1 << 20];
-        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
+        await using (var file = path is null ? null : new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 0, FileOptions.Asynchronous))
         {
             int read;
             while ((read = await content.ReadAsync(buffer, cancellationToken)) > 0)
@@ -168,10 +171,11 @@ public sealed class ImageStore(string directory, IStateStore store)
                     headerLength += take;
                 }
                 hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                if (file is not null)
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
                 size += read;
             }
-            file.Flush(flushToDisk: true);
+            file?.Flush(flushToDisk: true);
         }
         if (size == 0)
             throw new BadRequestException("the image file is empty");
