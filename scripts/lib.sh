@@ -9,7 +9,7 @@ RUNTIME_PACKAGES="qemu-system-x86 qemu-system-arm qemu-efi-aarch64 qemu-utils dn
 # What only the tests need: Debian's Chromium, driven by Playwright for the web UI's end-to-end test; extlinux, its MBR
 # (syslinux-common) and sfdisk (fdisk) make a disk image that boots through its own bootloader, and dosfstools and
 # mtools the EFI system partition of an aarch64 one.
-TEST_PACKAGES="chromium extlinux syslinux-common fdisk dosfstools mtools"
+TEST_PACKAGES="chromium extlinux syslinux-common fdisk dosfstools mtools openssh-client"
 
 die() { echo "error: $*" >&2; exit 1; }
 

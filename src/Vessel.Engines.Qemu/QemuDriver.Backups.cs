@@ -238,20 +238,25 @@ public sealed partial class QemuDriver
         var disk = VmImages.RootDiskPath(context.RootVolumePath);
         if (!File.Exists(disk))
             return; // a kernel-only VM keeps nothing of its own
-        // The last disk of the chain names its backing file by the path it had where it was exported: point it at this host's copy.
-        var bottom = BottomOfChain(context.RootVolumePath);
-        await CheckBackupTablesAsync(context.RootVolumePath, cancellationToken);
-        foreach (var file in VmImages.Chain(context.RootVolumePath)) // regular files, checked: nothing a link could point elsewhere
+        var chain = CheckedChain(context.RootVolumePath);
+        foreach (var file in chain)
+        {
+            await Vessel.Storage.ImageFormat.CheckQcow2TablesAsync(file, $"the backup's {Path.GetFileName(file)}", cancellationToken);
             await VolumeArchive.PunchZeroesAsync(file, cancellationToken); // the archive holds the disks' holes as zeros
+        }
+        // The last disk of the chain names its backing file by the path it had where it was exported: point it at this host's copy.
         var (backing, format) = await VmImages.BackingDiskAsync(context.ImagePath!, cancellationToken)
             ?? throw new BadRequestException("the backup's disk needs an image with a disk, and its image has none");
-        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, bottom], cancellationToken);
+        await QemuImgAsync(["rebase", "-f", "qcow2", "-u", "-b", backing, "-F", format, chain[^1]], cancellationToken);
         if (!withSnapshots)
             await DropInternalSnapshotsAsync(disk, cancellationToken);
     }
 
-    /// <summary>Checks the backup's root disk and the bases it reads (see <see cref="VmImages.IsBase"/>), all beside it, and gives the last.</summary>
-    private static string BottomOfChain(string directory)
+    /// <summary>
+    /// The backup's root disk and the bases it reads (see <see cref="VmImages.IsBase"/>), top first, each checked: a regular
+    /// file beside it (nothing a link could point elsewhere), a qcow2 keeping its data in itself.
+    /// </summary>
+    private static List<string> CheckedChain(string directory)
     {
         List<string> chain;
         try
@@ -264,14 +269,7 @@ public sealed partial class QemuDriver
         }
         foreach (var disk in chain)
             CheckBackupDisk(disk, backingAllowed: true);
-        return chain[^1];
-    }
-
-    /// <summary>The tables of every disk of the chain, as an image import checks them: a guest would meet damage there as I/O errors.</summary>
-    private static async Task CheckBackupTablesAsync(string directory, CancellationToken cancellationToken)
-    {
-        foreach (var disk in VmImages.Chain(directory))
-            await Vessel.Storage.ImageFormat.CheckQcow2TablesAsync(disk, $"the backup's {Path.GetFileName(disk)}", cancellationToken);
+        return chain;
     }
 
     /// <summary>A disk from a backup file is the user's input: it must be qcow2 and keep its data in itself, not in a host file it names.</summary>
@@ -279,10 +277,7 @@ public sealed partial class QemuDriver
     {
         if (!Ownership.IsRegularFile(disk))
             throw new BadRequestException($"the backup's {Path.GetFileName(disk)} is not a regular file");
-        var header = new byte[80];
-        using (var file = File.OpenRead(disk))
-            file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
-        Vessel.Storage.ImageFormat.CheckStandaloneQcow2(header, $"the backup's {Path.GetFileName(disk)}", backingAllowed);
+        Vessel.Storage.ImageFormat.CheckStandaloneQcow2(Vessel.Storage.ImageFormat.HeadOf(disk), $"the backup's {Path.GetFileName(disk)}", backingAllowed);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Vessel.Linux;
 /// </summary>
 public static class VolumeArchive
 {
-    private static readonly string Tar = HostCommand.Resolve("tar");
+    private static readonly string Tar = HostCommand.Resolve("tar"), Fallocate = HostCommand.Resolve("fallocate");
     private static readonly string[] Attributes = ["--xattrs", "--xattrs-include=*", "--numeric-owner", "--blocking-factor=2048"];
 
     /// <summary>
@@ -24,7 +24,7 @@ public static class VolumeArchive
 
     /// <summary>Turns the runs of zeros in FILE into holes again (fallocate --dig-holes); where the filesystem cannot, the file stays as it is.</summary>
     public static Task PunchZeroesAsync(string file, CancellationToken cancellationToken) =>
-        HostCommand.RunAsync(HostCommand.Resolve("fallocate"), ["--dig-holes", file], timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
+        HostCommand.RunAsync(Fallocate, ["--dig-holes", file], timeout: Timeout.InfiniteTimeSpan, cancellationToken: cancellationToken);
 
     /// <summary>
     /// The names the archive holds, as GNU tar lists them. Not through .NET's TarReader: it refuses an extended header whose

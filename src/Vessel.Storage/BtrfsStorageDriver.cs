@@ -161,8 +161,7 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
                 throw new NotSupportedYetException($"{SizeKey}: a btrfs pool does not shrink yet; \"{pool.Name}\" has {Sizes.Format(current)}");
             await using (var file = new FileStream(pool.Source, FileMode.Open, FileAccess.Write))
                 file.SetLength(size);
-            var devices = await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(pool.Source), CancellationToken.None);
-            foreach (var device in devices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var device in await LoopDevicesAsync(pool.Source, CancellationToken.None))
                 await BtrfsSubvolumes.RunAsync(BtrfsCommands.RefreshLoopSize(device), CancellationToken.None);
             await BtrfsSubvolumes.RunAsync(BtrfsCommands.GrowToDevice(Root(pool)), CancellationToken.None);
         }
@@ -171,6 +170,10 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
             gate.Release();
         }
     }
+
+    private static async Task<string[]> LoopDevicesAsync(string file, CancellationToken cancellationToken) =>
+        (await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(file), cancellationToken))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     private static string Label(StoragePool pool) => $"vessel-{pool.Name}";
 
@@ -237,8 +240,7 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
                     // The mount's loop device goes with it (autoclear); one a crash or an admin left is detached here.
                     if (File.Exists(pool.Source))
                     {
-                        var devices = await BtrfsSubvolumes.RunAsync(BtrfsCommands.LoopDevicesOf(pool.Source), cancellationToken);
-                        foreach (var device in devices.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                        foreach (var device in await LoopDevicesAsync(pool.Source, cancellationToken))
                             await BtrfsSubvolumes.RunAsync(BtrfsCommands.DetachLoop(device), cancellationToken);
                     }
                     File.Delete(pool.Source);

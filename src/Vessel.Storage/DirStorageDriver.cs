@@ -15,10 +15,15 @@ public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDr
     public Task<StoragePool> ValidatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken) =>
         Task.FromResult(Validate(pool, config));
 
-    private StoragePool Validate(StoragePool pool, IReadOnlyDictionary<string, string> config)
+    private static void RefuseSettings(IReadOnlyDictionary<string, string> config)
     {
         foreach (var key in config.Keys)
             throw new BadRequestException($"{key}: a dir pool has no settings; it uses the filesystem that holds its directory");
+    }
+
+    private StoragePool Validate(StoragePool pool, IReadOnlyDictionary<string, string> config)
+    {
+        RefuseSettings(config);
         if (pool.Source.Length == 0 && poolsDirectory is not null)
             pool = pool with { Source = Path.Combine(poolsDirectory, pool.Name) };
         if (!Path.IsPathFullyQualified(pool.Source))
@@ -32,8 +37,7 @@ public sealed class DirStorageDriver(string? poolsDirectory = null) : IStorageDr
 
     public Task UpdatePoolAsync(StoragePool pool, IReadOnlyDictionary<string, string> config, CancellationToken cancellationToken)
     {
-        foreach (var key in config.Keys)
-            throw new BadRequestException($"{key}: a dir pool has no settings; it uses the filesystem that holds its directory");
+        RefuseSettings(config);
         return Task.CompletedTask;
     }
 

@@ -11,6 +11,14 @@ public static class ImageFormat
     /// <summary>How many leading bytes Detect needs: a tar header's "ustar" magic sits at offset 257.</summary>
     public const int HeaderLength = 512;
 
+    /// <summary>The file's first <paramref name="length"/> bytes, fewer when it is shorter.</summary>
+    public static byte[] HeadOf(string path, int length = HeaderLength)
+    {
+        var head = new byte[length];
+        using var file = File.OpenHandle(path);
+        return head[..RandomAccess.Read(file, head, 0)];
+    }
+
     public static (string Format, InstanceType Type)? Detect(ReadOnlySpan<byte> header)
     {
         if (header.StartsWith((ReadOnlySpan<byte>)[(byte)'Q', (byte)'F', (byte)'I', 0xfb]))

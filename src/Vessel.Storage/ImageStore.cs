@@ -134,11 +134,7 @@ public sealed class ImageStore(string directory, IStateStore store)
         var version = KernelImageLayout.CheckKernel(kernel, ArchitectureOrHost(request.Architecture));
         KernelImageLayout.CheckInitrd(initrd);
         if (disk is not null)
-        {
-            var header = new byte[ImageFormat.HeaderLength];
-            using (var file = File.OpenHandle(disk))
-                ImageFormat.CheckStandaloneQcow2(header.AsSpan(0, RandomAccess.Read(file, header, 0)), "the disk");
-        }
+            ImageFormat.CheckStandaloneQcow2(ImageFormat.HeadOf(disk), "the disk");
         var metadata = KernelImageLayout.Metadata(commandLine ?? "console=ttyS0", version, request.Description, withDisk: disk is not null);
         // Packed straight into the staging directory: the disk, maybe gigabytes, is copied once.
         return await ImportAsync(request with { Type = InstanceType.VirtualMachine }, async upload =>

@@ -10,7 +10,6 @@ namespace Vessel.Daemon.Api;
 /// </summary>
 internal static class BackupsApi
 {
-
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapGet("/instances/{name}/backup", async (string name, HttpContext context, InstanceService service, CancellationToken ct) =>

@@ -149,11 +149,8 @@ public static class KernelImageLayout
     /// <exception cref="BadRequestException">The file is not such a kernel (an initramfs given in its place, for one).</exception>
     public static string CheckKernel(string path, string architecture)
     {
-        var header = new byte[32 << 10]; // the real-mode setup, where the version string is, has at most 64 sectors
-        int length;
-        using (var file = File.OpenHandle(path))
-            length = RandomAccess.Read(file, header, 0);
-        var head = header.AsSpan(0, length);
+        ReadOnlySpan<byte> head = ImageFormat.HeadOf(path, 32 << 10); // the real-mode setup, where the version string is, has at most 64 sectors
+        var length = head.Length;
         if (architecture == "aarch64")
         {
             if (IsArm64Image(head) || IsArm64Pe(head) || (head.StartsWith((ReadOnlySpan<byte>)[0x1f, 0x8b]) && IsArm64Image(Inflated(path, 0x40))))
@@ -202,27 +199,20 @@ public static class KernelImageLayout
         }
     }
 
+    private static readonly byte[][] InitrdMagics =
+    [
+        "070701"u8.ToArray(), "070702"u8.ToArray(), // cpio newc, with and without checksums
+        [0x1f, 0x8b], [0x28, 0xb5, 0x2f, 0xfd], [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0], // gzip, zstd, xz
+        [0x02, 0x21, 0x4c, 0x18], "BZh"u8.ToArray(), [0x5d, 0, 0], [0x89, (byte)'L', (byte)'Z', (byte)'O'], // lz4, bzip2, lzma, lzo
+    ];
+
     /// <summary>Checks that a file is an initramfs the kernel unpacks: a cpio archive (newc) or one compressed as Linux can read.</summary>
     /// <exception cref="BadRequestException">It is neither (a kernel given in its place, for one).</exception>
     public static void CheckInitrd(string path)
     {
-        var header = new byte[6];
-        int length;
-        using (var file = File.OpenHandle(path))
-            length = RandomAccess.Read(file, header, 0);
-        ReadOnlySpan<byte> head = header.AsSpan(0, length);
-        ReadOnlySpan<byte[]> known =
-        [
-            "070701"u8.ToArray(), "070702"u8.ToArray(), // cpio newc, with and without checksums
-            [0x1f, 0x8b], [0x28, 0xb5, 0x2f, 0xfd], [0xfd, (byte)'7', (byte)'z', (byte)'X', (byte)'Z', 0], // gzip, zstd, xz
-            [0x02, 0x21, 0x4c, 0x18], "BZh"u8.ToArray(), [0x5d, 0, 0], [0x89, (byte)'L', (byte)'Z', (byte)'O'], // lz4, bzip2, lzma, lzo
-        ];
-        foreach (var magic in known)
-        {
-            if (head.StartsWith(magic))
-                return;
-        }
-        throw new BadRequestException("the initramfs is neither a cpio archive nor one compressed with gzip, zstd, xz, lz4, bzip2, lzma or lzo");
+        var head = ImageFormat.HeadOf(path, 6);
+        if (!InitrdMagics.Any(magic => head.AsSpan().StartsWith(magic)))
+            throw new BadRequestException("the initramfs is neither a cpio archive nor one compressed with gzip, zstd, xz, lz4, bzip2, lzma or lzo");
     }
 
     /// <summary>Unpacks the image into DIRECTORY (a fresh one) and returns the paths of what it holds.</summary>
