@@ -10,7 +10,10 @@
 #   memory: QEMU's proportional set size for a 256 MiB guest, all three ways;
 #   stateful snapshot and restore of a 512 MiB Debian VM (`vessel snapshot create --stateful` / `restore`) vs
 #          savevm / loadvm sent over QMP by hand to the same QEMU, vs `virsh snapshot-create-as` / `snapshot-revert`
-#          of a libvirt domain of the same guest (its own overlay of the image's disk).
+#          of a libvirt domain of the same guest (its own overlay of the image's disk);
+#   disk-only snapshot of the same running VM (`vessel snapshot create`: the guest's filesystems frozen through its
+#          agent for the cut) vs guest-fsfreeze-freeze, blockdev-snapshot-internal-sync and guest-fsfreeze-thaw sent by
+#          hand to the same QEMU and agent, and vs blockdev-snapshot-internal-sync alone (no freeze).
 # RUNS=N (default 5). Prints figures and ratios; asserts nothing.
 . "$(dirname "$0")/common.sh"
 ensure_packages socat
@@ -39,6 +42,22 @@ qmp_call() {
 }
 # (bash forgets QMP_PID and QMP's fds once socat has ended, e.g. after QEMU exited)
 qmp_close() { local pid=${QMP_PID:-}; [ -z "$pid" ] || { eval "exec ${QMP[1]}>&-"; wait "$pid" 2>/dev/null || true; }; }
+# The guest agent through socat on two fifos (bash keeps one coprocess at a time, and QMP's is open meanwhile):
+# qga_open SOCKET syncs (what an earlier client left unread is skipped), qga_call JSON waits for the answer.
+qga_open() {
+    local line
+    rm -f "$work/qga.in" "$work/qga.out"; mkfifo "$work/qga.in" "$work/qga.out"
+    socat - "UNIX-CONNECT:$1" <"$work/qga.in" >"$work/qga.out" & qga_pid=$!
+    exec {qga_in}>"$work/qga.in" {qga_out}<"$work/qga.out"
+    echo '{"execute":"guest-sync","arguments":{"id":4242}}' >&"$qga_in"
+    while read -r line <&"$qga_out"; do case "$line" in *'"return": 4242'*) return ;; esac; done
+}
+qga_call() {
+    local line
+    echo "$1" >&"$qga_in"
+    while read -r line <&"$qga_out"; do case "$line" in *'"return"'* | *'"error"'*) return ;; esac; done
+}
+qga_close() { exec {qga_in}>&- {qga_out}<&-; wait "$qga_pid" 2>/dev/null || true; }
 pss_kib() { awk '/^Pss:/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup"; }
 wait_for_text() { for _ in $(seq 3000); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.01; done; return 1; }
 
@@ -111,19 +130,31 @@ echo "== stateful snapshots of a 512 MiB Debian VM"
 "$vessel" launch debian/12 deb --vm -c limits.memory=512MiB >/dev/null
 for _ in $(seq 600); do "$vessel" exec deb -- true >/dev/null 2>&1 && break; sleep 0.2; done
 v_save=$work/v_save v_load=$work/v_load q_save=$work/q_save q_load=$work/q_load
+v_disk=$work/v_disk q_disk=$work/q_disk q_bare=$work/q_bare
 # Vessel's and the by-hand figures alternate on the same QEMU, so that a slower phase of this shared machine falls on
 # both. By hand: vesseld holds the monitor, so it is stopped meanwhile (the VM keeps running); HMP's savevm/loadvm
 # through QMP answer when they are done.
 hmp() { qmp_call "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$1\"}}" >/dev/null; }
+# internal ""|-delete NAME: blockdev-snapshot-internal-sync or blockdev-snapshot-delete-internal-sync of the root disk
+internal() { qmp_call "{\"execute\":\"blockdev-snapshot$1-internal-sync\",\"arguments\":{\"device\":\"root\",\"name\":\"$2\"}}" >/dev/null; }
 for i in $(seq "$runs"); do
     t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb "s$i" --stateful >/dev/null; ms_since "$t0" >>"$v_save"
     t0=${EPOCHREALTIME/./}; "$vessel" snapshot restore deb "s$i" >/dev/null; ms_since "$t0" >>"$v_load"
     "$vessel" snapshot delete deb "s$i" >/dev/null
+    t0=${EPOCHREALTIME/./}; "$vessel" snapshot create deb "d$i" >/dev/null; ms_since "$t0" >>"$v_disk"
+    "$vessel" snapshot delete deb "d$i" >/dev/null
     stop_daemon
     qmp_open "$VESSEL_RUN_DIR/instances/deb/qmp.sock"
     t0=${EPOCHREALTIME/./}; hmp "savevm raw$i"; ms_since "$t0" >>"$q_save"
     t0=${EPOCHREALTIME/./}; hmp "loadvm raw$i"; ms_since "$t0" >>"$q_load"
     hmp "delvm raw$i"
+    qga_open "$VESSEL_RUN_DIR/instances/deb/qga.sock"
+    t0=${EPOCHREALTIME/./}
+    qga_call '{"execute":"guest-fsfreeze-freeze"}'; internal "" "rawd$i"; qga_call '{"execute":"guest-fsfreeze-thaw"}'
+    ms_since "$t0" >>"$q_disk"
+    qga_close
+    t0=${EPOCHREALTIME/./}; internal "" "rawb$i"; ms_since "$t0" >>"$q_bare"
+    internal -delete "rawd$i"; internal -delete "rawb$i"
     qmp_close
     start_daemon
     "$vessel" info deb >/dev/null # untimed: the restarted daemon adopts the VM and warms up first
@@ -148,3 +179,6 @@ echo "stateful snapshot: vessel p50 $(percentile "$v_save" 50) ms, savevm by han
     "vessel/raw $(ratio "$v_save" "$q_save"), vessel/libvirt $(divide "$(percentile "$v_save" 50)" "$l_save")"
 echo "stateful restore: vessel p50 $(percentile "$v_load" 50) ms, loadvm by hand p50 $(percentile "$q_load" 50) ms, libvirt $l_load ms;" \
     "vessel/raw $(ratio "$v_load" "$q_load"), vessel/libvirt $(divide "$(percentile "$v_load" 50)" "$l_load")"
+echo "disk-only snapshot of the running VM: vessel p50 $(percentile "$v_disk" 50) ms, freeze + QMP + thaw by hand p50" \
+    "$(percentile "$q_disk" 50) ms, QMP alone (no freeze) p50 $(percentile "$q_bare" 50) ms; vessel/by hand $(ratio "$v_disk" "$q_disk")," \
+    "vessel/QMP alone $(ratio "$v_disk" "$q_bare")"
