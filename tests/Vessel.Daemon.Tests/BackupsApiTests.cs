@@ -1,4 +1,6 @@
+using System.Formats.Tar;
 using System.Net;
+using System.Text.Json.Nodes;
 using Vessel.Core.Model;
 
 namespace Vessel.Daemon.Tests;
@@ -174,5 +176,84 @@ public sealed class BackupsApiTests : IAsyncLifetime
             await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest));
         Assert.Empty(_engine.Imported);
         Assert.DoesNotContain("web2", await _daemon.Http.GetStringAsync("/1.0/instances"), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("snapshots", "[{\"name\": \"../../../../srv\", \"instance\": \"web1\", \"created_at\": \"2026-01-01T00:00:00Z\"}]",
+        "the backup's snapshot: \"../../../../srv\" must start with a letter")]
+    [InlineData("instance.config.volatile.eth0.hwaddr", "\"00:16:3e:00:00:01,romfile=/etc/shadow\"",
+        "the backup's config holds volatile.eth0.hwaddr=\"00:16:3e:00:00:01,romfile=/etc/shadow\", which Vessel does not write there: the file is damaged")]
+    [InlineData("instance.config.volatile.anything", "\"x\"", "the backup's config holds volatile.anything=\"x\", which Vessel does not write there: the file is damaged")]
+    [InlineData("instance.config.limits.cpu", "\"lots\"", "limits.cpu: ")]
+    [InlineData("id", "\"0123,x\"", "the backup's index has \"0123,x\" for an export id, which is 16 hexadecimal digits: the file is damaged")]
+    public async Task AnIndexWithWhatNoCreateTakes_IsRefused_AndNothingIsMade(string path, string json, string error)
+    {
+        var backup = WithIndex(await ExportAsync("?compression=none"), index =>
+        {
+            var parts = path.Split('.', 3);
+            var owner = parts.Length == 1 ? index : index[parts[0]]![parts[1]]!.AsObject();
+            owner[parts[^1]] = JsonNode.Parse(json);
+        });
+
+        var message = await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest);
+
+        Assert.StartsWith(error, message, StringComparison.Ordinal);
+        Assert.Empty(_engine.Imported);
+        Assert.DoesNotContain("web2", await _daemon.Http.GetStringAsync("/1.0/instances"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnIndexNamingAPartTwice_IsA400()
+    {
+        var backup = WithIndex(await ExportAsync("?compression=none"), index => index["parts"]!.AsArray().Add(index["parts"]![0]!.DeepClone()));
+
+        Assert.StartsWith("the backup's index names its part image/", await TestDaemon.ErrorAsync(await ImportAsync(backup, "web2"), HttpStatusCode.BadRequest),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AByteFlippedInACompressedBackup_IsRefused_UnlessItDecodesTheSame()
+    {
+        var backup = await ExportAsync();
+        var refused = 0;
+
+        // The end of the file holds the index, which no sha256 covers: the frames' checksums do. (A few bits of a zstd
+        // frame are not read at all, or lead to the same bytes: such a file is as good as the original.)
+        for (var at = backup.Length - 200; at < backup.Length; at++)
+        {
+            var damaged = (byte[])backup.Clone();
+            damaged[at] ^= 0x01;
+            var response = await ImportAsync(damaged, "web2");
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                refused++;
+                continue;
+            }
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            Assert.Equal("keep", (await _daemon.GetInstanceAsync("web2")).Config["user.note"]);
+            Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Delete, "/1.0/instances/web2", ""))).Status);
+        }
+        Assert.InRange(refused, 180, 200);
+    }
+
+    /// <summary>An uncompressed backup with its index.json changed by CHANGE.</summary>
+    private static byte[] WithIndex(byte[] backup, Action<JsonObject> change)
+    {
+        using var output = new MemoryStream();
+        using (var reader = new TarReader(new MemoryStream(backup)))
+        using (var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
+        {
+            while (reader.GetNextEntry(copyData: true) is { } entry)
+            {
+                if (entry.Name == "index.json")
+                {
+                    var index = JsonNode.Parse(entry.DataStream!)!.AsObject();
+                    change(index);
+                    entry.DataStream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(index.ToJsonString()));
+                }
+                writer.WriteEntry(entry);
+            }
+        }
+        return output.ToArray();
     }
 }

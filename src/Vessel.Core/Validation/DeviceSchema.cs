@@ -87,7 +87,7 @@ public static partial class DeviceSchema
                 break;
             case "name" when value.Length is 0 or > 15 || value is "." or ".." || !value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'):
                 throw new BadRequestException($"{field}: \"{value}\" is not an interface name (1 to 15 letters, digits, '-', '_' or '.')");
-            case "hwaddr" when MacAddress().IsMatch(value) && ((Convert.ToByte(value[..2], 16) & 1) == 1 || value.All(c => c is '0' or ':')):
+            case "hwaddr" when MacAddress().IsMatch(value) && !IsNicMac(value):
                 throw new BadRequestException($"{field}: {value} is a multicast or all-zero MAC address; a nic needs a unicast one");
             case "hwaddr" when !MacAddress().IsMatch(value):
                 throw new BadRequestException($"{field}: \"{value}\" is not a MAC address such as 00:16:3e:12:34:56");
@@ -105,6 +105,10 @@ public static partial class DeviceSchema
                 break;
         }
     }
+
+    /// <summary>Whether VALUE is a MAC address a nic can have: six hex pairs, unicast, not all zeros.</summary>
+    public static bool IsNicMac(string value) =>
+        MacAddress().IsMatch(value) && (Convert.ToByte(value[..2], 16) & 1) == 0 && !value.All(c => c is '0' or ':');
 
     [GeneratedRegex("^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$")]
     private static partial Regex MacAddress();

@@ -121,11 +121,15 @@ public sealed partial class InstanceService
             await store.UpdateInstanceConfigAsync(name, config, instance.Devices, cancellationToken);
     }
 
-    /// <summary>zstd level 3 on every core (as zstd -T0), frames a plain zstd reads.</summary>
+    /// <summary>
+    /// zstd level 3 on every core (as zstd -T0), frames a plain zstd reads, each with a checksum of its content (as zstd
+    /// writes them), so that damage anywhere in the file, the index too, fails the decoding.
+    /// </summary>
     private static CompressionStream Compressor(Stream file)
     {
         var compressor = new CompressionStream(file, 3, leaveOpen: true);
         compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);
+        compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
         return compressor;
     }
 
@@ -166,6 +170,7 @@ public sealed partial class InstanceService
                 throw new ConflictException($"instance \"{name}\" already exists");
             var driver = drivers.Get(index.Instance.Type);
             var pool = await pools.GetAsync(poolName ?? index.Instance.Pool, cancellationToken);
+            CheckDefinition(index, pool);
             // Its custom volumes are checked as a device add checks them, before anything is made (and again under the lock).
             await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
             var source = index.Image;
@@ -195,13 +200,15 @@ public sealed partial class InstanceService
             {
                 await volumes.CheckDevicesAsync(name, index.Instance.Type, index.Instance.Devices, cancellationToken);
                 // A VNC password does not travel in a backup file: the restored VM gets one of its own.
-                var config = InstanceIdentity.WithUuid(VncDisplay.WithPassword(await networks.AssignAsync(name, index.Instance.Devices, index.Instance.Config, cancellationToken)));
+                var config = InstanceIdentity.WithUuid(VncDisplay.WithPassword(await networks.AssignAsync(name, index.Instance.Devices,
+                    index.Instance.Config.Where(c => c.Key != VncDisplay.PasswordKey).ToDictionary(), cancellationToken)));
                 if (index.Id is not null)
                     config[ExportBaseKey] = index.Id;
                 var now = DateTimeOffset.UtcNow;
                 instance = index.Instance with
                 {
                     Name = name, Status = InstanceStatus.Stopped, StatusReason = Creating, Config = config, Image = image.Fingerprint, Pool = pool.Name,
+                    Architecture = image.Architecture,
                     CreatedAt = now, StatusChangedAt = now,
                 };
                 await store.CreateInstanceAsync(instance, cancellationToken);
@@ -226,6 +233,45 @@ public sealed partial class InstanceService
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>What <see cref="ExportAsync"/> names an export by: 8 random bytes in lower-case hexadecimal.</summary>
+    private static bool IsExportId(string id) => id.Length == 16 && id.All(char.IsAsciiHexDigitLower);
+
+    /// <summary>
+    /// Nothing hashes a backup's index: the instance in it is checked as a create checks one, and so is what Vessel wrote
+    /// into it itself (snapshot names become paths; volatile keys reach QEMU's command line and dnsmasq).
+    /// </summary>
+    private void CheckDefinition(BackupIndex index, StoragePool pool)
+    {
+        var instance = index.Instance;
+        if (instance.Config is null || instance.Devices is null)
+            throw new BadRequestException("the backup's index has no config or no devices for its instance: the file is damaged");
+        var config = instance.Config.Where(c => !c.Key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal)).ToDictionary();
+        InstanceConfigSchema.Validate(config, instance.Type, HostResources.Current);
+        DeviceSchema.Validate(instance.Devices);
+        if (instance.Architecture != index.Image.Architecture)
+            throw new BadRequestException($"the backup's instance is for {instance.Architecture} and its image for {index.Image.Architecture}: the file is damaged");
+        CheckArchitecture(instance.Type, instance.Architecture, config);
+        CheckRootSize(instance.Type, instance.Devices, pool);
+        foreach (var (key, value) in instance.Config.Where(c => !config.ContainsKey(c.Key)))
+        {
+            var valid = key switch
+            {
+                InstanceIdentity.UuidKey => Guid.TryParseExact(value, "D", out _),
+                ExportIdKey or ExportBaseKey => IsExportId(value),
+                VncDisplay.PasswordKey => true, // not taken over: the instance gets a password of its own
+                _ when NetworkService.IsNicVolatile(key) =>
+                    key.EndsWith(".hwaddr", StringComparison.Ordinal) ? DeviceSchema.IsNicMac(value) : Ipv4Cidr.TryParseAddress(value, out _),
+                _ => false,
+            };
+            if (!valid)
+                throw new BadRequestException($"the backup's config holds {key}=\"{value}\", which Vessel does not write there: the file is damaged");
+        }
+        foreach (var snapshot in index.Snapshots)
+            Names.ValidateLabel("the backup's snapshot", snapshot.Name);
+        if (index.Snapshots.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1) is { } taken)
+            throw new BadRequestException($"the backup's index names snapshot \"{taken.Key}\" twice: the file is damaged");
     }
 
     /// <summary>Brings a stopped instance restored from (or kept since) the export an increment follows up to that increment.</summary>
@@ -310,6 +356,8 @@ public sealed partial class InstanceService
                 Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
                 unpacked[entry.Name] = await WriteHashingAsync(entry.Name, entry.DataStream ?? Stream.Null, target, cancellationToken);
             }
+            // To the end: the tar's end comes before the end of the last compressed frame, whose checksum is checked there.
+            await tarStream.CopyToAsync(Stream.Null, cancellationToken);
         }
         catch (EndOfStreamException e)
         {
@@ -343,6 +391,10 @@ public sealed partial class InstanceService
             throw new BadRequestException("the backup's index names no volume or no image");
         if (index.Since is not null && index.Id is null)
             throw new BadRequestException("the incremental backup's index has no id of its own");
+        if (index.Parts.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new BadRequestException($"the backup's index names its part {twice.Key} twice: the file is damaged");
+        if (new[] { index.Id, index.Since }.FirstOrDefault(id => id is not null && !IsExportId(id)) is { } badId)
+            throw new BadRequestException($"the backup's index has \"{badId}\" for an export id, which is 16 hexadecimal digits: the file is damaged");
         return index;
     }
 }
