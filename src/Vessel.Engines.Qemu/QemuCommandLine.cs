@@ -19,6 +19,9 @@ public static class QemuCommandLine
     /// <summary>The id of the root disk's drive, which QMP commands name.</summary>
     public const string RootDrive = "root";
 
+    /// <summary>The chardev of the guest agent's socket.</summary>
+    public const string AgentChardev = "qga";
+
     public static string PortId(int index) => $"hotplug{index.ToString(CultureInfo.InvariantCulture)}";
     public static string NicId(Vessel.Core.Drivers.NicAttachment nic) => $"nic-{nic.Device}";
     public static string NetdevId(Vessel.Core.Drivers.NicAttachment nic) => $"net-{nic.Device}";
@@ -77,9 +80,9 @@ public static class QemuCommandLine
             "-object", "rng-random,id=rng0,filename=/dev/urandom",
             "-device", $"{machine.Virtio("rng")},rng=rng0",
             "-device", $"{machine.Virtio("balloon")},id=balloon0",
-            "-chardev", $"socket,id=qga,path={Escape(paths.GuestAgent)},server=on,wait=off",
+            "-chardev", $"socket,id={AgentChardev},path={Escape(paths.GuestAgent)},server=on,wait=off",
             "-device", $"{machine.Virtio("serial")},id=serial0",
-            "-device", "virtserialport,bus=serial0.0,chardev=qga,name=org.qemu.guest_agent.0",
+            "-device", $"virtserialport,bus=serial0.0,chardev={AgentChardev},name=org.qemu.guest_agent.0",
         ]);
         var ports = machine.Pci ? HotplugPorts : 0;
         for (var port = 0; port < ports; port++)

@@ -74,6 +74,11 @@ public sealed partial class QemuDriver
     /// </summary>
     private async Task WithGuestFrozenAsync(InstanceContext context, Func<Task> cut, CancellationToken cancellationToken)
     {
+        if (!await AgentPortOpenAsync(context, cancellationToken))
+        {
+            await cut(); // no agent in the guest: waiting for one to answer would only cost the timeout
+            return;
+        }
         GuestAgentClient agent;
         try
         {
@@ -103,6 +108,21 @@ public sealed partial class QemuDriver
             throw;
         }
         await ThawAsync(context, frozen);
+    }
+
+    /// <summary>
+    /// Whether a program in the guest holds the agent's virtio-serial port open (QEMU's chardev then has its frontend open):
+    /// a guest without qemu-guest-agent, or one that has not started it yet, never answers.
+    /// </summary>
+    private async Task<bool> AgentPortOpenAsync(InstanceContext context, CancellationToken cancellationToken)
+    {
+        var vm = await MonitorOfAsync(context, cancellationToken);
+        foreach (var chardev in (await vm.Monitor.ExecuteAsync("query-chardev", cancellationToken: cancellationToken)).EnumerateArray())
+        {
+            if (chardev.GetProperty("label").GetString() == QemuCommandLine.AgentChardev)
+                return chardev.GetProperty("frontend-open").GetBoolean();
+        }
+        return false;
     }
 
     /// <summary>Thaws the guest's filesystems; failing to is an error only when they were surely frozen.</summary>
