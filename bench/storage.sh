@@ -129,14 +129,19 @@ echo "== linked copy of the stopped Debian VM against the data written into its 
 echo "(qemu-io writes the data into the stopped overlay; the anchor does not depend on it)"
 for size in 0 256M 1G; do
     [ "$size" = 0 ] || qemu-io -c "write -q -P 0x5a 0 $size" "$disk" >/dev/null
+    # Before the copies: the first one freezes the overlay into a base and gives d a new, empty one.
+    written=$(mib_of "$disk")
+    for i in $(seq "$runs"); do
+        timed "$t/cp-copy$size" cp --reflink=auto --sparse=always "$disk" "$a/cp$i.qcow2"
+        rm -f "$a/cp$i.qcow2"
+    done
     for i in $(seq "$runs"); do
         timed "$t/vessel-copy$size" "$vessel" copy d "dc$i"
         timed "$t/anchor-copy$size" qemu-img create -q -f qcow2 -b "$base" -F "$base_format" "$a/clone$i.qcow2"
-        timed "$t/cp-copy$size" cp --reflink=auto --sparse=always "$disk" "$a/cp$i.qcow2"
         "$vessel" delete "dc$i" >/dev/null
-        rm -f "$a/clone$i.qcow2" "$a/cp$i.qcow2"
+        rm -f "$a/clone$i.qcow2"
     done
-    figure "linked copy, overlay $(mib_of "$disk") MiB" "qemu-img create -b" "copy$size"
+    figure "linked copy, overlay $written MiB" "qemu-img create -b" "copy$size"
     echo "  (cp --reflink=auto --sparse=always of that overlay alone: $(stats "$t/cp-copy$size"))"
 done
 growth() { awk -v a="$(percentile "$t/$1-copy1G" 50)" -v b="$(percentile "$t/$1-copy0" 50)" 'BEGIN { printf "%.1f", a / b }'; }

@@ -6,8 +6,8 @@ using Vessel.Core.Api;
 using Vessel.Core.Model;
 using Vessel.Core.Validation;
 using Vessel.Daemon.Networks;
+using Vessel.Linux;
 using Vessel.Storage;
-using ZstdSharp;
 
 namespace Vessel.Daemon.Instances;
 
@@ -125,13 +125,7 @@ public sealed partial class InstanceService
     /// zstd level 3 on every core (as zstd -T0), frames a plain zstd reads, each with a checksum of its content (as zstd
     /// writes them), so that damage anywhere in the file, the index too, fails the decoding.
     /// </summary>
-    private static CompressionStream Compressor(Stream file)
-    {
-        var compressor = new CompressionStream(file, 3, leaveOpen: true);
-        compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_nbWorkers, Environment.ProcessorCount);
-        compressor.SetParameter(ZstdSharp.Unsafe.ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        return compressor;
-    }
+    private static ZstdCompressionStream Compressor(Stream file) => new(file, 3, Environment.ProcessorCount, leaveOpen: true);
 
     private static async Task<BackupPart> PartAsync(string name, string path, CancellationToken cancellationToken)
     {
@@ -328,7 +322,7 @@ public sealed partial class InstanceService
         if (read == 0)
             throw new BadRequestException("the backup file is empty");
         var whole = new PrefixedStream(head.AsMemory(0, read), content);
-        return new WholeReadStream(head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new DecompressionStream(whole) : whole);
+        return new WholeReadStream(head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new ZstdDecompressionStream(whole, leaveOpen: true) : whole);
     }
 
     /// <summary>Unpacks the backup's parts into the work directory, hashing them as they are written, and checks them against the index.</summary>

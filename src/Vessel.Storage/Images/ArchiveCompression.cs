@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using SharpCompress.Compressors.Xz;
 using Vessel.Core;
-using ZstdSharp;
+using Vessel.Linux;
 
 namespace Vessel.Storage.Images;
 
@@ -15,7 +15,7 @@ internal static class ArchiveCompression
     {
         "tar" => compressed,
         "tar.gz" => new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true),
-        "tar.zst" => new DecompressionStream(compressed, bufferSize: 0, checkEndOfStream: true, leaveOpen: true),
+        "tar.zst" => new ZstdDecompressionStream(compressed, leaveOpen: true),
         "tar.xz" => new XZStream(compressed),
         _ => throw new BadRequestException($"{archiveName}: format \"{format}\" is not a tarball format ({string.Join(", ", Formats)})"),
     };

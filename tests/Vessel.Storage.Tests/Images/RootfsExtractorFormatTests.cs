@@ -43,7 +43,7 @@ public sealed class RootfsExtractorFormatTests : IDisposable
             case "tar.zst":
             {
                 using var output = new MemoryStream();
-                using (var zstd = new ZstdSharp.CompressionStream(output, level: 3, leaveOpen: true))
+                using (var zstd = new Vessel.Linux.ZstdCompressionStream(output, level: 3, leaveOpen: true))
                     zstd.Write(tar);
                 return output.ToArray();
             }
