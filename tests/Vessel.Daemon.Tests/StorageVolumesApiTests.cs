@@ -97,4 +97,20 @@ public sealed class StorageVolumesApiTests : IAsyncLifetime
         process.WaitForExit();
         Assert.Equal(0, process.ExitCode);
     }
+
+    [Fact]
+    public async Task OneVolume_ShowsWhatItOccupies_AndAListDoesNotMeasure()
+    {
+        await CreateVolumeAsync("""{"name": "data"}""");
+        await CreateVolumeAsync("""{"name": "disk", "content_type": "block", "config": {"size": "64MiB"}}""");
+        var directory = Directory.EnumerateDirectories(_daemon.Options.StateDirectory, "data", SearchOption.AllDirectories).Single();
+        await File.WriteAllBytesAsync(Path.Combine(directory, "file"), new byte[3 << 20]);
+
+        var data = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/storage-pools/default/volumes/custom/data"), VesselJson.Wire.StorageVolumeView);
+        var disk = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync("/1.0/storage-pools/default/volumes/custom/disk"), VesselJson.Wire.StorageVolumeView);
+
+        Assert.InRange(data.UsedBytes!.Value, 3 << 20, 4 << 20);
+        Assert.InRange(disk.UsedBytes!.Value, 0, 1 << 20); // sparse: 64 MiB long, nothing written
+        Assert.All(await ListVolumesAsync(), v => Assert.Null(v.UsedBytes));
+    }
 }

@@ -101,6 +101,7 @@ internal static class StorageCommands
                     Description: {view.Volume.Description}
                     Created: {Output.Time(view.Volume.CreatedAt)}
                     Config:{string.Concat(view.Volume.Config.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"\n  {c.Key}: {c.Value}"))}
+                    Disk: {(view.UsedBytes is { } used ? Sizes.Format(used) : "unknown")}
                     Used by:{string.Concat(view.UsedBy.Select(u => $"\n  {u}"))}
 
                     """);

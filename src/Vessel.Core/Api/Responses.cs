@@ -55,7 +55,8 @@ public sealed record HostCheckView(string Name, string Status, string Detail, st
 public sealed record StoragePoolView(StoragePool Pool, PoolUsage Usage, int Instances);
 
 /// <summary>A custom volume with the instances whose devices attach it, as /1.0/instances/NAME paths.</summary>
-public sealed record StorageVolumeView(StorageVolume Volume, List<string> UsedBy);
+/// <param name="UsedBytes">What the volume occupies in its pool, on a request for the one volume (a list leaves it out).</param>
+public sealed record StorageVolumeView(StorageVolume Volume, List<string> UsedBy, long? UsedBytes = null);
 
 /// <summary>A network with what the host has of it: whether its bridge is up, and which instances use it.</summary>
 public sealed record NetworkView(Network Network, bool Up, List<string> UsedBy, List<NetworkLease> Leases);

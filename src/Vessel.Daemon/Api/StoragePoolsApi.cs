@@ -56,7 +56,7 @@ internal static class StoragePoolsApi
             return Http.Json(await volumes.ViewAsync(volume, ct), VesselJson.Wire.StorageVolumeView, 201);
         });
         group.MapGet("/custom/{name}", async (string pool, string name, StorageVolumes volumes, CancellationToken ct) =>
-            Http.Json(await volumes.ViewAsync(await volumes.GetAsync(pool, name, ct), ct), VesselJson.Wire.StorageVolumeView));
+            Http.Json(await volumes.ViewWithUsageAsync(await volumes.GetAsync(pool, name, ct), ct), VesselJson.Wire.StorageVolumeView));
         group.MapPatch("/custom/{name}", async (string pool, string name, HttpRequest request, StorageVolumes volumes, EventHub events, CancellationToken ct) =>
         {
             var body = await Http.ReadJsonAsync(request, VesselJson.Wire.StorageVolumePatch);

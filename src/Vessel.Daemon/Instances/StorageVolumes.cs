@@ -5,6 +5,7 @@ using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
 using Vessel.Daemon.Networks;
+using Vessel.Linux;
 
 namespace Vessel.Daemon.Instances;
 
@@ -37,6 +38,30 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
 
     public async Task<StorageVolumeView> ViewAsync(StorageVolume volume, CancellationToken cancellationToken) =>
         View(volume, await store.ListInstancesAsync(cancellationToken));
+
+    /// <summary>
+    /// The volume with what it occupies in its pool: a block volume's allocated blocks; a filesystem volume's qgroup exclusive
+    /// bytes on btrfs (none without quotas there), du -s -x of its tree on a dir pool (a walk, which a list does not make).
+    /// </summary>
+    public async Task<StorageVolumeView> ViewWithUsageAsync(StorageVolume volume, CancellationToken cancellationToken)
+    {
+        var view = await ViewAsync(volume, cancellationToken);
+        var pool = await pools.GetAsync(volume.Pool, cancellationToken);
+        var directory = await DirectoryAsync(volume, cancellationToken);
+        try
+        {
+            return view with
+            {
+                UsedBytes = volume.ContentType == StorageVolume.Block ? DiskUsage.OfFile(System.IO.Path.Combine(directory, RawDisk))
+                    : pools.Subvolumes(pool) is { } subvolumes ? await subvolumes.ExclusiveBytesAsync(directory, cancellationToken)
+                    : await DiskUsage.OfTreeAsync(directory, cancellationToken),
+            };
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or LinuxException)
+        {
+            return view; // deleted meanwhile, or du or btrfs did not answer
+        }
+    }
 
     private static StorageVolumeView View(StorageVolume volume, IEnumerable<Instance> instances) =>
         new(volume, [.. instances.Where(i => Attaches(i.Devices, volume).Any()).Select(i => InstanceService.Path(i.Name))]);
