@@ -134,6 +134,12 @@ public sealed class FullPoolTests : IDisposable
         }
         RefusedAsFull(_host.Vessel("snapshot", "create", "v1", "s2")); // stopped: qemu-img
         Intact();
+        RefusedAsFull(_host.Vessel("copy", "v1", "v3")); // a disk that holds snapshots is copied whole
+        Assert.False(Directory.Exists(Path.Combine(pool, "virtual-machines", "v3")));
+        Assert.DoesNotContain("v3", _host.Vessel("list").Stdout, StringComparison.Ordinal);
+        RefusedAsFull(_host.Vessel("storage", "volume", "create", "small", "vol1")); // its directory needs a block
+        Assert.DoesNotContain("vol1", _host.Vessel("storage", "volume", "list", "small").Stdout, StringComparison.Ordinal);
+        Intact();
         Ok(_host.Vessel("start", "v1"));
         RefusedAsFull(_host.Vessel("snapshot", "create", "v1", "s2")); // running: QMP
         var stateful = _host.Vessel("snapshot", "create", "v1", "s2", "--stateful");

@@ -209,7 +209,7 @@ public sealed partial class InstanceService
             }
             revert.Add(() => store.DeleteInstanceAsync(name, CancellationToken.None));
             var storage = pools.Driver(pool);
-            await storage.CreateVolumeAsync(pool, VolumeOf(instance), cancellationToken);
+            await pools.WritingAsync(pool, () => storage.CreateVolumeAsync(pool, VolumeOf(instance), cancellationToken));
             revert.Add(() => storage.DeleteVolumeAsync(pool, VolumeOf(instance), CancellationToken.None));
             var context = Context(instance, pool, image);
             revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));

@@ -90,7 +90,7 @@ public sealed partial class InstanceService(
                 revert.Add(() => store.DeleteInstanceAsync(name, CancellationToken.None));
                 var storage = pools.Driver(pool);
                 var volume = VolumeOf(instance);
-                await storage.CreateVolumeAsync(pool, volume, ct);
+                await pools.WritingAsync(pool, () => storage.CreateVolumeAsync(pool, volume, ct));
                 revert.Add(() => storage.DeleteVolumeAsync(pool, volume, CancellationToken.None));
                 var context = Context(instance, pool, image);
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));

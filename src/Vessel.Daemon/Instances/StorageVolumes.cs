@@ -98,7 +98,7 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
         var driver = pools.Driver(pool);
         var reference = new VolumeRef(VolumeKind.Custom, volume.Name);
         await using var revert = new Reverter();
-        var directory = await driver.CreateVolumeAsync(pool, reference, cancellationToken);
+        var directory = await pools.WritingAsync(pool, () => driver.CreateVolumeAsync(pool, reference, cancellationToken));
         revert.Add(() => driver.DeleteVolumeAsync(pool, reference, CancellationToken.None));
         if (contentType == StorageVolume.Block)
             Resize(System.IO.Path.Combine(directory, RawDisk), Sizes.Parse("size", config["size"]));
