@@ -7,7 +7,7 @@ using Vessel.Daemon.Networks;
 
 namespace Vessel.Daemon.Tests;
 
-/// <summary>Custom volumes through the API on the real dir pool: who may take a block volume, and how a delete fails.</summary>
+/// <summary>Custom volumes through the API on the real dir pool: who may take a block volume, and how a volume's or pool's delete fails.</summary>
 public sealed class StorageVolumesApiTests : IAsyncLifetime
 {
     private TestDaemon _daemon = null!;
@@ -89,6 +89,27 @@ public sealed class StorageVolumesApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/storage-pools/default/volumes/custom/v")).StatusCode);
         Assert.Empty(await ListVolumesAsync());
         Assert.False(Directory.Exists(Path.GetDirectoryName(busy)));
+    }
+
+    [Fact]
+    public async Task DeletingAPoolWhoseStorageCannotGo_KeepsItListed_AndItCanBeDeletedAgain()
+    {
+        var source = Path.Combine(_daemon.Root, "p2");
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/storage-pools",
+            $$"""{"name": "p2", "driver": "dir", "source": "{{source}}"}""")).StatusCode);
+        var stray = Path.Combine(source, "containers", "stray"); // not a volume, but its folder cannot go while it is there
+        await File.WriteAllTextAsync(stray, "x");
+
+        var refused = await _daemon.Http.DeleteAsync("/1.0/storage-pools/p2");
+
+        Assert.StartsWith("storage pool \"p2\" is kept: deleting its storage failed: ", await TestDaemon.ErrorAsync(refused, HttpStatusCode.Conflict),
+            StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.GetAsync("/1.0/storage-pools/p2")).StatusCode);
+        File.Delete(stray);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/storage-pools/p2")).StatusCode);
+        Assert.False(Directory.Exists(source));
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/storage-pools",
+            $$"""{"name": "p2", "driver": "dir", "source": "{{source}}"}""")).StatusCode);
     }
 
     private static void Run(string program, params string[] args)
