@@ -368,6 +368,7 @@ public sealed partial class InstanceService(
         }
         CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
+        CheckNoneReplaced(instance, patch.Devices);
         CheckRootSize(instance.Type, devices, await pools.GetAsync(instance.Pool, cancellationToken));
         await volumes.CheckDevicesAsync(name, instance.Type, devices, cancellationToken);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
@@ -408,6 +409,26 @@ public sealed partial class InstanceService(
     }
 
     private static bool IsNic(IReadOnlyDictionary<string, string>? device) => device?.GetValueOrDefault("type") == "nic";
+
+    /// <summary>
+    /// A change may set a device's settings, not put another device in its place: a volume attached under the name of a
+    /// nic, the root disk or another volume would silently take its place.
+    /// </summary>
+    private static void CheckNoneReplaced(Instance instance, Dictionary<string, Dictionary<string, string>?>? changes)
+    {
+        foreach (var (device, after) in changes ?? [])
+        {
+            if (after is not null && instance.Devices.GetValueOrDefault(device) is { } before &&
+                !string.Equals(WhatDeviceIs(before), WhatDeviceIs(after), StringComparison.OrdinalIgnoreCase))
+                throw new ConflictException($"devices.{device}: instance \"{instance.Name}\" has a device named {device} already ({WhatDeviceIs(before)}); " +
+                    "remove it first or use another device name");
+        }
+    }
+
+    private static string WhatDeviceIs(IReadOnlyDictionary<string, string> device) =>
+        DeviceSchema.IsRoot(device) ? "its root disk"
+        : StorageVolumes.IsVolumeDevice(device) ? $"storage volume \"{device["source"]}\" of pool \"{device["pool"]}\""
+        : $"a {device.GetValueOrDefault("type")}";
 
     /// <summary>A change a running instance can take: a nic or a custom volume added or removed (not changed in place).</summary>
     private static bool Pluggable(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string>? after) =>
