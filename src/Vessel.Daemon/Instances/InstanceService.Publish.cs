@@ -20,6 +20,8 @@ public sealed partial class InstanceService
             snapshot = (await GetSnapshotAsync(name, snapshot, cancellationToken)).Name;
         else
             CheckStopped(instance);
+        if (request.Alias is not null) // and again when the image is stored
+            await images.CheckAliasFreeAsync(request.Alias, instance.Type, cancellationToken);
         var driver = drivers.Get(instance.Type);
         var description = request.Description ?? $"published from {source}";
         return await OperateAsync(name, $"Publishing {source} as an image", [Path(name), "/1.0/images"], mayCancel: true, async ct =>
