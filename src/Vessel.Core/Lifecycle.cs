@@ -48,6 +48,13 @@ public static class Lifecycle
         _ => throw new ArgumentOutOfRangeException(nameof(action)),
     };
 
+    /// <summary>
+    /// Whether the action ends one under way instead of waiting for it to end: a forced stop of an instance that is starting
+    /// or stopping, which is how a start or stop that hangs is ended.
+    /// </summary>
+    public static bool EndsActionUnderWay(InstanceStatus current, InstanceAction action, bool force) =>
+        action == InstanceAction.Stop && force && current is InstanceStatus.Starting or InstanceStatus.Stopping;
+
     /// <summary>Deleting needs a stopped instance; force stops it first.</summary>
     public static void CheckDelete(string name, InstanceStatus current, bool force)
     {

@@ -29,16 +29,28 @@ public sealed partial class SqliteStateStore
             ("$n", pool.Name), ("$d", pool.Driver), ("$s", pool.Source), ("$desc", pool.Description), ("$created", Time(pool.CreatedAt))),
             cancellationToken, () => $"storage pool \"{pool.Name}\" already exists");
 
+    public Task CheckPoolUnusedAsync(string name, CancellationToken cancellationToken = default) =>
+        ReadAsync(c =>
+        {
+            CheckPoolUnused(c, null, name);
+            return true;
+        }, cancellationToken);
+
     public Task DeletePoolAsync(string name, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>
         {
-            var users = Query(c, t, "SELECT name FROM instances WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
-            if (users.Count > 0)
-                throw new ConflictException($"storage pool \"{name}\" is used by instance(s) {string.Join(", ", users)}");
-            var volumes = Query(c, t, "SELECT name FROM storage_volumes WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
-            if (volumes.Count > 0)
-                throw new ConflictException($"storage pool \"{name}\" still holds volume(s) {string.Join(", ", volumes)}");
+            CheckPoolUnused(c, t, name);
             if (Execute(c, t, "DELETE FROM storage_pools WHERE name = $n", ("$n", name)) == 0)
                 throw new NotFoundException($"storage pool \"{name}\" not found");
         }, cancellationToken);
+
+    private static void CheckPoolUnused(SqliteConnection c, SqliteTransaction? t, string name)
+    {
+        var users = Query(c, t, "SELECT name FROM instances WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
+        if (users.Count > 0)
+            throw new ConflictException($"storage pool \"{name}\" is used by instance(s) {string.Join(", ", users)}");
+        var volumes = Query(c, t, "SELECT name FROM storage_volumes WHERE pool = $n ORDER BY name", r => r.GetString(0), ("$n", name));
+        if (volumes.Count > 0)
+            throw new ConflictException($"storage pool \"{name}\" still holds volume(s) {string.Join(", ", volumes)}");
+    }
 }

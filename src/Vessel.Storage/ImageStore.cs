@@ -9,7 +9,9 @@ using Vessel.Storage.Images;
 
 namespace Vessel.Storage;
 
-public sealed record ImageImport(InstanceType? Type, string? Architecture, string Description, string? Alias);
+/// <param name="ReplaceAlias">Whether the alias may name another image already, which it then leaves (a rebuild does that);
+/// otherwise such an alias is refused.</param>
+public sealed record ImageImport(InstanceType? Type, string? Architecture, string Description, string? Alias, bool ReplaceAlias = false);
 
 /// <summary>
 /// Content-addressed, immutable images: images/&lt;sha256&gt;/ holds the file and metadata.json. A file is
@@ -75,6 +77,8 @@ public sealed class ImageStore(string directory, IStateStore store)
             if (await store.GetImageAsync(fingerprint, cancellationToken) is { } existing)
                 throw new ConflictException($"image {fingerprint[..12]} already exists" +
                     (existing.Aliases.Count > 0 ? $" (aliases: {string.Join(", ", existing.Aliases)})" : ""));
+            if (request.Alias is not null && !request.ReplaceAlias)
+                await CheckAliasFreeAsync(request.Alias, type, cancellationToken);
 
             var image = new Image
             {
@@ -179,8 +183,8 @@ public sealed class ImageStore(string directory, IStateStore store)
     }
 
     /// <summary>
-    /// Imports a file this daemon made (a build): when the same bytes are already stored, the alias moves to
-    /// that image instead of failing, so rebuilding is idempotent.
+    /// Imports a file this daemon made (a build, a publish): when the same bytes are already stored, that image is the
+    /// result, with the alias added, instead of a failure, so rebuilding is idempotent.
     /// </summary>
     public async Task<Image> ImportBuiltAsync(string path, ImageImport request, CancellationToken cancellationToken)
     {
@@ -193,14 +197,24 @@ public sealed class ImageStore(string directory, IStateStore store)
         {
             await using var again = File.OpenRead(path);
             var fingerprint = Convert.ToHexStringLower(await SHA256.HashDataAsync(again, cancellationToken));
-            var existing = await store.GetImageAsync(fingerprint, cancellationToken) ?? throw new NotFoundException($"image {fingerprint[..12]} not found");
+            if (await store.GetImageAsync(fingerprint, cancellationToken) is not { } existing)
+                throw; // not the image but its alias was taken
             if (request.Alias is not null && !existing.Aliases.Contains(request.Alias))
             {
+                if (!request.ReplaceAlias)
+                    await CheckAliasFreeAsync(request.Alias, existing.Type, cancellationToken);
                 await store.SetAliasAsync(new ImageAlias(request.Alias, existing.Type, fingerprint, ""), cancellationToken);
                 existing = existing with { Aliases = [.. existing.Aliases, request.Alias] };
             }
             return existing;
         }
+    }
+
+    /// <summary>Refuses an alias that names an image of the type already (as Incus does): taking it over would change what launches of it start.</summary>
+    public async Task CheckAliasFreeAsync(string alias, InstanceType type, CancellationToken cancellationToken)
+    {
+        if ((await store.ListAliasesAsync(cancellationToken)).Any(a => a.Name == alias && a.Type == type))
+            throw new ConflictException($"image alias \"{alias}\" already exists; delete it first or choose another");
     }
 
     /// <summary>A scratch directory for a build, removed with the other staging leftovers if the daemon dies.</summary>

@@ -14,7 +14,27 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     public ConcurrentDictionary<string, InstanceStatus> Actual { get; } = new();
     public ConcurrentQueue<string> Calls { get; } = new();
     public string? FailOn { get; set; }
-    public TaskCompletionSource? HoldStart { get; set; }
+
+    /// <summary>A call that, once entered, waits until the test releases it.</summary>
+    public sealed class Hold
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private readonly ConcurrentDictionary<string, Hold> _holds = new();
+
+    /// <summary>Holds the next calls of a kind ("start", "snapshot", "restore") until the hold is released.</summary>
+    public Hold HoldOn(string call) => _holds[call] = new Hold();
+
+    private async Task HeldAsync(string call, CancellationToken cancellationToken)
+    {
+        if (_holds.TryGetValue(call, out var hold))
+        {
+            hold.Entered.TrySetResult();
+            await hold.Release.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     public InstanceType Type => type;
 
@@ -47,8 +67,7 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
 
     public async Task StartAsync(InstanceContext context, CancellationToken cancellationToken)
     {
-        if (HoldStart is { } hold)
-            await hold.Task.WaitAsync(cancellationToken);
+        await HeldAsync("start", cancellationToken);
         await Act("start", context, () => Actual[context.Instance.Name] = InstanceStatus.Running);
     }
 
@@ -186,18 +205,18 @@ public sealed class FakeDriver(InstanceType type = InstanceType.Container) : IIn
     }
     public List<string> Restored { get; } = [];
 
-    public Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
+    public async Task CreateSnapshotAsync(InstanceContext context, string snapshot, bool stateful, CancellationToken cancellationToken)
     {
+        await HeldAsync("snapshot", cancellationToken);
         lock (Snapshots)
             Snapshots.Add($"{context.Instance.Name}/{snapshot}");
-        return Task.CompletedTask;
     }
 
-    public Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
+    public async Task RestoreSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)
     {
+        await HeldAsync("restore", cancellationToken);
         lock (Restored)
             Restored.Add($"{context.Instance.Name}/{snapshot}");
-        return Task.CompletedTask;
     }
 
     public Task DeleteSnapshotAsync(InstanceContext context, string snapshot, CancellationToken cancellationToken)

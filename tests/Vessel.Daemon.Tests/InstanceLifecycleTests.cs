@@ -57,13 +57,13 @@ public sealed class InstanceLifecycleTests : IAsyncLifetime
     [Fact]
     public async Task ActionDuringAnother_Answers409()
     {
-        _engine.HoldStart = new TaskCompletionSource();
+        var hold = _engine.HoldOn("start");
         var launch = await _daemon.LaunchAsync("web1", "base");
         while ((await _daemon.GetInstanceAsync("web1")).Status != InstanceStatus.Starting)
             await Task.Delay(10);
 
         var message = await TestDaemon.ErrorAsync(await _daemon.ActAsync("web1", "stop"), HttpStatusCode.Conflict);
-        _engine.HoldStart.SetResult();
+        hold.Release.SetResult();
 
         Assert.Contains("it is Starting", message);
         Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(launch)).Status);

@@ -76,12 +76,12 @@ public sealed class OperationsTests : IAsyncLifetime
     public async Task CancellingAnUncancellableOperation_Answers409()
     {
         await _daemon.ImportTarAsync("base");
-        _engine.HoldStart = new TaskCompletionSource();
+        var hold = _engine.HoldOn("start");
         var launch = await _daemon.LaunchAsync("web1", "base");
         var operation = JsonSerializer.Deserialize(await launch.Content.ReadAsStringAsync(), VesselJson.Wire.Operation)!;
 
         var message = await TestDaemon.ErrorAsync(await _daemon.Http.DeleteAsync($"/1.0/operations/{operation.Id}"), HttpStatusCode.Conflict);
-        _engine.HoldStart.SetResult();
+        hold.Release.SetResult();
 
         Assert.Equal($"operation {operation.Id} (Launching instance web1) cannot be cancelled", message);
     }
@@ -90,12 +90,12 @@ public sealed class OperationsTests : IAsyncLifetime
     public async Task WaitWithTimeout_ReturnsTheRunningOperation()
     {
         await _daemon.ImportTarAsync("base");
-        _engine.HoldStart = new TaskCompletionSource();
+        var hold = _engine.HoldOn("start");
         var launch = await _daemon.LaunchAsync("web1", "base");
         var operation = JsonSerializer.Deserialize(await launch.Content.ReadAsStringAsync(), VesselJson.Wire.Operation)!;
 
         var waited = await TestDaemon.ReadAsync(await _daemon.Http.GetAsync($"/1.0/operations/{operation.Id}/wait?timeout=0"), VesselJson.Wire.Operation);
-        _engine.HoldStart.SetResult();
+        hold.Release.SetResult();
 
         Assert.Equal(OperationStatus.Running, waited.Status);
         Assert.Equal(OperationStatus.Success, (await TestDaemon.ReadAsync(

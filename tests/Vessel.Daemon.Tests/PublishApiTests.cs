@@ -65,4 +65,18 @@ public sealed class PublishApiTests : IAsyncLifetime
         Assert.Empty(_engine.Published);
         Assert.Equal(before, (await ImagesAsync()).Count);
     }
+
+    [Fact]
+    public async Task ATakenAlias_IsRefusedAtOnce_AsAnImportRefusesIt_AndStaysWhereItWas()
+    {
+        async Task<List<string>> AliasesAsync() => [.. (await ImagesAsync()).Select(i => $"{i.Fingerprint}: {string.Join(", ", i.Aliases)}")];
+        var before = await AliasesAsync();
+        const string expected = "image alias \"base\" already exists; delete it first or choose another";
+
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(await PublishAsync("""{"source": "web1", "alias": "base"}"""), HttpStatusCode.Conflict));
+        Assert.Equal(expected, await TestDaemon.ErrorAsync(await _daemon.PostTarAsync("base"), HttpStatusCode.Conflict));
+
+        Assert.Empty(_engine.Published);
+        Assert.Equal(before, await AliasesAsync());
+    }
 }

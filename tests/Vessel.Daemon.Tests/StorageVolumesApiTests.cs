@@ -7,7 +7,7 @@ using Vessel.Daemon.Networks;
 
 namespace Vessel.Daemon.Tests;
 
-/// <summary>Custom volumes through the API on the real dir pool: who may take a block volume, and how a delete fails.</summary>
+/// <summary>Custom volumes through the API on the real dir pool: who may take a block volume, and how a volume's or pool's delete fails.</summary>
 public sealed class StorageVolumesApiTests : IAsyncLifetime
 {
     private TestDaemon _daemon = null!;
@@ -89,6 +89,55 @@ public sealed class StorageVolumesApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/storage-pools/default/volumes/custom/v")).StatusCode);
         Assert.Empty(await ListVolumesAsync());
         Assert.False(Directory.Exists(Path.GetDirectoryName(busy)));
+    }
+
+    [Fact]
+    public async Task AttachingUnderTheNameOfAnotherDevice_Answers409NamingIt_RunningOrStopped()
+    {
+        await _daemon.ImportTarAsync("base");
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/networks", """{"name": "n1"}""")).StatusCode);
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.LaunchAsync("c1", "base",
+            """, "devices": {"eth0": {"type": "nic", "network": "n1"}, "root": {"type": "disk", "path": "/", "pool": "default"}}"""))).Status);
+        await CreateVolumeAsync("""{"name": "eth0"}""");
+        await CreateVolumeAsync("""{"name": "root"}""");
+        // What vessel storage volume attach sends: the device is named after the volume unless a name is given.
+        Task<HttpResponseMessage> AttachAsync(string volume, string device) => _daemon.SendJsonAsync(HttpMethod.Patch, "/1.0/instances/c1",
+            $$"""{"devices": {"{{device}}": {"type": "disk", "pool": "default", "source": "{{volume}}", "path": "/srv/{{volume}}"} } }""");
+
+        Assert.Equal("devices.eth0: instance \"c1\" has a device named eth0 already (a nic); remove it first or use another device name",
+            await TestDaemon.ErrorAsync(await AttachAsync("eth0", "eth0"), HttpStatusCode.Conflict));
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.ActAsync("c1", "stop"))).Status);
+        Assert.Contains("has a device named root already (its root disk)", await TestDaemon.ErrorAsync(await AttachAsync("root", "root"), HttpStatusCode.Conflict));
+        Assert.Equal(HttpStatusCode.OK, (await AttachAsync("eth0", "data")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AttachAsync("eth0", "data")).StatusCode); // the same again changes nothing
+        Assert.Contains("has a device named data already (storage volume \"eth0\" of pool \"default\")",
+            await TestDaemon.ErrorAsync(await AttachAsync("root", "data"), HttpStatusCode.Conflict));
+
+        var devices = (await _daemon.GetInstanceAsync("c1")).Devices;
+        Assert.Equal("nic", devices["eth0"]["type"]);
+        Assert.Equal("/", devices["root"]["path"]);
+        Assert.Equal("eth0", devices["data"]["source"]);
+    }
+
+    [Fact]
+    public async Task DeletingAPoolWhoseStorageCannotGo_KeepsItListed_AndItCanBeDeletedAgain()
+    {
+        var source = Path.Combine(_daemon.Root, "p2");
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/storage-pools",
+            $$"""{"name": "p2", "driver": "dir", "source": "{{source}}"}""")).StatusCode);
+        var stray = Path.Combine(source, "containers", "stray"); // not a volume, but its folder cannot go while it is there
+        await File.WriteAllTextAsync(stray, "x");
+
+        var refused = await _daemon.Http.DeleteAsync("/1.0/storage-pools/p2");
+
+        Assert.StartsWith("storage pool \"p2\" is kept: deleting its storage failed: ", await TestDaemon.ErrorAsync(refused, HttpStatusCode.Conflict),
+            StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.GetAsync("/1.0/storage-pools/p2")).StatusCode);
+        File.Delete(stray);
+        Assert.Equal(HttpStatusCode.OK, (await _daemon.Http.DeleteAsync("/1.0/storage-pools/p2")).StatusCode);
+        Assert.False(Directory.Exists(source));
+        Assert.Equal(HttpStatusCode.Created, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/storage-pools",
+            $$"""{"name": "p2", "driver": "dir", "source": "{{source}}"}""")).StatusCode);
     }
 
     private static void Run(string program, params string[] args)

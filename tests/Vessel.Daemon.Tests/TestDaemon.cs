@@ -90,6 +90,14 @@ public sealed class TestDaemon : IAsyncDisposable
 
     public async Task<Image> ImportTarAsync(string alias)
     {
+        var response = await PostTarAsync(alias);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return await ReadAsync(response, VesselJson.Wire.Image);
+    }
+
+    /// <summary>Imports a rootfs tarball of its own (new bytes every time) under the alias, and answers as the API does.</summary>
+    public async Task<HttpResponseMessage> PostTarAsync(string alias)
+    {
         var tar = new MemoryStream();
         await using (var writer = new System.Formats.Tar.TarWriter(tar, leaveOpen: true))
         {
@@ -99,9 +107,7 @@ public sealed class TestDaemon : IAsyncDisposable
             };
             await writer.WriteEntryAsync(entry);
         }
-        var response = await Http.PostAsync($"/1.0/images?alias={alias}", new ByteArrayContent(tar.ToArray()));
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return await ReadAsync(response, VesselJson.Wire.Image);
+        return await Http.PostAsync($"/1.0/images?alias={alias}", new ByteArrayContent(tar.ToArray()));
     }
 
     /// <summary>Waits for the operation a 202 answer carries and returns how it ended.</summary>

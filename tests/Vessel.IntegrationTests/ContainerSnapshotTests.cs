@@ -42,6 +42,33 @@ public sealed class ContainerSnapshotTests : IClassFixture<ContainerTests.Busybo
         Ok(_host.Vessel("delete", "--force", "snapc"));
     }
 
+    /// <summary>A start and a restore at once wait for each other: the root a start mounts is never the one a restore swaps out.</summary>
+    [Fact]
+    public async Task RestoreAndStartAtOnce_EndRunningOnTheSnapshot_AndLeaveNoHalfRestore()
+    {
+        Ok(_host.Vessel("launch", "busybox", "racer", "--network", "none"));
+        Ok(Exec("racer", "echo before > /root/data && dd if=/dev/zero of=/root/ballast bs=1M count=32 2>/dev/null")); // a restore that takes a while
+        Ok(_host.Vessel("snapshot", "create", "racer", "s1"));
+        for (var round = 0; round < 10; round++)
+        {
+            Ok(Exec("racer", "echo after > /root/data"));
+            Ok(_host.Vessel("stop", "racer", "--force"));
+
+            var restore = Task.Run(() => _host.Vessel("snapshot", "restore", "racer", "s1"));
+            var start = Task.Run(() => _host.Vessel("start", "racer"));
+            Ok(await restore);
+            var started = await start;
+            // The start may come second to a restore that started the container itself: then it is refused, cleanly.
+            Assert.True(started.ExitCode == 0 || started.Stderr == "Error: cannot start instance \"racer\": it is Running\n", started.ToString());
+
+            Assert.Contains("RUNNING", _host.Vessel("list").Stdout.Split('\n').Single(l => l.Contains("racer", StringComparison.Ordinal)));
+            Assert.Equal("before\n", Exec("racer", "cat /root/data").Stdout);
+            Assert.Equal(["rootfs", "snapshots", "upper", "work"], // no upper.restoring or upper.before-restore
+                Directory.EnumerateDirectories(Path.Combine(_host.StateDirectory, "pools", "default", "containers", "racer")).Select(Path.GetFileName).Order());
+        }
+        Ok(_host.Vessel("delete", "--force", "racer"));
+    }
+
     /// <summary>On a dir pool, what the overlay's upper directory and the snapshots hold (du); the image is not in the pool.</summary>
     [Fact]
     public void DiskUsage_GrowsByWhatIsWritten_AndByASnapshotOfIt_RunningOrStopped()

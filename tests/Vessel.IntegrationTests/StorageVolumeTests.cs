@@ -38,6 +38,10 @@ public sealed class StorageVolumeTests : IDisposable
         Assert.Equal("kept\n", File.ReadAllText(Path.Combine(VolumeDirectory("data"), "file")));
         Assert.Equal(1_000_000, OwnerOf(Path.Combine(VolumeDirectory("data"), "dir")));
         Assert.Equal(["/1.0/instances/c1"], UsedBy("data"));
+        Ok(_host.Vessel("storage", "volume", "create", "default", "other"));
+        Refused(_host.Vessel("storage", "volume", "attach", "default", "other", "c1", "data", "/srv/other"),
+            "devices.data: instance \"c1\" has a device named data already (storage volume \"data\" of pool \"default\")");
+        Ok(_host.Vessel("storage", "volume", "delete", "default", "other"));
 
         // Attached to a stopped container, it is mounted at the start, read-only where asked.
         Ok(_host.Vessel("launch", "busybox", "c2", "--network", "none"));

@@ -68,8 +68,10 @@ public sealed class PoolTests : IDisposable
         await Store.CreateInstanceAsync(TempStore.Instance("web1"));
 
         var e = await Assert.ThrowsAsync<ConflictException>(() => Store.DeletePoolAsync("default"));
+        var check = await Assert.ThrowsAsync<ConflictException>(() => Store.CheckPoolUnusedAsync("default"));
 
         Assert.Equal("storage pool \"default\" is used by instance(s) web1", e.Message);
+        Assert.Equal(e.Message, check.Message);
         Assert.NotNull(await Store.GetPoolAsync("default"));
     }
 

@@ -52,6 +52,7 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task<IReadOnlyList<StoragePool>> ListPoolsAsync(CancellationToken cancellationToken = default) => inner.ListPoolsAsync(cancellationToken);
     public Task<StoragePool?> GetPoolAsync(string name, CancellationToken cancellationToken = default) => inner.GetPoolAsync(name, cancellationToken);
     public Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken = default) => inner.CreatePoolAsync(pool, cancellationToken);
+    public Task CheckPoolUnusedAsync(string name, CancellationToken cancellationToken = default) => inner.CheckPoolUnusedAsync(name, cancellationToken);
     public Task DeletePoolAsync(string name, CancellationToken cancellationToken = default) => inner.DeletePoolAsync(name, cancellationToken);
     public Task<IReadOnlyList<StorageVolume>> ListVolumesAsync(string pool, CancellationToken cancellationToken = default) => inner.ListVolumesAsync(pool, cancellationToken);
     public Task<StorageVolume?> GetVolumeAsync(string pool, string name, CancellationToken cancellationToken = default) => inner.GetVolumeAsync(pool, name, cancellationToken);

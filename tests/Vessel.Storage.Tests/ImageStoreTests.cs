@@ -196,6 +196,21 @@ public sealed class ImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Import_WithATakenAlias_IsConflict_UnlessARebuildMayTakeItOver()
+    {
+        var first = await ImportAsync(RootfsTar("one"), Request(alias: "debian"));
+
+        var e = await Assert.ThrowsAsync<ConflictException>(() => ImportAsync(RootfsTar("two"), Request(alias: "debian")));
+        Assert.Equal("image alias \"debian\" already exists; delete it first or choose another", e.Message);
+        Assert.Equal([first.Fingerprint], (await _state.ListImagesAsync()).Select(i => i.Fingerprint));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StagingDirectory));
+        await ImportAsync(new byte[4096], Request(alias: "debian", type: InstanceType.VirtualMachine)); // a raw disk: aliases are per type
+
+        var rebuilt = await ImportAsync(RootfsTar("three"), Request(alias: "debian") with { ReplaceAlias = true });
+        Assert.Equal(rebuilt.Fingerprint, (await _state.ListAliasesAsync()).Single(a => a.Type == InstanceType.Container).Fingerprint);
+    }
+
+    [Fact]
     public async Task Import_SameBytesTwice_IsConflictAndKeepsTheFirst()
     {
         var tar = RootfsTar();

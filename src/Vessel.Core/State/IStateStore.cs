@@ -37,7 +37,9 @@ public interface IStateStore : IDisposable
     Task<IReadOnlyList<StoragePool>> ListPoolsAsync(CancellationToken cancellationToken = default);
     Task<StoragePool?> GetPoolAsync(string name, CancellationToken cancellationToken = default);
     Task CreatePoolAsync(StoragePool pool, CancellationToken cancellationToken = default);
-    /// <summary>Throws ConflictException while an instance lives in the pool.</summary>
+    /// <summary>Throws ConflictException while an instance or a custom volume lives in the pool.</summary>
+    Task CheckPoolUnusedAsync(string name, CancellationToken cancellationToken = default);
+    /// <summary>Throws ConflictException while an instance or a custom volume lives in the pool.</summary>
     Task DeletePoolAsync(string name, CancellationToken cancellationToken = default);
 
     // Custom storage volumes (which instances use one is read from their devices)

@@ -193,7 +193,7 @@ internal static class ImagesApi
             try
             {
                 var file = await build(work, ct);
-                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, architecture, $"{body.Alias} built on this host", body.Alias), ct);
+                var image = await store.ImportBuiltAsync(file, new ImageImport(body.Type, architecture, $"{body.Alias} built on this host", body.Alias, ReplaceAlias: true), ct);
                 events.Lifecycle("image-created", $"/1.0/images/{image.Fingerprint}");
             }
             finally

@@ -36,6 +36,7 @@ public sealed partial class InstanceService
     /// </summary>
     public async Task ExportAsync(string name, bool instanceOnly, bool compress, bool incremental, Stream output, CancellationToken cancellationToken)
     {
+        await using var instanceLock = await _locks.LockAsync(name, cancellationToken);
         var instance = await ReadyAsync(name, cancellationToken);
         var driver = drivers.Get(instance.Type);
         var image = instance.Image is { } fingerprint ? await store.GetImageAsync(fingerprint, cancellationToken) : null;
@@ -158,6 +159,7 @@ public sealed partial class InstanceService
             var index = await UnpackBackupAsync(content, work, cancellationToken);
             var name = newName ?? index.Instance.Name;
             Names.ValidateLabel("name", name);
+            await using var instanceLock = await _locks.LockAsync(name, cancellationToken); // an increment changes its root
             if (index.Since is not null)
                 return await ApplyIncrementAsync(name, index, System.IO.Path.Combine(work, VolumeEntry), cancellationToken);
             if (await store.GetInstanceAsync(name, cancellationToken) is not null)

@@ -18,16 +18,21 @@ public sealed partial class InstanceService
         var instance = await ReadyAsync(name, cancellationToken);
         if (snapshot is not null)
             snapshot = (await GetSnapshotAsync(name, snapshot, cancellationToken)).Name;
-        else if (instance.Status != InstanceStatus.Stopped)
-            throw new ConflictException($"instance \"{name}\" is {instance.Status}; stop it to publish it, or publish one of its snapshots");
+        else
+            CheckStopped(instance);
+        if (request.Alias is not null) // and again when the image is stored
+            await images.CheckAliasFreeAsync(request.Alias, instance.Type, cancellationToken);
         var driver = drivers.Get(instance.Type);
         var description = request.Description ?? $"published from {source}";
-        return await operations.StartAsync($"Publishing {source} as an image", [Path(name), "/1.0/images"], mayCancel: true, async ct =>
+        return await OperateAsync(name, $"Publishing {source} as an image", [Path(name), "/1.0/images"], mayCancel: true, async ct =>
         {
+            var current = await GetAsync(name, ct);
+            if (snapshot is null) // again: a start may have come first
+                CheckStopped(current);
             var work = images.NewWorkDirectory();
             try
             {
-                var file = await driver.PublishAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, work, ct);
+                var file = await driver.PublishAsync(await ContextAsync(current, ct), snapshot, work, ct);
                 var image = await images.ImportBuiltAsync(file, new ImageImport(instance.Type, instance.Architecture, description, request.Alias), ct);
                 events.Lifecycle("image-created", $"/1.0/images/{image.Fingerprint}");
             }
@@ -35,6 +40,13 @@ public sealed partial class InstanceService
             {
                 Directory.Delete(work, recursive: true);
             }
-        }, CancellationToken.None);
+        });
+    }
+
+    /// <summary>An instance is published as it is only stopped: its root holds still only then.</summary>
+    private static void CheckStopped(Instance instance)
+    {
+        if (instance.Status != InstanceStatus.Stopped)
+            throw new ConflictException($"instance \"{instance.Name}\" is {instance.Status}; stop it to publish it, or publish one of its snapshots");
     }
 }

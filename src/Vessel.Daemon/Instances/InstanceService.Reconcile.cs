@@ -17,12 +17,15 @@ public sealed partial class InstanceService
     {
         try
         {
+            await using var instanceLock = await _locks.LockAsync(e.Name, CancellationToken.None);
             // Only a running instance stopped by itself: during our own actions the action settles the status.
             var instance = await store.GetInstanceAsync(e.Name);
             if (instance is null || instance.Status is not (InstanceStatus.Running or InstanceStatus.Frozen))
                 return;
-            // Unplugged while the status still says running, so that no start can plug new ends in between.
             var context = await WithNicsAsync(await ContextAsync(instance, CancellationToken.None), CancellationToken.None);
+            // The lock may have been waited for: a restart or restore meanwhile has started it anew.
+            if (await ActualStatusAsync(driver, context) is InstanceStatus.Running or InstanceStatus.Frozen)
+                return;
             await networks.UnplugAsync(context.Nics);
             if (!await store.TryTransitionAsync(e.Name, instance.Status, InstanceStatus.Stopped, e.Reason))
                 return;
@@ -100,6 +103,7 @@ public sealed partial class InstanceService
     /// <summary>Brings one instance's stored status in line with its engine; returns what runs (null when it was removed).</summary>
     private async Task<InstanceStatus?> ReconcileAsync(Instance instance, ILogger logger, CancellationToken cancellationToken)
     {
+        await using var instanceLock = await _locks.LockAsync(instance.Name, cancellationToken); // a stop's handling may come meanwhile
         var driver = drivers.Find(instance.Type);
         if (instance.StatusReason == Creating)
         {

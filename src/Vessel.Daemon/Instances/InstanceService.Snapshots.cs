@@ -75,7 +75,7 @@ public sealed partial class InstanceService
             Instance = name, Name = snapshot, Stateful = stateful, Description = description, CreatedAt = now, ExpiresAt = expiresAt,
             StateDevices = stateful ? await driver.StateDevicesAsync(context, cancellationToken) : null,
         }, cancellationToken);
-        return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
+        return await OperateAsync(name, $"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
         {
             try
             {
@@ -88,7 +88,7 @@ public sealed partial class InstanceService
                 throw;
             }
             events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));
-        }, CancellationToken.None);
+        });
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public sealed partial class InstanceService
             throw new ConflictException($"instance \"{name}\" is ephemeral: stopping it for the restore would delete it");
         if (found.Stateful)
             await CheckStateDevicesAsync(driver, await ContextAsync(instance, cancellationToken), found, cancellationToken);
-        return await operations.StartAsync($"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
+        return await OperateAsync(name, $"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             var current = await GetAsync(name, ct);
             var wasRunning = current.Status is InstanceStatus.Running or InstanceStatus.Frozen;
@@ -150,7 +150,7 @@ public sealed partial class InstanceService
             if (found.Stateful && current.Status == InstanceStatus.Frozen) // the driver resumes the VM after the load
                 await store.SetStatusAsync(name, InstanceStatus.Running, null, ct);
             events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
-        }, CancellationToken.None);
+        });
     }
 
     /// <summary>Refuses to load a stateful snapshot's saved state into a machine whose vCPUs or devices are not those it was taken with.</summary>
@@ -173,12 +173,12 @@ public sealed partial class InstanceService
         var instance = await ReadyAsync(name, cancellationToken);
         var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
         var driver = drivers.Get(instance.Type);
-        return await operations.StartAsync($"Deleting {(expired ? "expired " : "")}snapshot {found.Name} of instance {name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
+        return await OperateAsync(name, $"Deleting {(expired ? "expired " : "")}snapshot {found.Name} of instance {name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             await driver.DeleteSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), found.Name, ct);
             await store.DeleteSnapshotAsync(name, found.Name, ct);
             events.Lifecycle("instance-snapshot-deleted", SnapshotPath(name, found.Name));
-        }, CancellationToken.None);
+        });
     }
 
     /// <summary>The instance, when its engine is here and its creation has finished.</summary>

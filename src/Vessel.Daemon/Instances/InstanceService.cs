@@ -30,6 +30,8 @@ public sealed partial class InstanceService(
     /// <summary>Marks an instance whose creation has not finished; a daemon start removes such leftovers.</summary>
     private const string Creating = "creating";
 
+    private readonly InstanceLocks _locks = new();
+
     public static string Path(string name) => $"/1.0/instances/{name}";
 
     public async Task<Instance> GetAsync(string name, CancellationToken cancellationToken) =>
@@ -83,7 +85,7 @@ public sealed partial class InstanceService(
         await networkLock.DisposeAsync();
 
         var verb = copyOf is not null ? "Copying" : request.Start ? "Launching" : "Creating";
-        return await operations.StartAsync($"{verb} instance {name}", [Path(name)], mayCancel: false, async ct =>
+        return await OperateAsync(name, $"{verb} instance {name}", [Path(name)], mayCancel: false, async ct =>
         {
             await using (var revert = new Reverter())
             {
@@ -95,7 +97,11 @@ public sealed partial class InstanceService(
                 var context = Context(instance, pool, image);
                 revert.Add(() => driver.DeleteAsync(context, CancellationToken.None));
                 if (copyOf is not null)
-                    await pools.WritingAsync(pool, async () => await driver.CopyAsync(context, await ContextAsync(copyOf, ct), request.Source!.Snapshot, request.Source.Full, ct));
+                {
+                    await using var sourceLock = await _locks.LockAsync(copyOf.Name, ct); // the copy is one moment of the source
+                    var source = await ContextAsync(await GetAsync(copyOf.Name, ct), ct);
+                    await pools.WritingAsync(pool, () => driver.CopyAsync(context, source, request.Source!.Snapshot, request.Source.Full, ct));
+                }
                 else
                     await pools.WritingAsync(pool, () => driver.CreateAsync(context, ct));
                 if (DeviceSchema.RootSize(devices) is not null)
@@ -108,8 +114,20 @@ public sealed partial class InstanceService(
             events.Lifecycle("instance-created", Path(name));
             if (request.Start)
                 await PerformAsync(name, InstanceAction.Start, TimeSpan.Zero, force: false, ct);
-        }, CancellationToken.None);
+        });
     }
+
+    /// <summary>
+    /// Starts an operation on one instance whose body holds the instance's lock (<see cref="InstanceLocks"/>) throughout:
+    /// it waits for the operations before it, and what it calls assumes the lock is held.
+    /// </summary>
+    private Task<Operation> OperateAsync(string name, string description, IReadOnlyList<string> resources, bool mayCancel,
+        Func<CancellationToken, Task> work) =>
+        operations.StartAsync(description, resources, mayCancel, async ct =>
+        {
+            await using var instanceLock = await _locks.LockAsync(name, ct);
+            await work(ct);
+        }, CancellationToken.None);
 
     public async Task<Operation> ChangeStateAsync(string name, InstanceStatePut request, CancellationToken cancellationToken)
     {
@@ -120,16 +138,17 @@ public sealed partial class InstanceService(
         drivers.Get(instance.Type);
         if (instance.StatusReason == Creating)
             throw new ConflictException($"instance \"{name}\" is still being created");
-        var during = Lifecycle.Begin(name, instance.Status, action, request.Force);
-        if (!await store.TryTransitionAsync(name, instance.Status, during, null, cancellationToken))
-            throw new ConflictException($"instance \"{name}\" changed state meanwhile; try again");
+        Lifecycle.Begin(name, instance.Status, action, request.Force); // refused at once when it cannot be; checked again under the lock
         var timeout = request.Timeout < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(request.Timeout);
         var title = char.ToUpperInvariant(Lifecycle.Verb(action)[0]) + Lifecycle.Verb(action)[1..];
-        return await operations.StartAsync($"{title}ing instance {name}", [Path(name)], mayCancel: false,
-            ct => PerformAsync(name, action, timeout, request.Force, ct), CancellationToken.None);
+        var description = $"{title}ing instance {name}";
+        Task Work(CancellationToken ct) => RunActionAsync(name, action, timeout, request.Force, ct);
+        return Lifecycle.EndsActionUnderWay(instance.Status, action, request.Force)
+            ? await operations.StartAsync(description, [Path(name)], mayCancel: false, Work, CancellationToken.None)
+            : await OperateAsync(name, description, [Path(name)], mayCancel: false, Work);
     }
 
-    /// <summary>Begins an action inside an operation that is already running (launch = create + start).</summary>
+    /// <summary>Begins an action inside an operation that is already running (and holds the instance's lock).</summary>
     private async Task RunActionAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
     {
         var instance = await GetAsync(name, cancellationToken);
@@ -284,14 +303,14 @@ public sealed partial class InstanceService(
         Lifecycle.CheckDelete(name, instance.Status, force);
         if (instance.StatusReason == Creating)
             throw new ConflictException($"instance \"{name}\" is still being created");
-        return await operations.StartAsync($"Deleting instance {name}", [Path(name)], mayCancel: false, async ct =>
+        return await OperateAsync(name, $"Deleting instance {name}", [Path(name)], mayCancel: false, async ct =>
         {
-            var context = await ContextAsync(instance, ct);
+            var context = await ContextAsync(await GetAsync(name, ct), ct);
             var status = (await driver.GetStateAsync(context, ct)).Status;
             if (status is not (InstanceStatus.Stopped or InstanceStatus.Error))
                 await driver.StopAsync(context, TimeSpan.Zero, force: true, ct);
             await RemoveAsync(context, driver, ct);
-        }, CancellationToken.None);
+        });
     }
 
     /// <summary>Removes what the engine made, the root volume and the record; without an engine, the latter two.</summary>
@@ -310,7 +329,9 @@ public sealed partial class InstanceService(
 
     public async Task<Instance> UpdateAsync(string name, InstancePatch patch, CancellationToken cancellationToken)
     {
-        // Held from the read to the write, so that two changes of one instance cannot undo each other.
+        // Held from the read to the write: the instance's, so that no operation on it runs meanwhile (its devices and root
+        // may change here), then that of instance writes, so that two changes of instances cannot undo each other.
+        await using var instanceLock = await _locks.LockAsync(name, cancellationToken);
         await using var networkLock = await networks.LockAsync(cancellationToken);
         var instance = await GetAsync(name, cancellationToken);
         var config = new Dictionary<string, string>(instance.Config);
@@ -347,6 +368,7 @@ public sealed partial class InstanceService(
         }
         CheckArchitecture(instance.Type, instance.Architecture, config);
         DeviceSchema.Validate(devices);
+        CheckNoneReplaced(instance, patch.Devices);
         CheckRootSize(instance.Type, devices, await pools.GetAsync(instance.Pool, cancellationToken));
         await volumes.CheckDevicesAsync(name, instance.Type, devices, cancellationToken);
         var changedDevices = devices.Keys.Union(instance.Devices.Keys)
@@ -387,6 +409,26 @@ public sealed partial class InstanceService(
     }
 
     private static bool IsNic(IReadOnlyDictionary<string, string>? device) => device?.GetValueOrDefault("type") == "nic";
+
+    /// <summary>
+    /// A change may set a device's settings, not put another device in its place: a volume attached under the name of a
+    /// nic, the root disk or another volume would silently take its place.
+    /// </summary>
+    private static void CheckNoneReplaced(Instance instance, Dictionary<string, Dictionary<string, string>?>? changes)
+    {
+        foreach (var (device, after) in changes ?? [])
+        {
+            if (after is not null && instance.Devices.GetValueOrDefault(device) is { } before &&
+                !string.Equals(WhatDeviceIs(before), WhatDeviceIs(after), StringComparison.OrdinalIgnoreCase))
+                throw new ConflictException($"devices.{device}: instance \"{instance.Name}\" has a device named {device} already ({WhatDeviceIs(before)}); " +
+                    "remove it first or use another device name");
+        }
+    }
+
+    private static string WhatDeviceIs(IReadOnlyDictionary<string, string> device) =>
+        DeviceSchema.IsRoot(device) ? "its root disk"
+        : StorageVolumes.IsVolumeDevice(device) ? $"storage volume \"{device["source"]}\" of pool \"{device["pool"]}\""
+        : $"a {device.GetValueOrDefault("type")}";
 
     /// <summary>A change a running instance can take: a nic or a custom volume added or removed (not changed in place).</summary>
     private static bool Pluggable(IReadOnlyDictionary<string, string>? before, IReadOnlyDictionary<string, string>? after) =>

@@ -4,11 +4,12 @@ using Vessel.Core.Drivers;
 using Vessel.Core.Model;
 using Vessel.Core.State;
 using Vessel.Core.Validation;
+using Vessel.Daemon.Networks;
 
 namespace Vessel.Daemon.Instances;
 
 /// <summary>Storage pools: the store's record plus the driver that holds the data.</summary>
-public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> drivers)
+public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> drivers, NetworkService networks)
 {
     private readonly Dictionary<string, IStorageDriver> _drivers = drivers.ToDictionary(d => d.Name);
 
@@ -65,15 +66,28 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         return pool;
     }
 
+    /// <summary>
+    /// Deletes the pool's storage, and its record only once that worked: a failure (an unmount, a loop device) leaves the
+    /// pool listed, to delete again. Under the lock of instance writes, so that no instance comes into the pool meanwhile.
+    /// </summary>
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
+        await using var writesLock = await networks.LockAsync(cancellationToken);
         var pool = await GetAsync(name, cancellationToken);
         var driver = Driver(pool);
         var left = driver.ListVolumes(pool);
         if (left.Count > 0)
             throw new ConflictException($"storage pool \"{name}\" still holds volume(s) {string.Join(", ", left.Select(v => v.Name))}");
-        await store.DeletePoolAsync(name, cancellationToken);
-        await driver.DeletePoolAsync(pool, cancellationToken);
+        await store.CheckPoolUnusedAsync(pool.Name, cancellationToken);
+        try
+        {
+            await driver.DeletePoolAsync(pool, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new ConflictException($"storage pool \"{pool.Name}\" is kept: deleting its storage failed: {e.Message}");
+        }
+        await store.DeletePoolAsync(pool.Name, cancellationToken);
     }
 
     /// <summary>Runs work that writes into the pool; a full filesystem under it comes out as a 507 that names the pool.</summary>
