@@ -120,7 +120,7 @@ public sealed partial class QemuDriver
         foreach (var chardev in (await vm.Monitor.ExecuteAsync("query-chardev", cancellationToken: cancellationToken)).EnumerateArray())
         {
             if (chardev.GetProperty("label").GetString() == QemuCommandLine.AgentChardev)
-                return chardev.GetProperty("frontend-open").GetBoolean();
+                return !chardev.TryGetProperty("frontend-open", out var open) || open.GetBoolean(); // a QEMU that does not tell: ask the agent
         }
         return false;
     }

@@ -86,7 +86,7 @@ public sealed class ZstdDecompressionStream : Stream
             _insideFrame = ZstdException.Check(Interop.ZstdDecompressStream(_context, &to, &from)) != 0;
             _inputStart += (int)from.Position;
             if (ended && _insideFrame && to.Position == 0)
-                throw new EndOfStreamException("the zstd data ends inside a frame: it is cut short");
+                throw new EndOfStreamException("the zstd data ends inside a frame");
             return (int)to.Position;
         }
     }

@@ -184,6 +184,10 @@ public sealed class BackupsApiTests : IAsyncLifetime
     [InlineData("instance.config.volatile.eth0.hwaddr", "\"00:16:3e:00:00:01,romfile=/etc/shadow\"",
         "the backup's config holds volatile.eth0.hwaddr=\"00:16:3e:00:00:01,romfile=/etc/shadow\", which Vessel does not write there: the file is damaged")]
     [InlineData("instance.config.volatile.anything", "\"x\"", "the backup's config holds volatile.anything=\"x\", which Vessel does not write there: the file is damaged")]
+    [InlineData("instance.config.volatile.hwaddr", "\"00:16:3e:00:00:01\"", "the backup's config holds volatile.hwaddr=")]
+    [InlineData("instance.config", "null", "the backup's index.json lacks part of its instance")]
+    [InlineData("image", "null", "the backup's index.json lacks part of its instance")]
+    [InlineData("image.type", "\"virtual-machine\"", "the backup's instance is a container and its image one for a virtual-machine")]
     [InlineData("instance.config.limits.cpu", "\"lots\"", "limits.cpu: ")]
     [InlineData("id", "\"0123,x\"", "the backup's index has \"0123,x\" for an export id, which is 16 hexadecimal digits: the file is damaged")]
     public async Task AnIndexWithWhatNoCreateTakes_IsRefused_AndNothingIsMade(string path, string json, string error)
@@ -191,7 +195,9 @@ public sealed class BackupsApiTests : IAsyncLifetime
         var backup = WithIndex(await ExportAsync("?compression=none"), index =>
         {
             var parts = path.Split('.', 3);
-            var owner = parts.Length == 1 ? index : index[parts[0]]![parts[1]]!.AsObject();
+            var owner = index;
+            foreach (var part in parts[..^1])
+                owner = owner[part]!.AsObject();
             owner[parts[^1]] = JsonNode.Parse(json);
         });
 

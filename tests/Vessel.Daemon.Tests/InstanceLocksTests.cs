@@ -131,4 +131,60 @@ public sealed class InstanceLocksTests : IAsyncLifetime
         hold.Release.SetResult();
         await _daemon.WaitAsync(start);
     }
+
+    /// <summary>Holds the instance's lock with a snapshot of NAME, queues a start behind it, then REQUEST: checked at once against a stopped instance.</summary>
+    private async Task<(HttpResponseMessage Start, HttpResponseMessage Queued)> BehindAStartAsync(string name, Func<Task<HttpResponseMessage>> request)
+    {
+        var hold = _engine.HoldOn("snapshot");
+        var snapshot = await _daemon.SendJsonAsync(HttpMethod.Post, $"/1.0/instances/{name}/snapshots", """{"name": "held"}""");
+        await hold.Entered.Task.WaitAsync(Patience);
+        var start = await _daemon.ActAsync(name, "start");
+        var queued = await request();
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        hold.Release.SetResult();
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(snapshot)).Status);
+        return (start, queued);
+    }
+
+    [Fact]
+    public async Task ADeleteWithoutForce_QueuedBehindAStart_DoesNotStopAndDeleteTheRunningInstance()
+    {
+        await _daemon.WaitAsync(await _daemon.ActAsync("web1", "stop"));
+
+        var (start, delete) = await BehindAStartAsync("web1", () => _daemon.SendJsonAsync(HttpMethod.Delete, "/1.0/instances/web1", ""));
+
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(start)).Status);
+        var refused = await _daemon.WaitAsync(delete);
+        Assert.Equal(OperationStatus.Failure, refused.Status);
+        Assert.Equal("cannot delete instance \"web1\": it is Running (stop it first or use --force)", refused.Error);
+        Assert.Equal(InstanceStatus.Running, (await _daemon.GetInstanceAsync("web1")).Status);
+    }
+
+    [Fact]
+    public async Task ARestoreOfAnEphemeralInstance_QueuedBehindAStart_IsRefusedAndLeavesItRunning()
+    {
+        Assert.Equal(HttpStatusCode.Accepted, (await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances",
+            """{"name": "temp", "source": {"alias": "base"}, "ephemeral": true}""")).StatusCode);
+        await WaitUntilStoppedAsync("temp");
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(await _daemon.SendJsonAsync(HttpMethod.Post, "/1.0/instances/temp/snapshots",
+            """{"name": "t"}"""))).Status);
+
+        var (start, restore) = await BehindAStartAsync("temp", () => _daemon.Http.PostAsync("/1.0/instances/temp/snapshots/t/restore", null));
+
+        Assert.Equal(OperationStatus.Success, (await _daemon.WaitAsync(start)).Status);
+        var refused = await _daemon.WaitAsync(restore);
+        Assert.Equal(OperationStatus.Failure, refused.Status);
+        Assert.Equal("instance \"temp\" is ephemeral: stopping it for the restore would delete it", refused.Error);
+        Assert.Equal(InstanceStatus.Running, (await _daemon.GetInstanceAsync("temp")).Status);
+    }
+
+    private async Task WaitUntilStoppedAsync(string name)
+    {
+        var until = DateTime.UtcNow + Patience;
+        while ((await _daemon.GetInstanceAsync(name)) is not { Status: InstanceStatus.Stopped, StatusReason: null })
+        {
+            Assert.True(DateTime.UtcNow < until, $"{name} was not made");
+            await Task.Delay(20);
+        }
+    }
 }

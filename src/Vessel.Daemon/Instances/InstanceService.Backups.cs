@@ -241,8 +241,8 @@ public sealed partial class InstanceService
     private void CheckDefinition(BackupIndex index, StoragePool pool)
     {
         var instance = index.Instance;
-        if (instance.Config is null || instance.Devices is null)
-            throw new BadRequestException("the backup's index has no config or no devices for its instance: the file is damaged");
+        if (index.Image.Type != instance.Type)
+            throw new BadRequestException($"the backup's instance is a {instance.Type.Name()} and its image one for a {index.Image.Type.Name()}: the file is damaged");
         var config = instance.Config.Where(c => !c.Key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal)).ToDictionary();
         InstanceConfigSchema.Validate(config, instance.Type, HostResources.Current);
         DeviceSchema.Validate(instance.Devices);
@@ -257,8 +257,9 @@ public sealed partial class InstanceService
                 InstanceIdentity.UuidKey => Guid.TryParseExact(value, "D", out _),
                 ExportIdKey or ExportBaseKey => IsExportId(value),
                 VncDisplay.PasswordKey => true, // not taken over: the instance gets a password of its own
-                _ when NetworkService.IsNicVolatile(key) =>
-                    key.EndsWith(".hwaddr", StringComparison.Ordinal) ? DeviceSchema.IsNicMac(value) : Ipv4Cidr.TryParseAddress(value, out _),
+                _ when instance.Devices.Any(d => d.Value.GetValueOrDefault("type") == "nic" && key == NetworkService.HwaddrKey(d.Key)) => DeviceSchema.IsNicMac(value),
+                _ when instance.Devices.Any(d => d.Value.GetValueOrDefault("type") == "nic" && key == NetworkService.Ipv4Key(d.Key)) =>
+                    Ipv4Cidr.TryParseAddress(value, out _),
                 _ => false,
             };
             if (!valid)
@@ -373,6 +374,10 @@ public sealed partial class InstanceService
         }
         if (index is null)
             throw new BadRequestException("the backup file has no index.json: it is not a Vessel backup");
+        // The reader takes an explicit null where the model has none.
+        if (index.Instance?.Config is null || index.Instance.Devices is null || index.Instance.Devices.Values.Any(d => d is null) || index.Image is null ||
+            index.Parts is null || index.Parts.Any(p => p?.Name is null || p.Sha256 is null) || index.Snapshots is null || index.Snapshots.Any(s => s is null))
+            throw new BadRequestException("the backup's index.json lacks part of its instance, image, parts or snapshots: the file is damaged");
         if (index.Format != BackupIndex.CurrentFormat)
             throw new BadRequestException($"the backup is of format {index.Format}; this vesseld reads format {BackupIndex.CurrentFormat}");
         foreach (var part in index.Parts)

@@ -70,17 +70,25 @@ public sealed partial class InstanceService
             context = await WithDevicesAsync(context, cancellationToken);
         driver.CheckSnapshot(context, stateful); // what the engine cannot do is refused now, not as a failed operation
         // The record comes first and reserves the name: a second request for it is refused before anything is copied.
+        var devices = stateful ? await driver.StateDevicesAsync(context, cancellationToken) : null;
         await store.CreateSnapshotAsync(new Snapshot
         {
             Instance = name, Name = snapshot, Stateful = stateful, Description = description, CreatedAt = now, ExpiresAt = expiresAt,
-            StateDevices = stateful ? await driver.StateDevicesAsync(context, cancellationToken) : null,
+            StateDevices = devices,
         }, cancellationToken);
-        return await OperateAsync(name, $"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
+        return await operations.StartAsync($"Snapshotting instance {name} as {snapshot}{why}", [Path(name), SnapshotPath(name, snapshot)], mayCancel: false, async ct =>
         {
             try
             {
-                await pools.WritingAsync(await pools.GetAsync(instance.Pool, ct),
-                    async () => await driver.CreateSnapshotAsync(await ContextAsync(await GetAsync(name, ct), ct), snapshot, stateful, ct));
+                await using var instanceLock = await _locks.LockAsync(name, ct);
+                var current = await ContextAsync(await GetAsync(name, ct), ct);
+                if (stateful)
+                {
+                    current = await WithDevicesAsync(current, ct);
+                    if (!(await driver.StateDevicesAsync(current, ct) ?? []).SequenceEqual(devices ?? []))
+                        throw new ConflictException($"the vCPUs or devices of {name} changed while the snapshot waited for the operation before it; take it again");
+                }
+                await pools.WritingAsync(await pools.GetAsync(instance.Pool, ct), () => driver.CreateSnapshotAsync(current, snapshot, stateful, ct));
             }
             catch
             {
@@ -88,7 +96,7 @@ public sealed partial class InstanceService
                 throw;
             }
             events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));
-        });
+        }, CancellationToken.None);
     }
 
     /// <summary>
@@ -102,13 +110,15 @@ public sealed partial class InstanceService
         var found = await GetSnapshotAsync(name, snapshot, cancellationToken);
         var driver = drivers.Get(instance.Type);
         if (instance.Ephemeral && !found.Stateful && instance.Status is InstanceStatus.Running or InstanceStatus.Frozen)
-            throw new ConflictException($"instance \"{name}\" is ephemeral: stopping it for the restore would delete it");
+            throw EphemeralRestore(name);
         if (found.Stateful)
             await CheckStateDevicesAsync(driver, await ContextAsync(instance, cancellationToken), found, cancellationToken);
         return await OperateAsync(name, $"Restoring instance {name} to {found.Name}", [Path(name), SnapshotPath(name, found.Name)], mayCancel: false, async ct =>
         {
             var current = await GetAsync(name, ct);
             var wasRunning = current.Status is InstanceStatus.Running or InstanceStatus.Frozen;
+            if (current.Ephemeral && !found.Stateful && wasRunning) // again: an operation before it may have started it
+                throw EphemeralRestore(name);
             if (wasRunning && !found.Stateful)
                 await RunActionAsync(name, InstanceAction.Stop, TimeSpan.FromSeconds(30), force: false, ct);
             if (!wasRunning && found.Stateful)
@@ -152,6 +162,9 @@ public sealed partial class InstanceService
             events.Lifecycle("instance-snapshot-restored", SnapshotPath(name, found.Name));
         });
     }
+
+    private static ConflictException EphemeralRestore(string name) =>
+        new($"instance \"{name}\" is ephemeral: stopping it for the restore would delete it");
 
     /// <summary>Refuses to load a stateful snapshot's saved state into a machine whose vCPUs or devices are not those it was taken with.</summary>
     private static async Task CheckStateDevicesAsync(IInstanceDriver driver, InstanceContext context, Snapshot snapshot, CancellationToken cancellationToken)

@@ -142,24 +142,39 @@ public sealed partial class InstanceService(
         var timeout = request.Timeout < 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromSeconds(request.Timeout);
         var title = char.ToUpperInvariant(Lifecycle.Verb(action)[0]) + Lifecycle.Verb(action)[1..];
         var description = $"{title}ing instance {name}";
-        Task Work(CancellationToken ct) => RunActionAsync(name, action, timeout, request.Force, ct);
-        return Lifecycle.EndsActionUnderWay(instance.Status, action, request.Force)
-            ? await operations.StartAsync(description, [Path(name)], mayCancel: false, Work, CancellationToken.None)
-            : await OperateAsync(name, description, [Path(name)], mayCancel: false, Work);
+        if (!Lifecycle.EndsActionUnderWay(instance.Status, action, request.Force))
+            return await OperateAsync(name, description, [Path(name)], mayCancel: false, ct => RunActionAsync(name, action, timeout, request.Force, ct));
+        // A forced stop of a start or stop that hangs ends it without waiting for the lock that operation holds, as long as
+        // it is still under way when this one runs.
+        return await operations.StartAsync(description, [Path(name)], mayCancel: false, async ct =>
+        {
+            if (Lifecycle.EndsActionUnderWay((await GetAsync(name, ct)).Status, action, request.Force))
+            {
+                await RunActionAsync(name, action, timeout, request.Force, ct, holdsLock: false);
+                return;
+            }
+            await using var instanceLock = await _locks.LockAsync(name, ct);
+            await RunActionAsync(name, action, timeout, request.Force, ct);
+        }, CancellationToken.None);
     }
 
-    /// <summary>Begins an action inside an operation that is already running (and holds the instance's lock).</summary>
-    private async Task RunActionAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    /// <summary>Begins an action inside an operation that is already running (and holds the instance's lock, unless told).</summary>
+    private async Task RunActionAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken,
+        bool holdsLock = true)
     {
         var instance = await GetAsync(name, cancellationToken);
         var during = Lifecycle.Begin(name, instance.Status, action, force);
         if (!await store.TryTransitionAsync(name, instance.Status, during, null, cancellationToken))
             throw new ConflictException($"instance \"{name}\" changed state meanwhile; try again");
-        await PerformAsync(name, action, timeout, force, cancellationToken);
+        await PerformAsync(name, action, timeout, force, cancellationToken, holdsLock);
     }
 
-    /// <summary>Runs the engine's half of an action whose transitional status is already stored, and settles the status.</summary>
-    private async Task PerformAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the engine's half of an action whose transitional status is already stored, and settles the status. An ephemeral
+    /// instance that ends stopped goes, under the instance's lock (taken here when the caller does not hold it).
+    /// </summary>
+    private async Task PerformAsync(string name, InstanceAction action, TimeSpan timeout, bool force, CancellationToken cancellationToken,
+        bool holdsLock = true)
     {
         var context = await WithDevicesAsync(await ContextAsync(await GetAsync(name, cancellationToken), cancellationToken), cancellationToken);
         var driver = drivers.Get(context.Instance.Type);
@@ -201,7 +216,15 @@ public sealed partial class InstanceService(
         var settled = Lifecycle.Settled(action);
         await store.SetStatusAsync(name, settled, null, CancellationToken.None);
         events.Lifecycle($"instance-{Past(action)}", Path(name));
-        if (settled == InstanceStatus.Stopped && context.Instance.Ephemeral)
+        if (settled != InstanceStatus.Stopped || !context.Instance.Ephemeral)
+            return;
+        if (holdsLock)
+        {
+            await RemoveAsync(context, driver, CancellationToken.None);
+            return;
+        }
+        await using var instanceLock = await _locks.LockAsync(name, CancellationToken.None);
+        if ((await store.GetInstanceAsync(name, CancellationToken.None))?.Status == InstanceStatus.Stopped)
             await RemoveAsync(context, driver, CancellationToken.None);
     }
 
@@ -305,7 +328,9 @@ public sealed partial class InstanceService(
             throw new ConflictException($"instance \"{name}\" is still being created");
         return await OperateAsync(name, $"Deleting instance {name}", [Path(name)], mayCancel: false, async ct =>
         {
-            var context = await ContextAsync(await GetAsync(name, ct), ct);
+            var current = await GetAsync(name, ct);
+            Lifecycle.CheckDelete(name, current.Status, force); // again: an operation before it may have started it
+            var context = await ContextAsync(current, ct);
             var status = (await driver.GetStateAsync(context, ct)).Status;
             if (status is not (InstanceStatus.Stopped or InstanceStatus.Error))
                 await driver.StopAsync(context, TimeSpan.Zero, force: true, ct);

@@ -85,6 +85,16 @@ public sealed class StoragePools(IStateStore store, IEnumerable<IStorageDriver> 
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // What the delete unmounted before it failed is mounted again: nothing may write into a bare mount point.
+            try
+            {
+                await driver.MountPoolAsync(pool, CancellationToken.None);
+            }
+            catch (Exception again) when (again is IOException or VesselException or UnauthorizedAccessException or TimeoutException)
+            {
+                throw new ConflictException($"storage pool \"{pool.Name}\" is kept, unmounted: deleting its storage failed ({e.Message}), " +
+                    $"and so did mounting it again ({again.Message})");
+            }
             throw new ConflictException($"storage pool \"{pool.Name}\" is kept: deleting its storage failed: {e.Message}");
         }
         await store.DeletePoolAsync(pool.Name, cancellationToken);

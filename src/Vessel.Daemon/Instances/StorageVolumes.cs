@@ -87,6 +87,10 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
             CheckSize(config["size"] = config.GetValueOrDefault("size", DefaultBlockSize));
         else if (config.TryGetValue("size", out var quota))
             QuotaOf(pool, quota);
+        // Under the lock of instance writes, which a pool's delete holds too: no volume comes into a pool while it goes, and
+        // of two creates of one name the second finds the first's record.
+        await using var writesLock = await networks.LockAsync(cancellationToken);
+        pool = await pools.GetAsync(poolName, cancellationToken);
         if (await store.GetVolumeAsync(pool.Name, request.Name!, cancellationToken) is not null)
             throw new ConflictException($"storage volume \"{request.Name}\" already exists in storage pool \"{pool.Name}\"");
         var volume = new StorageVolume

@@ -302,7 +302,7 @@ public sealed class NetworkService(IStateStore store, INetworkDriver driver, Eve
         return result;
     }
 
-    internal static bool IsNicVolatile(string key) =>
+    private static bool IsNicVolatile(string key) =>
         key.StartsWith(InstanceConfigSchema.VolatilePrefix, StringComparison.Ordinal) && (key.EndsWith(".hwaddr", StringComparison.Ordinal) || key.EndsWith(".ipv4.address", StringComparison.Ordinal));
 
     private static string DeviceOfVolatile(string key)
