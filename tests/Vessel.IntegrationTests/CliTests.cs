@@ -58,6 +58,8 @@ public sealed class CliTests : IDisposable
         Assert.Equal($"Error: image {fingerprint[..12]} already exists (aliases: base/1)\n", again.Stderr);
 
         Ok(_host.Vessel("image", "alias", "create", "base/latest", fingerprint[..12]));
+        var taken = _host.Vessel("image", "alias", "create", "base/latest", fingerprint[..12]);
+        Assert.Equal("Error: image alias \"base/latest\" already exists; delete it first or choose another\n", taken.Stderr);
         var show = _host.Vessel("image", "show", "base/latest");
         Ok(show);
         Assert.Contains($"Fingerprint: {fingerprint}", show.Stdout);

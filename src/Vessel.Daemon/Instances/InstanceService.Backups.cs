@@ -311,7 +311,8 @@ public sealed partial class InstanceService
         if (DeviceSchema.RootSize(instance.Devices) >= DeviceSchema.RootSize(sourceDevices))
             return;
         var devices = instance.Devices.ToDictionary();
-        var root = devices.FirstOrDefault(d => DeviceSchema.IsRoot(d.Value)).Key ?? "root";
+        var root = devices.FirstOrDefault(d => DeviceSchema.IsRoot(d.Value)).Key // else a new one, not over a volume's device named root
+            ?? Enumerable.Range(0, devices.Count + 1).Select(i => i == 0 ? "root" : $"root{i}").First(n => !devices.ContainsKey(n));
         devices[root] = new Dictionary<string, string>(devices.GetValueOrDefault(root) ??
             new Dictionary<string, string> { ["type"] = "disk", ["path"] = "/", ["pool"] = instance.Pool }) { ["size"] = size };
         await store.UpdateInstanceConfigAsync(name, instance.Config, devices, cancellationToken);
@@ -345,7 +346,7 @@ public sealed partial class InstanceService
                     throw new BadRequestException($"the backup holds \"{entry.Name}\", which no Vessel backup has");
                 if (entry.Name == IndexEntry)
                 {
-                    index = await JsonSerializer.DeserializeAsync(entry.DataStream!, VesselJson.Lenient.BackupIndex, cancellationToken)
+                    index = await JsonSerializer.DeserializeAsync(entry.DataStream ?? Stream.Null, VesselJson.Lenient.BackupIndex, cancellationToken)
                         ?? throw new BadRequestException("the backup's index.json is empty");
                     continue;
                 }
@@ -368,7 +369,7 @@ public sealed partial class InstanceService
         {
             throw new BadRequestException($"the backup's index.json is cut short or damaged: {e.Message}");
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException)
+        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or OverflowException) // what TarReader throws for headers that do not hold
         {
             throw new BadRequestException($"the backup file is cut short or is not a Vessel backup: {e.Message}");
         }

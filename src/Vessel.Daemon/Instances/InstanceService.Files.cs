@@ -14,6 +14,7 @@ public sealed partial class InstanceService
     public async Task WriteFileAsync(string name, string? path, Stream content, InstanceFile file, CancellationToken cancellationToken)
     {
         var target = InstanceFile.ValidatePath(path);
+        await using var instanceLock = await _locks.LockAsync(name, cancellationToken); // not into a root a restore is swapping
         var (driver, context) = await RunningAsync(name, "write a file in", cancellationToken);
         await driver.WriteFileAsync(context, target, content, file, cancellationToken);
         events.Lifecycle("instance-file-pushed", $"{Path(name)}/files?path={Uri.EscapeDataString(target)}");
