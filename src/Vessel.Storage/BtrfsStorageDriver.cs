@@ -127,12 +127,18 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
                 }
                 break;
         }
+        MakeLayout(root);
+        revert.Success();
+    }
+
+    /// <summary>The pool's directories; made again at a mount, since a delete that failed half way may have removed them.</summary>
+    private static void MakeLayout(string root)
+    {
         // Traversable by others, not listable: containers' mapped root users reach their own volumes through these.
         File.SetUnixFileMode(root, PassThrough);
         foreach (var kind in KindDirectories.Values)
             Directory.CreateDirectory(Path.Combine(root, kind)).UnixFileMode = PassThrough;
         Directory.CreateDirectory(Path.Combine(root, "images")).UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        revert.Success();
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SemaphoreSlim> _resizing = new();
@@ -194,15 +200,18 @@ public sealed class BtrfsStorageDriver(string poolsDirectory, string disksDirect
         {
             if (!Directory.Exists(root))
                 throw new DirectoryNotFoundException($"the btrfs pool's directory {root} is gone");
+            MakeLayout(root);
             return;
         }
-        if (MountTable.IsMountPoint(root))
-            return;
-        if (!File.Exists(pool.Source) && !pool.Source.StartsWith("/dev/", StringComparison.Ordinal))
-            throw new FileNotFoundException($"the btrfs pool's loop file {pool.Source} is gone");
-        await using var revert = new Reverter();
-        await MountAsync(pool, root, revert, cancellationToken);
-        revert.Success();
+        if (!MountTable.IsMountPoint(root))
+        {
+            if (!File.Exists(pool.Source) && !pool.Source.StartsWith("/dev/", StringComparison.Ordinal))
+                throw new FileNotFoundException($"the btrfs pool's loop file {pool.Source} is gone");
+            await using var revert = new Reverter();
+            await MountAsync(pool, root, revert, cancellationToken);
+            revert.Success();
+        }
+        MakeLayout(root);
     }
 
     public async Task DeletePoolAsync(StoragePool pool, CancellationToken cancellationToken)

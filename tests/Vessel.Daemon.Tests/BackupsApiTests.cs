@@ -187,6 +187,7 @@ public sealed class BackupsApiTests : IAsyncLifetime
     [InlineData("instance.config.volatile.hwaddr", "\"00:16:3e:00:00:01\"", "the backup's config holds volatile.hwaddr=")]
     [InlineData("instance.config", "null", "the backup's index.json lacks part of its instance")]
     [InlineData("image", "null", "the backup's index.json lacks part of its instance")]
+    [InlineData("instance.config.user.note", "null", "the backup's index.json lacks part of its instance")]
     [InlineData("image.type", "\"virtual-machine\"", "the backup's instance is a container and its image one for a virtual-machine")]
     [InlineData("instance.config.limits.cpu", "\"lots\"", "limits.cpu: ")]
     [InlineData("id", "\"0123,x\"", "the backup's index has \"0123,x\" for an export id, which is 16 hexadecimal digits: the file is damaged")]

@@ -329,6 +329,19 @@ public sealed partial class InstanceService
         return new WholeReadStream(head.AsSpan(0, read).SequenceEqual(ZstdMagic) ? new ZstdDecompressionStream(whole, leaveOpen: true) : whole);
     }
 
+    /// <summary>The next entry; headers that do not hold (TarReader throws ArgumentException and OverflowException for some) are InvalidDataException.</summary>
+    private static async ValueTask<TarEntry?> NextEntryAsync(TarReader tar, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await tar.GetNextEntryAsync(copyData: false, cancellationToken);
+        }
+        catch (Exception e) when (e is ArgumentException or OverflowException)
+        {
+            throw new InvalidDataException(e.Message, e);
+        }
+    }
+
     /// <summary>Unpacks the backup's parts into the work directory, hashing them as they are written, and checks them against the index.</summary>
     private static async Task<BackupIndex> UnpackBackupAsync(Stream content, string work, CancellationToken cancellationToken)
     {
@@ -338,7 +351,7 @@ public sealed partial class InstanceService
         {
             await using var tarStream = await OpenBackupAsync(content, cancellationToken);
             await using var tar = new TarReader(tarStream);
-            while (await tar.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
+            while (await NextEntryAsync(tar, cancellationToken) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) ||
                     !(entry.Name is IndexEntry or VolumeEntry || (entry.Name.StartsWith(ImagePrefix, StringComparison.Ordinal) &&
@@ -369,14 +382,15 @@ public sealed partial class InstanceService
         {
             throw new BadRequestException($"the backup's index.json is cut short or damaged: {e.Message}");
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or ArgumentException or OverflowException) // what TarReader throws for headers that do not hold
+        catch (Exception e) when (e is InvalidDataException or FormatException)
         {
             throw new BadRequestException($"the backup file is cut short or is not a Vessel backup: {e.Message}");
         }
         if (index is null)
             throw new BadRequestException("the backup file has no index.json: it is not a Vessel backup");
         // The reader takes an explicit null where the model has none.
-        if (index.Instance?.Config is null || index.Instance.Devices is null || index.Instance.Devices.Values.Any(d => d is null) || index.Image is null ||
+        if (index.Instance?.Config is null || index.Instance.Name is null || index.Instance.Pool is null || index.Instance.Config.Values.Any(v => v is null) ||
+            index.Instance.Devices is null || index.Instance.Devices.Values.Any(d => d is null || d.Values.Any(v => v is null)) || index.Image is null ||
             index.Parts is null || index.Parts.Any(p => p?.Name is null || p.Sha256 is null) || index.Snapshots is null || index.Snapshots.Any(s => s is null))
             throw new BadRequestException("the backup's index.json lacks part of its instance, image, parts or snapshots: the file is damaged");
         if (index.Format != BackupIndex.CurrentFormat)

@@ -85,14 +85,22 @@ public sealed partial class InstanceService
                 if (stateful)
                 {
                     current = await WithDevicesAsync(current, ct);
-                    if (!(await driver.StateDevicesAsync(current, ct) ?? []).SequenceEqual(devices ?? []))
+                    // (a VM stopped meanwhile has none: the engine says it is stopped)
+                    if (await driver.StateDevicesAsync(current, ct) is { } now && !now.SequenceEqual(devices ?? []))
                         throw new ConflictException($"the vCPUs or devices of {name} changed while the snapshot waited for the operation before it; take it again");
                 }
                 await pools.WritingAsync(await pools.GetAsync(instance.Pool, ct), () => driver.CreateSnapshotAsync(current, snapshot, stateful, ct));
             }
             catch
             {
-                await store.DeleteSnapshotAsync(name, snapshot, CancellationToken.None);
+                try
+                {
+                    await store.DeleteSnapshotAsync(name, snapshot, CancellationToken.None);
+                }
+                catch (NotFoundException)
+                {
+                    // the instance went meanwhile, with its records: the error that counts is the snapshot's
+                }
                 throw;
             }
             events.Lifecycle("instance-snapshot-created", SnapshotPath(name, snapshot));

@@ -224,8 +224,8 @@ public sealed partial class InstanceService(
             return;
         }
         await using var instanceLock = await _locks.LockAsync(name, CancellationToken.None);
-        if ((await store.GetInstanceAsync(name, CancellationToken.None))?.Status == InstanceStatus.Stopped)
-            await RemoveAsync(context, driver, CancellationToken.None);
+        if (await store.GetInstanceAsync(name, CancellationToken.None) is { Status: InstanceStatus.Stopped } now) // as it is after the wait
+            await RemoveAsync(await ContextAsync(now, CancellationToken.None), driver, CancellationToken.None);
     }
 
     /// <summary>Starts the instance with the host ends of its nics in place; a failed start leaves none.</summary>
