@@ -58,11 +58,13 @@ public sealed partial class SqliteStateStore
         ReadAsync<IReadOnlyList<ImageAlias>>(c => Query(c, null, "SELECT name, type, fingerprint, description FROM image_aliases ORDER BY name, type",
             r => new ImageAlias(r.GetString(0), InstanceTypes.Parse(r.GetString(1)), r.GetString(2), r.GetString(3))), cancellationToken);
 
-    public Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default) =>
+    public Task SetAliasAsync(ImageAlias alias, bool replace = true, CancellationToken cancellationToken = default) =>
         WriteAsync((c, t) =>
         {
             if (Scalar(c, t, "SELECT 1 FROM images WHERE fingerprint = $f", ("$f", alias.Fingerprint)) is null)
                 throw new NotFoundException($"image {alias.Fingerprint[..Math.Min(12, alias.Fingerprint.Length)]} not found");
+            if (!replace && Scalar(c, t, "SELECT 1 FROM image_aliases WHERE name = $n AND type = $type", ("$n", alias.Name), ("$type", alias.Type.Name())) is not null)
+                throw ImageAlias.Taken(alias.Name);
             Execute(c, t,
                 "INSERT INTO image_aliases (name, type, fingerprint, description) VALUES ($n, $type, $f, $d) " +
                 "ON CONFLICT (name, type) DO UPDATE SET fingerprint = excluded.fingerprint, description = excluded.description",

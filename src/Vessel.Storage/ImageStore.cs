@@ -110,7 +110,7 @@ public sealed class ImageStore(string directory, IStateStore store)
             }
             if (request.Alias is not null)
             {
-                await store.SetAliasAsync(new ImageAlias(request.Alias, type, fingerprint, ""), CancellationToken.None);
+                await store.SetAliasAsync(new ImageAlias(request.Alias, type, fingerprint, ""), cancellationToken: CancellationToken.None); // checked above, under Commit
                 image = image with { Aliases = [request.Alias] };
             }
             return image;
@@ -201,9 +201,7 @@ public sealed class ImageStore(string directory, IStateStore store)
                 throw; // not the image but its alias was taken
             if (request.Alias is not null && !existing.Aliases.Contains(request.Alias))
             {
-                if (!request.ReplaceAlias)
-                    await CheckAliasFreeAsync(request.Alias, existing.Type, cancellationToken);
-                await store.SetAliasAsync(new ImageAlias(request.Alias, existing.Type, fingerprint, ""), cancellationToken);
+                await store.SetAliasAsync(new ImageAlias(request.Alias, existing.Type, fingerprint, ""), request.ReplaceAlias, cancellationToken);
                 existing = existing with { Aliases = [.. existing.Aliases, request.Alias] };
             }
             return existing;
@@ -214,7 +212,7 @@ public sealed class ImageStore(string directory, IStateStore store)
     public async Task CheckAliasFreeAsync(string alias, InstanceType type, CancellationToken cancellationToken)
     {
         if ((await store.ListAliasesAsync(cancellationToken)).Any(a => a.Name == alias && a.Type == type))
-            throw new ConflictException($"image alias \"{alias}\" already exists; delete it first or choose another");
+            throw ImageAlias.Taken(alias);
     }
 
     /// <summary>A scratch directory for a build, removed with the other staging leftovers if the daemon dies.</summary>

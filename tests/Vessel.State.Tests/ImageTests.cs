@@ -88,6 +88,20 @@ public sealed class ImageTests : IDisposable
     }
 
     [Fact]
+    public async Task SetAlias_NotToReplace_RefusesOneThatNamesAnImage_InTheSameWrite()
+    {
+        await Store.CreateImageAsync(TempStore.Image(_a));
+        await Store.CreateImageAsync(TempStore.Image(_b));
+        await Store.SetAliasAsync(new ImageAlias("debian", InstanceType.Container, _a, ""), replace: false);
+
+        var e = await Assert.ThrowsAsync<ConflictException>(() => Store.SetAliasAsync(new ImageAlias("debian", InstanceType.Container, _b, ""), replace: false));
+
+        Assert.Equal("image alias \"debian\" already exists; delete it first or choose another", e.Message);
+        Assert.Equal(["debian"], (await Store.GetImageAsync(_a))!.Aliases);
+        await Store.SetAliasAsync(new ImageAlias("debian", InstanceType.VirtualMachine, _b, ""), replace: false); // another type's alias of that name
+    }
+
+    [Fact]
     public async Task SetAlias_ToAMissingImage_IsNotFound()
     {
         var e = await Assert.ThrowsAsync<NotFoundException>(() => Store.SetAliasAsync(new ImageAlias("debian", InstanceType.Container, _a, "")));

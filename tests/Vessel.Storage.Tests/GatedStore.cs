@@ -46,7 +46,8 @@ internal sealed class GatedStore(IStateStore inner, TimeSpan wait) : IStateStore
     public Task CreateImageAsync(Image image, CancellationToken cancellationToken = default) => inner.CreateImageAsync(image, cancellationToken);
     public Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default) => inner.DeleteImageAsync(fingerprint, cancellationToken);
     public Task<IReadOnlyList<ImageAlias>> ListAliasesAsync(CancellationToken cancellationToken = default) => inner.ListAliasesAsync(cancellationToken);
-    public Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default) => inner.SetAliasAsync(alias, cancellationToken);
+    public Task SetAliasAsync(ImageAlias alias, bool replace = true, CancellationToken cancellationToken = default) =>
+        inner.SetAliasAsync(alias, replace, cancellationToken);
     public Task DeleteAliasAsync(string name, InstanceType type, CancellationToken cancellationToken = default) =>
         inner.DeleteAliasAsync(name, type, cancellationToken);
     public Task<IReadOnlyList<StoragePool>> ListPoolsAsync(CancellationToken cancellationToken = default) => inner.ListPoolsAsync(cancellationToken);

@@ -15,4 +15,8 @@ public sealed record Image
     public IReadOnlyList<string> Aliases { get; init; } = [];
 }
 
-public sealed record ImageAlias(string Name, InstanceType Type, string Fingerprint, string Description);
+public sealed record ImageAlias(string Name, InstanceType Type, string Fingerprint, string Description)
+{
+    /// <summary>What a request to give an alias that names an image already is told (as in Incus, an alias moves only by being deleted first).</summary>
+    public static ConflictException Taken(string name) => new($"image alias \"{name}\" already exists; delete it first or choose another");
+}

@@ -30,7 +30,8 @@ public interface IStateStore : IDisposable
     Task DeleteImageAsync(string fingerprint, CancellationToken cancellationToken = default);
     Task<IReadOnlyList<ImageAlias>> ListAliasesAsync(CancellationToken cancellationToken = default);
     /// <summary>Points the alias for the image's type at the image, replacing an earlier target.</summary>
-    Task SetAliasAsync(ImageAlias alias, CancellationToken cancellationToken = default);
+    /// <summary>Points the alias at its image; one that names another image already moves when REPLACE, else <see cref="ImageAlias.Taken"/>.</summary>
+    Task SetAliasAsync(ImageAlias alias, bool replace = true, CancellationToken cancellationToken = default);
     Task DeleteAliasAsync(string name, InstanceType type, CancellationToken cancellationToken = default);
 
     // Storage pools

@@ -211,8 +211,7 @@ internal static class ImagesApi
         var target = body.Target ?? throw new BadRequestException("target: the image fingerprint or alias to point at is required");
         var image = await images.ResolveAsync(target, TypeOf(request), ct);
         var alias = new ImageAlias(body.Name!, image.Type, image.Fingerprint, body.Description ?? "");
-        await images.CheckAliasFreeAsync(alias.Name, alias.Type, ct); // as Incus: an alias is moved by deleting it first
-        await store.SetAliasAsync(alias, ct);
+        await store.SetAliasAsync(alias, replace: false, ct);
         events.Lifecycle("image-alias-created", $"/1.0/images/aliases/{alias.Name}");
         return Http.Json(alias, VesselJson.Wire.ImageAlias, 201);
     }
