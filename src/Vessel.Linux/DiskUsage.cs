@@ -26,6 +26,23 @@ public static class DiskUsage
         return ParseTotal(result.Output) ?? throw new HostCommandException($"du {directory}: {result.Errors.Trim()}");
     }
 
+    /// <summary>
+    /// A measurement that cannot be made is none (what it measures went meanwhile, or du or btrfs did not answer): the
+    /// answer it is part of still stands.
+    /// </summary>
+    public static async Task<long?> OrNoneAsync(Func<Task<long?>> measure)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        try
+        {
+            return await measure();
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or LinuxException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The byte count at the start of du -s -B1's line ("4096\t/path"); null when there is none.</summary>
     internal static long? ParseTotal(string output)
     {

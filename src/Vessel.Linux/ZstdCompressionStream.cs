@@ -1,9 +1,10 @@
 namespace Vessel.Linux;
 
 /// <summary>
-/// Writes what it is given to INNER as one zstd frame through the system's libzstd (about 1.8 times as fast here as the
-/// managed port it replaced), with a checksum of the content as the zstd tool writes, on WORKERS threads beside the
-/// writer (0: on the writer's). The frame ends when the stream is disposed.
+/// Writes what it is given to INNER as one zstd frame through the system's libzstd (here 129 against 154-162 ms for
+/// 200 MiB once warm, beside the managed port it replaced, which also compiled for 200 ms on first use), with a checksum
+/// of the content as the zstd tool writes, on WORKERS threads beside the writer (0: on the writer's). The frame ends
+/// when the stream is disposed.
 /// </summary>
 public sealed class ZstdCompressionStream : Stream
 {

@@ -250,6 +250,7 @@ public sealed partial class InstanceService
             throw new BadRequestException($"the backup's instance is for {instance.Architecture} and its image for {index.Image.Architecture}: the file is damaged");
         CheckArchitecture(instance.Type, instance.Architecture, config);
         CheckRootSize(instance.Type, instance.Devices, pool);
+        var nics = instance.Devices.Where(d => IsNic(d.Value)).Select(d => d.Key).ToList();
         foreach (var (key, value) in instance.Config.Where(c => !config.ContainsKey(c.Key)))
         {
             var valid = key switch
@@ -257,9 +258,8 @@ public sealed partial class InstanceService
                 InstanceIdentity.UuidKey => Guid.TryParseExact(value, "D", out _),
                 ExportIdKey or ExportBaseKey => IsExportId(value),
                 VncDisplay.PasswordKey => true, // not taken over: the instance gets a password of its own
-                _ when instance.Devices.Any(d => d.Value.GetValueOrDefault("type") == "nic" && key == NetworkService.HwaddrKey(d.Key)) => DeviceSchema.IsNicMac(value),
-                _ when instance.Devices.Any(d => d.Value.GetValueOrDefault("type") == "nic" && key == NetworkService.Ipv4Key(d.Key)) =>
-                    Ipv4Cidr.TryParseAddress(value, out _),
+                _ when nics.Any(nic => key == NetworkService.HwaddrKey(nic)) => DeviceSchema.IsNicMac(value),
+                _ when nics.Any(nic => key == NetworkService.Ipv4Key(nic)) => Ipv4Cidr.TryParseAddress(value, out _),
                 _ => false,
             };
             if (!valid)

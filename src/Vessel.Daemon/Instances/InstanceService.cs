@@ -542,15 +542,7 @@ public sealed partial class InstanceService(
         var state = await StateOfAsync(instance, cancellationToken);
         if (drivers.Find(instance.Type) is not { } driver)
             return state;
-        long? disk;
-        try
-        {
-            disk = await driver.GetDiskUsageAsync(await ContextAsync(instance, cancellationToken), cancellationToken);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or Vessel.Linux.LinuxException)
-        {
-            disk = null; // deleted meanwhile, or du or btrfs did not answer: the rest of the state still stands
-        }
+        var disk = await Vessel.Linux.DiskUsage.OrNoneAsync(async () => await driver.GetDiskUsageAsync(await ContextAsync(instance, cancellationToken), cancellationToken));
         return disk is null ? state : state with { Usage = (state.Usage ?? new InstanceUsage()) with { DiskBytes = disk } };
     }
 

@@ -48,19 +48,13 @@ public sealed class StorageVolumes(IStateStore store, StoragePools pools, Networ
         var view = await ViewAsync(volume, cancellationToken);
         var pool = await pools.GetAsync(volume.Pool, cancellationToken);
         var directory = await DirectoryAsync(volume, cancellationToken);
-        try
+        return view with
         {
-            return view with
-            {
-                UsedBytes = volume.ContentType == StorageVolume.Block ? DiskUsage.OfFile(System.IO.Path.Combine(directory, RawDisk))
-                    : pools.Subvolumes(pool) is { } subvolumes ? await subvolumes.ExclusiveBytesAsync(directory, cancellationToken)
-                    : await DiskUsage.OfTreeAsync(directory, cancellationToken),
-            };
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or TimeoutException or LinuxException)
-        {
-            return view; // deleted meanwhile, or du or btrfs did not answer
-        }
+            UsedBytes = await DiskUsage.OrNoneAsync(async () =>
+                volume.ContentType == StorageVolume.Block ? DiskUsage.OfFile(System.IO.Path.Combine(directory, RawDisk))
+                : pools.Subvolumes(pool) is { } subvolumes ? await subvolumes.ExclusiveBytesAsync(directory, cancellationToken)
+                : await DiskUsage.OfTreeAsync(directory, cancellationToken)),
+        };
     }
 
     private static StorageVolumeView View(StorageVolume volume, IEnumerable<Instance> instances) =>
